@@ -1,0 +1,102 @@
+// Off the ack path: turns a verified envelope into a landed event or a quarantine record with the reason.
+import { isUtf8 } from 'node:buffer';
+import { z } from 'zod';
+import type { WebhookEnvelope } from './envelope';
+import { parseExact } from './json';
+import { TOPIC_SCHEMAS, isTopic, type Topic } from './topics';
+
+/** A row of `shop_raw.events`: the delivery's headers and the payload as the exact text Shopify sent. */
+export interface LandedEvent {
+  shop: string;
+  topic: Topic;
+  webhook_id: string;
+  event_id: string | null;
+  api_version: string;
+  triggered_at: string | null;
+  received_at: string;
+  payload: string;
+}
+
+/** A row of `shop_raw.quarantine`: an authentic delivery we could not accept, kept byte for byte for replay. */
+export interface QuarantineRecord {
+  shop: string;
+  topic: string;
+  webhook_id: string;
+  event_id: string | null;
+  api_version: string;
+  triggered_at: string | null;
+  received_at: string;
+  reason: string;
+  /** The body as text when it is UTF-8 (always, for authentic deliveries), else base64 with body_encoding 'base64'. */
+  body: string;
+  body_encoding: 'utf8' | 'base64';
+}
+
+export type Classification =
+  | { kind: 'event'; event: LandedEvent; parsed: unknown }
+  | { kind: 'quarantine'; record: QuarantineRecord };
+
+export function describeZodError(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+export function classifyEnvelope(env: WebhookEnvelope): Classification {
+  const utf8 = isUtf8(env.body);
+  const text = utf8 ? env.body.toString('utf8') : env.body.toString('base64');
+  const quarantine = (reason: string): Classification => ({
+    kind: 'quarantine',
+    record: {
+      shop: env.shop,
+      topic: env.topic,
+      webhook_id: env.webhookId,
+      event_id: env.eventId,
+      api_version: env.apiVersion,
+      triggered_at: env.triggeredAt,
+      received_at: env.receivedAt,
+      reason,
+      body: text,
+      body_encoding: utf8 ? 'utf8' : 'base64',
+    },
+  });
+  if (!isTopic(env.topic)) return quarantine(`unknown_topic: ${env.topic}`);
+  if (!utf8) return quarantine('invalid_json: body is not UTF-8');
+  let value: unknown;
+  try {
+    value = parseExact(text);
+  } catch (err) {
+    return quarantine(`invalid_json: ${(err as Error).message}`);
+  }
+  const parsed = TOPIC_SCHEMAS[env.topic].safeParse(value);
+  if (!parsed.success) return quarantine(`schema: ${describeZodError(parsed.error)}`);
+  return {
+    kind: 'event',
+    parsed: parsed.data,
+    event: {
+      shop: env.shop,
+      topic: env.topic,
+      webhook_id: env.webhookId,
+      event_id: env.eventId,
+      api_version: env.apiVersion,
+      triggered_at: env.triggeredAt,
+      received_at: env.receivedAt,
+      payload: text,
+    },
+  };
+}
+
+/** Rebuilds the envelope of a quarantined delivery so a fixed schema can classify it again. */
+export function envelopeFromQuarantine(q: QuarantineRecord): WebhookEnvelope {
+  return {
+    shop: q.shop,
+    topic: q.topic,
+    webhookId: q.webhook_id,
+    eventId: q.event_id,
+    apiVersion: q.api_version,
+    triggeredAt: q.triggered_at,
+    receivedAt: q.received_at,
+    body: Buffer.from(q.body, q.body_encoding === 'base64' ? 'base64' : 'utf8'),
+  };
+}

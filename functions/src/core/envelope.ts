@@ -1,0 +1,46 @@
+// The webhook envelope: a delivery's headers plus its raw body bytes, and its compact binary encoding for durable logs.
+import { z } from 'zod';
+
+export interface WebhookEnvelope {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  /** X-Shopify-Event-Id: shared by all deliveries of one merchant action (null when Shopify did not send it). */
+  eventId: string | null;
+  apiVersion: string;
+  /** X-Shopify-Triggered-At, normalised to ISO-8601 (null when absent or unparsable). */
+  triggeredAt: string | null;
+  /** When this process accepted the delivery (ISO-8601, UTC). */
+  receivedAt: string;
+  /** The exact bytes Shopify signed. */
+  body: Buffer;
+}
+
+const headerSchema = z.object({
+  s: z.string(),
+  t: z.string(),
+  w: z.string(),
+  e: z.string().nullable(),
+  v: z.string(),
+  ta: z.string().nullable(),
+  ra: z.string(),
+});
+
+/** Encodes as `<header JSON>\n<raw body>`; the header never contains a newline (JSON.stringify escapes them). */
+export function encodeEnvelope(env: WebhookEnvelope): Buffer {
+  const header = JSON.stringify({ s: env.shop, t: env.topic, w: env.webhookId, e: env.eventId, v: env.apiVersion, ta: env.triggeredAt, ra: env.receivedAt });
+  return Buffer.concat([Buffer.from(header + '\n', 'utf8'), env.body]);
+}
+
+export function decodeEnvelope(buf: Buffer): WebhookEnvelope {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0) throw new Error('envelope has no header line');
+  const h = headerSchema.parse(JSON.parse(buf.subarray(0, nl).toString('utf8')));
+  return { shop: h.s, topic: h.t, webhookId: h.w, eventId: h.e, apiVersion: h.v, triggeredAt: h.ta, receivedAt: h.ra, body: Buffer.from(buf.subarray(nl + 1)) };
+}
+
+export function normaliseTimestamp(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,28 @@
+// Prometheus metrics of one app instance (a registry per instance, no global singletons).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface IngestMetrics {
+  registry: Registry;
+  received: Counter<'topic' | 'outcome'>;
+  ackSeconds: Histogram<'outcome'>;
+  inFlight: Gauge;
+  landed: Counter<'table'>;
+  duplicates: Counter;
+  loadFailures: Counter<'retryable'>;
+  backlog: Gauge;
+}
+
+export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'shop_mlops_' });
+  return {
+    registry,
+    received: new Counter({ name: 'shop_mlops_webhooks_received_total', help: 'Webhook deliveries by topic and outcome (accepted, unauthorized, too_large, overloaded, unavailable, bad_request).', labelNames: ['topic', 'outcome'], registers: [registry] }),
+    ackSeconds: new Histogram({ name: 'shop_mlops_webhook_ack_seconds', help: 'Time from request start to the response, by outcome.', labelNames: ['outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
+    inFlight: new Gauge({ name: 'shop_mlops_webhooks_in_flight', help: 'Deliveries being accepted right now.', registers: [registry] }),
+    landed: new Counter({ name: 'shop_mlops_rows_landed_total', help: 'Rows written to the warehouse by table.', labelNames: ['table'], registers: [registry] }),
+    duplicates: new Counter({ name: 'shop_mlops_duplicate_deliveries_total', help: 'Deliveries skipped at landing as already present (webhook id or event id).', registers: [registry] }),
+    loadFailures: new Counter({ name: 'shop_mlops_load_failures_total', help: 'Failed warehouse load attempts.', labelNames: ['retryable'], registers: [registry] }),
+    backlog: new Gauge({ name: 'shop_mlops_load_backlog', help: 'Acknowledged deliveries not yet landed in the warehouse.', registers: [registry] }),
+  };
+}

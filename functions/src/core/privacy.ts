@@ -1,0 +1,51 @@
+// Privacy redaction rules in one place: which fields of an order are personal and which tables hold customer data.
+import { parseLossless, stringifyLossless } from './json';
+
+/** Top-level order fields that identify a person; line items, prices and ids stay so demand history survives. */
+export const PERSONAL_ORDER_FIELDS = [
+  'customer',
+  'email',
+  'contact_email',
+  'phone',
+  'billing_address',
+  'shipping_address',
+  'browser_ip',
+  'client_details',
+  'note',
+  'note_attributes',
+  'customer_locale',
+  'landing_site',
+  'referring_site',
+  'order_status_url',
+  'token',
+  'cart_token',
+  'checkout_token',
+] as const;
+
+/** Personal fields nested in arrays of an order (fulfillment destinations, shipping-line phones). */
+const NESTED_PERSONAL: Record<string, readonly string[]> = {
+  fulfillments: ['destination', 'tracking_urls', 'tracking_numbers'],
+  shipping_lines: ['phone'],
+};
+
+/** Removes personal fields from an order payload, keeping every other byte's meaning (ids stay exact). */
+export function scrubOrderPayload(text: string): string {
+  const doc = parseLossless(text) as Record<string, unknown>;
+  for (const f of PERSONAL_ORDER_FIELDS) delete doc[f];
+  for (const [arr, fields] of Object.entries(NESTED_PERSONAL)) {
+    const items = doc[arr];
+    if (Array.isArray(items)) for (const it of items) if (it && typeof it === 'object') for (const f of fields) delete (it as Record<string, unknown>)[f];
+  }
+  doc['redacted'] = true;
+  return stringifyLossless(doc);
+}
+
+/**
+ * Every warehouse table that can hold a customer's data and how the redaction path treats it.
+ * test/privacy-coverage.test.ts fails when a table with a customer, email or phone column is missing here.
+ */
+export const CUSTOMER_DATA_TABLES: Record<string, { customers: 'delete' | 'scrub' | 'retain'; why: string }> = {
+  'shop_raw.events': { customers: 'scrub', why: 'customer topics deleted; order events of the customer scrubbed of personal fields' },
+  'shop_raw.quarantine': { customers: 'delete', why: 'quarantined bodies that mention the customer or their orders are deleted' },
+  'shop_raw.privacy_audit': { customers: 'retain', why: 'the record that a request was honoured (ids only, no personal fields)' },
+};

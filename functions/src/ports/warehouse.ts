@@ -1,0 +1,56 @@
+// Port: the analytical store (DuckDB embedded, BigQuery in the cloud): raw landing, quarantine, privacy actions, queries.
+import type { LandedEvent, QuarantineRecord } from '../core/classify';
+
+export type Row = Record<string, unknown>;
+
+export interface LandResult {
+  inserted: number;
+  /** Deliveries skipped because their webhook id, or their (shop, topic, event id), had already landed. */
+  duplicates: number;
+}
+
+export interface StoredQuarantine extends QuarantineRecord {
+  quarantine_id: string;
+  quarantined_at: string;
+  replayed_at: string | null;
+}
+
+export interface CustomerRedaction {
+  shop: string;
+  customerId: string;
+  orderIds: string[];
+}
+
+export interface RedactionResult {
+  /** Rows removed or scrubbed, per table. */
+  tables: Record<string, { deleted: number; scrubbed: number }>;
+}
+
+export interface PrivacyAuditRow {
+  audit_id: string;
+  shop: string;
+  action: 'customers/redact' | 'shop/redact' | 'customers/data_request';
+  customer_id: string | null;
+  webhook_id: string;
+  requested_at: string;
+  completed_at: string;
+  details: string;
+}
+
+export interface Warehouse {
+  readonly dialect: 'duckdb' | 'bigquery';
+  /** Idempotent landing: a webhook id, or a (shop, topic, event id), that has already landed is skipped. */
+  landEvents(events: LandedEvent[]): Promise<LandResult>;
+  quarantine(records: QuarantineRecord[]): Promise<void>;
+  listQuarantine(opts?: { includeReplayed?: boolean; ids?: string[] }): Promise<StoredQuarantine[]>;
+  markReplayed(ids: string[], at: string): Promise<void>;
+  /** Deletes the customer's own records and scrubs personal fields from their order events (line items are kept). */
+  redactCustomer(req: CustomerRedaction): Promise<RedactionResult>;
+  redactShop(shop: string): Promise<RedactionResult>;
+  /** Everything held on the customer, table by table, for a data request. */
+  exportCustomer(req: CustomerRedaction): Promise<Record<string, Row[]>>;
+  recordPrivacyAction(row: PrivacyAuditRow): Promise<void>;
+  /** Read-only SQL in the warehouse's dialect; 64-bit integers come back as strings. */
+  query(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
+}

@@ -40,6 +40,23 @@ export function scrubOrderPayload(text: string): string {
   return stringifyLossless(doc);
 }
 
+/** Privacy-request payloads of a customer keep only the customer's id once acted on. */
+export function scrubPrivacyPayload(text: string): string {
+  const doc = parseLossless(text) as Record<string, unknown>;
+  const c = doc['customer'];
+  if (c && typeof c === 'object') doc['customer'] = { id: (c as Record<string, unknown>)['id'] };
+  doc['redacted'] = true;
+  return stringifyLossless(doc);
+}
+
+/** Scrubs a landed payload of the given topic (orders and privacy requests); other topics are deleted, not scrubbed. */
+export function scrubPayload(topic: string, text: string): string {
+  return topic.startsWith('orders/') ? scrubOrderPayload(text) : scrubPrivacyPayload(text);
+}
+
+/** Topics whose events are the customer's own record and are deleted on customers/redact. */
+export const CUSTOMER_RECORD_TOPICS = ['customers/create', 'customers/update'] as const;
+
 /**
  * Every warehouse table that can hold a customer's data and how the redaction path treats it.
  * test/privacy-coverage.test.ts fails when a table with a customer, email or phone column is missing here.

@@ -1,0 +1,237 @@
+// Embedded Warehouse adapter on DuckDB: idempotent bulk landing (Appender + anti-join), quarantine, privacy actions, SQL.
+import { randomUUID } from 'node:crypto';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { LandedEvent, QuarantineRecord } from '../../core/classify';
+import { ShopMlopsError } from '../../core/errors';
+import { parseExact } from '../../core/json';
+import { CUSTOMER_RECORD_TOPICS, scrubPayload } from '../../core/privacy';
+import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
+import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
+
+export interface WarehouseFaults {
+  /** While true, landing calls fail with a retryable UNAVAILABLE error (a simulated warehouse outage). */
+  failLoads: boolean;
+}
+
+export interface DuckDbWarehouseOptions {
+  /** Database file, or ':memory:'. */
+  path: string;
+  readOnly?: boolean;
+  faults?: WarehouseFaults;
+}
+
+export interface DuckDbWarehouse extends Warehouse {
+  /** Runs any statement (DDL/DML too) under the warehouse's lock; used by the feature runner. */
+  execute(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+const EVENT_COLS = RAW_TABLES.events.map((c) => c.name);
+
+/** Serialises access to the single connection (DuckDB transactions are per connection). */
+function createLock() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+async function rows(conn: DuckDBConnection, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const reader = await conn.runAndReadAll(sql, params as never);
+  return reader.getRowObjectsJson() as Row[];
+}
+
+export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
+  const instance = await DuckDBInstance.create(opts.path, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  const conn = await instance.connect();
+  const lock = createLock();
+  const faults = opts.faults;
+  await conn.run("SET TimeZone = 'UTC'");
+  if (!opts.readOnly) {
+    await conn.run('CREATE SCHEMA IF NOT EXISTS shop_raw');
+    for (const t of Object.keys(RAW_TABLES) as (keyof typeof RAW_TABLES)[]) await conn.run(duckdbCreateTable('shop_raw', t));
+  }
+
+  const checkFault = () => {
+    if (faults?.failLoads) throw new ShopMlopsError('UNAVAILABLE', 'warehouse unavailable (fault injection)');
+  };
+
+  const inTransaction = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await conn.run('BEGIN TRANSACTION');
+    try {
+      const out = await fn();
+      await conn.run('COMMIT');
+      return out;
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
+
+  const landEvents = (events: LandedEvent[]): Promise<LandResult> =>
+    lock(async () => {
+      checkFault();
+      if (events.length === 0) return { inserted: 0, duplicates: 0 };
+      return inTransaction(async () => {
+        await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (seq INTEGER, ${EVENT_COLS.map((c) => `${c} VARCHAR`).join(', ')})`);
+        const app = await conn.createAppender('load_events', 'main', 'temp');
+        events.forEach((e, i) => {
+          app.appendInteger(i);
+          for (const c of EVENT_COLS) {
+            const v = e[c as keyof LandedEvent];
+            if (v === null || v === undefined) app.appendNull();
+            else app.appendVarchar(v);
+          }
+          app.endRow();
+        });
+        app.flushSync();
+        app.closeSync();
+        const res = await conn.run(`
+          INSERT INTO shop_raw.events (${EVENT_COLS.join(', ')})
+          SELECT shop, topic, webhook_id, event_id, api_version, triggered_at::TIMESTAMPTZ, received_at::TIMESTAMPTZ, payload::JSON
+          FROM (
+            SELECT *,
+              row_number() OVER (PARTITION BY webhook_id ORDER BY seq) AS rn_w,
+              CASE WHEN event_id IS NULL THEN 1 ELSE row_number() OVER (PARTITION BY shop, topic, event_id ORDER BY seq) END AS rn_e
+            FROM temp.main.load_events
+          ) s
+          WHERE rn_w = 1 AND rn_e = 1
+            AND NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.webhook_id = s.webhook_id)
+            AND (s.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.shop = s.shop AND e.topic = s.topic AND e.event_id = s.event_id))
+          ORDER BY seq`);
+        const inserted = Number(res.rowsChanged);
+        await conn.run('DROP TABLE temp.main.load_events');
+        return { inserted, duplicates: events.length - inserted };
+      });
+    });
+
+  const quarantine = (records: QuarantineRecord[]): Promise<void> =>
+    lock(async () => {
+      checkFault();
+      if (records.length === 0) return;
+      await inTransaction(async () => {
+        for (const r of records) {
+          // Idempotent: a delivery already waiting in quarantine is not added twice.
+          await conn.run(
+            `INSERT INTO shop_raw.quarantine
+             SELECT $1, now(), NULL, $2, $3, $4, $5, $6, $7::TIMESTAMPTZ, $8::TIMESTAMPTZ, $9, $10, $11
+             WHERE NOT EXISTS (SELECT 1 FROM shop_raw.quarantine q WHERE q.webhook_id = $4 AND q.replayed_at IS NULL)`,
+            [randomUUID(), r.shop, r.topic, r.webhook_id, r.event_id, r.api_version, r.triggered_at, r.received_at, r.reason, r.body, r.body_encoding] as never,
+          );
+        }
+      });
+    });
+
+  const listQuarantine = (o: { includeReplayed?: boolean; ids?: string[] } = {}): Promise<StoredQuarantine[]> =>
+    lock(async () => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (!o.includeReplayed) where.push('replayed_at IS NULL');
+      if (o.ids && o.ids.length) {
+        params.push(o.ids);
+        where.push(`list_contains($${params.length}::VARCHAR[], quarantine_id)`);
+      }
+      const r = await rows(
+        conn,
+        `SELECT quarantine_id, strftime(quarantined_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS quarantined_at, strftime(replayed_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS replayed_at,
+                shop, topic, webhook_id, event_id, api_version, strftime(triggered_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS triggered_at,
+                strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at, reason, body, body_encoding
+         FROM shop_raw.quarantine ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY quarantined_at, quarantine_id`,
+        params,
+      );
+      return r as unknown as StoredQuarantine[];
+    });
+
+  const markReplayed = (ids: string[], at: string): Promise<void> =>
+    lock(async () => {
+      if (ids.length) await conn.run('UPDATE shop_raw.quarantine SET replayed_at = $1::TIMESTAMPTZ WHERE list_contains($2::VARCHAR[], quarantine_id)', [at, ids] as never);
+    });
+
+  /** Order events of the customer (by customer id or listed order ids), their refunds, and their privacy requests. */
+  const customerEventsWhere = `shop = $1 AND (
+      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains($3::VARCHAR[], json_extract_string(payload, '$.id'))))
+      OR (topic = 'refunds/create' AND list_contains($3::VARCHAR[], json_extract_string(payload, '$.order_id')))
+      OR (topic IN ('customers/redact', 'customers/data_request') AND json_extract_string(payload, '$.customer.id') = $2)
+      OR (topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2))`;
+  const quarantineWhere = `shop = $1 AND (contains(body, $2) OR list_has_any(regexp_extract_all(body, '\\d{4,}'), $3::VARCHAR[]))`;
+
+  const redactCustomer = (req: CustomerRedaction): Promise<RedactionResult> =>
+    lock(() =>
+      inTransaction(async () => {
+        const p = [req.shop, req.customerId, req.orderIds];
+        const del = await conn.run(
+          `DELETE FROM shop_raw.events WHERE shop = $1 AND topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2`,
+          [req.shop, req.customerId] as never,
+        );
+        const targets = await rows(
+          conn,
+          `SELECT webhook_id, topic, payload FROM shop_raw.events WHERE ${customerEventsWhere} AND topic <> 'refunds/create' AND coalesce(json_extract(payload, '$.redacted')::BOOLEAN, false) = false`,
+          p,
+        );
+        for (const t of targets) {
+          await conn.run('UPDATE shop_raw.events SET payload = $1::JSON WHERE webhook_id = $2', [scrubPayload(String(t['topic']), String(t['payload'])), String(t['webhook_id'])] as never);
+        }
+        const q = await conn.run(`DELETE FROM shop_raw.quarantine WHERE ${quarantineWhere}`, p as never);
+        return {
+          tables: {
+            'shop_raw.events': { deleted: Number(del.rowsChanged), scrubbed: targets.length },
+            'shop_raw.quarantine': { deleted: Number(q.rowsChanged), scrubbed: 0 },
+          },
+        };
+      }),
+    );
+
+  const redactShop = (shop: string): Promise<RedactionResult> =>
+    lock(() =>
+      inTransaction(async () => {
+        const e = await conn.run('DELETE FROM shop_raw.events WHERE shop = $1', [shop]);
+        const q = await conn.run('DELETE FROM shop_raw.quarantine WHERE shop = $1', [shop]);
+        return { tables: { 'shop_raw.events': { deleted: Number(e.rowsChanged), scrubbed: 0 }, 'shop_raw.quarantine': { deleted: Number(q.rowsChanged), scrubbed: 0 } } };
+      }),
+    );
+
+  const exportCustomer = (req: CustomerRedaction): Promise<Record<string, Row[]>> =>
+    lock(async () => {
+      const p = [req.shop, req.customerId, req.orderIds];
+      const ev = await rows(conn, `SELECT topic, webhook_id, event_id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at, payload FROM shop_raw.events WHERE ${customerEventsWhere} ORDER BY received_at`, p);
+      const q = await rows(conn, `SELECT quarantine_id, topic, reason, body FROM shop_raw.quarantine WHERE ${quarantineWhere}`, p);
+      return {
+        'shop_raw.events': ev.map((r) => ({ ...r, payload: parseExact(String(r['payload'])) })),
+        'shop_raw.quarantine': q,
+      };
+    });
+
+  const recordPrivacyAction = (row: PrivacyAuditRow): Promise<void> =>
+    lock(async () => {
+      await conn.run(
+        `INSERT INTO shop_raw.privacy_audit SELECT $1, $2, $3, $4, $5, $6::TIMESTAMPTZ, $7::TIMESTAMPTZ, $8::JSON
+         WHERE NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit WHERE webhook_id = $5)`,
+        [row.audit_id, row.shop, row.action, row.customer_id, row.webhook_id, row.requested_at, row.completed_at, row.details] as never,
+      );
+    });
+
+  const query = (sql: string): Promise<Row[]> => lock(() => rows(conn, sql));
+  const execute = (sql: string, params: unknown[] = []): Promise<Row[]> => lock(() => rows(conn, sql, params));
+
+  return {
+    dialect: 'duckdb',
+    landEvents,
+    quarantine,
+    listQuarantine,
+    markReplayed,
+    redactCustomer,
+    redactShop,
+    exportCustomer,
+    recordPrivacyAction,
+    query,
+    execute,
+    async close() {
+      await lock(async () => {
+        if (!opts.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
+        conn.closeSync();
+        instance.closeSync();
+      });
+    },
+  };
+}

@@ -1,0 +1,236 @@
+// Pure builders of the parameterised BigQuery SQL the warehouse adapter runs (golden-checked by tests, never string-spliced values).
+import type { LandedEvent, QuarantineRecord } from '../../core/classify';
+import { PERSONAL_ORDER_FIELDS } from '../../core/privacy';
+import { TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
+import type { CustomerRedaction, PrivacyAuditRow } from '../../ports/warehouse';
+
+/** Parameter type descriptors in the shape @google-cloud/bigquery's `types` option takes. */
+export type ParamType = string | ParamType[] | { [field: string]: ParamType };
+
+export interface Statement {
+  sql: string;
+  params: Record<string, unknown>;
+  types: Record<string, ParamType>;
+}
+
+export interface TableNames {
+  events: string;
+  quarantine: string;
+  privacyAudit: string;
+}
+
+const IDENT = /^[A-Za-z0-9_-]+$/;
+
+/** Fully qualified, backtick-quoted names; project and dataset are validated since identifiers cannot be parameters. */
+export function tableNames(projectId: string, dataset: string): TableNames {
+  if (!IDENT.test(projectId) || !/^[A-Za-z0-9_]+$/.test(dataset)) throw new Error(`invalid BigQuery project or dataset: ${projectId}.${dataset}`);
+  const q = (t: string) => `\`${projectId}.${dataset}.${t}\``;
+  return { events: q('events'), quarantine: q('quarantine'), privacyAudit: q('privacy_audit') };
+}
+
+/** Topics whose payload is an order (its `id` is the order id, `customer.id` its customer). */
+export const ORDER_TOPICS: Topic[] = TOPICS.filter((t) => t.startsWith('orders/'));
+/** Topics whose payload is the customer record itself (deleted on redaction). */
+export const CUSTOMER_TOPICS: Topic[] = TOPICS.filter((t) => t.startsWith('customers/') && !isPrivacyTopic(t));
+export const REFUND_TOPIC: Topic = 'refunds/create';
+
+/**
+ * Personal fields nested in arrays of an order; mirrors NESTED_PERSONAL in core/privacy.ts
+ * (not exported there) so BigQuery scrubs what scrubOrderPayload scrubs.
+ */
+export const NESTED_PERSONAL_ORDER_FIELDS: Record<string, readonly string[]> = {
+  fulfillments: ['destination', 'tracking_urls', 'tracking_numbers'],
+  shipping_lines: ['phone'],
+};
+
+const EVENT_STRUCT = { shop: 'STRING', topic: 'STRING', webhook_id: 'STRING', event_id: 'STRING', api_version: 'STRING', triggered_at: 'STRING', received_at: 'STRING', payload: 'STRING' };
+const QUARANTINE_STRUCT = {
+  quarantine_id: 'STRING', quarantined_at: 'STRING', shop: 'STRING', topic: 'STRING', webhook_id: 'STRING', event_id: 'STRING', api_version: 'STRING',
+  triggered_at: 'STRING', received_at: 'STRING', reason: 'STRING', body: 'STRING', body_encoding: 'STRING',
+};
+
+/** ISO-8601 with milliseconds and Z, as JavaScript's toISOString writes it. */
+export const ISO = "'%Y-%m-%dT%H:%M:%E3SZ'";
+const iso = (col: string) => `FORMAT_TIMESTAMP(${ISO}, ${col}, 'UTC')`;
+
+/**
+ * Idempotent landing: rows whose webhook id, or (shop, topic, event id), is already in the table, or
+ * repeated earlier in the same batch, are skipped. numDmlAffectedRows is the number inserted.
+ */
+export function landEventsSql(t: TableNames, events: LandedEvent[]): Statement {
+  const sql = `INSERT INTO ${t.events} (shop, topic, webhook_id, event_id, api_version, triggered_at, received_at, payload)
+SELECT e.shop, e.topic, e.webhook_id, e.event_id, e.api_version, TIMESTAMP(e.triggered_at), TIMESTAMP(e.received_at), PARSE_JSON(e.payload)
+FROM UNNEST(@events) AS e
+WHERE NOT EXISTS (SELECT 1 FROM ${t.events} AS x WHERE x.webhook_id = e.webhook_id)
+  AND (e.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM ${t.events} AS x WHERE x.shop = e.shop AND x.topic = e.topic AND x.event_id = e.event_id))
+QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
+  AND (e.event_id IS NULL OR ROW_NUMBER() OVER (PARTITION BY e.shop, e.topic, e.event_id ORDER BY e.received_at, e.webhook_id) = 1)`;
+  const rows = events.map((e) => ({
+    shop: e.shop,
+    topic: e.topic,
+    webhook_id: e.webhook_id,
+    event_id: e.event_id,
+    api_version: e.api_version,
+    triggered_at: e.triggered_at,
+    received_at: e.received_at,
+    payload: e.payload,
+  }));
+  return { sql, params: { events: rows }, types: { events: [EVENT_STRUCT] } };
+}
+
+export function insertQuarantineSql(t: TableNames, records: Array<QuarantineRecord & { quarantine_id: string; quarantined_at: string }>): Statement {
+  const sql = `INSERT INTO ${t.quarantine} (quarantine_id, quarantined_at, replayed_at, shop, topic, webhook_id, event_id, api_version, triggered_at, received_at, reason, body, body_encoding)
+SELECT r.quarantine_id, TIMESTAMP(r.quarantined_at), CAST(NULL AS TIMESTAMP), r.shop, r.topic, r.webhook_id, r.event_id, r.api_version, TIMESTAMP(r.triggered_at), TIMESTAMP(r.received_at), r.reason, r.body, r.body_encoding
+FROM UNNEST(@records) AS r`;
+  const rows = records.map((r) => ({
+    quarantine_id: r.quarantine_id,
+    quarantined_at: r.quarantined_at,
+    shop: r.shop,
+    topic: r.topic,
+    webhook_id: r.webhook_id,
+    event_id: r.event_id,
+    api_version: r.api_version,
+    triggered_at: r.triggered_at,
+    received_at: r.received_at,
+    reason: r.reason,
+    body: r.body,
+    body_encoding: r.body_encoding,
+  }));
+  return { sql, params: { records: rows }, types: { records: [QUARANTINE_STRUCT] } };
+}
+
+const QUARANTINE_COLUMNS = `q.quarantine_id, ${iso('q.quarantined_at')} AS quarantined_at, ${iso('q.replayed_at')} AS replayed_at, q.shop, q.topic, q.webhook_id, q.event_id, q.api_version,
+  ${iso('q.triggered_at')} AS triggered_at, ${iso('q.received_at')} AS received_at, q.reason, q.body, q.body_encoding`;
+
+export function listQuarantineSql(t: TableNames, opts: { includeReplayed?: boolean; ids?: string[] } = {}): Statement {
+  const sql = `SELECT ${QUARANTINE_COLUMNS}
+FROM ${t.quarantine} AS q
+WHERE (@include_replayed OR q.replayed_at IS NULL)
+  AND (ARRAY_LENGTH(@ids) = 0 OR q.quarantine_id IN UNNEST(@ids))
+ORDER BY q.quarantined_at, q.quarantine_id`;
+  return { sql, params: { include_replayed: opts.includeReplayed ?? false, ids: opts.ids ?? [] }, types: { include_replayed: 'BOOL', ids: ['STRING'] } };
+}
+
+export function markReplayedSql(t: TableNames, ids: string[], at: string): Statement {
+  return {
+    sql: `UPDATE ${t.quarantine} SET replayed_at = TIMESTAMP(@at) WHERE quarantine_id IN UNNEST(@ids)`,
+    params: { ids, at },
+    types: { ids: ['STRING'], at: 'STRING' },
+  };
+}
+
+/** Ids go into regular expressions below, so only decimal ids are accepted. */
+function assertIds(ids: string[]): void {
+  for (const id of ids) if (!/^\d+$/.test(id)) throw new Error(`not a decimal Shopify id: ${JSON.stringify(id)}`);
+}
+
+/** Order ids of the request plus those of the shop's order events that belong to the customer. */
+export function customerOrderIdsSql(t: TableNames, req: CustomerRedaction): Statement {
+  assertIds([req.customerId, ...req.orderIds]);
+  return {
+    sql: `SELECT DISTINCT JSON_VALUE(x.payload, '$.id') AS order_id
+FROM ${t.events} AS x
+WHERE x.shop = @shop AND x.topic IN UNNEST(@order_topics) AND JSON_VALUE(x.payload, '$.customer.id') = @customer_id`,
+    params: { shop: req.shop, order_topics: ORDER_TOPICS, customer_id: req.customerId },
+    types: { shop: 'STRING', order_topics: ['STRING'], customer_id: 'STRING' },
+  };
+}
+
+export function deleteCustomerEventsSql(t: TableNames, req: CustomerRedaction): Statement {
+  assertIds([req.customerId]);
+  return {
+    sql: `DELETE FROM ${t.events} WHERE shop = @shop AND topic IN UNNEST(@customer_topics) AND JSON_VALUE(payload, '$.id') = @customer_id`,
+    params: { shop: req.shop, customer_topics: CUSTOMER_TOPICS, customer_id: req.customerId },
+    types: { shop: 'STRING', customer_topics: ['STRING'], customer_id: 'STRING' },
+  };
+}
+
+/** JSON paths are SQL literals built from the constant field lists (never from input). */
+export function scrubExpression(col: string): string {
+  const top = PERSONAL_ORDER_FIELDS.map((f) => `'$.${f}'`).join(', ');
+  let expr = `JSON_REMOVE(${col}, ${top})`;
+  for (const [arr, fields] of Object.entries(NESTED_PERSONAL_ORDER_FIELDS)) {
+    const paths = fields.map((f) => `'$.${f}'`).join(', ');
+    const rebuilt = `TO_JSON(ARRAY(SELECT JSON_REMOVE(item, ${paths}) FROM UNNEST(JSON_QUERY_ARRAY(${col}, '$.${arr}')) AS item WITH OFFSET AS pos ORDER BY pos))`;
+    expr = `IF(JSON_TYPE(${col}.${arr}) = 'array', JSON_SET(${expr}, '$.${arr}', ${rebuilt}), ${expr})`;
+  }
+  return `JSON_SET(${expr}, '$.redacted', TRUE)`;
+}
+
+/** Scrubs the customer's order events (by customer id or order id) and the refunds of those orders. */
+export function scrubOrderEventsSql(t: TableNames, req: CustomerRedaction, orderIds: string[]): Statement {
+  assertIds([req.customerId, ...orderIds]);
+  return {
+    sql: `UPDATE ${t.events} SET payload = ${scrubExpression('payload')}
+WHERE shop = @shop
+  AND ((topic IN UNNEST(@order_topics) AND (JSON_VALUE(payload, '$.customer.id') = @customer_id OR JSON_VALUE(payload, '$.id') IN UNNEST(@order_ids)))
+    OR (topic = @refund_topic AND JSON_VALUE(payload, '$.order_id') IN UNNEST(@order_ids)))`,
+    params: { shop: req.shop, order_topics: ORDER_TOPICS, customer_id: req.customerId, order_ids: orderIds, refund_topic: REFUND_TOPIC },
+    types: { shop: 'STRING', order_topics: ['STRING'], customer_id: 'STRING', order_ids: ['STRING'], refund_topic: 'STRING' },
+  };
+}
+
+/** A quarantined body mentions an id when the digits appear not embedded in a longer number. */
+const MENTIONS = (col: string) => `EXISTS (SELECT 1 FROM UNNEST(@needles) AS n WHERE REGEXP_CONTAINS(${col}, CONCAT('(^|[^0-9])', n, '([^0-9]|$)')))`;
+
+export function deleteCustomerQuarantineSql(t: TableNames, req: CustomerRedaction, orderIds: string[]): Statement {
+  const needles = [req.customerId, ...orderIds];
+  assertIds(needles);
+  return {
+    sql: `DELETE FROM ${t.quarantine} WHERE shop = @shop AND body_encoding = 'utf8' AND ${MENTIONS('body')}`,
+    params: { shop: req.shop, needles },
+    types: { shop: 'STRING', needles: ['STRING'] },
+  };
+}
+
+export function deleteShopSql(table: string, shop: string): Statement {
+  return { sql: `DELETE FROM ${table} WHERE shop = @shop`, params: { shop }, types: { shop: 'STRING' } };
+}
+
+export function exportCustomerEventsSql(t: TableNames, req: CustomerRedaction, orderIds: string[]): Statement {
+  assertIds([req.customerId, ...orderIds]);
+  return {
+    sql: `SELECT shop, topic, webhook_id, event_id, api_version, ${iso('triggered_at')} AS triggered_at, ${iso('received_at')} AS received_at, TO_JSON_STRING(payload) AS payload
+FROM ${t.events}
+WHERE shop = @shop
+  AND ((topic IN UNNEST(@customer_topics) AND JSON_VALUE(payload, '$.id') = @customer_id)
+    OR (topic IN UNNEST(@order_topics) AND (JSON_VALUE(payload, '$.customer.id') = @customer_id OR JSON_VALUE(payload, '$.id') IN UNNEST(@order_ids)))
+    OR (topic = @refund_topic AND JSON_VALUE(payload, '$.order_id') IN UNNEST(@order_ids)))
+ORDER BY received_at, webhook_id`,
+    params: { shop: req.shop, customer_topics: CUSTOMER_TOPICS, order_topics: ORDER_TOPICS, customer_id: req.customerId, order_ids: orderIds, refund_topic: REFUND_TOPIC },
+    types: { shop: 'STRING', customer_topics: ['STRING'], order_topics: ['STRING'], customer_id: 'STRING', order_ids: ['STRING'], refund_topic: 'STRING' },
+  };
+}
+
+export function exportCustomerQuarantineSql(t: TableNames, req: CustomerRedaction, orderIds: string[]): Statement {
+  const needles = [req.customerId, ...orderIds];
+  assertIds(needles);
+  return {
+    sql: `SELECT ${QUARANTINE_COLUMNS}
+FROM ${t.quarantine} AS q
+WHERE q.shop = @shop AND q.body_encoding = 'utf8' AND ${MENTIONS('q.body')}
+ORDER BY q.quarantined_at, q.quarantine_id`,
+    params: { shop: req.shop, needles },
+    types: { shop: 'STRING', needles: ['STRING'] },
+  };
+}
+
+export function exportCustomerAuditSql(t: TableNames, req: CustomerRedaction): Statement {
+  return {
+    sql: `SELECT audit_id, shop, action, customer_id, webhook_id, ${iso('requested_at')} AS requested_at, ${iso('completed_at')} AS completed_at, details
+FROM ${t.privacyAudit}
+WHERE shop = @shop AND customer_id = @customer_id
+ORDER BY completed_at, audit_id`,
+    params: { shop: req.shop, customer_id: req.customerId },
+    types: { shop: 'STRING', customer_id: 'STRING' },
+  };
+}
+
+export function insertPrivacyAuditSql(t: TableNames, row: PrivacyAuditRow): Statement {
+  return {
+    sql: `INSERT INTO ${t.privacyAudit} (audit_id, shop, action, customer_id, webhook_id, requested_at, completed_at, details)
+VALUES (@audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), @details)`,
+    params: { ...row },
+    types: { audit_id: 'STRING', shop: 'STRING', action: 'STRING', customer_id: 'STRING', webhook_id: 'STRING', requested_at: 'STRING', completed_at: 'STRING', details: 'STRING' },
+  };
+}

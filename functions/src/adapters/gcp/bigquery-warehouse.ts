@@ -1,0 +1,145 @@
+// Warehouse on BigQuery: parameterised query jobs over shop_raw (idempotent landing, quarantine, privacy actions, ad-hoc queries).
+import { randomUUID } from 'node:crypto';
+import { BigQuery } from '@google-cloud/bigquery';
+import type { LandedEvent, QuarantineRecord } from '../../core/classify';
+import { ShopMlopsError } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
+import * as q from './bigquery-sql';
+
+export interface BigQueryWarehouseOptions {
+  bigquery?: BigQuery;
+  projectId: string;
+  rawDataset: string;
+  log: Logger;
+  /** BigQuery location of the dataset (jobs run there). */
+  location?: string;
+}
+
+interface Ran {
+  rows: Row[];
+  affected: number;
+}
+
+/** Turns the client's wrapper objects (timestamps, dates, NUMERIC) into plain JSON values. */
+export function plainValue(v: unknown): unknown {
+  if (v === null || v === undefined) return v ?? null;
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (Buffer.isBuffer(v)) return v.toString('base64');
+  if (typeof v === 'object') {
+    const ctor = (v as object).constructor?.name;
+    if (ctor && ctor.startsWith('BigQuery') && 'value' in (v as object)) return String((v as { value: unknown }).value);
+    if (ctor === 'Big') return String(v);
+    const out: Row = {};
+    for (const [k, x] of Object.entries(v as Row)) out[k] = plainValue(x);
+    return out;
+  }
+  return v;
+}
+
+const int64AsString = { integerTypeCastFunction: (s: string) => s };
+
+export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehouse {
+  const bq = opts.bigquery ?? new BigQuery({ projectId: opts.projectId });
+  const t = q.tableNames(opts.projectId, opts.rawDataset);
+
+  const run = async (stmt: { sql: string; params?: Record<string, unknown>; types?: Record<string, q.ParamType> }, label: string): Promise<Ran> => {
+    try {
+      const [job] = await bq.createQueryJob({
+        query: stmt.sql,
+        ...(stmt.params ? { params: stmt.params, types: stmt.types as Record<string, string> } : {}),
+        useLegacySql: false,
+        ...(opts.location ? { location: opts.location } : {}),
+      });
+      const rows: Row[] = [];
+      let affected = 0;
+      let pageOpts: Record<string, unknown> | null = { autoPaginate: false, wrapIntegers: int64AsString };
+      while (pageOpts) {
+        const [page, next, resp] = (await job.getQueryResults(pageOpts)) as unknown as [Row[], Record<string, unknown> | null, { numDmlAffectedRows?: string; jobComplete?: boolean }];
+        for (const r of page) rows.push(plainValue(r) as Row);
+        if (resp?.numDmlAffectedRows !== undefined) affected = Number(resp.numDmlAffectedRows);
+        pageOpts = next ? { ...next, autoPaginate: false, wrapIntegers: int64AsString } : null;
+      }
+      return { rows, affected };
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // 4xx other than rate limits are our bug or bad input; everything else is an outage worth retrying.
+      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429);
+      opts.log.error('bigquery job failed', { label, error: (err as Error).message, code });
+      throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable });
+    }
+  };
+
+  const customerOrderIds = async (req: CustomerRedaction): Promise<string[]> => {
+    const found = await run(q.customerOrderIdsSql(t, req), 'customer order ids');
+    const ids = new Set(req.orderIds);
+    for (const r of found.rows) if (typeof r['order_id'] === 'string') ids.add(r['order_id']);
+    return [...ids].sort();
+  };
+
+  return {
+    dialect: 'bigquery',
+    async landEvents(events: LandedEvent[]): Promise<LandResult> {
+      if (events.length === 0) return { inserted: 0, duplicates: 0 };
+      const { affected } = await run(q.landEventsSql(t, events), 'land events');
+      return { inserted: affected, duplicates: events.length - affected };
+    },
+    async quarantine(records: QuarantineRecord[]): Promise<void> {
+      if (records.length === 0) return;
+      const at = new Date().toISOString();
+      await run(q.insertQuarantineSql(t, records.map((r) => ({ ...r, quarantine_id: randomUUID(), quarantined_at: at }))), 'quarantine');
+    },
+    async listQuarantine(o = {}): Promise<StoredQuarantine[]> {
+      const { rows } = await run(q.listQuarantineSql(t, o), 'list quarantine');
+      return rows as unknown as StoredQuarantine[];
+    },
+    async markReplayed(ids: string[], at: string): Promise<void> {
+      if (ids.length === 0) return;
+      await run(q.markReplayedSql(t, ids, at), 'mark replayed');
+    },
+    async redactCustomer(req: CustomerRedaction): Promise<RedactionResult> {
+      const orderIds = await customerOrderIds(req);
+      const deleted = await run(q.deleteCustomerEventsSql(t, req), 'delete customer events');
+      const scrubbed = await run(q.scrubOrderEventsSql(t, req, orderIds), 'scrub order events');
+      const quarantined = await run(q.deleteCustomerQuarantineSql(t, req, orderIds), 'delete customer quarantine');
+      return {
+        tables: {
+          [`${opts.rawDataset}.events`]: { deleted: deleted.affected, scrubbed: scrubbed.affected },
+          [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
+        },
+      };
+    },
+    async redactShop(shop: string): Promise<RedactionResult> {
+      const events = await run(q.deleteShopSql(t.events, shop), 'delete shop events');
+      const quarantined = await run(q.deleteShopSql(t.quarantine, shop), 'delete shop quarantine');
+      return {
+        tables: {
+          [`${opts.rawDataset}.events`]: { deleted: events.affected, scrubbed: 0 },
+          [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
+        },
+      };
+    },
+    async exportCustomer(req: CustomerRedaction): Promise<Record<string, Row[]>> {
+      const orderIds = await customerOrderIds(req);
+      const [events, quarantine, audit] = await Promise.all([
+        run(q.exportCustomerEventsSql(t, req, orderIds), 'export events'),
+        run(q.exportCustomerQuarantineSql(t, req, orderIds), 'export quarantine'),
+        run(q.exportCustomerAuditSql(t, req), 'export audit'),
+      ]);
+      return {
+        [`${opts.rawDataset}.events`]: events.rows,
+        [`${opts.rawDataset}.quarantine`]: quarantine.rows,
+        [`${opts.rawDataset}.privacy_audit`]: audit.rows,
+      };
+    },
+    async recordPrivacyAction(row: PrivacyAuditRow): Promise<void> {
+      await run(q.insertPrivacyAuditSql(t, row), 'record privacy action');
+    },
+    async query(sql: string): Promise<Row[]> {
+      return (await run({ sql }, 'query')).rows;
+    },
+    async close(): Promise<void> {
+      /* the client holds no pooled resources that need closing */
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// EventBus on Cloud Pub/Sub: one message per delivery whose data is a row of the BigQuery table its route lands in.
+import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { PubSub, type Topic } from '@google-cloud/pubsub';
+import type { WebhookEnvelope } from '../../core/envelope';
+import { ShopMlopsError } from '../../core/errors';
+import type { Logger } from '../../core/log';
+import { isPrivacyTopic } from '../../core/topics';
+import type { EventBus, PublishRouting } from '../../ports/event-bus';
+
+/** Values of the `route` attribute; the BigQuery subscriptions filter on them (infra/pubsub.tf). */
+export const ROUTES = { events: 'events', quarantine: 'quarantine' } as const;
+export type Route = (typeof ROUTES)[keyof typeof ROUTES];
+
+export interface PubSubEventBusOptions {
+  pubsub?: PubSub;
+  projectId: string;
+  topic: string;
+  privacyTopic: string;
+  log: Logger;
+  /** Longest a publish may take, retries included (the function itself times out at 30 s). */
+  publishTimeoutMs?: number;
+}
+
+export interface BusMessage {
+  data: Buffer;
+  attributes: Record<string, string>;
+  orderingKey: string;
+  route: Route;
+}
+
+/** The message for a delivery: an events row, or a quarantine row when routing says so. Pure, for tests. */
+export function buildBusMessage(env: WebhookEnvelope, routing: PublishRouting = {}, newId: () => string = randomUUID): BusMessage {
+  const head = {
+    shop: env.shop,
+    topic: env.topic,
+    webhook_id: env.webhookId,
+    event_id: env.eventId,
+    api_version: env.apiVersion,
+    triggered_at: env.triggeredAt,
+    received_at: env.receivedAt,
+  };
+  const route: Route = routing.quarantineReason !== undefined ? ROUTES.quarantine : ROUTES.events;
+  let row: Record<string, unknown>;
+  if (route === ROUTES.quarantine) {
+    const utf8 = isUtf8(env.body);
+    row = {
+      quarantine_id: newId(),
+      quarantined_at: env.receivedAt,
+      ...head,
+      reason: routing.quarantineReason,
+      body: env.body.toString(utf8 ? 'utf8' : 'base64'),
+      body_encoding: utf8 ? 'utf8' : 'base64',
+    };
+  } else {
+    // The payload travels as the exact text Shopify sent: ids beyond 2^53 are never re-serialised.
+    row = { ...head, payload: env.body.toString('utf8') };
+  }
+  const attributes: Record<string, string> = { shop: env.shop, topic: env.topic, webhook_id: env.webhookId, route };
+  if (env.eventId) attributes['event_id'] = env.eventId;
+  return { data: Buffer.from(JSON.stringify(row), 'utf8'), attributes, orderingKey: env.shop, route };
+}
+
+export function createPubSubEventBus(opts: PubSubEventBusOptions): EventBus {
+  const pubsub = opts.pubsub ?? new PubSub({ projectId: opts.projectId });
+  const publishOptions = {
+    messageOrdering: true,
+    batching: { maxMessages: 100, maxMilliseconds: 5 },
+    gaxOpts: { timeout: opts.publishTimeoutMs ?? 20_000 },
+  };
+  const main = pubsub.topic(opts.topic, publishOptions);
+  const privacy = pubsub.topic(opts.privacyTopic, publishOptions);
+
+  const send = async (topic: Topic, m: BusMessage): Promise<string> => {
+    try {
+      return await topic.publishMessage({ data: m.data, attributes: m.attributes, orderingKey: m.orderingKey });
+    } catch (err) {
+      // An ordering key stays paused after a failed publish until it is resumed explicitly.
+      topic.resumePublishing(m.orderingKey);
+      throw err;
+    }
+  };
+
+  return {
+    async publish(envelope, routing = {}) {
+      const m = buildBusMessage(envelope, routing);
+      const toPrivacy = m.route === ROUTES.events && isPrivacyTopic(envelope.topic);
+      try {
+        const ids = await Promise.all([send(main, m), ...(toPrivacy ? [send(privacy, m)] : [])]);
+        opts.log.debug('published', { webhookId: envelope.webhookId, topic: envelope.topic, route: m.route, messageIds: ids });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new ShopMlopsError('UNAVAILABLE', `Pub/Sub publish failed: ${message}`, { cause: err, retryable: true, details: { topic: opts.topic } });
+      }
+    },
+    async close() {
+      await Promise.all([main.flush(), privacy.flush()]);
+      if (!opts.pubsub) await pubsub.close();
+    },
+  };
+}

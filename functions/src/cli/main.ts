@@ -1,0 +1,68 @@
+// `shop-mlops <verb>`: global flags (--data-dir, --port, --json), validated config, then the verb.
+import { loadConfig, type RawConfig } from '../core/config';
+import { ShopMlopsError } from '../core/errors';
+import type { CliContext } from './context';
+
+type VerbModule = { run(argv: string[], ctx: CliContext): Promise<number> };
+type Verb = { summary: string; load: () => Promise<VerbModule> };
+/** Verbs load on demand so `sql` does not pay for the simulator's imports. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = (mod: string): Promise<VerbModule> => Promise.resolve(require(mod) as VerbModule);
+
+const VERBS: Record<string, Verb> = {
+  up: { summary: 'start the local runtime (fills an empty store with the demo)', load: () => load('./verbs/up') },
+  sql: { summary: 'query the embedded warehouse: sql [--json] "SELECT ..."', load: () => load('./verbs/sql') },
+  quarantine: { summary: 'list or replay quarantined deliveries: quarantine [list|replay [--id ID ...]]', load: () => load('./verbs/quarantine') },
+  simulate: { summary: 'send a simulated store as signed webhooks: simulate --days N --seed S', load: () => load('./verbs/simulate') },
+  replay: { summary: 'send a UCI Online Retail CSV as signed webhooks: replay --csv FILE', load: () => load('./verbs/replay') },
+};
+
+/** Pulls the global flags out of argv, leaving the verb's own flags. */
+export function splitGlobalFlags(argv: string[]): { flags: Partial<RawConfig>; json: boolean; rest: string[] } {
+  const flags: Partial<RawConfig> = {};
+  let json = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [name, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    if (name === '--data-dir') flags.dataDir = value();
+    else if (name === '--port') flags.port = value() as unknown as number;
+    else if (name === '--json') json = true;
+    else rest.push(a);
+  }
+  return { flags, json, rest };
+}
+
+function usage(): string {
+  const rows = Object.entries(VERBS).map(([k, v]) => `  ${k.padEnd(11)} ${v.summary}`);
+  return ['usage: shop-mlops <verb> [--data-dir DIR] [--port PORT] [--json] ...', '', 'verbs:', ...rows].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [verbName, ...tail] = argv;
+  if (!verbName || verbName === '--help' || verbName === '-h' || verbName === 'help') {
+    process.stdout.write(usage() + '\n');
+    return verbName ? 0 : 2;
+  }
+  const verb = VERBS[verbName];
+  if (!verb) {
+    process.stderr.write(`unknown verb: ${verbName}\n\n${usage()}\n`);
+    return 2;
+  }
+  const { flags, json, rest } = splitGlobalFlags(tail);
+  const ctx: CliContext = {
+    config: loadConfig(process.env, flags),
+    json,
+    out: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
+    err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
+  };
+  try {
+    return await (await verb.load()).run(rest, ctx);
+  } catch (err) {
+    const e = ShopMlopsError.fromUnknown(err, 'INTERNAL');
+    if (json) ctx.out(JSON.stringify(e.toJSON()));
+    else ctx.err(`error: ${e.message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,57 @@
+// Local-only, token-protected admin routes of the runtime: SQL, drain, quarantine list and replay.
+import type { Hono } from 'hono';
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { errorResponse } from '../http/webhook-app';
+import { replayQuarantine } from '../core/quarantine-replay';
+import type { LandedEvent } from '../core/classify';
+import type { Warehouse } from '../ports/warehouse';
+import type { Loader } from './loader';
+
+export interface AdminDeps {
+  token: string;
+  warehouse: Warehouse;
+  loader: Loader;
+  privacy: { handle(e: LandedEvent): Promise<unknown> };
+  /** Remote address of the request (loopback only is accepted). */
+  remoteAddress: (req: Request, env: unknown) => string | undefined;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
+  app.use('/admin/*', async (c, next) => {
+    const remote = deps.remoteAddress(c.req.raw, c.env);
+    if (!remote || !LOOPBACK.has(remote)) return errorResponse('NOT_FOUND', 'admin routes are served on loopback only');
+    const auth = c.req.header('authorization')?.replace(/^Bearer\s+/i, '');
+    if (!tokenMatches(auth, deps.token)) return errorResponse('UNAUTHORIZED', 'admin token missing or wrong (see runtime.json in the data directory)');
+    await next();
+  });
+  app.post('/admin/sql', async (c) => {
+    const body = z.object({ sql: z.string().min(1) }).safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return errorResponse('BAD_REQUEST', 'body must be {"sql": "..."}');
+    try {
+      return c.json({ rows: await deps.warehouse.query(body.data.sql) });
+    } catch (err) {
+      return errorResponse('BAD_REQUEST', (err as Error).message);
+    }
+  });
+  app.post('/admin/drain', async (c) => {
+    const ok = await deps.loader.drain(Number(c.req.query('timeoutMs') ?? 60000));
+    return c.json({ drained: ok, ...deps.loader.stats() }, ok ? 200 : 504);
+  });
+  app.get('/admin/quarantine', async (c) => c.json({ items: await deps.warehouse.listQuarantine({ includeReplayed: c.req.query('all') === '1' }) }));
+  app.post('/admin/quarantine/replay', async (c) => {
+    const body = z.object({ ids: z.array(z.string()).optional() }).safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) return errorResponse('BAD_REQUEST', 'body must be {"ids"?: string[]}');
+    await deps.loader.drain();
+    return c.json({ outcomes: await replayQuarantine(deps.warehouse, { ids: body.data.ids, privacy: deps.privacy }) });
+  });
+}

@@ -1,0 +1,172 @@
+// Moves acknowledged deliveries from the durable log into the warehouse, off the ack path: classify, land, act on privacy topics.
+import { classifyEnvelope, type LandedEvent, type QuarantineRecord } from '../core/classify';
+import { decodeEnvelope } from '../core/envelope';
+import { ShopMlopsError } from '../core/errors';
+import type { Logger } from '../core/log';
+import type { IngestMetrics } from '../core/metrics';
+import { isPrivacyTopic } from '../core/topics';
+import type { Warehouse } from '../ports/warehouse';
+import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
+
+export interface LoaderDeps {
+  log: DurableLog;
+  warehouse: Warehouse;
+  privacy: { handle(event: LandedEvent): Promise<unknown> };
+  metrics: IngestMetrics;
+  logger: Logger;
+  batchSize: number;
+  /** Longest wait between retries while the warehouse is failing. */
+  maxBackoffMs?: number;
+}
+
+export interface Loader {
+  start(): void;
+  /** Offset below which every record has landed. */
+  readonly landedOffset: number;
+  /** Resolves once everything acknowledged before the call has landed (or the timeout passes: false). */
+  drain(timeoutMs?: number): Promise<boolean>;
+  stop(): Promise<void>;
+  stats(): { landed: number; quarantined: number; duplicates: number; failures: number; lastError: string | null; backlogBytes: number };
+}
+
+export async function createLoader(deps: LoaderDeps): Promise<Loader> {
+  let offset = await deps.log.readCheckpoint();
+  let running = false;
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  let loopDone: Promise<void> = Promise.resolve();
+  const counts = { landed: 0, quarantined: 0, duplicates: 0, failures: 0, lastError: null as string | null };
+  const waiters: { until: number; resolve: () => void }[] = [];
+  const unsubscribe = deps.log.onAppend(() => wake?.());
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        wake = null;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(t);
+        wake = null;
+        resolve();
+      };
+    });
+
+  const split = (records: LogRecord[]) => {
+    const events: LandedEvent[] = [];
+    const quarantined: QuarantineRecord[] = [];
+    for (const r of records) {
+      let env;
+      try {
+        env = decodeEnvelope(r.payload);
+      } catch (err) {
+        deps.logger.error('undecodable log record skipped', { offset: r.offset, error: (err as Error).message });
+        continue;
+      }
+      const c = classifyEnvelope(env);
+      if (c.kind === 'event') events.push(c.event);
+      else quarantined.push(c.record);
+    }
+    return { events, quarantined };
+  };
+
+  /** Lands one batch; a non-retryable failure is narrowed down to the poison records, which go to quarantine. */
+  const land = async (events: LandedEvent[], quarantined: QuarantineRecord[]): Promise<void> => {
+    try {
+      const r = await deps.warehouse.landEvents(events);
+      counts.landed += r.inserted;
+      counts.duplicates += r.duplicates;
+      deps.metrics.landed.inc({ table: 'shop_raw.events' }, r.inserted);
+      deps.metrics.duplicates.inc(r.duplicates);
+    } catch (err) {
+      const e = ShopMlopsError.fromUnknown(err);
+      if (e.retryable || events.length === 0) throw e;
+      if (events.length === 1) {
+        const ev = events[0]!;
+        quarantined.push({ ...ev, reason: `load_failed: ${e.message}`, body: ev.payload, body_encoding: 'utf8' });
+      } else {
+        const mid = Math.ceil(events.length / 2);
+        await land(events.slice(0, mid), []);
+        await land(events.slice(mid), quarantined);
+        return;
+      }
+    }
+    if (quarantined.length) {
+      await deps.warehouse.quarantine(quarantined);
+      counts.quarantined += quarantined.length;
+      deps.metrics.landed.inc({ table: 'shop_raw.quarantine' }, quarantined.length);
+      for (const q of quarantined) deps.logger.warn('delivery quarantined', { webhookId: q.webhook_id, topic: q.topic, shop: q.shop, reason: q.reason });
+    }
+  };
+
+  const loop = async () => {
+    let backoff = 100;
+    while (!stopping) {
+      const records = await deps.log.read(offset, 16 * 1024 * 1024, deps.batchSize);
+      deps.metrics.backlog.set(Math.max(0, deps.log.end - offset));
+      if (records.length === 0) {
+        for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
+        await sleep(250);
+        continue;
+      }
+      const { events, quarantined } = split(records);
+      try {
+        await land(events, quarantined);
+        for (const ev of events) {
+          if (!isPrivacyTopic(ev.topic)) continue;
+          try {
+            await deps.privacy.handle(ev);
+          } catch (err) {
+            const e = ShopMlopsError.fromUnknown(err);
+            if (e.retryable) throw e;
+            deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
+          }
+        }
+        offset = records[records.length - 1]!.next;
+        await deps.log.commitCheckpoint(offset);
+        backoff = 100;
+        counts.lastError = null;
+        for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
+      } catch (err) {
+        const e = ShopMlopsError.fromUnknown(err);
+        counts.failures++;
+        counts.lastError = e.message;
+        deps.metrics.loadFailures.inc({ retryable: String(e.retryable) });
+        deps.logger.warn('landing failed; will retry (acknowledgements continue, nothing is lost)', { error: e.message, code: e.code, backoffMs: backoff, offset });
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, deps.maxBackoffMs ?? 5000);
+      }
+    }
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loopDone = loop().catch((err) => {
+        deps.logger.error('loader stopped unexpectedly', { error: (err as Error).message });
+      });
+    },
+    get landedOffset() {
+      return offset;
+    },
+    drain(timeoutMs = 30000) {
+      const until = deps.log.end;
+      if (offset >= until) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), timeoutMs);
+        waiters.push({ until, resolve: () => { clearTimeout(t); resolve(true); } });
+        wake?.();
+      });
+    },
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loopDone;
+      unsubscribe();
+    },
+    stats() {
+      return { ...counts, backlogBytes: Math.max(0, deps.log.end - offset) };
+    },
+  };
+}

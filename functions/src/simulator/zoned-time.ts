@@ -1,0 +1,119 @@
+// Wall-clock time in an IANA time zone: local date/time → instant, instant → Shopify timestamp with the zone's offset.
+
+export interface LocalDateTime {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const partsFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = partsFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    partsFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when the runtime knows the IANA zone name. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function assertTimeZone(timeZone: string): void {
+  if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(timeZone)} (e.g. America/New_York, Europe/London, UTC)`);
+}
+
+/** The wall-clock reading of an instant in a zone. */
+export function toLocal(instant: Date, timeZone: string): LocalDateTime {
+  const out: Record<string, number> = {};
+  for (const p of formatterFor(timeZone).formatToParts(instant)) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour! % 24, minute: out.minute!, second: out.second! };
+}
+
+/** Offset of the zone at an instant, in minutes east of UTC. */
+export function offsetMinutes(instant: Date, timeZone: string): number {
+  const l = toLocal(instant, timeZone);
+  const asUtc = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+}
+
+/**
+ * The instant a wall-clock time names in a zone. In a spring-forward gap the time is read with the offset before the
+ * change (02:30 → 03:30 local); in a fall-back overlap the earlier instant wins.
+ */
+export function fromLocal(l: LocalDateTime, timeZone: string): Date {
+  const naive = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+  const off1 = offsetMinutes(new Date(naive), timeZone);
+  const first = naive - off1 * 60000;
+  const off2 = offsetMinutes(new Date(first), timeZone);
+  if (off2 === off1) return new Date(first);
+  const candidates = [first, naive - off2 * 60000].filter((c) => offsetMinutes(new Date(c), timeZone) * 60000 === naive - c);
+  const t = candidates.length > 0 ? Math.min(...candidates) : first;
+  return new Date(t);
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** Shopify's timestamp form: local time with the zone offset, e.g. 2026-03-05T14:03:11-05:00 (UTC → +00:00). */
+export function formatShopifyTime(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  const off = offsetMinutes(instant, timeZone);
+  const sign = off < 0 ? '-' : '+';
+  const a = Math.abs(off);
+  return `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)}T${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+}
+
+/** The shop-local calendar date of an instant, YYYY-MM-DD. */
+export function localDate(instant: Date, timeZone: string): string {
+  const l = toLocal(instant, timeZone);
+  return `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)}`;
+}
+
+/** A calendar date (YYYY-MM-DD) plus n days, as a calendar date (no zone involved). */
+export function addDays(date: string, n: number): string {
+  const [y, m, d] = parseDate(date);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** Day of week of a calendar date, 0 = Sunday … 6 = Saturday. */
+export function dayOfWeek(date: string): number {
+  const [y, m, d] = parseDate(date);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+}
+
+/** Day of year, 1-based. */
+export function dayOfYear(date: string): number {
+  const [y, m, d] = parseDate(date);
+  return Math.round((Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86400000) + 1;
+}
+
+export function parseDate(date: string): [number, number, number] {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new RangeError(`not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const check = new Date(Date.UTC(y, mo - 1, d));
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) throw new RangeError(`no such date: ${date}`);
+  return [y, mo, d];
+}

@@ -17,6 +17,8 @@ export interface DemoSummary {
   sent: number;
   seconds: number;
   tables: Row[];
+  /** Loader counters: rows landed, duplicate deliveries collapsed, quarantined. */
+  loader: { landed: number; duplicates: number; quarantined: number };
 }
 
 export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary> {
@@ -29,8 +31,12 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     o.progress?.(`demo: ${plan.deliveries.length} webhooks for ${o.days} days of a simulated store`);
     const res = await sendDeliveries(`${rt.url}/webhooks`, plan.deliveries, {
       secret: o.secret,
-      concurrency: 16,
-      onProgress: o.progress ? (p: { sent: number; total: number }) => o.progress!(`demo: ${p.sent}/${p.total} sent`) : undefined,
+      concurrency: 32,
+      onProgress: o.progress
+        ? (p) => {
+            if (p.done % 1000 === 0 || p.done === p.total) o.progress!(`demo: ${p.done}/${p.total} sent`);
+          }
+        : undefined,
     });
     sent = plan.deliveries.length;
     if (res.failed > 0) throw new Error(`demo: ${res.failed} webhooks were not accepted`);
@@ -41,5 +47,6 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     UNION ALL SELECT 'shop_raw.quarantine', reason, count(*) FROM shop_raw.quarantine GROUP BY reason
     UNION ALL SELECT 'shop_raw.privacy_audit', action, count(*) FROM shop_raw.privacy_audit GROUP BY action
     ORDER BY 1, 3 DESC, 2`);
-  return { seeded, sent, seconds: (Date.now() - started) / 1000, tables };
+  const { landed, duplicates, quarantined } = rt.loader.stats();
+  return { seeded, sent, seconds: (Date.now() - started) / 1000, tables, loader: { landed, duplicates, quarantined } };
 }

@@ -8,6 +8,9 @@ import { isPrivacyTopic } from '../core/topics';
 import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 
+/** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
+const UNKNOWN_ERROR_ATTEMPTS = 5;
+
 export interface LoaderDeps {
   log: DurableLog;
   warehouse: Warehouse;
@@ -71,7 +74,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   };
 
   /** Lands one batch; a non-retryable failure is narrowed down to the poison records, which go to quarantine. */
-  const land = async (events: LandedEvent[], quarantined: QuarantineRecord[]): Promise<void> => {
+  const land = async (events: LandedEvent[], quarantined: QuarantineRecord[], isolatePoison = false): Promise<void> => {
     try {
       const r = await deps.warehouse.landEvents(events);
       counts.landed += r.inserted;
@@ -80,14 +83,16 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       deps.metrics.duplicates.inc(r.duplicates);
     } catch (err) {
       const e = ShopMlopsError.fromUnknown(err);
-      if (e.retryable || events.length === 0) throw e;
+      // A declared outage is retried for as long as it lasts; an unexplained error only a few times, then the poison is isolated.
+      const retry = err instanceof ShopMlopsError ? e.retryable : !isolatePoison;
+      if (retry || events.length === 0) throw e;
       if (events.length === 1) {
         const ev = events[0]!;
         quarantined.push({ ...ev, reason: `load_failed: ${e.message}`, body: ev.payload, body_encoding: 'utf8' });
       } else {
         const mid = Math.ceil(events.length / 2);
-        await land(events.slice(0, mid), []);
-        await land(events.slice(mid), quarantined);
+        await land(events.slice(0, mid), [], isolatePoison);
+        await land(events.slice(mid), quarantined, isolatePoison);
         return;
       }
     }
@@ -101,6 +106,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
 
   const loop = async () => {
     let backoff = 100;
+    let attempts = 0;
     while (!stopping) {
       const records = await deps.log.read(offset, 16 * 1024 * 1024, deps.batchSize);
       deps.metrics.backlog.set(Math.max(0, deps.log.end - offset));
@@ -110,21 +116,23 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         continue;
       }
       const { events, quarantined } = split(records);
+      attempts++;
       try {
-        await land(events, quarantined);
+        await land(events, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS);
         for (const ev of events) {
           if (!isPrivacyTopic(ev.topic)) continue;
           try {
             await deps.privacy.handle(ev);
           } catch (err) {
             const e = ShopMlopsError.fromUnknown(err);
-            if (e.retryable) throw e;
+            if (err instanceof ShopMlopsError ? e.retryable : attempts <= UNKNOWN_ERROR_ATTEMPTS) throw e;
             deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
           }
         }
         offset = records[records.length - 1]!.next;
         await deps.log.commitCheckpoint(offset);
         backoff = 100;
+        attempts = 0;
         counts.lastError = null;
         for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
       } catch (err) {

@@ -37,3 +37,10 @@ export function idFromKey(namespace: string, key: string): string {
 export function gid(kind: string, id: string): string {
   return `gid://shopify/${kind}/${id}`;
 }
+
+/** A stable UUID-shaped id for a key (webhook and event ids of replayed deliveries). */
+export function uuidFromKey(namespace: string, key: string): string {
+  const h = createHash('sha256').update(`${namespace}\u0000${key}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -14,7 +14,7 @@ function seedWords(seed: number | string): [number, number, number, number] {
     z ^= z >>> 16;
     out.push(z >>> 0);
   }
-  if (out.every((w) => w === 0)) out[0] = 1;
+  if (out.reduce((s, w) => s | w, 0) === 0) out[0] = 1;
   return [out[0]!, out[1]!, out[2]!, out[3]!];
 }
 

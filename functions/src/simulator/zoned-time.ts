@@ -43,18 +43,46 @@ export function assertTimeZone(timeZone: string): void {
   if (!isValidTimeZone(timeZone)) throw new RangeError(`unknown IANA time zone: ${JSON.stringify(timeZone)} (e.g. America/New_York, Europe/London, UTC)`);
 }
 
-/** The wall-clock reading of an instant in a zone. */
-export function toLocal(instant: Date, timeZone: string): LocalDateTime {
+/** Wall-clock reading straight from Intl (slow path, used to learn offsets). */
+function intlLocal(instant: Date, timeZone: string): LocalDateTime {
   const out: Record<string, number> = {};
   for (const p of formatterFor(timeZone).formatToParts(instant)) if (p.type !== 'literal') out[p.type] = Number(p.value);
   return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour! % 24, minute: out.minute!, second: out.second! };
 }
 
-/** Offset of the zone at an instant, in minutes east of UTC. */
+const BUCKET_MS = 15 * 60000; // every zone transition since 1970 falls on a quarter-hour of UTC
+const offsetCache = new Map<string, Map<number, number>>();
+
+/** Offset of the zone at an instant, in minutes east of UTC (cached per quarter-hour, so planning stays fast). */
 export function offsetMinutes(instant: Date, timeZone: string): number {
-  const l = toLocal(instant, timeZone);
-  const asUtc = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  let cache = offsetCache.get(timeZone);
+  if (!cache) {
+    cache = new Map();
+    offsetCache.set(timeZone, cache);
+  }
+  const bucket = Math.floor(instant.getTime() / BUCKET_MS);
+  let off = cache.get(bucket);
+  if (off === undefined) {
+    const at = new Date(bucket * BUCKET_MS);
+    const l = intlLocal(at, timeZone);
+    off = Math.round((Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - at.getTime()) / 60000);
+    if (cache.size > 200_000) cache.clear();
+    cache.set(bucket, off);
+  }
+  return off;
+}
+
+/** The wall-clock reading of an instant in a zone. */
+export function toLocal(instant: Date, timeZone: string): LocalDateTime {
+  const shifted = new Date(instant.getTime() + offsetMinutes(instant, timeZone) * 60000);
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+    second: shifted.getUTCSeconds(),
+  };
 }
 
 /**

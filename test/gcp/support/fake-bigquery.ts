@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export interface QueryParameter {
   name: string;
   parameterType: { type: string; arrayType?: QueryParameter['parameterType']; structTypes?: Array<{ name: string; type: QueryParameter['parameterType'] }> };
-  parameterValue: { value?: string | null; arrayValues?: QueryParameter['parameterValue'][]; structValues?: Record<string, QueryParameter['parameterValue']> };
+  parameterValue: { value?: string | boolean | null; arrayValues?: QueryParameter['parameterValue'][]; structValues?: Record<string, QueryParameter['parameterValue']> };
 }
 
 export interface RecordedJob {

@@ -129,8 +129,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       const params: unknown[] = [];
       if (!o.includeReplayed) where.push('replayed_at IS NULL');
       if (o.ids && o.ids.length) {
-        params.push(o.ids);
-        where.push(`list_contains($${params.length}::VARCHAR[], quarantine_id)`);
+        params.push(JSON.stringify(o.ids));
+        where.push(`list_contains(from_json($${params.length}, '["VARCHAR"]'), quarantine_id)`);
       }
       const r = await rows(
         conn,
@@ -145,21 +145,21 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
 
   const markReplayed = (ids: string[], at: string): Promise<void> =>
     lock(async () => {
-      if (ids.length) await conn.run('UPDATE shop_raw.quarantine SET replayed_at = $1::TIMESTAMPTZ WHERE list_contains($2::VARCHAR[], quarantine_id)', [at, ids] as never);
+      if (ids.length) await conn.run(`UPDATE shop_raw.quarantine SET replayed_at = $1::TIMESTAMPTZ WHERE list_contains(from_json($2, '["VARCHAR"]'), quarantine_id)`, [at, JSON.stringify(ids)] as never);
     });
 
   /** Order events of the customer (by customer id or listed order ids), their refunds, and their privacy requests. */
   const customerEventsWhere = `shop = $1 AND (
-      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains($3::VARCHAR[], json_extract_string(payload, '$.id'))))
-      OR (topic = 'refunds/create' AND list_contains($3::VARCHAR[], json_extract_string(payload, '$.order_id')))
+      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains(from_json($3, '["VARCHAR"]'), json_extract_string(payload, '$.id'))))
+      OR (topic = 'refunds/create' AND list_contains(from_json($3, '["VARCHAR"]'), json_extract_string(payload, '$.order_id')))
       OR (topic IN ('customers/redact', 'customers/data_request') AND json_extract_string(payload, '$.customer.id') = $2)
       OR (topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2))`;
-  const quarantineWhere = `shop = $1 AND (contains(body, $2) OR list_has_any(regexp_extract_all(body, '\\d{4,}'), $3::VARCHAR[]))`;
+  const quarantineWhere = `shop = $1 AND (contains(body, $2) OR list_has_any(regexp_extract_all(body, '\\d{4,}'), from_json($3, '["VARCHAR"]')))`;
 
   const redactCustomer = (req: CustomerRedaction): Promise<RedactionResult> =>
     lock(() =>
       inTransaction(async () => {
-        const p = [req.shop, req.customerId, req.orderIds];
+        const p = [req.shop, req.customerId, JSON.stringify(req.orderIds)];
         const del = await conn.run(
           `DELETE FROM shop_raw.events WHERE shop = $1 AND topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2`,
           [req.shop, req.customerId] as never,
@@ -193,7 +193,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
 
   const exportCustomer = (req: CustomerRedaction): Promise<Record<string, Row[]>> =>
     lock(async () => {
-      const p = [req.shop, req.customerId, req.orderIds];
+      const p = [req.shop, req.customerId, JSON.stringify(req.orderIds)];
       const ev = await rows(conn, `SELECT topic, webhook_id, event_id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at, payload FROM shop_raw.events WHERE ${customerEventsWhere} ORDER BY received_at`, p);
       const q = await rows(conn, `SELECT quarantine_id, topic, reason, body FROM shop_raw.quarantine WHERE ${quarantineWhere}`, p);
       return {

@@ -46,7 +46,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (ctx.json) ctx.out(JSON.stringify({ urls, ...summary }));
     else {
       ctx.out('');
-      ctx.out(summary.seeded ? `Demo store: ${summary.sent} webhooks sent (${summary.seconds.toFixed(1)} s), all landed.` : 'Store already has events: demo skipped.');
+      ctx.out(
+        summary.seeded
+          ? `Demo store: ${summary.sent} signed webhooks sent in ${summary.seconds.toFixed(1)} s; ${summary.loader.landed} events landed, ${summary.loader.duplicates} duplicate deliveries collapsed, ${summary.loader.quarantined} quarantined.`
+          : 'Store already has events: demo skipped.',
+      );
       ctx.out(formatTable(summary.tables));
       ctx.out('');
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));

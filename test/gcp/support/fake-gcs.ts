@@ -1,0 +1,138 @@
+// In-process Cloud Storage JSON API, just enough for the artifact store: multipart/media upload, alt=media download, list, delete, 404s.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CRC32C } from '@google-cloud/storage';
+
+interface StoredObject {
+  name: string;
+  data: Buffer;
+  contentType: string;
+  updated: string;
+  generation: number;
+}
+
+export interface FakeGcs {
+  endpoint: string;
+  buckets: Map<string, Map<string, StoredObject>>;
+  requests: Array<{ method: string; path: string; query: Record<string, string> }>;
+  stop(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Splits a multipart/related body into its parts (headers + bytes). */
+function parseMultipart(body: Buffer, boundary: string): Array<{ headers: Record<string, string>; data: Buffer }> {
+  const parts: Array<{ headers: Record<string, string>; data: Buffer }> = [];
+  const delim = Buffer.from(`--${boundary}`);
+  let pos = body.indexOf(delim);
+  while (pos >= 0) {
+    const start = pos + delim.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delim, start);
+    if (next < 0) break;
+    const part = body.subarray(start + 2, next - 2); // skip CRLF after delimiter and before the next one
+    const headerEnd = part.indexOf('\r\n\r\n');
+    const headers: Record<string, string> = {};
+    for (const line of part.subarray(0, headerEnd).toString('utf8').split('\r\n')) {
+      const i = line.indexOf(':');
+      if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    parts.push({ headers, data: Buffer.from(part.subarray(headerEnd + 4)) });
+    pos = next;
+  }
+  return parts;
+}
+
+export async function startFakeGcs(): Promise<FakeGcs> {
+  const buckets = new Map<string, Map<string, StoredObject>>();
+  const requests: FakeGcs['requests'] = [];
+  let generation = 0;
+  const resource = (bucket: string, o: StoredObject) => ({
+    kind: 'storage#object',
+    id: `${bucket}/${o.name}/${o.generation}`,
+    name: o.name,
+    bucket,
+    generation: String(o.generation),
+    contentType: o.contentType,
+    size: String(o.data.length),
+    md5Hash: createHash('md5').update(o.data).digest('base64'),
+    crc32c: CRC32C.from(o.data).toString(),
+    updated: o.updated,
+    timeCreated: o.updated,
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ method: req.method ?? '', path: url.pathname, query });
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const notFound = (what: string) => json(404, { error: { code: 404, message: `No such object: ${what}`, errors: [{ reason: 'notFound', message: `No such object: ${what}` }] } });
+    let m: RegExpMatchArray | null;
+    if (req.method === 'POST' && (m = url.pathname.match(/^\/upload\/storage\/v1\/b\/([^/]+)\/o$/))) {
+      const bucket = decodeURIComponent(m[1]!);
+      const body = await readBody(req);
+      let name = query['name'];
+      let data = body;
+      let contentType = req.headers['content-type'] ?? 'application/octet-stream';
+      if (query['uploadType'] === 'multipart') {
+        const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+        if (!boundary) return json(400, { error: { code: 400, message: 'multipart upload without a boundary' } });
+        const [meta, media] = parseMultipart(body, boundary);
+        if (!meta || !media) return json(400, { error: { code: 400, message: 'multipart upload needs metadata and media parts' } });
+        const md = JSON.parse(meta.data.toString('utf8')) as { name?: string; contentType?: string };
+        name = md.name ?? name;
+        data = media.data;
+        contentType = md.contentType ?? media.headers['content-type'] ?? 'application/octet-stream';
+      } else if (query['uploadType'] !== 'media') {
+        return json(400, { error: { code: 400, message: `unsupported uploadType ${query['uploadType']}` } });
+      }
+      if (!name) return json(400, { error: { code: 400, message: 'object name required' } });
+      if (!buckets.has(bucket)) buckets.set(bucket, new Map());
+      const obj: StoredObject = { name, data, contentType, updated: new Date().toISOString(), generation: ++generation };
+      buckets.get(bucket)!.set(name, obj);
+      return json(200, resource(bucket, obj));
+    }
+    if ((m = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/))) {
+      const bucket = decodeURIComponent(m[1]!);
+      const name = decodeURIComponent(m[2]!);
+      const obj = buckets.get(bucket)?.get(name);
+      if (req.method === 'DELETE') {
+        if (!obj) return notFound(`${bucket}/${name}`);
+        buckets.get(bucket)!.delete(name);
+        res.writeHead(204);
+        return res.end();
+      }
+      if (req.method === 'GET') {
+        if (!obj) return notFound(`${bucket}/${name}`);
+        if (query['alt'] !== 'media') return json(200, resource(bucket, obj));
+        const r = resource(bucket, obj);
+        res.writeHead(200, { 'content-type': obj.contentType, 'content-length': String(obj.data.length), 'x-goog-hash': `crc32c=${r.crc32c},md5=${r.md5Hash}`, 'x-goog-generation': r.generation, 'x-goog-stored-content-encoding': 'identity' });
+        return res.end(obj.data);
+      }
+    }
+    if (req.method === 'GET' && (m = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o$/))) {
+      const bucket = decodeURIComponent(m[1]!);
+      const prefix = query['prefix'] ?? '';
+      const all = [...(buckets.get(bucket)?.values() ?? [])].filter((o) => o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
+      // Two objects per page, so clients must follow nextPageToken.
+      const start = Number(query['pageToken'] ?? 0);
+      const page = all.slice(start, start + 2);
+      return json(200, { kind: 'storage#objects', items: page.map((o) => resource(bucket, o)), ...(start + 2 < all.length ? { nextPageToken: String(start + 2) } : {}) });
+    }
+    json(404, { error: { code: 404, message: `fake GCS has no route ${req.method} ${url.pathname}` } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    buckets,
+    requests,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

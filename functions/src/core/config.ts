@@ -31,13 +31,8 @@ const base = z.object({
 
 export type RawConfig = z.input<typeof base>;
 
-const schema = base.superRefine((c, ctx) => {
-  if (c.mode === 'gcp') {
-    for (const key of ['shopifyApiSecret', 'gcpProject', 'artifactBucket'] as const) {
-      if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: `required in gcp mode (env ${ENV_NAMES[key]})` });
-    }
-  }
-});
+/** Keys that gcp mode cannot run without (checked even when other keys are invalid, so every problem is listed). */
+const GCP_REQUIRED = ['shopifyApiSecret', 'gcpProject', 'artifactBucket'] as const;
 
 export type AppConfig = z.output<typeof base> & { shopifyApiSecret: string; secretSource: 'env' | 'development-default' };
 
@@ -69,13 +64,18 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     if (v !== undefined && v !== '') raw[key] = v;
   }
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) raw[k] = v;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => {
-      const key = String(i.path[0] ?? '');
-      const envName = key in ENV_NAMES ? ENV_NAMES[key as keyof typeof ENV_NAMES] : key;
-      return `${key} (${envName}): ${i.message}`;
-    });
+  const parsed = base.safeParse(raw);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '');
+        const envName = key in ENV_NAMES ? ENV_NAMES[key as keyof typeof ENV_NAMES] : key;
+        return `${key} (${envName}): ${i.message}`;
+      });
+  if (raw['mode'] === 'gcp') {
+    for (const key of GCP_REQUIRED) if (!raw[key]) problems.push(`${key} (${ENV_NAMES[key]}): required in gcp mode`);
+  }
+  if (!parsed.success || problems.length) {
     throw new ShopMlopsError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
   const c = parsed.data;

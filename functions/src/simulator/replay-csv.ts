@@ -408,6 +408,19 @@ function parseRow(rec: string[], index: number): Row | null {
   return { index, invoiceNo, stockCode, description: cleanText(description), quantity: Number(quantity), invoiceDate, unitPriceCents, customerId: normaliseCustomerId(customerId), country: cleanText(country) };
 }
 
+const catalogueIds = new Map<string, { product: string; variant: string }>();
+
+/** Product and variant ids of a StockCode (hashing is the costly part of a 500k-row replay, so they are memoised). */
+export function stockCodeIds(stockCode: string): { product: string; variant: string } {
+  let ids = catalogueIds.get(stockCode);
+  if (!ids) {
+    ids = { product: idFromKey('product', stockCode), variant: idFromKey('variant', stockCode) };
+    if (catalogueIds.size > 100_000) catalogueIds.clear();
+    catalogueIds.set(stockCode, ids);
+  }
+  return ids;
+}
+
 function lineItem(lineId: string, stockCode: string, description: string, quantity: number, priceCents: number, nonProduct: boolean, currency: string) {
   return {
     id: jsonId(lineId),
@@ -421,7 +434,7 @@ function lineItem(lineId: string, stockCode: string, description: string, quanti
     price: formatCents(priceCents),
     price_set: moneySet(priceCents, currency),
     product_exists: !nonProduct,
-    product_id: jsonIdOrNull(nonProduct ? null : idFromKey('product', stockCode)),
+    product_id: jsonIdOrNull(nonProduct ? null : stockCodeIds(stockCode).product),
     properties: nonProduct ? [{ name: '_non_product', value: 'true' }] : [],
     quantity,
     requires_shipping: !nonProduct,
@@ -429,7 +442,7 @@ function lineItem(lineId: string, stockCode: string, description: string, quanti
     taxable: !nonProduct,
     title: description || stockCode,
     total_discount: '0.00',
-    variant_id: jsonIdOrNull(nonProduct ? null : idFromKey('variant', stockCode)),
+    variant_id: jsonIdOrNull(nonProduct ? null : stockCodeIds(stockCode).variant),
     variant_inventory_management: nonProduct ? null : 'shopify',
     variant_title: null,
     vendor: null,

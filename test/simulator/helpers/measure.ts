@@ -13,8 +13,13 @@ export interface OrderView {
 
 type Json = Record<string, unknown>;
 
+const cache = new WeakMap<PlannedDelivery, Json>();
+
+/** The body parsed with parseExact (ids beyond 2^53 stay exact strings), memoised per delivery. */
 export function parsed(d: PlannedDelivery): Json {
-  return parseExact(d.body) as Json;
+  let v = cache.get(d);
+  if (!v) cache.set(d, (v = parseExact(d.body) as Json));
+  return v;
 }
 
 export function ordersOf(deliveries: PlannedDelivery[]): OrderView[] {

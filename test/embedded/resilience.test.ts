@@ -1,0 +1,82 @@
+// Warehouse outage (fault injection) and admission control: acknowledgements continue or answer 503; nothing acknowledged is lost.
+import * as http from 'node:http';
+import { forgeWebhook } from '../../functions/src/testing/forge';
+import { SECRET, fixture, startTestRuntime } from '../helpers/runtime';
+import { postOn } from '../helpers/process';
+
+const body = fixture('orders_create.json');
+const hook = (id: string) => forgeWebhook({ secret: SECRET, topic: 'orders/create', body, webhookId: id, eventId: `ev-${id}`, shop: 'resilience.myshopify.com' });
+
+test('a warehouse outage neither stops acknowledgements nor loses anything', async () => {
+  const faults = { failLoads: true };
+  const rt = await startTestRuntime({}, faults);
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const statuses = await Promise.all(Array.from({ length: 300 }, (_, i) => postOn(agent, `${rt.url}/webhooks`, hook(`outage-${i}`))));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rt.loader.stats().failures).toBeGreaterThan(0);
+    expect(await rt.warehouse.query('SELECT count(*) AS n FROM shop_raw.events')).toEqual([{ n: '0' }]);
+    const health = (await (await fetch(`${rt.url}/healthz`)).json()) as { loader: { lastError: string; backlogBytes: number } };
+    expect(health.loader.lastError).toMatch(/fault injection/);
+    expect(health.loader.backlogBytes).toBeGreaterThan(0);
+    faults.failLoads = false; // the warehouse recovers
+    expect(await rt.loader.drain(30_000)).toBe(true);
+    expect(await rt.warehouse.query("SELECT count(*) AS n, count(DISTINCT webhook_id) AS d FROM shop_raw.events WHERE webhook_id LIKE 'outage-%'")).toEqual([{ n: '300', d: '300' }]);
+    agent.destroy();
+  } finally {
+    await rt.close();
+  }
+});
+
+test('admission control: 10 s of sends at 10x the in-flight limit get only 2xx or 503 (with Retry-After), and every 2xx lands', async () => {
+  const limit = 4;
+  const rt = await startTestRuntime({ maxInFlight: limit, retryAfterSeconds: 2 });
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: limit * 10 });
+    const acked: string[] = [];
+    const counts: Record<number, number> = {};
+    let n = 0;
+    const until = Date.now() + 10_000;
+    const sender = async () => {
+      while (Date.now() < until) {
+        const id = `adm-${n++}`;
+        const s = await postOn(agent, `${rt.url}/webhooks`, hook(id));
+        counts[s] = (counts[s] ?? 0) + 1;
+        if (s >= 200 && s < 300) acked.push(id);
+      }
+    };
+    await Promise.all(Array.from({ length: limit * 10 }, sender));
+    agent.destroy();
+    expect(Object.keys(counts).map(Number).sort()).toEqual([200, 503]);
+    expect(counts[503]).toBeGreaterThan(0);
+    const probe = await fetch(`${rt.url}/healthz`);
+    expect(probe.ok).toBe(true);
+    expect(await rt.loader.drain(60_000)).toBe(true);
+    const rows = await rt.warehouse.query("SELECT count(*) AS n FROM shop_raw.events WHERE webhook_id LIKE 'adm-%'");
+    expect(Number(rows[0]!['n'])).toBe(acked.length);
+  } finally {
+    await rt.close();
+  }
+}, 60_000);
+
+test('a 503 from admission control carries Retry-After and a JSON body', async () => {
+  const rt = await startTestRuntime({ maxInFlight: 1, retryAfterSeconds: 7 });
+  try {
+    // Hold one delivery open by streaming its body slowly, then send another.
+    const d = hook('slow-1');
+    const u = new URL(`${rt.url}/webhooks`);
+    const slow = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...d.headers, 'content-length': String(d.body.length) } });
+    slow.on('error', () => undefined);
+    slow.write(d.body.subarray(0, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await fetch(`${rt.url}/webhooks`, { method: 'POST', headers: hook('fast-1').headers, body: new Uint8Array(hook('fast-1').body) });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('7');
+    expect(await r.json()).toMatchObject({ error: { code: 'OVERLOADED', retryable: true } });
+    slow.end(d.body.subarray(10));
+    await new Promise((res) => slow.on('response', (m) => { m.resume(); m.on('end', res); }));
+  } finally {
+    await rt.close();
+  }
+});

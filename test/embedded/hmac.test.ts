@@ -1,13 +1,14 @@
 // HMAC verification with the real @shopify/shopify-api over raw bytes, including the independent known-answer vector.
 import { createHash } from 'node:crypto';
-import { createWebhookVerifier } from '../../functions/src/core/verify';
+import { createWebhookVerifier, headersOf } from '../../functions/src/core/verify';
 import { forgeWebhook } from '../../functions/src/testing/forge';
 import { fixture } from '../helpers/runtime';
 
 const KNOWN_HMAC = 'uGRw4pOUhaLBX33PEuq5WgfPXH47ddvrn8MT3ZgK57I=';
 
-function request(headers: Record<string, string>, body: Buffer): Request {
-  return new Request('http://localhost/webhooks', { method: 'POST', headers, body: new Uint8Array(body) });
+/** Headers as a Web Request normalises them (what the Cloud Function path passes). */
+function request(headers: Record<string, string>, body: Buffer) {
+  return headersOf(new Request('http://localhost/webhooks', { method: 'POST', headers, body: new Uint8Array(body) }));
 }
 
 const headersFor = (hmac: string) => ({

@@ -21,7 +21,7 @@ artifactStoreContract('gcs', async () => ({
 }));
 
 describe('GCS artifact store specifics', () => {
-  afterEach(() => {
+  beforeEach(() => {
     fake.buckets.clear();
     fake.requests.length = 0;
   });

@@ -1,6 +1,7 @@
 // Webhook verification with @shopify/shopify-api over the raw bytes; returns a discriminated union, never throws for bad input.
 import { isUtf8 } from 'node:buffer';
-import '@shopify/shopify-api/adapters/web-api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import '@shopify/shopify-api/adapters/node';
 import { shopifyApi, LogSeverity, ApiVersion } from '@shopify/shopify-api';
 import { normaliseTimestamp, type WebhookEnvelope } from './envelope';
 
@@ -11,8 +12,19 @@ export type VerifyFailure =
   | { ok: false; reason: 'invalid_body'; message: string };
 export type VerifyResult = { ok: true; envelope: WebhookEnvelope } | VerifyFailure;
 
+/** Request headers as Node gives them (lower-case names); build one from a Web Request with headersOf(). */
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export function headersOf(request: Request): HeaderMap {
+  const out: HeaderMap = {};
+  request.headers.forEach((v, k) => (out[k] = v));
+  return out;
+}
+
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
 export interface WebhookVerifier {
-  verify(request: Request, rawBody: Buffer, receivedAt?: Date): Promise<VerifyResult>;
+  verify(headers: HeaderMap, rawBody: Buffer, receivedAt?: Date): Promise<VerifyResult>;
 }
 
 export function createWebhookVerifier(opts: { apiSecret: string; apiKey?: string; hostName?: string }): WebhookVerifier {
@@ -26,13 +38,15 @@ export function createWebhookVerifier(opts: { apiSecret: string; apiKey?: string
   });
 
   return {
-    async verify(request, rawBody, receivedAt = new Date()) {
-      if (!request.headers.get('x-shopify-hmac-sha256')) {
+    async verify(headers, rawBody, receivedAt = new Date()) {
+      if (!one(headers['x-shopify-hmac-sha256'])) {
         return { ok: false, reason: 'missing_hmac', message: 'X-Shopify-Hmac-Sha256 header is missing' };
       }
       // Shopify signs UTF-8 JSON; bytes that are not UTF-8 cannot carry a valid signature.
       if (!isUtf8(rawBody)) return { ok: false, reason: 'invalid_hmac', message: 'body is not UTF-8, so its signature cannot match' };
-      const result = await shopify.webhooks.validate({ rawBody: rawBody.toString('utf8'), rawRequest: request });
+      // The node adapter reads only headers/method/url of rawRequest: a plain object avoids materialising Web Headers.
+      const rawRequest = { headers, method: 'POST', url: '/webhooks' } as unknown as IncomingMessage;
+      const result = await shopify.webhooks.validate({ rawBody: rawBody.toString('utf8'), rawRequest, rawResponse: undefined as unknown as ServerResponse });
       if (!result.valid) {
         if (result.reason === 'missing_headers') {
           const missing = 'missingHeaders' in result ? result.missingHeaders : [];
@@ -46,11 +60,11 @@ export function createWebhookVerifier(opts: { apiSecret: string; apiKey?: string
         envelope: {
           shop: result.domain,
           // The library maps 'orders/create' to storage form 'ORDERS_CREATE'; keep Shopify's header spelling.
-          topic: (request.headers.get('x-shopify-topic') ?? '').trim(),
+          topic: (one(headers['x-shopify-topic']) ?? '').trim(),
           webhookId: result.webhookId,
-          eventId: request.headers.get('x-shopify-event-id') || null,
+          eventId: one(headers['x-shopify-event-id']) || null,
           apiVersion: result.apiVersion,
-          triggeredAt: normaliseTimestamp(request.headers.get('x-shopify-triggered-at')),
+          triggeredAt: normaliseTimestamp(one(headers['x-shopify-triggered-at'])),
           receivedAt: receivedAt.toISOString(),
           body: rawBody,
         },

@@ -1,12 +1,12 @@
 // Moves acknowledged deliveries from the durable log into the warehouse, off the ack path: classify, land, act on privacy topics.
-import { classifyEnvelope, type LandedEvent, type QuarantineRecord } from '../core/classify';
-import { decodeEnvelope } from '../core/envelope';
+import type { LandedEvent, QuarantineRecord } from '../core/classify';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { IngestMetrics } from '../core/metrics';
 import { isPrivacyTopic } from '../core/topics';
 import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
+import { createClassifier } from './classifier';
 
 /** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
 const UNKNOWN_ERROR_ATTEMPTS = 5;
@@ -18,6 +18,8 @@ export interface LoaderDeps {
   metrics: IngestMetrics;
   logger: Logger;
   batchSize: number;
+  /** Pause after catching up, so the next transaction carries a bigger batch. Default 200 ms. */
+  lingerMs?: number;
   /** Longest wait between retries while the warehouse is failing. */
   maxBackoffMs?: number;
 }
@@ -55,22 +57,11 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       };
     });
 
-  const split = (records: LogRecord[]) => {
-    const events: LandedEvent[] = [];
-    const quarantined: QuarantineRecord[] = [];
-    for (const r of records) {
-      let env;
-      try {
-        env = decodeEnvelope(r.payload);
-      } catch (err) {
-        deps.logger.error('undecodable log record skipped', { offset: r.offset, error: (err as Error).message });
-        continue;
-      }
-      const c = classifyEnvelope(env);
-      if (c.kind === 'event') events.push(c.event);
-      else quarantined.push(c.record);
-    }
-    return { events, quarantined };
+  const classifier = createClassifier(deps.logger);
+  const split = async (records: LogRecord[]) => {
+    const r = await classifier.classify(records.map((x) => x.payload));
+    for (const u of r.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
+    return r;
   };
 
   /** Lands one batch; a non-retryable failure is narrowed down to the poison records, which go to quarantine. */
@@ -115,7 +106,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         await sleep(250);
         continue;
       }
-      const { events, quarantined } = split(records);
+      const { events, quarantined } = await split(records);
       attempts++;
       try {
         await land(events, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS);
@@ -135,6 +126,9 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         attempts = 0;
         counts.lastError = null;
         for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
+        // A short batch means we caught up: let more deliveries gather so each warehouse transaction carries many
+        // (per-transaction cost dominates small batches and competes with acknowledgements for the CPU).
+        if (records.length < deps.batchSize && !waiters.length && !stopping) await new Promise((r) => setTimeout(r, deps.lingerMs ?? 200));
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
         counts.failures++;
@@ -172,6 +166,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       wake?.();
       await loopDone;
       unsubscribe();
+      await classifier.close();
     },
     stats() {
       return { ...counts, backlogBytes: Math.max(0, deps.log.end - offset) };

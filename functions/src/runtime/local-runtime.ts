@@ -57,7 +57,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   }
 
   const log = await DurableLog.open({ dir: p.log });
-  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false } });
+  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1 });
   const artifacts = createFileArtifactStore(p.artifacts);
   const metrics = createIngestMetrics({ defaultMetrics: true });
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });

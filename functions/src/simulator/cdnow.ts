@@ -10,13 +10,14 @@ export interface CdnowTransaction {
 
 /**
  * Parses whitespace-separated CDNOW lines: `master_id sample_id yyyymmdd n_cds dollar_value` (sample, the sample id is the
- * customer) or `customer_id yyyymmdd n_cds dollar_value` (master).
+ * customer) or `customer_id yyyymmdd n_cds dollar_value` (master; its header line is skipped).
  */
 export function parseCdnow(text: string): CdnowTransaction[] {
   const out: CdnowTransaction[] = [];
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const f = raw.trim().split(/\s+/);
     if (f.length === 1 && f[0] === '') continue;
+    if (out.length === 0 && !/^\d/.test(f[0]!)) continue; // CDNOW_master.txt starts with a header line
     let customer: string;
     let ymd: string;
     let cds: string;

@@ -440,6 +440,7 @@ export function planStore(opts: PlanStoreOptions): StorePlan {
       }
     } else {
       const paidAt = plus(at, rng.between(2, 20) * 1000);
+      o.updatedAt = paidAt;
       emit('orders/paid', orderBody(ctx, o), paidAt);
     }
     if (rng.chance(MODEL.cancelShare)) {

@@ -69,9 +69,10 @@ interface Row {
   country: string;
 }
 
+/** A line of an earlier order, kept for matching cancellations (ids are re-derived from invoice and position when needed). */
 interface IndexedLine {
-  orderId: string;
-  lineId: string;
+  invoiceNo: string;
+  position: number;
   createdMs: number;
   quantity: number;
   refunded: number;
@@ -169,7 +170,7 @@ export function streamReplay(source: CsvSource, opts: ReplayOptions = {}): { del
         if (!byCode) history.set(customerId, (byCode = new Map()));
         let list = byCode.get(r.stockCode);
         if (!list) byCode.set(r.stockCode, (list = []));
-        list.push({ orderId, lineId, createdMs: ms, quantity: r.quantity, refunded: 0, priceCents: r.unitPriceCents, stockCode: r.stockCode, title: r.description, nonProduct });
+        list.push({ invoiceNo, position: i, createdMs: ms, quantity: r.quantity, refunded: 0, priceCents: r.unitPriceCents, stockCode: r.stockCode, title: r.description, nonProduct });
       }
       return lineItem(lineId, r.stockCode, r.description, r.quantity, r.unitPriceCents, nonProduct, currency);
     });
@@ -256,7 +257,7 @@ export function streamReplay(source: CsvSource, opts: ReplayOptions = {}): { del
   };
 
   const planRefunds = (invoiceNo: string, rows: Row[]): PlannedDelivery[] => {
-    const byOrder = new Map<string, Array<{ line: IndexedLine; quantity: number; index: number }>>();
+    const byOrder = new Map<string, Array<{ line: IndexedLine; lineId: string; quantity: number; index: number }>>();
     let refundMs = 0;
     let refundAt = '';
     for (const r of rows) {
@@ -294,9 +295,10 @@ export function streamReplay(source: CsvSource, opts: ReplayOptions = {}): { del
         refundMs = ms;
         refundAt = text;
       }
-      const list = byOrder.get(target.orderId) ?? [];
-      list.push({ line: target, quantity, index: r.index });
-      byOrder.set(target.orderId, list);
+      const orderId = idFromKey('order', target.invoiceNo);
+      const list = byOrder.get(orderId) ?? [];
+      list.push({ line: target, lineId: idFromKey('line', `${target.invoiceNo}#${target.position}`), quantity, index: r.index });
+      byOrder.set(orderId, list);
     }
     const out: PlannedDelivery[] = [];
     for (const [orderId, items] of byOrder) {
@@ -312,20 +314,20 @@ export function streamReplay(source: CsvSource, opts: ReplayOptions = {}): { del
         restock: true,
         duties: [],
         admin_graphql_api_id: gid('Refund', refundId),
-        refund_line_items: items.map(({ line, quantity, index }) => {
+        refund_line_items: items.map(({ line, lineId, quantity, index }) => {
           const subtotal = line.priceCents * quantity;
           total += subtotal;
           return {
             id: jsonId(idFromKey('refund_line', `${invoiceNo}#${index}`)),
             quantity,
-            line_item_id: jsonId(line.lineId),
+            line_item_id: jsonId(lineId),
             location_id: null,
             restock_type: 'return',
             subtotal: subtotal / 100,
             total_tax: 0,
             subtotal_set: moneySet(subtotal, currency),
             total_tax_set: moneySet(0, currency),
-            line_item: lineItem(line.lineId, line.stockCode, line.title, line.quantity, line.priceCents, line.nonProduct, currency),
+            line_item: lineItem(lineId, line.stockCode, line.title, line.quantity, line.priceCents, line.nonProduct, currency),
           };
         }),
         transactions: [{ id: jsonId(idFromKey('transaction', refundId)), order_id: jsonId(orderId), kind: 'refund', gateway: 'manual', status: 'success', created_at: refundAt, test: false, currency, amount: formatCents(total) }],

@@ -81,7 +81,7 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       res.end(JSON.stringify(body));
     };
     let m: RegExpMatchArray | null;
-    if (req.method === 'POST' && (m = url.pathname.match(/^\/bigquery\/v2\/projects\/([^/]+)\/jobs$/))) {
+    if (req.method === 'POST' && (m = url.pathname.match(/^(?:\/bigquery\/v2)?\/projects\/([^/]+)\/jobs$/))) {
       const body = (await readJson(req)) as { jobReference?: { jobId?: string; location?: string }; configuration: { query: { query: string; useLegacySql?: boolean; parameterMode?: string; queryParameters?: QueryParameter[] } } };
       const jobId = body.jobReference?.jobId ?? `job_${jobs.length + 1}`;
       const q = body.configuration.query;
@@ -96,7 +96,7 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       send(200, { kind: 'bigquery#job', id: `${job.projectId}:US.${jobId}`, jobReference: { projectId: job.projectId, jobId, location: 'US' }, configuration: body.configuration, status: { state: 'DONE' } });
       return;
     }
-    if (req.method === 'GET' && (m = url.pathname.match(/^\/bigquery\/v2\/projects\/([^/]+)\/queries\/([^/]+)$/))) {
+    if (req.method === 'GET' && (m = url.pathname.match(/^(?:\/bigquery\/v2)?\/projects\/([^/]+)\/queries\/([^/]+)$/))) {
       const result = results.get(m[2]!);
       if (!result) return send(404, { error: { code: 404, message: `Not found: Job ${m[2]}`, errors: [{ reason: 'notFound' }] } });
       const rows = result.rows ?? [];
@@ -110,7 +110,7 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       });
       return;
     }
-    if (req.method === 'GET' && (m = url.pathname.match(/^\/bigquery\/v2\/projects\/([^/]+)\/jobs\/([^/]+)$/))) {
+    if (req.method === 'GET' && (m = url.pathname.match(/^(?:\/bigquery\/v2)?\/projects\/([^/]+)\/jobs\/([^/]+)$/))) {
       return send(200, { kind: 'bigquery#job', jobReference: { projectId: m[1], jobId: m[2], location: 'US' }, status: { state: 'DONE' } });
     }
     send(404, { error: { code: 404, message: `fake BigQuery has no route ${req.method} ${url.pathname}` } });

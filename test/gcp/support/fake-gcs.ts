@@ -1,6 +1,6 @@
 // In-process Cloud Storage JSON API, just enough for the artifact store: multipart/media upload, alt=media download, list, delete, 404s.
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CRC32C } from '@google-cloud/storage';
 
@@ -48,6 +48,12 @@ function parseMultipart(body: Buffer, boundary: string): Array<{ headers: Record
   return parts;
 }
 
+function crc32c(data: Buffer): string {
+  const c = new CRC32C();
+  c.update(data);
+  return c.toString();
+}
+
 export async function startFakeGcs(): Promise<FakeGcs> {
   const buckets = new Map<string, Map<string, StoredObject>>();
   const requests: FakeGcs['requests'] = [];
@@ -61,11 +67,17 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     contentType: o.contentType,
     size: String(o.data.length),
     md5Hash: createHash('md5').update(o.data).digest('base64'),
-    crc32c: CRC32C.from(o.data).toString(),
+    crc32c: crc32c(o.data),
     updated: o.updated,
     timeCreated: o.updated,
   });
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 500, message: String(err) } }));
+    });
+  });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method: req.method ?? '', path: url.pathname, query });
@@ -107,14 +119,16 @@ export async function startFakeGcs(): Promise<FakeGcs> {
         if (!obj) return notFound(`${bucket}/${name}`);
         buckets.get(bucket)!.delete(name);
         res.writeHead(204);
-        return res.end();
+        res.end();
+        return;
       }
       if (req.method === 'GET') {
         if (!obj) return notFound(`${bucket}/${name}`);
         if (query['alt'] !== 'media') return json(200, resource(bucket, obj));
         const r = resource(bucket, obj);
         res.writeHead(200, { 'content-type': obj.contentType, 'content-length': String(obj.data.length), 'x-goog-hash': `crc32c=${r.crc32c},md5=${r.md5Hash}`, 'x-goog-generation': r.generation, 'x-goog-stored-content-encoding': 'identity' });
-        return res.end(obj.data);
+        res.end(obj.data);
+        return;
       }
     }
     if (req.method === 'GET' && (m = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o$/))) {
@@ -127,7 +141,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       return json(200, { kind: 'storage#objects', items: page.map((o) => resource(bucket, o)), ...(start + 2 < all.length ? { nextPageToken: String(start + 2) } : {}) });
     }
     json(404, { error: { code: 404, message: `fake GCS has no route ${req.method} ${url.pathname}` } });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -18,6 +18,8 @@ export interface DuckDbWarehouseOptions {
   path: string;
   readOnly?: boolean;
   faults?: WarehouseFaults;
+  /** DuckDB worker threads; the runtime keeps this low so loading never starves acknowledgements. */
+  threads?: number;
 }
 
 export interface DuckDbWarehouse extends Warehouse {
@@ -43,7 +45,7 @@ async function rows(conn: DuckDBConnection, sql: string, params: unknown[] = [])
 }
 
 export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
-  const instance = await DuckDBInstance.create(opts.path, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  const instance = await DuckDBInstance.create(opts.path, { ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : {}), ...(opts.threads ? { threads: String(opts.threads) } : {}) });
   const conn = await instance.connect();
   const lock = createLock();
   const faults = opts.faults;

@@ -11,7 +11,8 @@ import { isValidTimeZone } from '../../simulator/zoned-time';
 export const USAGE = `usage: shop-mlops replay (--csv FILE | --cdnow FILE) [--url URL] [--timezone TZ] [--shop DOMAIN]
                        [--currency CUR] [--concurrency C] [--dry-run] [--json]
   --csv reads the UCI Online Retail layout InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country;
-  --cdnow reads CDNOW transactions and converts them to that layout. InvoiceDate is read in --timezone (default UTC).
+  --cdnow reads CDNOW transactions and converts them to that layout. InvoiceDate is read in --timezone (default UTC);
+  --currency defaults to GBP for --csv (the UCI shop is British) and USD for --cdnow.
   Each invoice becomes orders/create; a C invoice becomes refunds/create of the customer's latest earlier order with
   that StockCode; --dry-run reads the file and prints the report without sending.`;
 

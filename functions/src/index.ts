@@ -1,0 +1,46 @@
+// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub) and `privacyWorker` (Pub/Sub shopify-privacy → warehouse).
+import { defineSecret } from 'firebase-functions/params';
+import { onRequest } from 'firebase-functions/https';
+import { onMessagePublished } from 'firebase-functions/pubsub';
+import { buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
+import { sendWebResponse, toWebRequest } from './adapters/gcp/http-bridge';
+import { decodePrivacyMessage, isRetryable } from './adapters/gcp/privacy-message';
+import { ShopMlopsError } from './core/errors';
+
+export const SHOPIFY_API_SECRET = defineSecret('SHOPIFY_API_SECRET');
+const REGION = 'us-central1';
+/** Must equal the privacyTopic config default and infra/pubsub.tf (checked by test/gcp/infra.test.ts). */
+export const PRIVACY_TOPIC = 'shopify-privacy';
+
+const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+const privacyRuntime = lazy(() => buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+
+export const webhooks = onRequest(
+  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '512MiB', timeoutSeconds: 30 },
+  async (req, res) => {
+    const { app } = webhookRuntime();
+    const response = await app.fetch(toWebRequest(req));
+    await sendWebResponse(res, response);
+  },
+);
+
+export const privacyWorker = onMessagePublished(
+  { topic: PRIVACY_TOPIC, region: REGION, secrets: [SHOPIFY_API_SECRET], retry: true, timeoutSeconds: 300 },
+  async (event) => {
+    const { service, log } = privacyRuntime();
+    const messageId = event.data.message.messageId;
+    try {
+      const landed = decodePrivacyMessage(event.data.message.data);
+      const outcome = await service.handle(landed);
+      log.notice('privacy request handled', { messageId, webhookId: landed.webhook_id, shop: landed.shop, action: outcome.action });
+    } catch (err) {
+      const retry = isRetryable(err);
+      const e = ShopMlopsError.fromUnknown(err, retry ? 'UNAVAILABLE' : 'BAD_REQUEST');
+      if (retry) {
+        log.warn('privacy request failed; Pub/Sub will redeliver', { messageId, error: e.message, code: e.code });
+        throw e;
+      }
+      log.error('privacy request dropped: it cannot succeed on retry', { messageId, error: e.message, code: e.code });
+    }
+  },
+);

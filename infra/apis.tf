@@ -1,0 +1,21 @@
+# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build).
+resource "google_project_service" "apis" {
+  for_each = toset([
+    "pubsub.googleapis.com",
+    "bigquery.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "run.googleapis.com",
+    "eventarc.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "artifactregistry.googleapis.com",
+  ])
+  project            = var.project
+  service            = each.value
+  disable_on_destroy = false
+}
+
+data "google_project" "this" {
+  project_id = var.project
+}

@@ -1,0 +1,80 @@
+# Identities and least-privilege grants: the functions' service account and the Pub/Sub service agent (BigQuery subscriptions, dead letters).
+resource "google_service_account" "functions" {
+  account_id   = "shop-mlops-functions"
+  display_name = "shop-mlops Cloud Functions"
+}
+
+locals {
+  functions_sa  = "serviceAccount:${google_service_account.functions.email}"
+  pubsub_agent  = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  bq_subscripts = {
+    events     = google_pubsub_subscription.events_to_bigquery.name
+    quarantine = google_pubsub_subscription.quarantine_to_bigquery.name
+  }
+}
+
+# --- Pub/Sub service agent ---------------------------------------------------------------
+
+resource "google_bigquery_dataset_iam_member" "pubsub_agent_editor" {
+  dataset_id = google_bigquery_dataset.shop_raw.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = local.pubsub_agent
+}
+
+resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
+  topic  = google_pubsub_topic.dead_letter.name
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_subscriber" {
+  for_each     = local.bq_subscripts
+  subscription = each.value
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
+}
+
+# --- Functions service account -----------------------------------------------------------
+
+resource "google_pubsub_topic_iam_member" "functions_publish_webhooks" {
+  topic  = google_pubsub_topic.webhooks.name
+  role   = "roles/pubsub.publisher"
+  member = local.functions_sa
+}
+
+resource "google_pubsub_topic_iam_member" "functions_publish_privacy" {
+  topic  = google_pubsub_topic.privacy.name
+  role   = "roles/pubsub.publisher"
+  member = local.functions_sa
+}
+
+resource "google_secret_manager_secret_iam_member" "functions_secret_accessor" {
+  secret_id = google_secret_manager_secret.shopify_api_secret.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.functions_sa
+}
+
+resource "google_bigquery_dataset_iam_member" "functions_data_editor" {
+  dataset_id = google_bigquery_dataset.shop_raw.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = local.functions_sa
+}
+
+resource "google_project_iam_member" "functions_job_user" {
+  project = var.project
+  role    = "roles/bigquery.jobUser"
+  member  = local.functions_sa
+}
+
+resource "google_storage_bucket_iam_member" "functions_object_admin" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectAdmin"
+  member = local.functions_sa
+}
+
+# The privacy worker's Eventarc trigger runs as the functions' account and must be allowed to receive events.
+resource "google_project_iam_member" "functions_event_receiver" {
+  project = var.project
+  role    = "roles/eventarc.eventReceiver"
+  member  = local.functions_sa
+}

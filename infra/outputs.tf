@@ -1,0 +1,16 @@
+# Names other tools need after apply.
+output "functions_service_account" {
+  value = google_service_account.functions.email
+}
+
+output "artifact_bucket" {
+  value = google_storage_bucket.artifacts.name
+}
+
+output "webhooks_topic" {
+  value = google_pubsub_topic.webhooks.name
+}
+
+output "dead_letter_subscription" {
+  value = google_pubsub_subscription.dead_letter.name
+}

@@ -1,0 +1,134 @@
+// Ingest benchmark: 64 keep-alive senders post signed orders to the runtime (to rows in DuckDB) and to a bare Node server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { forgeWebhook } from '../../functions/src/testing/forge';
+import { findRunningRuntime } from '../../functions/src/runtime/runtime-file';
+import { freePort, spawnCli, tempDir, waitHealthy } from './support';
+import type { BenchResult } from './run';
+
+const SENDERS = 64;
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
+const SECRET = 'bench-secret';
+const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/shopify/orders_create.json');
+
+const BARE_SERVER = `
+const http = require('node:http');
+const s = http.createServer((req, res) => { const c = []; req.on('data', (d) => c.push(d)); req.on('end', () => { Buffer.concat(c); res.writeHead(200, {'content-type': 'application/json'}); res.end('{"ok":true}'); }); });
+s.keepAliveTimeout = 65000;
+s.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'));`;
+
+interface LoadResult {
+  acked: string[];
+  statuses: Record<string, number>;
+  latenciesMs: number[];
+  seconds: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function load(url: string, tag: string): Promise<LoadResult> {
+  const template = readFileSync(FIXTURE).toString('utf8');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
+  const u = new URL(url);
+  const acked: string[] = [];
+  const statuses: Record<string, number> = {};
+  const latenciesMs: number[] = [];
+  let n = 0;
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  const sender = async () => {
+    while (performance.now() < until) {
+      const i = n++;
+      const id = `${tag}-${i}`;
+      // Unique order id (19 digits, beyond 2^53) and unique webhook/event ids, correctly signed.
+      const body = template.replace('820982911946154508', String(8_209_829_119_461_545_080n + BigInt(i)));
+      const d = forgeWebhook({ secret: SECRET, topic: 'orders/create', body, webhookId: id, eventId: `ev-${id}`, shop: 'bench.myshopify.com' });
+      const t0 = performance.now();
+      const status = await new Promise<number>((resolve) => {
+        const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...d.headers, 'content-length': String(d.body.length) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', () => resolve(0));
+        req.end(d.body);
+      });
+      latenciesMs.push(performance.now() - t0);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (status >= 200 && status < 300) acked.push(id);
+    }
+  };
+  await Promise.all(Array.from({ length: SENDERS }, sender));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latenciesMs.sort((a, b) => a - b);
+  return { acked, statuses, latenciesMs, seconds };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+export async function run(): Promise<BenchResult> {
+  // Baseline: a bare Node HTTP server that reads the body and answers 200, same senders, same run.
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((r) => bare.stdout!.once('data', () => r()));
+  process.stderr.write(`bare server: ${SECONDS} s of load...\n`);
+  const b = await load(`http://127.0.0.1:${barePort}/webhooks`, 'bare');
+  await stop(bare);
+
+  const dataDir = tempDir('shop-mlops-bench-');
+  const port = await freePort();
+  const rt = spawnCli(['up', '--no-demo', '--port', String(port), '--data-dir', dataDir], { SHOPIFY_API_SECRET: SECRET, SHOP_MLOPS_MAX_IN_FLIGHT: '4096' });
+  await waitHealthy(`http://127.0.0.1:${port}`, 30_000, rt);
+  process.stderr.write(`shop-mlops runtime: ${SECONDS} s of load...\n`);
+  const r = await load(`http://127.0.0.1:${port}/webhooks`, 'rt');
+  const info = await findRunningRuntime(dataDir);
+  if (!info) throw new Error('runtime.json missing');
+  const auth = { authorization: `Bearer ${info.adminToken}`, 'content-type': 'application/json' };
+  const drainStart = performance.now();
+  const drained = await fetch(`${info.url}/admin/drain?timeoutMs=300000`, { method: 'POST', headers: auth });
+  if (!drained.ok) throw new Error(`drain failed: ${drained.status}`);
+  const drainSeconds = (performance.now() - drainStart) / 1000;
+  const sql = async (q: string) => ((await (await fetch(`${info.url}/admin/sql`, { method: 'POST', headers: auth, body: JSON.stringify({ sql: q }) })).json()) as { rows: Record<string, string>[] }).rows;
+  const landedRows = await sql("SELECT webhook_id, count(*) AS n FROM shop_raw.events WHERE webhook_id LIKE 'rt-%' GROUP BY 1");
+  const exact = await sql("SELECT count(*) AS n FROM shop_raw.events WHERE json_extract_string(payload, '$.id') = '8209829119461545080'");
+  await stop(rt);
+
+  const landed = new Map(landedRows.map((x) => [x['webhook_id']!, Number(x['n'])]));
+  const lost = r.acked.filter((id) => !landed.has(id)).length;
+  const duplicated = [...landed.values()].filter((c) => c > 1).length;
+  const bareRate = b.acked.length / b.seconds;
+  const rtRate = r.acked.length / r.seconds;
+  const endToEnd = r.acked.length / (r.seconds + drainSeconds);
+  const p50 = pct(r.latenciesMs, 50);
+  const p99 = pct(r.latenciesMs, 99);
+  return {
+    name: 'ingest',
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    rows: [
+      { name: 'bare node http (baseline)', 'webhooks/s': Math.round(bareRate), 'p50 ms': pct(b.latenciesMs, 50), 'p99 ms': pct(b.latenciesMs, 99), ratio: 1, acked: b.acked.length, lost: 0, duplicated: 0 },
+      { name: 'shop-mlops up (ack)', 'webhooks/s': Math.round(rtRate), 'p50 ms': p50, 'p99 ms': p99, ratio: rtRate / bareRate, acked: r.acked.length, lost, duplicated },
+      { name: 'shop-mlops up (to rows in DuckDB)', 'webhooks/s': Math.round(endToEnd), 'p50 ms': '', 'p99 ms': '', ratio: endToEnd / bareRate, acked: r.acked.length, lost, duplicated },
+    ],
+    targets: [
+      { metric: 'ratio to bare server (ack)', target: '>= 0.40', value: Number((rtRate / bareRate).toFixed(3)), pass: rtRate / bareRate >= 0.4 },
+      { metric: 'p99 ack latency ms', target: '<= 50', value: Number(p99.toFixed(1)), pass: p99 <= 50 },
+      { metric: 'lost', target: '0', value: lost, pass: lost === 0 },
+      { metric: 'duplicated', target: '0', value: duplicated, pass: duplicated === 0 },
+    ],
+    notes: [
+      `${SENDERS} keep-alive senders over loopback for ${SECONDS} s per server; body = orders_create.json (9.9 KB) with a unique 19-digit order id, signed per request`,
+      `non-2xx answers from the runtime: ${JSON.stringify(Object.fromEntries(Object.entries(r.statuses).filter(([s]) => s !== '200')))}`,
+      `drain after the load: ${drainSeconds.toFixed(2)} s; ids exact: the first order id landed ${exact[0]?.['n']} time(s) as 8209829119461545080`,
+    ],
+  };
+}

@@ -1,0 +1,3 @@
+// Shared by benchmarks: the process helpers the tests use, re-exported so benches and tests spawn the CLI the same way.
+export { freePort, spawnCli, waitHealthy } from '../helpers/process';
+export { tempDir } from '../helpers/runtime';

@@ -1,0 +1,212 @@
+// The exported Cloud Functions: deploy manifests, the HTTPS webhook function end to end into an in-process Pub/Sub,
+// and the privacy worker (firebase-functions-test wrap) against in-process BigQuery and Cloud Storage APIs.
+import './support/cjs-http-transport';
+import { readFileSync } from 'node:fs';
+import functionsTest from 'firebase-functions-test';
+import { forgeWebhook, type ForgedDelivery } from '../../functions/src/testing/forge';
+import { paramsOf, startFakeBigQuery, type FakeBigQuery } from './support/fake-bigquery';
+import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
+import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
+
+const SECRET = 'hush';
+const PROJECT = 'demo-shop-mlops';
+const FIXTURES = '/work/shared/fixtures/shopify';
+const orders = readFileSync(`${FIXTURES}/orders_create.json`);
+
+let pubsub: FakePubSub;
+let bigquery: FakeBigQuery;
+let gcs: FakeGcs;
+const fft = functionsTest({ projectId: PROJECT });
+const saved = { ...process.env };
+// Loaded after the environment is set: the functions read it on their first invocation.
+let fns: typeof import('../../functions/src/index');
+
+beforeAll(async () => {
+  [pubsub, bigquery, gcs] = await Promise.all([startFakePubSub(), startFakeBigQuery(), startFakeGcs()]);
+  Object.assign(process.env, {
+    GCLOUD_PROJECT: PROJECT,
+    SHOPIFY_API_SECRET: SECRET,
+    PUBSUB_EMULATOR_HOST: pubsub.host,
+    BIGQUERY_EMULATOR_HOST: bigquery.endpoint,
+    STORAGE_EMULATOR_HOST: gcs.endpoint,
+    SHOP_MLOPS_LOG_LEVEL: 'ERROR',
+  });
+  fns = await import('../../functions/src/index');
+});
+afterAll(async () => {
+  fft.cleanup();
+  process.env = saved;
+  await Promise.all([pubsub.stop(), bigquery.stop(), gcs.stop()]);
+});
+beforeEach(() => {
+  pubsub.clear();
+  bigquery.jobs.length = 0;
+  bigquery.respond = () => ({ numDmlAffectedRows: 0 });
+  gcs.buckets.clear();
+});
+
+interface FakeRes {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  body: Buffer;
+  done: Promise<void>;
+}
+
+/** Calls the HTTPS function the way the Functions framework does: an Express-like req with rawBody, a res we read back. */
+async function invoke(d: ForgedDelivery, opts: { url?: string; method?: string } = {}): Promise<FakeRes & { json: unknown }> {
+  const headers: Record<string, string> = { host: 'us-central1-demo-shop-mlops.cloudfunctions.net', 'content-length': String(d.body.length) };
+  for (const [k, v] of Object.entries(d.headers)) headers[k.toLowerCase()] = v;
+  const req = { method: opts.method ?? 'POST', url: opts.url ?? '/webhooks', originalUrl: opts.url ?? '/webhooks', path: (opts.url ?? '/webhooks').split('?')[0], headers, rawBody: d.body, body: {}, get: (n: string) => headers[n.toLowerCase()], header: (n: string) => headers[n.toLowerCase()] };
+  let finish!: () => void;
+  const res: FakeRes & Record<string, unknown> = {
+    statusCode: 200,
+    headers: {},
+    body: Buffer.alloc(0),
+    done: new Promise<void>((r) => (finish = r)),
+    headersSent: false,
+    status(code: number) {
+      res.statusCode = code;
+      return res;
+    },
+    setHeader(n: string, v: string | string[]) {
+      res.headers[n.toLowerCase()] = v;
+      return res;
+    },
+    getHeader: (n: string) => res.headers[n.toLowerCase()],
+    on: () => res,
+    end(b?: Buffer) {
+      res.body = b ?? Buffer.alloc(0);
+      res.headersSent = true;
+      finish();
+      return res;
+    },
+  };
+  await (fns.webhooks as unknown as (q: unknown, s: unknown) => Promise<void>)(req, res);
+  await res.done;
+  const text = res.body.toString('utf8');
+  return Object.assign(res, { json: text ? (JSON.parse(text) as unknown) : null });
+}
+
+describe('deploy manifests', () => {
+  test('webhooks is a gcfv2 HTTPS function in us-central1 with the secret, concurrency, memory and timeout', () => {
+    const ep = (fns.webhooks as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(ep).toMatchObject({
+      platform: 'gcfv2',
+      region: ['us-central1'],
+      httpsTrigger: {},
+      concurrency: 80,
+      availableMemoryMb: 512,
+      timeoutSeconds: 30,
+      secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
+    });
+    expect(ep).not.toHaveProperty('eventTrigger');
+  });
+
+  test('privacyWorker is a gcfv2 Pub/Sub function on shopify-privacy with retry and the secret', () => {
+    const ep = (fns.privacyWorker as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(ep).toMatchObject({
+      platform: 'gcfv2',
+      region: ['us-central1'],
+      eventTrigger: { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', eventFilters: { topic: 'shopify-privacy' }, retry: true },
+      secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
+    });
+    expect(ep).not.toHaveProperty('httpsTrigger');
+  });
+});
+
+describe('webhooks function', () => {
+  test('a signed delivery gets 200 only after the message is on Pub/Sub, payload byte-exact', async () => {
+    const d = forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders, webhookId: 'wh-fn-1', eventId: 'ev-fn-1' });
+    const res = await invoke(d);
+    expect(res.statusCode).toBe(200);
+    expect(res.json).toEqual({ ok: true, webhookId: 'wh-fn-1' });
+    expect(pubsub.messages).toHaveLength(1);
+    const m = pubsub.messages[0]!;
+    expect(m.topic).toBe(`projects/${PROJECT}/topics/shopify-webhooks`);
+    expect(m.attributes).toMatchObject({ route: 'events', webhook_id: 'wh-fn-1', event_id: 'ev-fn-1', topic: 'orders/create', shop: 'demo-store.myshopify.com' });
+    expect(m.orderingKey).toBe('demo-store.myshopify.com');
+    expect((JSON.parse(m.data.toString('utf8')) as { payload: string }).payload).toBe(orders.toString('utf8'));
+  });
+
+  test('the function URL itself (path /) is the webhook route too', async () => {
+    const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders }), { url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(pubsub.messages).toHaveLength(1);
+  });
+
+  test('an unsigned or wrongly signed delivery gets 401 and nothing is published', async () => {
+    const wrong = await invoke(forgeWebhook({ secret: 'not-the-secret', topic: 'orders/create', body: orders }));
+    expect(wrong.statusCode).toBe(401);
+    const d = forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders });
+    delete d.headers['X-Shopify-Hmac-Sha256'];
+    const unsigned = await invoke(d);
+    expect(unsigned.statusCode).toBe(401);
+    expect(pubsub.messages).toHaveLength(0);
+  });
+
+  test('a signed body that fails the topic schema is accepted and routed to quarantine with the reason', async () => {
+    const body = Buffer.from('{"id": 820982911946154508, "currency": "USD"}');
+    const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body, webhookId: 'wh-bad' }));
+    expect(res.statusCode).toBe(200);
+    expect(pubsub.messages).toHaveLength(1);
+    const m = pubsub.messages[0]!;
+    expect(m.attributes['route']).toBe('quarantine');
+    const row = JSON.parse(m.data.toString('utf8')) as Record<string, string>;
+    expect(row['reason']).toMatch(/^schema: /);
+    expect(row['body']).toBe(body.toString('utf8'));
+    expect(row['webhook_id']).toBe('wh-bad');
+  });
+
+  test('a privacy topic delivery is also published to shopify-privacy', async () => {
+    const body = readFileSync(`${FIXTURES}/customers_redact.json`);
+    const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'customers/redact', body }));
+    expect(res.statusCode).toBe(200);
+    expect(pubsub.messages.map((m) => m.topic).sort()).toEqual([`projects/${PROJECT}/topics/shopify-privacy`, `projects/${PROJECT}/topics/shopify-webhooks`]);
+  });
+
+  test('Pub/Sub refusing the message turns into 503 with Retry-After, so Shopify retries', async () => {
+    pubsub.failNext(16 /* UNAUTHENTICATED: not retried by the client */, 10);
+    const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders }));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(pubsub.messages).toHaveLength(0);
+  });
+});
+
+describe('privacyWorker function', () => {
+  const message = (row: Record<string, unknown>, id = '1') => ({ data: { message: { data: Buffer.from(JSON.stringify(row)).toString('base64'), messageId: id, attributes: {} }, subscription: 'sub' } });
+  const row = (topic: string, payload: string) => ({ shop: 'demo-store.myshopify.com', topic, webhook_id: `wh-${topic}`, event_id: null, api_version: '2026-10', triggered_at: '2026-01-02T03:04:05.000Z', received_at: '2026-01-02T03:04:06.000Z', payload });
+
+  test('shop/redact deletes the shop from the raw tables and records the action in the audit table', async () => {
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await wrapped(message(row('shop/redact', readFileSync(`${FIXTURES}/shop_redact.json`, 'utf8'))) as never);
+    const sqls = bigquery.jobs.map((j) => j.query.replace(/\s+/g, ' '));
+    expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.events\` WHERE shop = @shop`);
+    expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.quarantine\` WHERE shop = @shop`);
+    const audit = bigquery.jobs.find((j) => j.query.includes('shop_raw.privacy_audit'));
+    expect(audit).toBeDefined();
+    expect(paramsOf(audit!)).toMatchObject({ shop: 'demo-store.myshopify.com', action: 'shop/redact', webhook_id: 'wh-shop/redact' });
+  });
+
+  test('customers/data_request writes the export to Cloud Storage and audits it', async () => {
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await wrapped(message(row('customers/data_request', readFileSync(`${FIXTURES}/customers_data_request.json`, 'utf8'))) as never);
+    const objects = [...(gcs.buckets.get(`${PROJECT}-shop-mlops-artifacts`)?.keys() ?? [])];
+    expect(objects).toHaveLength(1);
+    expect(objects[0]).toContain('191167');
+    expect(bigquery.jobs.some((j) => j.query.includes('INSERT INTO `demo-shop-mlops.shop_raw.privacy_audit`'))).toBe(true);
+  });
+
+  test('a warehouse outage is rethrown so Pub/Sub redelivers', async () => {
+    bigquery.respond = () => ({ error: { status: 503, reason: 'backendError', message: 'unavailable' } });
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await expect(wrapped(message(row('shop/redact', '{"shop_id": 1, "shop_domain": "x"}')) as never)).rejects.toMatchObject({ retryable: true });
+  }, 60_000);
+
+  test('a message that can never succeed is logged and acknowledged, not retried', async () => {
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await expect(wrapped({ data: { message: { data: Buffer.from('not json').toString('base64'), messageId: '9', attributes: {} }, subscription: 'sub' } } as never)).resolves.toBeUndefined();
+    await expect(wrapped(message(row('orders/create', '{}'))) as never).resolves.toBeUndefined();
+    expect(bigquery.jobs).toHaveLength(0);
+  });
+});

@@ -9,6 +9,8 @@ import { ShopMlopsError } from './core/errors';
 
 export const SHOPIFY_API_SECRET = defineSecret('SHOPIFY_API_SECRET');
 const REGION = 'us-central1';
+/** The account infra/iam.tf creates and grants (`name@` expands to name@<project>.iam.gserviceaccount.com). */
+export const SERVICE_ACCOUNT = 'shop-mlops-functions@';
 /** Must equal the privacyTopic config default and infra/pubsub.tf (checked by test/gcp/infra.test.ts). */
 export const PRIVACY_TOPIC = 'shopify-privacy';
 
@@ -16,7 +18,7 @@ const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.en
 const privacyRuntime = lazy(() => buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
 
 export const webhooks = onRequest(
-  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '512MiB', timeoutSeconds: 30 },
+  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '512MiB', timeoutSeconds: 30, serviceAccount: SERVICE_ACCOUNT },
   async (req, res) => {
     const { app } = webhookRuntime();
     const response = await app.fetch(toWebRequest(req));
@@ -25,7 +27,7 @@ export const webhooks = onRequest(
 );
 
 export const privacyWorker = onMessagePublished(
-  { topic: PRIVACY_TOPIC, region: REGION, secrets: [SHOPIFY_API_SECRET], retry: true, timeoutSeconds: 300 },
+  { topic: PRIVACY_TOPIC, region: REGION, secrets: [SHOPIFY_API_SECRET], retry: true, timeoutSeconds: 300, serviceAccount: SERVICE_ACCOUNT },
   async (event) => {
     const { service, log } = privacyRuntime();
     const messageId = event.data.message.messageId;

@@ -97,6 +97,7 @@ describe('deploy manifests', () => {
       concurrency: 80,
       availableMemoryMb: 512,
       timeoutSeconds: 30,
+      serviceAccountEmail: 'shop-mlops-functions@',
       secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
     });
     expect(ep).not.toHaveProperty('eventTrigger');
@@ -108,6 +109,7 @@ describe('deploy manifests', () => {
       platform: 'gcfv2',
       region: ['us-central1'],
       eventTrigger: { eventType: 'google.cloud.pubsub.topic.v1.messagePublished', eventFilters: { topic: 'shopify-privacy' }, retry: true },
+      serviceAccountEmail: 'shop-mlops-functions@',
       secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
     });
     expect(ep).not.toHaveProperty('httpsTrigger');

@@ -6,7 +6,6 @@ import type { CliContext } from './context';
 type VerbModule = { run(argv: string[], ctx: CliContext): Promise<number> };
 type Verb = { summary: string; load: () => Promise<VerbModule> };
 /** Verbs load on demand so `sql` does not pay for the simulator's imports. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = (mod: string): Promise<VerbModule> => Promise.resolve(require(mod) as VerbModule);
 
 const VERBS: Record<string, Verb> = {

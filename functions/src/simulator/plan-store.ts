@@ -245,7 +245,7 @@ export function planStore(opts: PlanStoreOptions): StorePlan {
     });
   };
 
-  const chooseLines = (at: Date): OrderLineState[] => {
+  const chooseLines = (): OrderLineState[] => {
     const nLines = 1 + Math.min(4, rng.poisson(0.6));
     const candidates: Array<{ p: ProductState; v: VariantState }> = [];
     const weights: number[] = [];
@@ -276,7 +276,6 @@ export function planStore(opts: PlanStoreOptions): StorePlan {
       if (!p.isGiftCard) quantity = Math.min(quantity, variant.available);
       lines.push({ id: ids.next(), variant, product: p, quantity, priceCents: variant.priceCents, refundedQuantity: 0 });
     }
-    void at;
     return lines;
   };
 
@@ -369,7 +368,7 @@ export function planStore(opts: PlanStoreOptions): StorePlan {
 
   const placeOrder = (at: Date, kind: 'new' | 'guest' | 'repeat', existing: CustomerState | null) => {
     if (existing && !existing.alive) return;
-    const lines = chooseLines(at);
+    const lines = chooseLines();
     if (lines.length === 0) return;
     let customer = existing;
     if (kind === 'new') {

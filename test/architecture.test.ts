@@ -1,0 +1,30 @@
+// Architecture rules, checked with the real ESLint CLI: core/ports/http import no cloud package; the rule itself bites.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+const ESLINT = path.join(ROOT, 'node_modules/.bin/eslint');
+
+interface LintResult { filePath: string; messages: { ruleId: string | null; severity: number; line: number; message: string }[] }
+
+function eslint(args: string[], stdin?: string): LintResult[] {
+  const r = spawnSync(ESLINT, ['--format', 'json', ...args], { cwd: ROOT, input: stdin, encoding: 'utf8', env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env['PATH']}` } });
+  if (!r.stdout) throw new Error(`eslint failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as LintResult[];
+}
+
+test('core/, ports/ and http/ pass the lint rules (no firebase, @google-cloud or DuckDB imports)', () => {
+  const results = eslint(['functions/src/core', 'functions/src/ports', 'functions/src/http']);
+  const problems = results.flatMap((r) => r.messages.filter((m) => m.severity === 2).map((m) => `${path.relative(ROOT, r.filePath)}:${m.line} ${m.ruleId}: ${m.message}`));
+  expect(results.length).toBeGreaterThan(10);
+  expect(problems).toEqual([]);
+});
+
+test('the rule rejects a cloud import in core/ and allows it in adapters/', () => {
+  for (const mod of ['@google-cloud/pubsub', 'firebase-functions/https', 'firebase-admin', '@duckdb/node-api']) {
+    const [r] = eslint(['--stdin', '--stdin-filename', 'functions/src/core/bad.ts'], `import x from '${mod}';\nexport default x;\n`);
+    expect(r!.messages.map((m) => m.ruleId)).toContain('no-restricted-imports');
+  }
+  const [ok] = eslint(['--stdin', '--stdin-filename', 'functions/src/adapters/gcp/ok.ts'], `import x from '@google-cloud/pubsub';\nexport default x;\n`);
+  expect(ok!.messages.map((m) => m.ruleId)).not.toContain('no-restricted-imports');
+});

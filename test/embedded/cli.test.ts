@@ -1,6 +1,7 @@
 // The CLI as users run it: sql through the runtime and directly, quarantine list/replay, config errors, the demo smoke run.
 import { forgeWebhook, postWebhook } from '../../functions/src/testing/forge';
-import { fixture, tempDir } from '../helpers/runtime';
+import { SECRET as SECRET_RT, fixture, startTestRuntime, tempDir } from '../helpers/runtime';
+import { replayQuarantine } from '../../functions/src/core/quarantine-replay';
 import { freePort, runCli, spawnCli, waitHealthy } from '../helpers/process';
 
 const SECRET = 'cli-secret';
@@ -48,12 +49,10 @@ test('sql and quarantine work through the running runtime and directly on the fi
 }, 90_000);
 
 test('quarantine replay lands a delivery once the schema accepts it, exactly once', async () => {
-  const { startTestRuntime, SECRET: S } = await import('../helpers/runtime');
-  const { replayQuarantine } = await import('../../functions/src/core/quarantine-replay');
   const rt = await startTestRuntime();
   try {
     const body = fixture('orders_create.json');
-    const d = forgeWebhook({ secret: S, topic: 'orders/create', body, webhookId: 'replay-1' });
+    const d = forgeWebhook({ secret: SECRET_RT, topic: 'orders/create', body, webhookId: 'replay-1' });
     await postWebhook(`${rt.url}/webhooks`, d);
     await rt.loader.drain();
     // Simulate a delivery that was quarantined under an older, stricter schema (same authentic bytes).

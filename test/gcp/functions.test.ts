@@ -3,6 +3,8 @@
 import './support/cjs-http-transport';
 import { readFileSync } from 'node:fs';
 import functionsTest from 'firebase-functions-test';
+// The functions read their environment on first invocation, so importing them before beforeAll sets it is fine.
+import * as fns from '../../functions/src/index';
 import { forgeWebhook, type ForgedDelivery } from '../../functions/src/testing/forge';
 import { paramsOf, startFakeBigQuery, type FakeBigQuery } from './support/fake-bigquery';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
@@ -18,8 +20,6 @@ let bigquery: FakeBigQuery;
 let gcs: FakeGcs;
 const fft = functionsTest({ projectId: PROJECT });
 const saved = { ...process.env };
-// Loaded after the environment is set: the functions read it on their first invocation.
-let fns: typeof import('../../functions/src/index');
 
 beforeAll(async () => {
   [pubsub, bigquery, gcs] = await Promise.all([startFakePubSub(), startFakeBigQuery(), startFakeGcs()]);
@@ -31,7 +31,6 @@ beforeAll(async () => {
     STORAGE_EMULATOR_HOST: gcs.endpoint,
     SHOP_MLOPS_LOG_LEVEL: 'ERROR',
   });
-  fns = await import('../../functions/src/index');
 });
 afterAll(async () => {
   fft.cleanup();

@@ -2,13 +2,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
-import { parse as parseToml } from 'smol-toml';
 import { ROUTES, buildBusMessage } from '../../functions/src/adapters/gcp/pubsub-event-bus';
 import { defaultArtifactBucket } from '../../functions/src/adapters/gcp/cloud-runtime';
 import { loadConfig } from '../../functions/src/core/config';
 import { PRIVACY_TOPICS, TOPICS } from '../../functions/src/core/topics';
 import type { LandedEvent, QuarantineRecord } from '../../functions/src/core/classify';
 import type { PrivacyAuditRow, StoredQuarantine } from '../../functions/src/ports/warehouse';
+import { SERVICE_ACCOUNT } from '../../functions/src/index';
+
+// smol-toml ships CommonJS under `require` but only ESM typings, which a CommonJS TypeScript file cannot import.
+const { parse: parseToml } = require('smol-toml') as { parse(text: string): unknown };
 
 const ROOT = path.join(__dirname, '../..');
 const INFRA = path.join(ROOT, 'infra');
@@ -146,8 +149,7 @@ describe('Terraform', () => {
     expect(Object.keys(locals['bq_subscripts'] as object).sort()).toEqual(['events', 'quarantine']);
   });
 
-  test("the functions' service account is the one the functions run as, with exactly the roles they need", async () => {
-    const { SERVICE_ACCOUNT } = await import('../../functions/src/index');
+  test("the functions' service account is the one the functions run as, with exactly the roles they need", () => {
     expect(`${res('google_service_account', 'functions')['account_id']}@`).toBe(SERVICE_ACCOUNT);
     const sa = '${local.functions_sa}';
     const roles = Object.entries(tf.resource)

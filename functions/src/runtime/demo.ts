@@ -1,6 +1,7 @@
 // The demo: on an empty store, send a simulated store's webhooks (signed) to the runtime and summarise what landed.
 import type { Runtime } from './local-runtime';
 import { planStore } from '../simulator/plan-store';
+import { addDays, localDate } from '../simulator/zoned-time';
 import { sendDeliveries } from '../simulator/send';
 import type { Row } from '../ports/warehouse';
 
@@ -27,7 +28,9 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
   let sent = 0;
   const seeded = Number(existing[0]?.['n'] ?? 0) === 0;
   if (seeded) {
-    const plan = planStore({ days: o.days, seed: o.seed, timezone: o.timezone, shop: 'demo-store.myshopify.com', duplicates: true });
+    // The demo store's history ends yesterday in the shop's zone, like a real store installing the app today.
+    const startDate = addDays(localDate(new Date(), o.timezone), -o.days);
+    const plan = planStore({ days: o.days, seed: o.seed, timezone: o.timezone, shop: 'demo-store.myshopify.com', startDate, duplicates: true });
     o.progress?.(`demo: ${plan.deliveries.length} webhooks for ${o.days} days of a simulated store`);
     const res = await sendDeliveries(`${rt.url}/webhooks`, plan.deliveries, {
       secret: o.secret,

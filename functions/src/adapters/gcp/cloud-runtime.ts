@@ -31,8 +31,10 @@ export const defaultArtifactBucket = (projectId: string) => `${projectId}-shop-m
 /** gcp-mode configuration from the function's environment and the secret's value. */
 export function loadCloudConfig(env: Env, apiSecret: string | undefined): AppConfig {
   const project = projectIdFrom(env);
+  // PORT belongs to the Functions runtime (the emulator sets it to a socket path), not to our listener.
+  const { PORT: _port, ...rest } = env;
   return loadConfig({
-    ...env,
+    ...rest,
     SHOP_MLOPS_MODE: 'gcp',
     SHOPIFY_API_SECRET: apiSecret,
     GOOGLE_CLOUD_PROJECT: project,

@@ -71,7 +71,16 @@ test('customers/redact deletes the customer record, scrubs personal fields from 
   const otherShop = await rt.warehouse.query("SELECT payload::VARCHAR AS p FROM shop_raw.events WHERE shop = 'other-shop.myshopify.com'");
   expect(String(otherShop[0]!['p'])).toContain('"customer"');
   const audit = await rt.warehouse.query("SELECT details::VARCHAR AS d FROM shop_raw.privacy_audit WHERE action = 'customers/redact'");
-  expect(JSON.parse(String(audit[0]!['d']))).toMatchObject({ tables: { 'shop_raw.events': { deleted: 1, scrubbed: 3 } } });
+  expect(JSON.parse(String(audit[0]!['d']))).toMatchObject({ tables: { 'shop_raw.events': { deleted: 1, scrubbed: 4 } } }); // 2 order events + the redact and data requests
+});
+
+test('a late delivery about a redacted customer lands scrubbed (orders) or not at all (customer records)', async () => {
+  await send('orders/updated', orderFor('9007199254740993101', '9007199254740993001'));
+  await send('customers/update', customerBody('9007199254740993001'));
+  await rt.loader.drain();
+  const rows = await rt.warehouse.query("SELECT topic, payload::VARCHAR AS p FROM shop_raw.events WHERE shop = 'privacy-test.myshopify.com' AND topic IN ('orders/updated', 'customers/update')");
+  expect(rows.map((r) => r['topic'])).toEqual(['orders/updated', 'orders/updated']);
+  for (const r of rows) expect(String(r['p'])).not.toContain('"customer":');
 });
 
 test('shop/redact deletes everything of that shop and nothing of others', async () => {

@@ -11,12 +11,22 @@ export interface ClassifyRequest {
 export interface ClassifyResponse {
   id: number;
   events: LandedEvent[];
+  /** The customer each event is about (order's customer, or the customer record itself), aligned with events. */
+  customerIds: (string | null)[];
   quarantined: QuarantineRecord[];
   undecodable: { index: number; error: string }[];
 }
 
+function customerOf(topic: string, parsed: unknown): string | null {
+  const p = parsed as { id?: string; customer?: { id?: string } | null };
+  if (topic.startsWith('orders/')) return p.customer?.id ?? null;
+  if (topic.startsWith('customers/') && topic !== 'customers/redact' && topic !== 'customers/data_request') return p.id ?? null;
+  return null;
+}
+
 export function classifyPayloads(payloads: Uint8Array[]): Omit<ClassifyResponse, 'id'> {
   const events: LandedEvent[] = [];
+  const customerIds: (string | null)[] = [];
   const quarantined: QuarantineRecord[] = [];
   const undecodable: { index: number; error: string }[] = [];
   payloads.forEach((p, index) => {
@@ -28,10 +38,12 @@ export function classifyPayloads(payloads: Uint8Array[]): Omit<ClassifyResponse,
       return;
     }
     const c = classifyEnvelope(env);
-    if (c.kind === 'event') events.push(c.event);
-    else quarantined.push(c.record);
+    if (c.kind === 'event') {
+      events.push(c.event);
+      customerIds.push(customerOf(c.event.topic, c.parsed));
+    } else quarantined.push(c.record);
   });
-  return { events, quarantined, undecodable };
+  return { events, customerIds, quarantined, undecodable };
 }
 
 if (parentPort) {

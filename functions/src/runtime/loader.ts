@@ -7,6 +7,8 @@ import { isPrivacyTopic } from '../core/topics';
 import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 import { createClassifier } from './classifier';
+import { scrubPayload } from '../core/privacy';
+import { parseExact } from '../core/json';
 
 /** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
 const UNKNOWN_ERROR_ATTEMPTS = 5;
@@ -58,6 +60,25 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     });
 
   const classifier = createClassifier(deps.logger);
+
+  // Customers already redacted: a late delivery about them (Shopify delivers up to a day late, orders
+  // change for months) is scrubbed or dropped before it lands, so a redaction stays complete.
+  const redacted = new Set(
+    (await deps.warehouse.query("SELECT shop, customer_id FROM shop_raw.privacy_audit WHERE action = 'customers/redact' AND customer_id IS NOT NULL")).map(
+      (r) => `${String(r['shop'])}\u0000${String(r['customer_id'])}`,
+    ),
+  );
+  const applyRedactions = (events: LandedEvent[], customerIds: (string | null)[]): LandedEvent[] => {
+    if (redacted.size === 0) return events;
+    const out: LandedEvent[] = [];
+    events.forEach((e, i) => {
+      const cid = customerIds[i];
+      if (!cid || !redacted.has(`${e.shop}\u0000${cid}`)) return void out.push(e);
+      if (e.topic.startsWith('orders/')) out.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+      // customers/* records of a redacted customer are not landed at all.
+    });
+    return out;
+  };
   const split = async (records: LogRecord[]) => {
     const r = await classifier.classify(records.map((x) => x.payload));
     for (const u of r.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
@@ -106,7 +127,9 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         await sleep(250);
         continue;
       }
-      const { events, quarantined } = await split(records);
+      const split_ = await split(records);
+      const events = applyRedactions(split_.events, split_.customerIds);
+      const quarantined = split_.quarantined;
       attempts++;
       try {
         await land(events, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS);
@@ -114,6 +137,10 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           if (!isPrivacyTopic(ev.topic)) continue;
           try {
             await deps.privacy.handle(ev);
+            if (ev.topic === 'customers/redact') {
+              const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
+              if (id !== undefined) redacted.add(`${ev.shop}\u0000${String(id)}`);
+            }
           } catch (err) {
             const e = ShopMlopsError.fromUnknown(err);
             if (err instanceof ShopMlopsError ? e.retryable : attempts <= UNKNOWN_ERROR_ATTEMPTS) throw e;

@@ -94,6 +94,9 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
     const e2 = await wh.query('SELECT bogus').then(() => null, (e: unknown) => e);
     expect((e2 as ShopMlopsError).retryable).toBe(false);
     expect((e2 as ShopMlopsError).message).toContain('Unrecognized name: bogus');
+    fake.respond = () => ({ error: { status: 400, reason: 'invalidQuery', message: 'UPDATE or DELETE statement over table p.shop_raw.events would affect rows in the streaming buffer, which is not supported' } });
+    const e3 = await wh.redactShop(SHOP).then(() => null, (e: unknown) => e);
+    expect((e3 as ShopMlopsError).retryable).toBe(true);
   });
 
   test('quarantine inserts rows with a uuid and a timestamp; listQuarantine and markReplayed pass ids as STRING arrays', async () => {

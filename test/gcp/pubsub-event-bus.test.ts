@@ -116,7 +116,8 @@ describe('PubSub event bus', () => {
     const err = await bus.publish(envelope()).then(() => null, (e: unknown) => e);
     expect((err as ShopMlopsError).retryable).toBe(true);
     expect(fake.calls()).toBeGreaterThan(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The client's own default would keep retrying for 600 s; the adapter's deadline (1.5 s here) ends it. Generous bound for loaded CI machines.
+    expect(Date.now() - started).toBeLessThan(30_000);
     fake.clear();
     await bus.publish(envelope({ webhookId: 'wh-recovered' }));
     expect(fake.messages).toHaveLength(1);

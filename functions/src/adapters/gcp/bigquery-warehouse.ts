@@ -64,7 +64,8 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       // 4xx other than rate limits are our bug or bad input; everything else is an outage worth retrying.
-      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429);
+      // DML over rows still in the streaming buffer is refused with a 400 that succeeds later.
+      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429) || /streaming buffer/i.test((err as Error).message);
       opts.log.error('bigquery job failed', { label, error: (err as Error).message, code });
       throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable });
     }

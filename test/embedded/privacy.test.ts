@@ -26,6 +26,8 @@ beforeAll(async () => {
   await send('orders/create', orderFor('9007199254740993101', '9007199254740993001'));
   await send('orders/updated', orderFor('9007199254740993101', '9007199254740993001'));
   await send('orders/create', orderFor('9007199254740993102', '555'));
+  // A refund of the customer's order: found through the order, not listed in orders_to_redact.
+  await send('refunds/create', fixture('refunds_create.json').toString('utf8').replace(/"order_id": ?820982911946154508/, '"order_id": 9007199254740993101'));
   await send('orders/create', orderFor('9007199254740993101', '9007199254740993001'), OTHER);
   await rt.loader.drain();
 });
@@ -39,7 +41,7 @@ test('customers/data_request writes a JSON export of everything held on the cust
   const exp = JSON.parse(doc!.toString()) as { customer_id: string; tables: Record<string, { topic: string; payload: { id: string } }[]> };
   expect(exp.customer_id).toBe('9007199254740993001');
   const topics = exp.tables['shop_raw.events']!.map((r) => r.topic).sort();
-  expect(topics).toEqual(['customers/create', 'customers/data_request', 'orders/create', 'orders/updated']);
+  expect(topics).toEqual(['customers/create', 'customers/data_request', 'orders/create', 'orders/updated', 'refunds/create']);
   expect(exp.tables['shop_raw.events']!.find((r) => r.topic === 'orders/create')!.payload.id).toBe('9007199254740993101');
   const audit = await rt.warehouse.query("SELECT action, customer_id FROM shop_raw.privacy_audit WHERE action = 'customers/data_request'");
   expect(audit).toEqual([{ action: 'customers/data_request', customer_id: '9007199254740993001' }]);
@@ -62,6 +64,9 @@ test('customers/redact deletes the customer record, scrubs personal fields from 
     expect(doc.id).toBe('9007199254740993101');
     expect(doc.line_items).toEqual(lineItemsBefore);
   }
+  const refund = await rt.warehouse.query("SELECT payload::VARCHAR AS p FROM shop_raw.events WHERE topic = 'refunds/create'");
+  expect(String(refund[0]!['p'])).toContain('"redacted":true');
+  expect(String(refund[0]!['p'])).not.toContain('Things were damaged'); // the free-text note
   // The redaction request itself keeps only the customer id.
   const req = await rt.warehouse.query("SELECT payload::VARCHAR AS p FROM shop_raw.events WHERE topic = 'customers/redact'");
   expect(String(req[0]!['p'])).not.toContain('bob@biller.com');
@@ -71,7 +76,7 @@ test('customers/redact deletes the customer record, scrubs personal fields from 
   const otherShop = await rt.warehouse.query("SELECT payload::VARCHAR AS p FROM shop_raw.events WHERE shop = 'other-shop.myshopify.com'");
   expect(String(otherShop[0]!['p'])).toContain('"customer"');
   const audit = await rt.warehouse.query("SELECT details::VARCHAR AS d FROM shop_raw.privacy_audit WHERE action = 'customers/redact'");
-  expect(JSON.parse(String(audit[0]!['d']))).toMatchObject({ tables: { 'shop_raw.events': { deleted: 1, scrubbed: 4 } } }); // 2 order events + the redact and data requests
+  expect(JSON.parse(String(audit[0]!['d']))).toMatchObject({ tables: { 'shop_raw.events': { deleted: 1, scrubbed: 5 } } }); // 2 order events + their refund + the redact and data requests
 });
 
 test('a late delivery about a redacted customer lands scrubbed (orders) or not at all (customer records)', async () => {

@@ -133,12 +133,16 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
     fake.respond = (job) => {
       if (job.query.startsWith('SELECT DISTINCT')) return { schema: { fields: [{ name: 'order_id', type: 'STRING' }] }, rows: [{ f: [{ v: '820982911946154508' }] }] };
       if (job.query.startsWith('DELETE FROM `demo-shop-mlops.shop_raw.events`')) return { numDmlAffectedRows: 2 };
+      if (job.query.startsWith('UPDATE') && job.query.includes('@privacy_topics')) return { numDmlAffectedRows: 2 };
       if (job.query.startsWith('UPDATE')) return { numDmlAffectedRows: 5 };
       return { numDmlAffectedRows: 1 };
     };
     const res = await wh.redactCustomer({ shop: SHOP, customerId: '207119551', orderIds: ['299938', '280263'] });
-    expect(res).toEqual({ tables: { 'shop_raw.events': { deleted: 2, scrubbed: 5 }, 'shop_raw.quarantine': { deleted: 1, scrubbed: 0 } } });
-    const [find, del, scrub, quar] = fake.jobs;
+    expect(res).toEqual({ tables: { 'shop_raw.events': { deleted: 2, scrubbed: 7 }, 'shop_raw.quarantine': { deleted: 1, scrubbed: 0 } } });
+    const [find, del, scrub, requests, quar] = fake.jobs;
+    // The customer's privacy requests keep only the customer id.
+    expect(requests!.query).toContain("JSON_SET(JSON_SET(payload, '$.customer', JSON_OBJECT('id', JSON_QUERY(payload, '$.customer.id'))), '$.redacted', TRUE)");
+    expect(paramsOf(requests!)).toEqual({ shop: SHOP, privacy_topics: ['customers/redact', 'customers/data_request'], customer_id: '207119551' });
     expect(paramsOf(find!)).toEqual({ shop: SHOP, order_topics: ['orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled'], customer_id: '207119551' });
     expect(norm(del!.query)).toBe("DELETE FROM `demo-shop-mlops.shop_raw.events` WHERE shop = @shop AND topic IN UNNEST(@customer_topics) AND JSON_VALUE(payload, '$.id') = @customer_id");
     expect(paramsOf(del!)).toEqual({ shop: SHOP, customer_topics: ['customers/create', 'customers/update'], customer_id: '207119551' });

@@ -23,7 +23,7 @@ export const PERSONAL_ORDER_FIELDS = [
 ] as const;
 
 /** Personal fields nested in arrays of an order (fulfillment destinations, shipping-line phones). */
-const NESTED_PERSONAL: Record<string, readonly string[]> = {
+export const NESTED_PERSONAL: Record<string, readonly string[]> = {
   fulfillments: ['destination', 'tracking_urls', 'tracking_numbers'],
   shipping_lines: ['phone'],
 };
@@ -49,10 +49,13 @@ export function scrubPrivacyPayload(text: string): string {
   return stringifyLossless(doc);
 }
 
-/** Scrubs a landed payload of the given topic (orders and privacy requests); other topics are deleted, not scrubbed. */
+/** Scrubs a landed payload: privacy requests keep the customer id; orders and refunds lose their personal fields. */
 export function scrubPayload(topic: string, text: string): string {
-  return topic.startsWith('orders/') ? scrubOrderPayload(text) : scrubPrivacyPayload(text);
+  return (PRIVACY_REQUEST_TOPICS as readonly string[]).includes(topic) ? scrubPrivacyPayload(text) : scrubOrderPayload(text);
 }
+
+/** Privacy requests that name a customer (their payloads are reduced to the customer id on redaction). */
+export const PRIVACY_REQUEST_TOPICS = ['customers/redact', 'customers/data_request'] as const;
 
 /** Topics whose events are the customer's own record and are deleted on customers/redact. */
 export const CUSTOMER_RECORD_TOPICS = ['customers/create', 'customers/update'] as const;

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
 import { ShopMlopsError } from '../../core/errors';
 import { parseExact } from '../../core/json';
-import { CUSTOMER_RECORD_TOPICS, scrubPayload } from '../../core/privacy';
+import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, scrubPayload } from '../../core/privacy';
 import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 
@@ -150,13 +150,21 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       if (ids.length) await conn.run(`UPDATE shop_raw.quarantine SET replayed_at = $1::TIMESTAMPTZ WHERE list_contains(from_json($2, '["VARCHAR"]'), quarantine_id)`, [at, JSON.stringify(ids)] as never);
     });
 
-  /** Order events of the customer (by customer id or listed order ids), their refunds, and their privacy requests. */
+  /**
+   * The customer's events: their own records, their orders (by customer id or listed order id), the refunds of
+   * those orders, and their privacy requests. $1 shop, $2 customer id, $3 JSON list of order ids.
+   */
+  const customerOrders = `list_distinct(list_concat(from_json($3, '["VARCHAR"]'), coalesce((
+      SELECT list(json_extract_string(payload, '$.id')) FROM shop_raw.events
+      WHERE shop = $1 AND topic LIKE 'orders/%' AND json_extract_string(payload, '$.customer.id') = $2), [])))`;
   const customerEventsWhere = `shop = $1 AND (
-      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains(from_json($3, '["VARCHAR"]'), json_extract_string(payload, '$.id'))))
-      OR (topic = 'refunds/create' AND list_contains(from_json($3, '["VARCHAR"]'), json_extract_string(payload, '$.order_id')))
-      OR (topic IN ('customers/redact', 'customers/data_request') AND json_extract_string(payload, '$.customer.id') = $2)
+      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains(${customerOrders}, json_extract_string(payload, '$.id'))))
+      OR (topic = 'refunds/create' AND list_contains(${customerOrders}, json_extract_string(payload, '$.order_id')))
+      OR (topic IN (${PRIVACY_REQUEST_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.customer.id') = $2)
       OR (topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2))`;
-  const quarantineWhere = `shop = $1 AND (contains(body, $2) OR list_has_any(regexp_extract_all(body, '\\d{4,}'), from_json($3, '["VARCHAR"]')))`;
+  /** A quarantined body mentions the customer or one of their orders: the digits, not inside a longer number. */
+  const quarantineWhere = `shop = $1 AND body_encoding = 'utf8' AND list_bool_or(list_transform(list_concat([$2], ${customerOrders}),
+      n -> regexp_matches(body, '(^|[^0-9])' || n || '([^0-9]|$)')))`;
 
   const redactCustomer = (req: CustomerRedaction): Promise<RedactionResult> =>
     lock(() =>
@@ -168,7 +176,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
         );
         const targets = await rows(
           conn,
-          `SELECT webhook_id, topic, payload FROM shop_raw.events WHERE ${customerEventsWhere} AND topic <> 'refunds/create' AND coalesce(json_extract(payload, '$.redacted')::BOOLEAN, false) = false`,
+          `SELECT webhook_id, topic, payload FROM shop_raw.events WHERE ${customerEventsWhere} AND topic NOT IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND coalesce(json_extract(payload, '$.redacted')::BOOLEAN, false) = false`,
           p,
         );
         for (const t of targets) {

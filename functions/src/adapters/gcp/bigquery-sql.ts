@@ -1,6 +1,6 @@
 // Pure builders of the parameterised BigQuery SQL the warehouse adapter runs (golden-checked by tests, never string-spliced values).
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
-import { PERSONAL_ORDER_FIELDS } from '../../core/privacy';
+import { NESTED_PERSONAL, PERSONAL_ORDER_FIELDS, PRIVACY_REQUEST_TOPICS } from '../../core/privacy';
 import { TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
 import type { CustomerRedaction, PrivacyAuditRow } from '../../ports/warehouse';
 
@@ -33,15 +33,6 @@ export const ORDER_TOPICS: Topic[] = TOPICS.filter((t) => t.startsWith('orders/'
 /** Topics whose payload is the customer record itself (deleted on redaction). */
 export const CUSTOMER_TOPICS: Topic[] = TOPICS.filter((t) => t.startsWith('customers/') && !isPrivacyTopic(t));
 export const REFUND_TOPIC: Topic = 'refunds/create';
-
-/**
- * Personal fields nested in arrays of an order; mirrors NESTED_PERSONAL in core/privacy.ts
- * (not exported there) so BigQuery scrubs what scrubOrderPayload scrubs.
- */
-export const NESTED_PERSONAL_ORDER_FIELDS: Record<string, readonly string[]> = {
-  fulfillments: ['destination', 'tracking_urls', 'tracking_numbers'],
-  shipping_lines: ['phone'],
-};
 
 const EVENT_STRUCT = { shop: 'STRING', topic: 'STRING', webhook_id: 'STRING', event_id: 'STRING', api_version: 'STRING', triggered_at: 'STRING', received_at: 'STRING', payload: 'STRING' };
 const QUARANTINE_STRUCT = {
@@ -149,7 +140,7 @@ export function deleteCustomerEventsSql(t: TableNames, req: CustomerRedaction): 
 export function scrubExpression(col: string): string {
   const top = PERSONAL_ORDER_FIELDS.map((f) => `'$.${f}'`).join(', ');
   let expr = `JSON_REMOVE(${col}, ${top})`;
-  for (const [arr, fields] of Object.entries(NESTED_PERSONAL_ORDER_FIELDS)) {
+  for (const [arr, fields] of Object.entries(NESTED_PERSONAL)) {
     const paths = fields.map((f) => `'$.${f}'`).join(', ');
     const rebuilt = `TO_JSON(ARRAY(SELECT JSON_REMOVE(item, ${paths}) FROM UNNEST(JSON_QUERY_ARRAY(${col}, '$.${arr}')) AS item WITH OFFSET AS pos ORDER BY pos))`;
     expr = `IF(JSON_TYPE(${col}.${arr}) = 'array', JSON_SET(${expr}, '$.${arr}', ${rebuilt}), ${expr})`;
@@ -167,6 +158,17 @@ WHERE shop = @shop
     OR (topic = @refund_topic AND JSON_VALUE(payload, '$.order_id') IN UNNEST(@order_ids)))`,
     params: { shop: req.shop, order_topics: ORDER_TOPICS, customer_id: req.customerId, order_ids: orderIds, refund_topic: REFUND_TOPIC },
     types: { shop: 'STRING', order_topics: ['STRING'], customer_id: 'STRING', order_ids: ['STRING'], refund_topic: 'STRING' },
+  };
+}
+
+/** Privacy requests about the customer keep only the customer's id once acted on (as scrubPrivacyPayload does). */
+export function scrubPrivacyRequestsSql(t: TableNames, req: CustomerRedaction): Statement {
+  assertIds([req.customerId]);
+  return {
+    sql: `UPDATE ${t.events} SET payload = JSON_SET(JSON_SET(payload, '$.customer', JSON_OBJECT('id', JSON_QUERY(payload, '$.customer.id'))), '$.redacted', TRUE)
+WHERE shop = @shop AND topic IN UNNEST(@privacy_topics) AND JSON_VALUE(payload, '$.customer.id') = @customer_id`,
+    params: { shop: req.shop, privacy_topics: [...PRIVACY_REQUEST_TOPICS], customer_id: req.customerId },
+    types: { shop: 'STRING', privacy_topics: ['STRING'], customer_id: 'STRING' },
   };
 }
 

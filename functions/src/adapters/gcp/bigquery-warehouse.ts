@@ -102,10 +102,11 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       const orderIds = await customerOrderIds(req);
       const deleted = await run(q.deleteCustomerEventsSql(t, req), 'delete customer events');
       const scrubbed = await run(q.scrubOrderEventsSql(t, req, orderIds), 'scrub order events');
+      const requests = await run(q.scrubPrivacyRequestsSql(t, req), 'scrub privacy requests');
       const quarantined = await run(q.deleteCustomerQuarantineSql(t, req, orderIds), 'delete customer quarantine');
       return {
         tables: {
-          [`${opts.rawDataset}.events`]: { deleted: deleted.affected, scrubbed: scrubbed.affected },
+          [`${opts.rawDataset}.events`]: { deleted: deleted.affected, scrubbed: scrubbed.affected + requests.affected },
           [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
         },
       };

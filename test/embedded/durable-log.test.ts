@@ -75,3 +75,30 @@ test('a failing sync rejects the appends of that batch (nothing acknowledged), l
   expect((await log.read(0)).map((r) => r.payload.toString())).toEqual(['kept']);
   await log.close();
 });
+
+test('with overlapping commits, a failed batch fails the batches after it; exactly the acknowledged records read back', async () => {
+  let syncs = 0;
+  const dir = tempDir();
+  const log = await DurableLog.open({ dir, maxConcurrentCommits: 3, beforeSync: () => { if (++syncs === 3) throw new Error('EIO'); } });
+  const acked: string[] = [];
+  const rejected: string[] = [];
+  await Promise.all(
+    Array.from({ length: 400 }, async (_, i) => {
+      const p = `rec-${i}`;
+      try {
+        await log.append(Buffer.from(p));
+        acked.push(p);
+      } catch {
+        rejected.push(p);
+      }
+    }),
+  );
+  expect(rejected.length).toBeGreaterThan(0);
+  await log.append(Buffer.from('after'));
+  acked.push('after');
+  await log.close();
+  const reopened = await DurableLog.open({ dir });
+  const got = (await readAll(reopened, 0)).map((r) => r.payload.toString());
+  expect(got.sort()).toEqual(acked.sort());
+  await reopened.close();
+});

@@ -21,7 +21,9 @@ const base = z.object({
   maxInFlight: intFrom(512, 1, 100_000),
   retryAfterSeconds: intFrom(5, 1, 3600),
   /** Embedded loader: most envelopes landed per warehouse transaction. */
-  loadBatchSize: intFrom(5000, 1, 1_000_000),
+  loadBatchSize: intFrom(20000, 1, 1_000_000),
+  /** Embedded loader: pause after catching up, so the next transaction carries a bigger batch (ms). */
+  loadLingerMs: intFrom(1000, 0, 60_000),
   gcpProject: z.string().min(1).optional(),
   pubsubTopic: z.string().min(1).default('shopify-webhooks'),
   privacyTopic: z.string().min(1).default('shopify-privacy'),
@@ -49,6 +51,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   maxInFlight: 'SHOP_MLOPS_MAX_IN_FLIGHT',
   retryAfterSeconds: 'SHOP_MLOPS_RETRY_AFTER_SECONDS',
   loadBatchSize: 'SHOP_MLOPS_LOAD_BATCH_SIZE',
+  loadLingerMs: 'SHOP_MLOPS_LOAD_LINGER_MS',
   gcpProject: 'GOOGLE_CLOUD_PROJECT',
   pubsubTopic: 'SHOP_MLOPS_PUBSUB_TOPIC',
   privacyTopic: 'SHOP_MLOPS_PRIVACY_TOPIC',

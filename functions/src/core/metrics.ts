@@ -10,6 +10,8 @@ export interface IngestMetrics {
   duplicates: Counter;
   loadFailures: Counter<'retryable'>;
   backlog: Gauge;
+  commitRecords: Histogram;
+  commitSeconds: Histogram;
 }
 
 export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): IngestMetrics {
@@ -23,6 +25,8 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     landed: new Counter({ name: 'shop_mlops_rows_landed_total', help: 'Rows written to the warehouse by table.', labelNames: ['table'], registers: [registry] }),
     duplicates: new Counter({ name: 'shop_mlops_duplicate_deliveries_total', help: 'Deliveries skipped at landing as already present (webhook id or event id).', registers: [registry] }),
     loadFailures: new Counter({ name: 'shop_mlops_load_failures_total', help: 'Failed warehouse load attempts.', labelNames: ['retryable'], registers: [registry] }),
+    commitRecords: new Histogram({ name: 'shop_mlops_log_commit_records', help: 'Deliveries made durable by one group commit (write + fdatasync).', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry] }),
+    commitSeconds: new Histogram({ name: 'shop_mlops_log_commit_seconds', help: 'Duration of one group commit (write + fdatasync).', buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1], registers: [registry] }),
     backlog: new Gauge({ name: 'shop_mlops_load_backlog', help: 'Acknowledged deliveries not yet landed in the warehouse.', registers: [registry] }),
   };
 }

@@ -44,8 +44,11 @@ export function createWebhookVerifier(opts: { apiSecret: string; apiKey?: string
       }
       // Shopify signs UTF-8 JSON; bytes that are not UTF-8 cannot carry a valid signature.
       if (!isUtf8(rawBody)) return { ok: false, reason: 'invalid_hmac', message: 'body is not UTF-8, so its signature cannot match' };
-      // The node adapter reads only headers/method/url of rawRequest: a plain object avoids materialising Web Headers.
-      const rawRequest = { headers, method: 'POST', url: '/webhooks' } as unknown as IncomingMessage;
+      // The node adapter reads only headers/method/url of rawRequest. Handing it just the X-Shopify-* headers keeps
+      // its per-lookup header canonicalisation cheap (it rescans every header on each lookup).
+      const shopifyHeaders: HeaderMap = {};
+      for (const [k, v] of Object.entries(headers)) if (k.length > 10 && k.toLowerCase().startsWith('x-shopify-')) shopifyHeaders[k] = v;
+      const rawRequest = { headers: shopifyHeaders, method: 'POST', url: '/webhooks' } as unknown as IncomingMessage;
       const result = await shopify.webhooks.validate({ rawBody: rawBody.toString('utf8'), rawRequest, rawResponse: undefined as unknown as ServerResponse });
       if (!result.valid) {
         if (result.reason === 'missing_headers') {

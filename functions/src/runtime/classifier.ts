@@ -15,7 +15,8 @@ export function createClassifier(logger: Logger): Classifier {
   let worker: Worker | null = null;
   try {
     // TypeScript sources (CLI through tsx, tests) register tsx inside the worker; compiled builds load the .js.
-    worker = new Worker(ts ? `require('tsx/cjs'); require(${JSON.stringify(file)});` : file, { eval: ts });
+    // tsx is resolved here, not from the worker's cwd (eval workers resolve relative to process.cwd()).
+    worker = new Worker(ts ? `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});` : file, { eval: ts });
     worker.unref();
     worker.on('error', (err) => {
       logger.warn('classifier worker failed; classifying on the main thread', { error: err.message });
@@ -36,7 +37,17 @@ export function createClassifier(logger: Logger): Classifier {
       const id = next++;
       return new Promise((resolve) => {
         pending.set(id, resolve);
-        worker!.postMessage({ id, payloads });
+        // One copy into a fresh buffer, transferred (not cloned) to the worker: the main thread never copies twice.
+        const total = payloads.reduce((n, p) => n + p.length, 0);
+        const block = new Uint8Array(total);
+        const views: Uint8Array[] = [];
+        let at = 0;
+        for (const p of payloads) {
+          block.set(p, at);
+          views.push(block.subarray(at, at + p.length));
+          at += p.length;
+        }
+        worker!.postMessage({ id, payloads: views }, [block.buffer]);
       });
     },
     async close() {

@@ -1,5 +1,6 @@
 // Worker thread that classifies log records (parse + schema) so the ack path's event loop never waits behind it.
 import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
 import { classifyEnvelope, type LandedEvent, type QuarantineRecord } from '../core/classify';
 import { decodeEnvelope } from '../core/envelope';
 
@@ -47,6 +48,12 @@ export function classifyPayloads(payloads: Uint8Array[]): Omit<ClassifyResponse,
 }
 
 if (parentPort) {
+  // Background work: on Linux this lowers only this thread's priority, so acknowledgements win the CPU in a burst.
+  try {
+    setPriority(10);
+  } catch {
+    /* not permitted here: run at normal priority */
+  }
   const port = parentPort;
   port.on('message', (req: ClassifyRequest) => port.postMessage({ id: req.id, ...classifyPayloads(req.payloads) } satisfies ClassifyResponse));
 }

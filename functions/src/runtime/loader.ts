@@ -13,6 +13,11 @@ import { parseExact } from '../core/json';
 /** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
 const UNKNOWN_ERROR_ATTEMPTS = 5;
 
+/** Most bytes of log read (and landed) per transaction. */
+const READ_BYTES = 8 * 1024 * 1024;
+/** A batch smaller than this means we are caught up: linger so the next one is bigger. */
+const LINGER_BELOW_BYTES = 2 * 1024 * 1024;
+
 export interface LoaderDeps {
   log: DurableLog;
   warehouse: Warehouse;
@@ -120,7 +125,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     let backoff = 100;
     let attempts = 0;
     while (!stopping) {
-      const records = await deps.log.read(offset, 16 * 1024 * 1024, deps.batchSize);
+      const records = await deps.log.read(offset, READ_BYTES, deps.batchSize);
       deps.metrics.backlog.set(Math.max(0, deps.log.end - offset));
       if (records.length === 0) {
         for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
@@ -155,7 +160,8 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
         // A short batch means we caught up: let more deliveries gather so each warehouse transaction carries many
         // (per-transaction cost dominates small batches and competes with acknowledgements for the CPU).
-        if (records.length < deps.batchSize && !waiters.length && !stopping) await new Promise((r) => setTimeout(r, deps.lingerMs ?? 200));
+        const bytes = records[records.length - 1]!.next - records[0]!.offset;
+        if (records.length < deps.batchSize && bytes < LINGER_BELOW_BYTES && !waiters.length && !stopping) await new Promise((r) => setTimeout(r, deps.lingerMs ?? 200));
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
         counts.failures++;

@@ -56,12 +56,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger.warn('SHOPIFY_API_SECRET is not set: using the development default secret (embedded mode only)', { secretSource: config.secretSource });
   }
 
-  const log = await DurableLog.open({ dir: p.log });
+  const metrics = createIngestMetrics({ defaultMetrics: true });
+  const log = await DurableLog.open({
+    dir: p.log,
+    onCommit: (records, _bytes, seconds) => {
+      metrics.commitRecords.observe(records);
+      metrics.commitSeconds.observe(seconds);
+    },
+  });
   const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1 });
   const artifacts = createFileArtifactStore(p.artifacts);
-  const metrics = createIngestMetrics({ defaultMetrics: true });
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
-  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize });
+  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs });
   const bus = createLogEventBus(log);
   const adminToken = randomBytes(24).toString('base64url');
 

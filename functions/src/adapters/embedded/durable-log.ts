@@ -23,11 +23,25 @@ export interface DurableLogOptions {
   maxRecordBytes?: number;
   /** Fault injection for tests: called before each sync; throwing simulates a failing disk. */
   beforeSync?: () => void;
+  /** Group commits allowed in flight at once (each is a write + fdatasync). Default 3. */
+  maxConcurrentCommits?: number;
+  /** Observes each group commit: records in it, bytes, and seconds from write to durable. */
+  onCommit?: (records: number, bytes: number, seconds: number) => void;
 }
 
 interface Segment {
   base: number;
   file: string;
+}
+
+interface Commit {
+  batch: Pending[];
+  seg: Segment;
+  start: number;
+  end: number;
+  done: boolean;
+  error: Error | null;
+  started: number;
 }
 
 interface Pending {
@@ -68,12 +82,17 @@ export class DurableLog {
   private readonly segmentBytes: number;
   private readonly maxRecordBytes: number;
   private readonly beforeSync: (() => void) | undefined;
+  private readonly onCommit: DurableLogOptions['onCommit'];
   private segments: Segment[] = [];
   private fh: fsp.FileHandle | null = null;
   private writeEnd = 0; // global offset after the last frame handed to the file
   private durable = 0; // global offset up to which data is fsync'd
   private pending: Pending[] = [];
-  private flushing = false;
+  private inflight: Commit[] = [];
+  private rolling = false;
+  /** Offset of the first failed batch while failed commits are being unwound. */
+  private failure: number | null = null;
+  private readonly maxConcurrentCommits: number;
   private closed = false;
   private readonly listeners = new Set<() => void>();
 
@@ -82,6 +101,8 @@ export class DurableLog {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.maxRecordBytes = opts.maxRecordBytes ?? 64 * 1024 * 1024;
     this.beforeSync = opts.beforeSync;
+    this.onCommit = opts.onCommit;
+    this.maxConcurrentCommits = opts.maxConcurrentCommits ?? 3;
   }
 
   /** Opens (and recovers) the log: a torn or corrupt tail left by a crash is truncated away. */
@@ -122,36 +143,84 @@ export class DurableLog {
     if (payload.length > this.maxRecordBytes) return Promise.reject(new Error(`record of ${payload.length} bytes exceeds ${this.maxRecordBytes}`));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ frame: frame(payload), resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.pump();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
-        try {
-          const last = this.segments[this.segments.length - 1]!;
-          if (this.writeEnd - last.base >= this.segmentBytes) await this.roll();
-          const buf = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame));
-          const seg = this.segments[this.segments.length - 1]!;
-          await this.fh!.write(buf, 0, buf.length, this.writeEnd - seg.base);
-          this.beforeSync?.();
-          await this.fh!.datasync();
-          this.writeEnd += buf.length;
-          this.durable = this.writeEnd;
-          for (const p of batch) p.resolve();
-          for (const l of this.listeners) l();
-        } catch (err) {
-          // Nothing of this batch is acknowledged; the next write overwrites its bytes at the same offset.
-          for (const p of batch) p.reject(err as Error);
-        }
+  /**
+   * Starts group commits for whatever is pending, up to `maxConcurrentCommits` at once: while one batch waits
+   * for its fdatasync the next is already being written (the device serves overlapping flushes). A batch is
+   * acknowledged only when it and every batch before it are on disk.
+   */
+  private pump(): void {
+    while (this.pending.length > 0 && this.inflight.length < this.maxConcurrentCommits && !this.rolling && this.failure === null) {
+      const seg = this.segments[this.segments.length - 1]!;
+      if (this.writeEnd - seg.base >= this.segmentBytes) {
+        if (this.inflight.length > 0) return; // roll once the current segment has settled
+        this.rolling = true;
+        this.roll().then(
+          () => {
+            this.rolling = false;
+            this.pump();
+          },
+          (err: Error) => {
+            this.rolling = false;
+            for (const p of this.pending.splice(0)) p.reject(err);
+          },
+        );
+        return;
       }
-    } finally {
-      this.flushing = false;
+      const batch = this.pending;
+      this.pending = [];
+      const buf = batch.length === 1 ? batch[0]!.frame : Buffer.concat(batch.map((p) => p.frame));
+      const c: Commit = { batch, seg, start: this.writeEnd, end: this.writeEnd + buf.length, done: false, error: null, started: performance.now() };
+      this.writeEnd = c.end;
+      this.inflight.push(c);
+      void this.commit(c, buf);
     }
+  }
+
+  private async commit(c: Commit, buf: Buffer): Promise<void> {
+    try {
+      await this.fh!.write(buf, 0, buf.length, c.start - c.seg.base);
+      this.beforeSync?.();
+      await this.fh!.datasync();
+    } catch (err) {
+      c.error = err as Error;
+      this.failure = this.failure === null ? c.start : Math.min(this.failure, c.start);
+    }
+    c.done = true;
+    await this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    let advanced = false;
+    // Batches before a failed one are still good: acknowledge them in order.
+    while (this.inflight.length > 0 && this.inflight[0]!.done && this.inflight[0]!.error === null && (this.failure === null || this.inflight[0]!.start < this.failure)) {
+      const c = this.inflight.shift()!;
+      this.durable = c.end;
+      this.onCommit?.(c.batch.length, c.end - c.start, (performance.now() - c.started) / 1000);
+      for (const p of c.batch) p.resolve();
+      advanced = true;
+    }
+    if (advanced) for (const l of this.listeners) l();
+    if (this.failure !== null && this.inflight.every((c) => c.done)) {
+      // A batch failed: it and every batch after it are rejected (none was acknowledged), the file is cut back
+      // to where the failed batch began, and writing resumes there.
+      const at = this.failure;
+      const failed = this.inflight.splice(0);
+      const err = failed.find((c) => c.error)?.error ?? new Error('log write failed');
+      for (const c of failed) for (const p of c.batch) p.reject(c.error ?? err);
+      this.writeEnd = at;
+      try {
+        const seg = this.segments[this.segments.length - 1]!;
+        await this.fh!.truncate(at - seg.base);
+      } catch {
+        /* the next write overwrites the bytes anyway; recovery stops at the first bad frame */
+      }
+      this.failure = null;
+    }
+    this.pump();
   }
 
   private async roll(): Promise<void> {
@@ -240,7 +309,7 @@ export class DurableLog {
   /** Waits for in-progress appends, then closes the file. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing || this.pending.length) await new Promise((r) => setTimeout(r, 5));
+    while (this.inflight.length || this.pending.length || this.rolling) await new Promise((r) => setTimeout(r, 5));
     await this.fh?.close();
     this.fh = null;
   }

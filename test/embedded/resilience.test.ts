@@ -80,3 +80,20 @@ test('a 503 from admission control carries Retry-After and a JSON body', async (
     await rt.close();
   }
 });
+
+test('a poison record never blocks the queue: after a few attempts it is isolated into quarantine and the rest lands', async () => {
+  const faults = { failLoads: false, poison: (e: { webhook_id: string }) => e.webhook_id === 'poison-7' };
+  const rt = await startTestRuntime({ loadLingerMs: 0 }, faults);
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => postOn(agent, `${rt.url}/webhooks`, hook(`poison-${i}`))));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(await rt.loader.drain(60_000)).toBe(true);
+    expect(await rt.warehouse.query("SELECT count(*) AS n FROM shop_raw.events WHERE webhook_id LIKE 'poison-%'")).toEqual([{ n: '39' }]);
+    const q = await rt.warehouse.listQuarantine();
+    expect(q.map((r) => [r.webhook_id, r.reason.slice(0, 12)])).toEqual([['poison-7', 'load_failed:']]);
+    agent.destroy();
+  } finally {
+    await rt.close();
+  }
+}, 60_000);

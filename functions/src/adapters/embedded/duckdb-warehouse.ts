@@ -11,6 +11,8 @@ import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, R
 export interface WarehouseFaults {
   /** While true, landing calls fail with a retryable UNAVAILABLE error (a simulated warehouse outage). */
   failLoads: boolean;
+  /** Events this returns true for make any batch holding them fail with an unexplained error (a poison record). */
+  poison?: (event: LandedEvent) => boolean;
 }
 
 export interface DuckDbWarehouseOptions {
@@ -75,6 +77,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     lock(async () => {
       checkFault();
       if (events.length === 0) return { inserted: 0, duplicates: 0 };
+      if (faults?.poison && events.some(faults.poison)) throw new Error('Conversion Error: malformed value (fault injection)');
       return inTransaction(async () => {
         await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (seq INTEGER, ${EVENT_COLS.map((c) => `${c} VARCHAR`).join(', ')})`);
         const app = await conn.createAppender('load_events', 'main', 'temp');

@@ -43,26 +43,31 @@ export function describeZodError(err: z.ZodError): string {
     .join('; ');
 }
 
+/** The delivery's header columns, shared by the events and quarantine rows. */
+export function deliveryColumns(env: WebhookEnvelope) {
+  return {
+    shop: env.shop,
+    topic: env.topic,
+    webhook_id: env.webhookId,
+    event_id: env.eventId,
+    api_version: env.apiVersion,
+    triggered_at: env.triggeredAt,
+    received_at: env.receivedAt,
+  };
+}
+
+/** The quarantine row of a delivery: its headers, the reason, and the body byte for byte (base64 if not UTF-8). */
+export function quarantineRecordOf(env: WebhookEnvelope, reason: string): QuarantineRecord {
+  const utf8 = isUtf8(env.body);
+  return { ...deliveryColumns(env), reason, body: env.body.toString(utf8 ? 'utf8' : 'base64'), body_encoding: utf8 ? 'utf8' : 'base64' };
+}
+
 export function classifyEnvelope(env: WebhookEnvelope): Classification {
   const utf8 = isUtf8(env.body);
-  const text = utf8 ? env.body.toString('utf8') : env.body.toString('base64');
-  const quarantine = (reason: string): Classification => ({
-    kind: 'quarantine',
-    record: {
-      shop: env.shop,
-      topic: env.topic,
-      webhook_id: env.webhookId,
-      event_id: env.eventId,
-      api_version: env.apiVersion,
-      triggered_at: env.triggeredAt,
-      received_at: env.receivedAt,
-      reason,
-      body: text,
-      body_encoding: utf8 ? 'utf8' : 'base64',
-    },
-  });
+  const quarantine = (reason: string): Classification => ({ kind: 'quarantine', record: quarantineRecordOf(env, reason) });
   if (!isTopic(env.topic)) return quarantine(`unknown_topic: ${env.topic}`);
   if (!utf8) return quarantine('invalid_json: body is not UTF-8');
+  const text = env.body.toString('utf8');
   let value: unknown;
   try {
     value = parseExact(text);
@@ -74,16 +79,7 @@ export function classifyEnvelope(env: WebhookEnvelope): Classification {
   return {
     kind: 'event',
     parsed: parsed.data,
-    event: {
-      shop: env.shop,
-      topic: env.topic,
-      webhook_id: env.webhookId,
-      event_id: env.eventId,
-      api_version: env.apiVersion,
-      triggered_at: env.triggeredAt,
-      received_at: env.receivedAt,
-      payload: text,
-    },
+    event: { ...deliveryColumns(env), topic: env.topic, payload: text },
   };
 }
 

@@ -17,7 +17,6 @@ export function jsonIdOrNull(digits: string | null | undefined): JsonId | null {
 
 /** Removes control characters that could collide with the id mark (used on free text from outside). */
 export function cleanText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f]/g, ' ');
 }
 

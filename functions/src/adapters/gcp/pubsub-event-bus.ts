@@ -1,6 +1,6 @@
 // EventBus on Cloud Pub/Sub: one message per delivery whose data is a row of the BigQuery table its route lands in.
+import { deliveryColumns, quarantineRecordOf } from '../../core/classify';
 import { randomUUID } from 'node:crypto';
-import { isUtf8 } from 'node:buffer';
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { WebhookEnvelope } from '../../core/envelope';
 import { ShopMlopsError } from '../../core/errors';
@@ -31,30 +31,13 @@ export interface BusMessage {
 
 /** The message for a delivery: an events row, or a quarantine row when routing says so. Pure, for tests. */
 export function buildBusMessage(env: WebhookEnvelope, routing: PublishRouting = {}, newId: () => string = randomUUID): BusMessage {
-  const head = {
-    shop: env.shop,
-    topic: env.topic,
-    webhook_id: env.webhookId,
-    event_id: env.eventId,
-    api_version: env.apiVersion,
-    triggered_at: env.triggeredAt,
-    received_at: env.receivedAt,
-  };
   const route: Route = routing.quarantineReason !== undefined ? ROUTES.quarantine : ROUTES.events;
   let row: Record<string, unknown>;
   if (route === ROUTES.quarantine) {
-    const utf8 = isUtf8(env.body);
-    row = {
-      quarantine_id: newId(),
-      quarantined_at: env.receivedAt,
-      ...head,
-      reason: routing.quarantineReason,
-      body: env.body.toString(utf8 ? 'utf8' : 'base64'),
-      body_encoding: utf8 ? 'utf8' : 'base64',
-    };
+    row = { quarantine_id: newId(), quarantined_at: env.receivedAt, ...quarantineRecordOf(env, routing.quarantineReason ?? '') };
   } else {
     // The payload travels as the exact text Shopify sent: ids beyond 2^53 are never re-serialised.
-    row = { ...head, payload: env.body.toString('utf8') };
+    row = { ...deliveryColumns(env), payload: env.body.toString('utf8') };
   }
   const attributes: Record<string, string> = { shop: env.shop, topic: env.topic, webhook_id: env.webhookId, route };
   if (env.eventId) attributes['event_id'] = env.eventId;

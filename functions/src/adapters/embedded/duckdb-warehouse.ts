@@ -24,9 +24,13 @@ export interface DuckDbWarehouseOptions {
   threads?: number;
 }
 
+export type Exec = (sql: string, params?: unknown[]) => Promise<Row[]>;
+
 export interface DuckDbWarehouse extends Warehouse {
   /** Runs any statement (DDL/DML too) under the warehouse's lock; used by the feature runner. */
-  execute(sql: string, params?: unknown[]): Promise<Row[]>;
+  execute: Exec;
+  /** Runs `fn`'s statements in one transaction, holding the lock throughout (no landing interleaves). */
+  transaction<T>(fn: (exec: Exec) => Promise<T>): Promise<T>;
 }
 
 const EVENT_COLS = RAW_TABLES.events.map((c) => c.name);
@@ -239,6 +243,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     recordPrivacyAction,
     query,
     execute,
+    transaction: (fn) => lock(() => inTransaction(() => fn((sql, params = []) => rows(conn, sql, params)))),
     async close() {
       await lock(async () => {
         if (!opts.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);

@@ -1,0 +1,112 @@
+// Pure planning: compiled graph → actions in dependency order with the DuckDB statements each one runs.
+import { ShopMlopsError } from '../core/errors';
+import { targetKey, type CompiledGraph, type Target } from './compiled-graph';
+
+export type ActionKind = 'table' | 'view' | 'incremental' | 'operation' | 'assertion';
+
+export interface PlannedAction {
+  key: string;
+  kind: ActionKind;
+  target: Target;
+  fileName?: string;
+  /** Actions (keys) this one needs; it is skipped when any of them failed. */
+  dependsOn: string[];
+  /** For assertions: the action whose rows it checks (its failure stops that action's dependents). */
+  checks?: string;
+  /** Statements for a build from scratch (or the only ones, for views, operations and assertions). */
+  full: string[];
+  /** Statements when the incremental table already exists and no full refresh was asked for. */
+  incremental?: string[];
+}
+
+/** BigQuery-style `project.dataset.table` (or `dataset.table`) names → DuckDB "schema"."table". */
+export function toDuckdbNames(sql: string): string {
+  return sql.replace(/`([^`.\s]+)\.([^`.\s]+)\.([^`.\s]+)`/g, '"$2"."$3"').replace(/`([^`.\s]+)\.([^`.\s]+)`/g, '"$1"."$2"');
+}
+
+const name = (t: Target) => `"${t.schema}"."${t.name}"`;
+const body = (sql: string) => toDuckdbNames(sql).trim().replace(/;\s*$/, '');
+
+/** Orders actions so every dependency comes first; a cycle or a missing dependency is an error naming it. */
+function topoSort(actions: PlannedAction[], declared: Set<string>): PlannedAction[] {
+  const byKey = new Map(actions.map((a) => [a.key, a]));
+  const out: PlannedAction[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (a: PlannedAction, path: string[]) => {
+    if (state.get(a.key) === 'done') return;
+    if (state.get(a.key) === 'visiting') throw new ShopMlopsError('UNPROCESSABLE', `dependency cycle: ${[...path, a.key].join(' → ')}`);
+    state.set(a.key, 'visiting');
+    for (const d of a.dependsOn) {
+      const dep = byKey.get(d);
+      if (dep) visit(dep, [...path, a.key]);
+      else if (!declared.has(d)) throw new ShopMlopsError('UNPROCESSABLE', `${a.key} depends on ${d}, which no action or declaration defines`);
+    }
+    state.set(a.key, 'done');
+    out.push(a);
+  };
+  for (const a of [...actions].sort((x, y) => x.key.localeCompare(y.key))) visit(a, []);
+  return out;
+}
+
+export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
+  const declared = new Set(graph.declarations.map((d) => targetKey(d.target)));
+  const actions: PlannedAction[] = [];
+  for (const t of graph.tables) {
+    if (t.disabled) continue;
+    const kind: ActionKind = t.type ?? (t.enumType === 'VIEW' ? 'view' : t.enumType === 'INCREMENTAL' ? 'incremental' : 'table');
+    const schema = `CREATE SCHEMA IF NOT EXISTS "${t.target.schema}"`;
+    const pre = t.preOps.map(body);
+    const post = t.postOps.map(body);
+    const a: PlannedAction = {
+      key: targetKey(t.target),
+      kind,
+      target: t.target,
+      ...(t.fileName ? { fileName: t.fileName } : {}),
+      dependsOn: t.dependencyTargets.map(targetKey),
+      full:
+        kind === 'view'
+          ? [schema, ...pre, `CREATE OR REPLACE VIEW ${name(t.target)} AS ${body(t.query)}`, ...post]
+          : [schema, ...pre, `CREATE OR REPLACE TABLE ${name(t.target)} AS ${body(t.query)}`, ...post],
+    };
+    if (kind === 'incremental') {
+      const inc = body(t.incrementalQuery ?? t.query);
+      const keys = t.uniqueKey ?? [];
+      a.incremental = [
+        schema,
+        ...t.incrementalPreOps.map(body),
+        `CREATE OR REPLACE TEMP TABLE __incremental AS ${inc}`,
+        ...(keys.length ? [`DELETE FROM ${name(t.target)} AS t USING __incremental AS i WHERE ${keys.map((k) => `t."${k}" IS NOT DISTINCT FROM i."${k}"`).join(' AND ')}`] : []),
+        `INSERT INTO ${name(t.target)} BY NAME SELECT * FROM __incremental`,
+        'DROP TABLE __incremental',
+        ...t.incrementalPostOps.map(body),
+      ];
+    }
+    actions.push(a);
+  }
+  for (const o of graph.operations) {
+    if (o.disabled) continue;
+    actions.push({ key: targetKey(o.target), kind: 'operation', target: o.target, ...(o.fileName ? { fileName: o.fileName } : {}), dependsOn: o.dependencyTargets.map(targetKey), full: o.queries.map(body) });
+  }
+  for (const s of graph.assertions) {
+    if (s.disabled) continue;
+    const parent = s.parentAction ? targetKey(s.parentAction) : s.dependencyTargets[0] ? targetKey(s.dependencyTargets[0]) : undefined;
+    actions.push({
+      key: targetKey(s.target),
+      kind: 'assertion',
+      target: s.target,
+      ...(s.fileName ? { fileName: s.fileName } : {}),
+      dependsOn: s.dependencyTargets.map(targetKey),
+      ...(parent ? { checks: parent } : {}),
+      full: [body(s.query)],
+    });
+  }
+  // Assertions run right after what they check: an action that depends on a checked table also waits for its assertions.
+  const assertionsOf = new Map<string, string[]>();
+  for (const a of actions) if (a.kind === 'assertion' && a.checks) assertionsOf.set(a.checks, [...(assertionsOf.get(a.checks) ?? []), a.key]);
+  for (const a of actions) {
+    if (a.kind === 'assertion') continue;
+    const gates = a.dependsOn.flatMap((d) => assertionsOf.get(d) ?? []);
+    a.dependsOn = [...new Set([...a.dependsOn, ...gates])];
+  }
+  return topoSort(actions, declared);
+}

@@ -1,0 +1,102 @@
+// Runs the feature graph on DuckDB: compile (real Dataform CLI) → plan → execute, with timing, row counts and gates.
+import * as path from 'node:path';
+import { ShopMlopsError } from '../core/errors';
+import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { compileProject } from './compile';
+import { planDuckdb, type ActionKind, type PlannedAction } from './plan';
+
+export interface ActionReport {
+  name: string;
+  type: ActionKind;
+  status: 'ok' | 'failed' | 'skipped';
+  mode?: 'full' | 'incremental';
+  rows?: number;
+  seconds: number;
+  error?: string;
+  sql?: string;
+  /** Assertions: the first failing rows. */
+  failingRows?: Record<string, unknown>[];
+}
+
+export interface RunReport {
+  snapshotDate: string;
+  timezone: string;
+  ok: boolean;
+  seconds: number;
+  actions: ActionReport[];
+}
+
+export interface RunOptions {
+  warehouse: DuckDbWarehouse;
+  projectDir?: string;
+  snapshotDate: string;
+  timezone?: string;
+  fullRefresh?: boolean;
+  onProgress?: (a: ActionReport, index: number, total: number) => void;
+}
+
+export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
+
+async function exists(w: DuckDbWarehouse, a: PlannedAction): Promise<boolean> {
+  const r = await w.execute('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [a.target.schema, a.target.name]);
+  return Number(r[0]?.['n'] ?? 0) > 0;
+}
+
+export async function runFeatures(o: RunOptions): Promise<RunReport> {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(o.snapshotDate)) throw new ShopMlopsError('BAD_REQUEST', `snapshot date must be YYYY-MM-DD, got ${o.snapshotDate}`);
+  const timezone = o.timezone ?? 'UTC';
+  const started = performance.now();
+  const graph = await compileProject({ projectDir: o.projectDir ?? DEFAULT_PROJECT_DIR, dialect: 'duckdb', vars: { snapshot_date: o.snapshotDate, shop_timezone: timezone } });
+  const plan = planDuckdb(graph);
+  const failed = new Set<string>();
+  const reports: ActionReport[] = [];
+  for (const [i, a] of plan.entries()) {
+    const t0 = performance.now();
+    const report: ActionReport = { name: a.key, type: a.kind, status: 'ok', seconds: 0 };
+    const blocker = a.dependsOn.find((d) => failed.has(d));
+    if (blocker) {
+      report.status = 'skipped';
+      report.error = `skipped: ${blocker} failed`;
+      failed.add(a.key);
+    } else {
+      let current = '';
+      try {
+        if (a.kind === 'assertion') {
+          current = a.full[0]!;
+          const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
+          if (rows.length) {
+            report.status = 'failed';
+            report.failingRows = rows;
+            report.error = `assertion failed: ${rows.length === 10 ? '10 or more' : rows.length} row(s), e.g. ${JSON.stringify(rows[0])}`;
+            report.sql = current;
+            failed.add(a.key);
+            if (a.checks) failed.add(a.checks);
+          }
+        } else {
+          const incremental = a.kind === 'incremental' && !o.fullRefresh && (await exists(o.warehouse, a));
+          if (a.kind === 'incremental') report.mode = incremental ? 'incremental' : 'full';
+          const statements = incremental ? a.incremental! : a.full;
+          await o.warehouse.transaction(async (exec) => {
+            for (const s of statements) {
+              current = s;
+              await exec(s);
+            }
+          });
+          if (a.kind !== 'operation') {
+            const n = await o.warehouse.execute(`SELECT count(*) AS n FROM "${a.target.schema}"."${a.target.name}"`);
+            report.rows = Number(n[0]?.['n'] ?? 0);
+          }
+        }
+      } catch (err) {
+        report.status = 'failed';
+        report.error = (err as Error).message;
+        report.sql = current;
+        failed.add(a.key);
+      }
+    }
+    report.seconds = (performance.now() - t0) / 1000;
+    reports.push(report);
+    o.onProgress?.(report, i, plan.length);
+  }
+  return { snapshotDate: o.snapshotDate, timezone, ok: reports.every((r) => r.status === 'ok'), seconds: (performance.now() - started) / 1000, actions: reports };
+}

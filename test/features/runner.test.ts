@@ -1,0 +1,64 @@
+// The local feature runner on a fixture project: real Dataform compile, DuckDB execution, incremental merge, gates.
+import * as path from 'node:path';
+import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
+import { runFeatures } from '../../functions/src/features/runner';
+import { planDuckdb, toDuckdbNames } from '../../functions/src/features/plan';
+import { compileProject } from '../../functions/src/features/compile';
+
+const PROJECT = path.join(__dirname, 'runner-project');
+const event = (webhookId: string, id: string, total: string, receivedAt: string) => ({
+  shop: 's.myshopify.com', topic: 'orders/updated' as const, webhook_id: webhookId, event_id: webhookId, api_version: '2026-10', triggered_at: null, received_at: receivedAt,
+  payload: `{"id": ${id}, "total_price": "${total}"}`,
+});
+
+let w: DuckDbWarehouse;
+beforeEach(async () => {
+  w = await openDuckDbWarehouse({ path: ':memory:' });
+});
+afterEach(async () => w.close());
+
+test('names are rewritten for DuckDB', () => {
+  expect(toDuckdbNames('SELECT * FROM `demo-shop-mlops.shop_raw.events` JOIN `shop_staging.orders` USING (x)')).toBe('SELECT * FROM "shop_raw"."events" JOIN "shop_staging"."orders" USING (x)');
+});
+
+test('plans every action after its dependencies, and dependents of a table after its assertions', async () => {
+  const plan = planDuckdb(await compileProject({ projectDir: PROJECT, dialect: 'duckdb' }));
+  const order = plan.map((a) => a.key);
+  const idx = (k: string) => order.indexOf(k);
+  expect(idx('shop_staging.orders')).toBeLessThan(idx('shop_features.big_orders'));
+  expect(idx('shop_features.big_orders')).toBeLessThan(idx('shop_features.after_big'));
+  const bigAssertion = plan.find((a) => a.kind === 'assertion' && a.checks === 'shop_features.big_orders')!;
+  expect(idx(bigAssertion.key)).toBeLessThan(idx('shop_features.after_big'));
+  expect(plan.find((a) => a.key === 'shop_staging.orders')!.incremental!.join('\n')).toMatch(/DELETE FROM "shop_staging"."orders" AS t USING __incremental/);
+});
+
+test('full build, then an incremental run merges by unique key; a failing assertion stops its dependents and names the rows', async () => {
+  await w.landEvents([event('a', '820982911946154508', '10.00', '2026-01-01T00:00:00Z'), event('b', '2', '20.00', '2026-01-01T01:00:00Z')]);
+  const first = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-01-01' });
+  expect(first.ok).toBe(true);
+  expect(first.actions.find((a) => a.name === 'shop_staging.orders')).toMatchObject({ status: 'ok', mode: 'full', rows: 2 });
+  expect(await w.query('SELECT order_id, total FROM shop_staging.orders ORDER BY order_id')).toEqual([{ order_id: '2', total: 20 }, { order_id: '820982911946154508', total: 10 }]);
+
+  await w.landEvents([event('c', '2', '2500.00', '2026-01-02T00:00:00Z'), event('d', '3', '30.00', '2026-01-02T00:00:00Z')]);
+  const second = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-01-02' });
+  expect(second.actions.find((a) => a.name === 'shop_staging.orders')).toMatchObject({ status: 'ok', mode: 'incremental', rows: 3 });
+  expect(await w.query('SELECT order_id, total FROM shop_staging.orders ORDER BY order_id')).toEqual([{ order_id: '2', total: 2500 }, { order_id: '3', total: 30 }, { order_id: '820982911946154508', total: 10 }]);
+  const failedAssertion = second.actions.find((a) => a.type === 'assertion' && a.status === 'failed')!;
+  expect(failedAssertion.error).toMatch(/assertion failed: 1 row/);
+  expect(JSON.stringify(failedAssertion.failingRows)).toContain('2500');
+  expect(second.actions.find((a) => a.name === 'shop_features.after_big')).toMatchObject({ status: 'skipped' });
+  expect(second.actions.find((a) => a.name === 'shop_features.order_totals')).toMatchObject({ status: 'ok' });
+  expect(second.ok).toBe(false);
+});
+
+test('a SQL error names the failing action and its statement, and stops its dependents', async () => {
+  await w.execute('CREATE SCHEMA IF NOT EXISTS shop_raw');
+  await w.execute('DROP TABLE shop_raw.events');
+  await w.execute('CREATE TABLE shop_raw.events (shop VARCHAR)'); // a schema drift: columns missing
+  const r = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-01-01' });
+  const orders = r.actions.find((a) => a.name === 'shop_staging.orders')!;
+  expect(orders.status).toBe('failed');
+  expect(orders.error).toMatch(/payload|topic/);
+  expect(orders.sql).toMatch(/CREATE OR REPLACE TABLE "shop_staging"."orders"/);
+  expect(r.actions.filter((a) => a.status === 'skipped').map((a) => a.name)).toEqual(expect.arrayContaining(['shop_features.big_orders', 'shop_features.after_big', 'shop_features.order_totals']));
+});

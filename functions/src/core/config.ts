@@ -24,6 +24,10 @@ const base = z.object({
   loadBatchSize: intFrom(20000, 1, 1_000_000),
   /** Embedded loader: pause after catching up, so the next transaction carries a bigger batch (ms). */
   loadLingerMs: intFrom(1000, 0, 60_000),
+  /** Embedded runtime: rebuild the feature tables every N minutes (0 = never). */
+  featuresEveryMinutes: intFrom(360, 0, 10_080),
+  /** The shop's IANA time zone: feature days are days there. */
+  shopTimezone: z.string().min(1).default('UTC'),
   gcpProject: z.string().min(1).optional(),
   pubsubTopic: z.string().min(1).default('shopify-webhooks'),
   privacyTopic: z.string().min(1).default('shopify-privacy'),
@@ -52,6 +56,8 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   retryAfterSeconds: 'SHOP_MLOPS_RETRY_AFTER_SECONDS',
   loadBatchSize: 'SHOP_MLOPS_LOAD_BATCH_SIZE',
   loadLingerMs: 'SHOP_MLOPS_LOAD_LINGER_MS',
+  featuresEveryMinutes: 'SHOP_MLOPS_FEATURES_EVERY_MINUTES',
+  shopTimezone: 'SHOP_MLOPS_SHOP_TIMEZONE',
   gcpProject: 'GOOGLE_CLOUD_PROJECT',
   pubsubTopic: 'SHOP_MLOPS_PUBSUB_TOPIC',
   privacyTopic: 'SHOP_MLOPS_PRIVACY_TOPIC',

@@ -5,12 +5,15 @@ import { z } from 'zod';
 import { errorResponse } from '../http/webhook-app';
 import { replayQuarantine } from '../core/quarantine-replay';
 import type { LandedEvent } from '../core/classify';
-import type { Warehouse } from '../ports/warehouse';
+import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { runFeaturesJob } from './features-job';
 import type { Loader } from './loader';
 
 export interface AdminDeps {
   token: string;
-  warehouse: Warehouse;
+  /** Default time zone for feature days. */
+  shopTimezone: string;
+  warehouse: DuckDbWarehouse;
   loader: Loader;
   privacy: { handle(e: LandedEvent): Promise<unknown> };
   /** Remote address of the request (loopback only is accepted). */
@@ -46,6 +49,12 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
   app.post('/admin/drain', async (c) => {
     const ok = await deps.loader.drain(Number(c.req.query('timeoutMs') ?? 60000));
     return c.json({ drained: ok, ...deps.loader.stats() }, ok ? 200 : 504);
+  });
+  app.post('/admin/features', async (c) => {
+    const body = z.object({ snapshotDate: z.string().optional(), timezone: z.string().optional(), fullRefresh: z.boolean().optional(), projectDir: z.string().optional() }).safeParse(await c.req.json().catch(() => ({})));
+    if (!body.success) return errorResponse('BAD_REQUEST', 'body must be {"snapshotDate"?, "timezone"?, "fullRefresh"?}');
+    await deps.loader.drain(600_000); // every acknowledged event lands first
+    return c.json({ report: await runFeaturesJob(deps.warehouse, { timezone: deps.shopTimezone, ...body.data }) });
   });
   app.get('/admin/quarantine', async (c) => c.json({ items: await deps.warehouse.listQuarantine({ includeReplayed: c.req.query('all') === '1' }) }));
   app.post('/admin/quarantine/replay', async (c) => {

@@ -21,6 +21,7 @@ import type { ArtifactStore } from '../ports/artifact-store';
 import { createLoader, type Loader } from './loader';
 import { mountAdminRoutes } from './admin-routes';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
+import { runFeaturesJob } from './features-job';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -74,6 +75,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const app = new Hono<{ Bindings: HttpBindings }>();
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
+    shopTimezone: config.shopTimezone,
     warehouse,
     loader,
     privacy,
@@ -105,10 +107,28 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   await writeRuntimeInfo(config.dataDir, { pid: process.pid, url, port, adminToken, startedAt: new Date().toISOString() });
   logger.info('runtime listening', { url, dataDir: path.resolve(config.dataDir), mode: config.mode });
 
+  // The feature build on a schedule (also on demand: `shop-mlops features`).
+  let featuresRunning = false;
+  const featuresTimer =
+    config.featuresEveryMinutes > 0
+      ? setInterval(() => {
+          if (featuresRunning) return;
+          featuresRunning = true;
+          void loader
+            .drain(600_000)
+            .then(() => runFeaturesJob(warehouse, { timezone: config.shopTimezone }))
+            .then((r) => logger.info('scheduled feature build', { snapshotDate: r.snapshotDate, ok: r.ok, seconds: r.seconds, failed: r.actions.filter((a) => a.status !== 'ok').map((a) => a.name) }))
+            .catch((err: Error) => logger.warn('scheduled feature build did not run', { error: err.message }))
+            .finally(() => (featuresRunning = false));
+        }, config.featuresEveryMinutes * 60_000)
+      : null;
+  featuresTimer?.unref();
+
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: draining acknowledged deliveries into the warehouse');
+      if (featuresTimer) clearInterval(featuresTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections?.();

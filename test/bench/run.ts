@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   ingest: () => Promise.resolve(require('./ingest') as { run(): Promise<BenchResult> }),
+  features: () => Promise.resolve(require('./features') as { run(): Promise<BenchResult> }),
 };
 
 export interface BenchRow {

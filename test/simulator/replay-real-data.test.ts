@@ -137,7 +137,8 @@ function independentUciCount(text: string) {
   const tx = parseCdnow(raw);
   expect(tx).toHaveLength(6919);
   const csv = cdnowToUciCsv(raw);
-  expect(csv.split('\n')[1]).toBe('100001,CD,CDNOW purchase,2,1997-01-01 12:00:00,14.67,1.0,United States');
+  // UnitPrice keeps six decimals so that Quantity × UnitPrice gives back the dollars ($29.33 for 2 CDs).
+  expect(csv.split('\n')[1]).toBe('100001,CD,CDNOW purchase,2,1997-01-01 12:00:00,14.665,1.0,United States');
   const { deliveries, report } = await planReplay(csv, { timezone: 'America/New_York' });
   expect(report).toMatchObject({ rows: 6919, invoices: 6919, orders: 6919, guestOrders: 0, customers: 2357, refunds: 0, skippedRows: 0 });
   const customers = new Set<string>();

@@ -1,5 +1,4 @@
 // Converts CDNOW transactions (lifetimes' CDNOW_sample / CDNOW_master) to the UCI Online Retail CSV layout for replay.
-import { formatCents } from './money';
 
 export interface CdnowTransaction {
   customerId: string;
@@ -33,7 +32,8 @@ export function parseCdnow(text: string): CdnowTransaction[] {
 
 /**
  * One UCI row (and invoice) per transaction: InvoiceNo = running number, StockCode `CD`, Quantity = number of CDs,
- * UnitPrice = dollars / CDs (to the cent; a 0-CD line keeps the whole value with quantity 1), InvoiceDate = the day at
+ * UnitPrice = dollars / CDs (to six decimals, so Quantity × UnitPrice gives back the dollars; a 0-CD line keeps the whole
+ * value with quantity 1), InvoiceDate = the day at
  * 12:00, CustomerID = the customer id as UCI writes it (`4.0`). Zero-value purchases stay (they are purchases).
  */
 export function cdnowToUciCsv(text: string): string {
@@ -41,7 +41,7 @@ export function cdnowToUciCsv(text: string): string {
   parseCdnow(text).forEach((t, i) => {
     const cents = Math.round(Number(t.dollars) * 100);
     const quantity = t.cds > 0 ? t.cds : 1;
-    const unit = formatCents(Math.round(cents / quantity));
+    const unit = (cents / 100 / quantity).toFixed(6).replace(/(\.\d\d\d*?)0+$/, '$1');
     lines.push(`${100001 + i},CD,CDNOW purchase,${quantity},${t.date} 12:00:00,${unit},${t.customerId}.0,United States`);
   });
   return lines.join('\n') + '\n';

@@ -11,6 +11,22 @@ export function parseCents(text: string): number {
   return cents === 0 ? 0 : sign * cents;
 }
 
+/** Parses a decimal amount to millionths ("14.665" → 14665000), rounding half away from zero; for exact line totals. */
+export function parseMicros(text: string): number {
+  const m = /^\s*([+-]?)(\d*)(?:\.(\d*))?\s*$/.exec(text);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new Error(`not a decimal amount: ${JSON.stringify(text)}`);
+  const sign = m[1] === '-' ? -1 : 1;
+  const frac = (m[3] ?? '').padEnd(7, '0');
+  const micros = Number(m[2] || '0') * 1_000_000 + Number(frac.slice(0, 6)) + (Number(frac[6]) >= 5 ? 1 : 0);
+  return micros === 0 ? 0 : sign * micros;
+}
+
+/** Millionths → cents, rounding half away from zero. */
+export function microsToCents(micros: number): number {
+  const c = Math.round(Math.abs(micros) / 10_000);
+  return c === 0 ? 0 : Math.sign(micros) * c;
+}
+
 /** Cents → "12.30" (negative amounts keep their sign). */
 export function formatCents(cents: number): string {
   const sign = cents < 0 ? '-' : '';

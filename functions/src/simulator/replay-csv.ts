@@ -3,7 +3,7 @@ import { csvRecords, type CsvSource } from './csv-records';
 import type { PlannedDelivery } from './delivery';
 import { gid, idFromKey, uuidFromKey } from './ids';
 import { cleanText, jsonId, jsonIdOrNull, toJsonText } from './json-text';
-import { formatCents, moneySet, parseCents } from './money';
+import { formatCents, microsToCents, moneySet, parseCents, parseMicros } from './money';
 import { assertTimeZone, formatShopifyTime, fromLocal } from './zoned-time';
 
 export interface ReplayOptions {
@@ -65,6 +65,7 @@ interface Row {
   quantity: number;
   invoiceDate: string;
   unitPriceCents: number;
+  unitPriceMicros: number;
   customerId: string | null;
   country: string;
 }
@@ -156,13 +157,15 @@ export function streamReplay(source: CsvSource, opts: ReplayOptions = {}): { del
     const { ms, text: createdAt } = instantOf(first.invoiceDate);
     const orderId = idFromKey('order', invoiceNo);
     const customerId = first.customerId;
-    const shopifyCustomerId = customerId === null ? null : idFromKey('customer', customerId);
+    // The CustomerID is the customer's id (Shopify ids are decimal numbers); anything else gets a derived id.
+    const shopifyCustomerId = customerId === null ? null : /^\d{1,19}$/.test(customerId) ? customerId : idFromKey('customer', customerId);
     const email = customerId === null ? null : `customer-${customerId}@example.com`;
-    let subtotal = 0;
+    // The invoice total is Σ Quantity × UnitPrice at full precision, rounded once (line prices are shown to the cent).
+    let subtotalMicros = 0;
     const lines = kept.map((r, i) => {
       const nonProduct = isNonProductCode(r.stockCode);
       const lineId = idFromKey('line', `${invoiceNo}#${i}`);
-      subtotal += r.unitPriceCents * r.quantity;
+      subtotalMicros += r.unitPriceMicros * r.quantity;
       if (nonProduct) report.rowsTo.non_product_line++;
       else report.rowsTo.product_line++;
       if (customerId !== null) {
@@ -178,6 +181,7 @@ export function streamReplay(source: CsvSource, opts: ReplayOptions = {}): { del
     if (customerId === null) report.guestOrders++;
     else customersSeen.add(customerId);
     report.customers = customersSeen.size;
+    const subtotal = microsToCents(subtotalMicros);
     if (subtotal === 0) report.zeroValueOrders++;
     const address = { first_name: null, last_name: null, name: '', address1: null, address2: null, city: null, zip: null, province: null, province_code: null, country: first.country, country_code: null, company: null, phone: null, latitude: null, longitude: null };
     const number = Number(invoiceNo.replace(/\D/g, '')) || report.orders;
@@ -402,12 +406,14 @@ function parseRow(rec: string[], index: number): Row | null {
   const [invoiceNo, stockCode, description, quantity, invoiceDate, unitPrice, customerId, country] = rec.map((s) => s.trim()) as [string, string, string, string, string, string, string, string];
   if (!invoiceNo || !stockCode || !/^-?\d+$/.test(quantity) || !DATE_RE.test(invoiceDate)) return null;
   let unitPriceCents: number;
+  let unitPriceMicros: number;
   try {
     unitPriceCents = parseCents(unitPrice);
+    unitPriceMicros = parseMicros(unitPrice);
   } catch {
     return null;
   }
-  return { index, invoiceNo, stockCode, description: cleanText(description), quantity: Number(quantity), invoiceDate, unitPriceCents, customerId: normaliseCustomerId(customerId), country: cleanText(country) };
+  return { index, invoiceNo, stockCode, description: cleanText(description), quantity: Number(quantity), invoiceDate, unitPriceCents, unitPriceMicros, customerId: normaliseCustomerId(customerId), country: cleanText(country) };
 }
 
 const catalogueIds = new Map<string, { product: string; variant: string }>();

@@ -1,4 +1,4 @@
-# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build).
+# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build; Dataform builds the features).
 resource "google_project_service" "apis" {
   for_each = toset([
     "pubsub.googleapis.com",
@@ -10,6 +10,7 @@ resource "google_project_service" "apis" {
     "eventarc.googleapis.com",
     "cloudbuild.googleapis.com",
     "artifactregistry.googleapis.com",
+    "dataform.googleapis.com",
   ])
   project            = var.project
   service            = each.value

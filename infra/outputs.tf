@@ -14,3 +14,11 @@ output "webhooks_topic" {
 output "dead_letter_subscription" {
   value = google_pubsub_subscription.dead_letter.name
 }
+
+output "dataform_service_account" {
+  value = google_service_account.dataform.email
+}
+
+output "dataform_workflow_config" {
+  value = google_dataform_repository_workflow_config.nightly.id
+}

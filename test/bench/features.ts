@@ -139,7 +139,7 @@ export async function run(): Promise<BenchResult> {
 
   // Baseline: one DuckDB pass extracting the order lines from the raw JSON.
   let mem = peakRss();
-  let t = performance.now();
+  const t = performance.now();
   await w.execute(`CREATE OR REPLACE TABLE bench_lines AS
     SELECT order_id, json_extract_string(l, '$.variant_id') AS variant_id,
            CAST(json_extract_string(l, '$.quantity') AS INTEGER) AS quantity, CAST(json_extract_string(l, '$.price') AS DECIMAL(18,2)) AS price

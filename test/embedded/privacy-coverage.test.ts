@@ -1,21 +1,54 @@
-// Every warehouse table with a customer, email or phone column must be covered by the redaction path (core/privacy.ts).
+// Every warehouse table with a customer, email or phone column (feature tables included) is covered by the redaction
+// path, and a customers/redact reaches the staging and feature tables the pipeline derived.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
+import type { LandedEvent } from '../../functions/src/core/classify';
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
-import { startTestRuntime } from '../helpers/runtime';
+import { runFeatures } from '../../functions/src/features/runner';
+
+const GOLDEN = path.join(__dirname, '../features/golden-store');
+const SHOP = 'golden-store.myshopify.com';
+
+let w: DuckDbWarehouse;
+beforeAll(async () => {
+  w = await openDuckDbWarehouse({ path: ':memory:' });
+  const events = readFileSync(path.join(GOLDEN, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as LandedEvent);
+  await w.landEvents(events);
+  const r = await runFeatures({ warehouse: w, snapshotDate: '2024-03-10', timezone: 'America/New_York' });
+  expect(r.actions.filter((a) => a.status !== 'ok')).toEqual([]);
+}, 120_000);
+afterAll(async () => w.close());
 
 test('no table holding customer data escapes the redaction path', async () => {
-  const rt = await startTestRuntime();
-  try {
-    const cols = await rt.warehouse.query(`
-      SELECT table_schema || '.' || table_name AS t, column_name AS c
-      FROM information_schema.columns
-      WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', 'pg_catalog')
-        AND (column_name ILIKE '%customer%' OR column_name ILIKE '%email%' OR column_name ILIKE '%phone%'
-             OR column_name IN ('payload', 'body'))`);
-    const tables = [...new Set(cols.map((r) => String(r['t'])))].sort();
-    expect(tables.length).toBeGreaterThan(0);
-    const uncovered = tables.filter((t) => !(t in CUSTOMER_DATA_TABLES));
-    expect(uncovered).toEqual([]);
-  } finally {
-    await rt.close();
+  const cols = await w.query(`
+    SELECT DISTINCT table_schema || '.' || table_name AS t
+    FROM information_schema.columns
+    WHERE table_schema NOT IN ('information_schema', 'pg_catalog') AND table_schema NOT LIKE 'temp%'
+      AND (column_name ILIKE '%customer%' OR column_name ILIKE '%email%' OR column_name ILIKE '%phone%' OR column_name IN ('payload', 'body'))`);
+  const tables = cols.map((r) => String(r['t'])).sort();
+  expect(tables).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm']));
+  expect(tables.filter((t) => !(t in CUSTOMER_DATA_TABLES))).toEqual([]);
+});
+
+test('customers/redact reaches the derived tables: features deleted, orders anonymised, the staged payload copy scrubbed', async () => {
+  const rfm = await w.query(`SELECT customer_id FROM shop_features.customer_rfm ORDER BY customer_id LIMIT 1`);
+  const customerId = String(rfm[0]!['customer_id']);
+  const before = await w.query(`SELECT count(*) AS n FROM shop_staging.orders WHERE customer_id = '${customerId}'`);
+  expect(Number(before[0]!['n'])).toBeGreaterThan(0);
+  const res = await w.redactCustomer({ shop: SHOP, customerId, orderIds: [] });
+  expect(Object.keys(res.tables).sort()).toEqual(Object.keys(CUSTOMER_DATA_TABLES).filter((t) => t !== 'shop_raw.privacy_audit').sort());
+  for (const t of ['shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_staging.customers', 'shop_staging.orders', 'shop_staging.order_lines']) {
+    expect(await w.query(`SELECT count(*) AS n FROM ${t} WHERE customer_id = '${customerId}'`)).toEqual([{ n: '0' }]);
   }
+  expect(res.tables['shop_staging.orders']!.scrubbed).toBe(Number(before[0]!['n']));
+  const staged = await w.query(`SELECT count(*) AS n FROM shop_staging.events_dedup WHERE json_extract_string(payload, '$.customer.id') = '${customerId}' AND topic LIKE 'orders/%'`);
+  expect(staged).toEqual([{ n: '0' }]);
+  expect(res.tables['shop_staging.events_dedup']!.scrubbed).toBeGreaterThan(0);
+});
+
+test('shop/redact empties every table of the shop, derived ones included', async () => {
+  const res = await w.redactShop(SHOP);
+  expect(Object.keys(res.tables)).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_features.co_purchase']));
+  for (const t of Object.keys(res.tables)) expect(await w.query(`SELECT count(*) AS n FROM ${t} WHERE shop = '${SHOP}'`)).toEqual([{ n: '0' }]);
 });

@@ -7,7 +7,7 @@ import { landEventsSql, scrubExpression, tableNames } from '../../functions/src/
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { silentLogger } from '../../functions/src/core/log';
-import { PERSONAL_ORDER_FIELDS } from '../../functions/src/core/privacy';
+import { CUSTOMER_DATA_TABLES, PERSONAL_ORDER_FIELDS } from '../../functions/src/core/privacy';
 import type { Warehouse } from '../../functions/src/ports/warehouse';
 import { paramTypesOf, paramsOf, startFakeBigQuery, type FakeBigQuery, type RecordedJob } from './support/fake-bigquery';
 
@@ -138,7 +138,16 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       return { numDmlAffectedRows: 1 };
     };
     const res = await wh.redactCustomer({ shop: SHOP, customerId: '207119551', orderIds: ['299938', '280263'] });
-    expect(res).toEqual({ tables: { 'shop_raw.events': { deleted: 2, scrubbed: 7 }, 'shop_raw.quarantine': { deleted: 1, scrubbed: 0 } } });
+    expect(res.tables).toMatchObject({ 'shop_raw.events': { deleted: 2, scrubbed: 7 }, 'shop_raw.quarantine': { deleted: 1, scrubbed: 0 } });
+    // The tables the Dataform pipeline derives, as core/privacy.ts says: the staged payload copy scrubbed like raw,
+    // feature and customer rows deleted, orders and lines kept without the customer id.
+    expect(Object.keys(res.tables).sort()).toEqual(Object.keys(CUSTOMER_DATA_TABLES).filter((x) => x !== 'shop_raw.privacy_audit').sort());
+    const derived = fake.jobs.slice(5).map((j) => norm(j.query));
+    expect(derived).toEqual(expect.arrayContaining([
+      'DELETE FROM `demo-shop-mlops.shop_features.customer_rfm` WHERE shop = @shop AND customer_id = @customer_id',
+      'UPDATE `demo-shop-mlops.shop_staging.orders` SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id',
+    ]));
+    expect(derived.some((d) => d.startsWith('UPDATE `demo-shop-mlops.shop_staging.events_dedup` SET payload = '))).toBe(true);
     const [find, del, scrub, requests, quar] = fake.jobs;
     // The customer's privacy requests keep only the customer id.
     expect(requests!.query).toContain("JSON_SET(JSON_SET(payload, '$.customer', JSON_OBJECT('id', JSON_QUERY(payload, '$.customer.id'))), '$.redacted', TRUE)");
@@ -163,10 +172,19 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
   });
 
   test('redactShop deletes every row of the shop in events and quarantine', async () => {
-    fake.respond = (job) => ({ numDmlAffectedRows: job.query.includes('events') ? 7 : 2 });
-    expect(await wh.redactShop(SHOP)).toEqual({ tables: { 'shop_raw.events': { deleted: 7, scrubbed: 0 }, 'shop_raw.quarantine': { deleted: 2, scrubbed: 0 } } });
-    expect(fake.jobs.map((j) => norm(j.query))).toEqual(['DELETE FROM `demo-shop-mlops.shop_raw.events` WHERE shop = @shop', 'DELETE FROM `demo-shop-mlops.shop_raw.quarantine` WHERE shop = @shop']);
-    for (const j of fake.jobs) expect(paramsOf(j)).toEqual({ shop: SHOP });
+    fake.respond = (job) => {
+      if (job.query.includes('shop_staging.INFORMATION_SCHEMA')) return { schema: { fields: [{ name: 'table_name', type: 'STRING' }] }, rows: [{ f: [{ v: 'orders' }] }] };
+      if (job.query.includes('INFORMATION_SCHEMA')) return { schema: { fields: [{ name: 'table_name', type: 'STRING' }] }, rows: [] };
+      return { numDmlAffectedRows: job.query.includes('events') ? 7 : 2 };
+    };
+    expect(await wh.redactShop(SHOP)).toEqual({ tables: { 'shop_raw.events': { deleted: 7, scrubbed: 0 }, 'shop_raw.quarantine': { deleted: 2, scrubbed: 0 }, 'shop_staging.orders': { deleted: 2, scrubbed: 0 } } });
+    const deletes = fake.jobs.filter((j) => j.query.startsWith('DELETE'));
+    expect(deletes.map((j) => norm(j.query))).toEqual([
+      'DELETE FROM `demo-shop-mlops.shop_raw.events` WHERE shop = @shop',
+      'DELETE FROM `demo-shop-mlops.shop_raw.quarantine` WHERE shop = @shop',
+      'DELETE FROM `demo-shop-mlops.shop_staging.orders` WHERE shop = @shop',
+    ]);
+    for (const j of deletes) expect(paramsOf(j)).toEqual({ shop: SHOP });
   });
 
   test('exportCustomer returns the rows of each table; recordPrivacyAction inserts one audit row', async () => {

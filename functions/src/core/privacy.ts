@@ -60,12 +60,37 @@ export const PRIVACY_REQUEST_TOPICS = ['customers/redact', 'customers/data_reque
 /** Topics whose events are the customer's own record and are deleted on customers/redact. */
 export const CUSTOMER_RECORD_TOPICS = ['customers/create', 'customers/update'] as const;
 
+/** How the redaction path treats a table's rows about a redacted customer. */
+export type CustomerDataTreatment =
+  /** delete the customer's own records and scrub personal fields from their events' payloads */
+  | 'scrub'
+  /** delete the rows about the customer */
+  | 'delete'
+  /** keep the rows (demand history) but set customer_id to NULL */
+  | 'anonymize'
+  /** keep: the record that a request was honoured (ids only) */
+  | 'retain';
+
 /**
- * Every warehouse table that can hold a customer's data and how the redaction path treats it.
- * test/privacy-coverage.test.ts fails when a table with a customer, email or phone column is missing here.
+ * Every warehouse table that can hold a customer's data and how the redaction path treats it; both warehouse
+ * adapters act on this list. test/embedded/privacy-coverage.test.ts builds every table (features included) and
+ * fails when one with a customer, email, phone, payload or body column is missing here.
  */
-export const CUSTOMER_DATA_TABLES: Record<string, { customers: 'delete' | 'scrub' | 'retain'; why: string }> = {
-  'shop_raw.events': { customers: 'scrub', why: 'customer topics deleted; order events of the customer scrubbed of personal fields' },
+export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreatment; why: string }> = {
+  'shop_raw.events': { customers: 'scrub', why: 'customer topics deleted; the customer\'s orders, refunds and privacy requests scrubbed of personal fields' },
   'shop_raw.quarantine': { customers: 'delete', why: 'quarantined bodies that mention the customer or their orders are deleted' },
   'shop_raw.privacy_audit': { customers: 'retain', why: 'the record that a request was honoured (ids only, no personal fields)' },
+  'shop_staging.events_dedup': { customers: 'scrub', why: 'a deduplicated copy of the raw payloads: treated exactly like shop_raw.events' },
+  'shop_staging.orders': { customers: 'anonymize', why: 'orders stay for demand history, without the customer id' },
+  'shop_staging.order_lines': { customers: 'anonymize', why: 'lines stay for demand history, without the customer id' },
+  'shop_staging.customers': { customers: 'delete', why: 'the customer record' },
+  'shop_features.customer_rfm': { customers: 'delete', why: 'features about the customer' },
+  'shop_features.customer_labels': { customers: 'delete', why: 'labels about the customer' },
 };
+
+/** Tables of a redaction treatment, outside the raw landing schema (which the adapters handle first). */
+export function derivedTables(treatment: CustomerDataTreatment): string[] {
+  return Object.entries(CUSTOMER_DATA_TABLES)
+    .filter(([t, v]) => v.customers === treatment && !t.startsWith('shop_raw.'))
+    .map(([t]) => t);
+}

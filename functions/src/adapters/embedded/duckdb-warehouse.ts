@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
 import { ShopMlopsError } from '../../core/errors';
 import { parseExact } from '../../core/json';
-import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, scrubPayload } from '../../core/privacy';
+import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, derivedTables, scrubPayload } from '../../core/privacy';
 import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 
@@ -158,60 +158,95 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     });
 
   /**
-   * The customer's events: their own records, their orders (by customer id or listed order id), the refunds of
-   * those orders, and their privacy requests. $1 shop, $2 customer id, $3 JSON list of order ids.
+   * The customer's events in a payload table: their orders (by customer id or order id), the refunds of those
+   * orders, and their privacy requests. $1 shop, $2 customer id, $3 JSON list of all their order ids.
    */
-  const customerOrders = `list_distinct(list_concat(from_json($3, '["VARCHAR"]'), coalesce((
-      SELECT list(json_extract_string(payload, '$.id')) FROM shop_raw.events
-      WHERE shop = $1 AND topic LIKE 'orders/%' AND json_extract_string(payload, '$.customer.id') = $2), [])))`;
   const customerEventsWhere = `shop = $1 AND (
-      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains(${customerOrders}, json_extract_string(payload, '$.id'))))
-      OR (topic = 'refunds/create' AND list_contains(${customerOrders}, json_extract_string(payload, '$.order_id')))
-      OR (topic IN (${PRIVACY_REQUEST_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.customer.id') = $2)
-      OR (topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2))`;
+      (topic LIKE 'orders/%' AND (json_extract_string(payload, '$.customer.id') = $2 OR list_contains(from_json($3, '["VARCHAR"]'), json_extract_string(payload, '$.id'))))
+      OR (topic = 'refunds/create' AND list_contains(from_json($3, '["VARCHAR"]'), json_extract_string(payload, '$.order_id')))
+      OR (topic IN (${PRIVACY_REQUEST_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.customer.id') = $2))`;
+  const recordTopics = CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ');
   /** A quarantined body mentions the customer or one of their orders: the digits, not inside a longer number. */
-  const quarantineWhere = `shop = $1 AND body_encoding = 'utf8' AND list_bool_or(list_transform(list_concat([$2], ${customerOrders}),
+  const quarantineWhere = `shop = $1 AND body_encoding = 'utf8' AND list_bool_or(list_transform(list_concat([$2], from_json($3, '["VARCHAR"]')),
       n -> regexp_matches(body, '(^|[^0-9])' || n || '([^0-9]|$)')))`;
+
+  const tableExists = async (qualified: string) => {
+    const [schema, table] = qualified.split('.') as [string, string];
+    const r = await rows(conn, 'SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+    return Number(r[0]?.['n'] ?? 0) > 0;
+  };
+
+  /** Deletes the customer's own records from a payload table and scrubs their other events' payloads. */
+  const scrubPayloadTable = async (table: string, p: unknown[]) => {
+    const del = await conn.run(`DELETE FROM ${table} WHERE shop = $1 AND topic IN (${recordTopics}) AND json_extract_string(payload, '$.id') = $2`, [p[0], p[1]] as never);
+    const targets = await rows(conn, `SELECT webhook_id, topic, payload FROM ${table} WHERE ${customerEventsWhere} AND coalesce(json_extract(payload, '$.redacted')::BOOLEAN, false) = false`, p);
+    for (const t of targets) {
+      await conn.run(`UPDATE ${table} SET payload = $1::JSON WHERE webhook_id = $2`, [scrubPayload(String(t['topic']), String(t['payload'])), String(t['webhook_id'])] as never);
+    }
+    return { deleted: Number(del.rowsChanged), scrubbed: targets.length };
+  };
 
   const redactCustomer = (req: CustomerRedaction): Promise<RedactionResult> =>
     lock(() =>
       inTransaction(async () => {
-        const p = [req.shop, req.customerId, JSON.stringify(req.orderIds)];
-        const del = await conn.run(
-          `DELETE FROM shop_raw.events WHERE shop = $1 AND topic IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND json_extract_string(payload, '$.id') = $2`,
-          [req.shop, req.customerId] as never,
-        );
-        const targets = await rows(
+        // Every order of the customer, found before any payload loses its customer object.
+        const found = await rows(
           conn,
-          `SELECT webhook_id, topic, payload FROM shop_raw.events WHERE ${customerEventsWhere} AND topic NOT IN (${CUSTOMER_RECORD_TOPICS.map((t) => `'${t}'`).join(', ')}) AND coalesce(json_extract(payload, '$.redacted')::BOOLEAN, false) = false`,
-          p,
+          "SELECT DISTINCT json_extract_string(payload, '$.id') AS id FROM shop_raw.events WHERE shop = $1 AND topic LIKE 'orders/%' AND json_extract_string(payload, '$.customer.id') = $2",
+          [req.shop, req.customerId],
         );
-        for (const t of targets) {
-          await conn.run('UPDATE shop_raw.events SET payload = $1::JSON WHERE webhook_id = $2', [scrubPayload(String(t['topic']), String(t['payload'])), String(t['webhook_id'])] as never);
-        }
+        const orderIds = [...new Set([...req.orderIds, ...found.map((r) => String(r['id']))])];
+        const p = [req.shop, req.customerId, JSON.stringify(orderIds)];
+        const tables: RedactionResult['tables'] = { 'shop_raw.events': await scrubPayloadTable('shop_raw.events', p) };
         const q = await conn.run(`DELETE FROM shop_raw.quarantine WHERE ${quarantineWhere}`, p as never);
-        return {
-          tables: {
-            'shop_raw.events': { deleted: Number(del.rowsChanged), scrubbed: targets.length },
-            'shop_raw.quarantine': { deleted: Number(q.rowsChanged), scrubbed: 0 },
-          },
-        };
+        tables['shop_raw.quarantine'] = { deleted: Number(q.rowsChanged), scrubbed: 0 };
+        // Tables the feature pipeline derives (when it has run): the same rules, from core/privacy.ts.
+        for (const t of derivedTables('scrub')) if (await tableExists(t)) tables[t] = await scrubPayloadTable(t, p);
+        for (const t of derivedTables('delete')) {
+          if (!(await tableExists(t))) continue;
+          const r = await conn.run(`DELETE FROM ${t} WHERE shop = $1 AND customer_id = $2`, [req.shop, req.customerId] as never);
+          tables[t] = { deleted: Number(r.rowsChanged), scrubbed: 0 };
+        }
+        for (const t of derivedTables('anonymize')) {
+          if (!(await tableExists(t))) continue;
+          const r = await conn.run(`UPDATE ${t} SET customer_id = NULL WHERE shop = $1 AND customer_id = $2`, [req.shop, req.customerId] as never);
+          tables[t] = { deleted: 0, scrubbed: Number(r.rowsChanged) };
+        }
+        return { tables };
       }),
     );
 
   const redactShop = (shop: string): Promise<RedactionResult> =>
     lock(() =>
       inTransaction(async () => {
-        const e = await conn.run('DELETE FROM shop_raw.events WHERE shop = $1', [shop]);
-        const q = await conn.run('DELETE FROM shop_raw.quarantine WHERE shop = $1', [shop]);
-        return { tables: { 'shop_raw.events': { deleted: Number(e.rowsChanged), scrubbed: 0 }, 'shop_raw.quarantine': { deleted: Number(q.rowsChanged), scrubbed: 0 } } };
+        const tables: RedactionResult['tables'] = {};
+        // Every table holding the shop's rows: the raw landing tables and whatever the feature pipeline derived.
+        const withShop = await rows(
+          conn,
+          "SELECT table_schema || '.' || table_name AS t FROM information_schema.columns WHERE column_name = 'shop' AND table_schema IN ('shop_raw', 'shop_staging', 'shop_features') AND table_name <> 'privacy_audit' ORDER BY 1",
+        );
+        for (const { t } of withShop) {
+          const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1`, [shop]);
+          tables[String(t)] = { deleted: Number(r.rowsChanged), scrubbed: 0 };
+        }
+        return { tables };
       }),
     );
 
   const exportCustomer = (req: CustomerRedaction): Promise<Record<string, Row[]>> =>
     lock(async () => {
-      const p = [req.shop, req.customerId, JSON.stringify(req.orderIds)];
-      const ev = await rows(conn, `SELECT topic, webhook_id, event_id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at, payload FROM shop_raw.events WHERE ${customerEventsWhere} ORDER BY received_at`, p);
+      const found = await rows(
+        conn,
+        "SELECT DISTINCT json_extract_string(payload, '$.id') AS id FROM shop_raw.events WHERE shop = $1 AND topic LIKE 'orders/%' AND json_extract_string(payload, '$.customer.id') = $2",
+        [req.shop, req.customerId],
+      );
+      const p = [req.shop, req.customerId, JSON.stringify([...new Set([...req.orderIds, ...found.map((r) => String(r['id']))])])];
+      const ev = await rows(
+        conn,
+        `SELECT topic, webhook_id, event_id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS received_at, payload FROM shop_raw.events
+         WHERE (${customerEventsWhere}) OR (shop = $1 AND topic IN (${recordTopics}) AND json_extract_string(payload, '$.id') = $2) ORDER BY received_at`,
+        p,
+      );
       const q = await rows(conn, `SELECT quarantine_id, topic, reason, body FROM shop_raw.quarantine WHERE ${quarantineWhere}`, p);
       return {
         'shop_raw.events': ev.map((r) => ({ ...r, payload: parseExact(String(r['payload'])) })),

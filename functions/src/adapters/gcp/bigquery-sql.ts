@@ -28,6 +28,29 @@ export function tableNames(projectId: string, dataset: string): TableNames {
   return { events: q('events'), quarantine: q('quarantine'), privacyAudit: q('privacy_audit') };
 }
 
+/** A derived table (`dataset.table` from core/privacy.ts) fully qualified in the project. */
+export function qualified(projectId: string, datasetTable: string): string {
+  const [dataset, table] = datasetTable.split('.');
+  if (!IDENT.test(projectId) || !dataset || !table || !/^[A-Za-z0-9_]+$/.test(dataset) || !/^[A-Za-z0-9_]+$/.test(table)) throw new Error(`invalid BigQuery table: ${datasetTable}`);
+  return `\`${projectId}.${dataset}.${table}\``;
+}
+
+/** Rows about the customer in a derived table keyed by customer_id: deleted, or kept without the customer id. */
+export function customerRowsSql(table: string, req: CustomerRedaction, treatment: 'delete' | 'anonymize'): Statement {
+  assertIds([req.customerId]);
+  return {
+    sql: treatment === 'delete' ? `DELETE FROM ${table} WHERE shop = @shop AND customer_id = @customer_id` : `UPDATE ${table} SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id`,
+    params: { shop: req.shop, customer_id: req.customerId },
+    types: { shop: 'STRING', customer_id: 'STRING' },
+  };
+}
+
+/** Tables of a dataset that have a shop column (for shop/redact). */
+export function tablesWithShopSql(projectId: string, dataset: string): Statement {
+  qualified(projectId, `${dataset}.x`);
+  return { sql: `SELECT DISTINCT table_name FROM \`${projectId}.${dataset}.INFORMATION_SCHEMA.COLUMNS\` WHERE column_name = 'shop' ORDER BY table_name`, params: {}, types: {} };
+}
+
 /** Topics whose payload is an order (its `id` is the order id, `customer.id` its customer). */
 export const ORDER_TOPICS: Topic[] = TOPICS.filter((t) => t.startsWith('orders/'));
 /** Topics whose payload is the customer record itself (deleted on redaction). */

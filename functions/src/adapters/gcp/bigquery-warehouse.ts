@@ -6,6 +6,10 @@ import { ShopMlopsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 import * as q from './bigquery-sql';
+import { derivedTables } from '../../core/privacy';
+
+/** Datasets the Dataform pipeline writes (dataform/workflow_settings.yaml and the feature actions). */
+const DERIVED_DATASETS = ['shop_staging', 'shop_features'];
 
 export interface BigQueryWarehouseOptions {
   bigquery?: BigQuery;
@@ -47,7 +51,7 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
     try {
       const [job] = await bq.createQueryJob({
         query: stmt.sql,
-        ...(stmt.params ? { params: stmt.params, types: stmt.types as Record<string, string> } : {}),
+        ...(stmt.params && Object.keys(stmt.params).length ? { params: stmt.params, types: stmt.types as Record<string, string> } : {}),
         useLegacySql: false,
         ...(opts.location ? { location: opts.location } : {}),
       });
@@ -68,6 +72,16 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429) || /streaming buffer/i.test((err as Error).message);
       opts.log.error('bigquery job failed', { label, error: (err as Error).message, code });
       throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable });
+    }
+  };
+
+  /** Runs fn; null when BigQuery says the table (or dataset) does not exist yet. */
+  const ifExists = async <T>(fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (/not found: (table|dataset)/i.test((err as Error).message)) return null;
+      throw err;
     }
   };
 
@@ -104,22 +118,49 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       const scrubbed = await run(q.scrubOrderEventsSql(t, req, orderIds), 'scrub order events');
       const requests = await run(q.scrubPrivacyRequestsSql(t, req), 'scrub privacy requests');
       const quarantined = await run(q.deleteCustomerQuarantineSql(t, req, orderIds), 'delete customer quarantine');
+      const derived: RedactionResult['tables'] = {};
+      // Tables the Dataform pipeline derives (core/privacy.ts says how); one that does not exist yet is skipped.
+      for (const table of derivedTables('scrub')) {
+        const names = { ...t, events: q.qualified(opts.projectId, table) };
+        const r = await ifExists(async () => {
+          const del = await run(q.deleteCustomerEventsSql(names, req), `delete customer events in ${table}`);
+          const scrub = await run(q.scrubOrderEventsSql(names, req, orderIds), `scrub order events in ${table}`);
+          const requests = await run(q.scrubPrivacyRequestsSql(names, req), `scrub privacy requests in ${table}`);
+          return { deleted: del.affected, scrubbed: scrub.affected + requests.affected };
+        });
+        if (r) derived[table] = r;
+      }
+      for (const treatment of ['delete', 'anonymize'] as const) {
+        for (const table of derivedTables(treatment)) {
+          const r = await ifExists(async () => (await run(q.customerRowsSql(q.qualified(opts.projectId, table), req, treatment), `${treatment} customer rows in ${table}`)).affected);
+          if (r !== null) derived[table] = treatment === 'delete' ? { deleted: r, scrubbed: 0 } : { deleted: 0, scrubbed: r };
+        }
+      }
       return {
         tables: {
           [`${opts.rawDataset}.events`]: { deleted: deleted.affected, scrubbed: scrubbed.affected + requests.affected },
           [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
+          ...derived,
         },
       };
     },
     async redactShop(shop: string): Promise<RedactionResult> {
       const events = await run(q.deleteShopSql(t.events, shop), 'delete shop events');
       const quarantined = await run(q.deleteShopSql(t.quarantine, shop), 'delete shop quarantine');
-      return {
-        tables: {
-          [`${opts.rawDataset}.events`]: { deleted: events.affected, scrubbed: 0 },
-          [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
-        },
+      const tables: RedactionResult['tables'] = {
+        [`${opts.rawDataset}.events`]: { deleted: events.affected, scrubbed: 0 },
+        [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
       };
+      // Every derived table with a shop column, in the datasets the feature pipeline writes.
+      for (const dataset of DERIVED_DATASETS) {
+        const found = await ifExists(async () => (await run(q.tablesWithShopSql(opts.projectId, dataset), `tables of ${dataset}`)).rows);
+        for (const r of found ?? []) {
+          const table = `${dataset}.${String(r['table_name'])}`;
+          const n = await ifExists(async () => (await run(q.deleteShopSql(q.qualified(opts.projectId, table), shop), `delete shop rows in ${table}`)).affected);
+          if (n !== null) tables[table] = { deleted: n, scrubbed: 0 };
+        }
+      }
+      return { tables };
     },
     async exportCustomer(req: CustomerRedaction): Promise<Record<string, Row[]>> {
       const orderIds = await customerOrderIds(req);

@@ -1,0 +1,100 @@
+-- incremental shop_features.customer_labels
+
+-- query
+-- shop_features.customer_labels: the propensity label per customer and snapshot date.
+--   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
+--                      — the same customers as customer_rfm for that snapshot
+--   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
+--   label_complete     the 30-day window is over in the data: the newest landed delivery was received on a
+--                      shop-local day after snapshot + 30. Train only on complete labels; re-running a
+--                      snapshot later completes it (the run replaces that snapshot's rows).
+-- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
+
+
+
+
+WITH orders AS (
+  SELECT shop, customer_id, order_date
+  FROM `demo-shop-mlops.shop_staging.orders`
+  WHERE is_included AND customer_id IS NOT NULL
+),
+
+customers AS (
+  SELECT DISTINCT shop, customer_id
+  FROM orders
+  WHERE order_date <= DATE '2024-03-10'
+),
+
+buyers AS (
+  SELECT DISTINCT shop, customer_id
+  FROM orders
+  WHERE order_date > DATE '2024-03-10'
+    AND order_date <= DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY)
+),
+
+observed AS (
+  SELECT shop, MAX(DATE(received_at, 'America/New_York')) AS observed_through
+  FROM `demo-shop-mlops.shop_staging.events_dedup`
+  GROUP BY shop
+)
+
+SELECT
+  c.shop,
+  DATE '2024-03-10' AS snapshot_date,
+  c.customer_id,
+  b.customer_id IS NOT NULL AS bought_within_30d,
+  COALESCE(o.observed_through > DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY), FALSE) AS label_complete
+FROM customers AS c
+LEFT JOIN buyers AS b ON b.shop = c.shop AND b.customer_id = c.customer_id
+LEFT JOIN observed AS o ON o.shop = c.shop
+
+-- incremental query
+-- shop_features.customer_labels: the propensity label per customer and snapshot date.
+--   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
+--                      — the same customers as customer_rfm for that snapshot
+--   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
+--   label_complete     the 30-day window is over in the data: the newest landed delivery was received on a
+--                      shop-local day after snapshot + 30. Train only on complete labels; re-running a
+--                      snapshot later completes it (the run replaces that snapshot's rows).
+-- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
+
+
+
+
+WITH orders AS (
+  SELECT shop, customer_id, order_date
+  FROM `demo-shop-mlops.shop_staging.orders`
+  WHERE is_included AND customer_id IS NOT NULL
+),
+
+customers AS (
+  SELECT DISTINCT shop, customer_id
+  FROM orders
+  WHERE order_date <= DATE '2024-03-10'
+),
+
+buyers AS (
+  SELECT DISTINCT shop, customer_id
+  FROM orders
+  WHERE order_date > DATE '2024-03-10'
+    AND order_date <= DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY)
+),
+
+observed AS (
+  SELECT shop, MAX(DATE(received_at, 'America/New_York')) AS observed_through
+  FROM `demo-shop-mlops.shop_staging.events_dedup`
+  GROUP BY shop
+)
+
+SELECT
+  c.shop,
+  DATE '2024-03-10' AS snapshot_date,
+  c.customer_id,
+  b.customer_id IS NOT NULL AS bought_within_30d,
+  COALESCE(o.observed_through > DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY), FALSE) AS label_complete
+FROM customers AS c
+LEFT JOIN buyers AS b ON b.shop = c.shop AND b.customer_id = c.customer_id
+LEFT JOIN observed AS o ON o.shop = c.shop
+
+-- incremental pre_operation
+DELETE FROM `demo-shop-mlops.shop_features.customer_labels` WHERE snapshot_date = DATE '2024-03-10'

@@ -1,0 +1,33 @@
+-- table shop_staging.customers
+
+-- query
+-- shop_staging.customers: current state of each customer from customers/create and customers/update, one row
+-- per (shop, customer_id): latest payload updated_at, ties by triggered_at then received_at. Only what the
+-- features need is extracted (no names or addresses); email/phone presence is kept as flags.
+-- Customers seen only on orders (no customers/* event) are not here; features key on orders.customer_id.
+
+
+WITH ranked AS (
+  SELECT *,
+    ROW_NUMBER() OVER (
+      PARTITION BY shop, resource_id
+      ORDER BY resource_updated_at DESC NULLS LAST, triggered_at DESC NULLS LAST, received_at DESC, webhook_id DESC
+    ) AS state_rank
+  FROM `demo-shop-mlops.shop_staging.events_dedup`
+  WHERE topic IN ('customers/create', 'customers/update')
+)
+
+SELECT
+  shop,
+  resource_id AS customer_id,
+  TIMESTAMP(JSON_VALUE(payload, '$.created_at')) AS created_at,
+  resource_updated_at AS updated_at,
+  JSON_VALUE(payload, '$.state') AS state,
+  CAST(JSON_VALUE(payload, '$.orders_count') AS INT64) AS orders_count,
+  CAST(JSON_VALUE(payload, '$.total_spent') AS NUMERIC) AS total_spent,
+  (JSON_VALUE(payload, '$.accepts_marketing') = 'true') AS accepts_marketing,
+  JSON_VALUE(payload, '$.email') IS NOT NULL AS has_email,
+  JSON_VALUE(payload, '$.phone') IS NOT NULL AS has_phone,
+  webhook_id AS source_webhook_id
+FROM ranked
+WHERE state_rank = 1

@@ -1,0 +1,189 @@
+-- incremental shop_staging.order_lines
+
+-- query
+-- shop_staging.order_lines: one row per line item of the current state of each order, refunds netted per line.
+-- Refunds come from refunds/create events (refund_line_items: quantity and subtotal), each refund line counted
+-- once. Non-product lines (postage, fees, manual adjustments, custom items) are flagged, not dropped:
+-- product_exists = false, no variant_id, or a _non_product property (as the CSV replay marks them).
+-- The order's flags and date are copied so features can filter lines without a join.
+-- Incremental: lines of orders whose row in shop_staging.orders changed since the last run are rebuilt and
+-- merged on (shop, line_item_id).
+
+
+WITH touched_orders AS (
+  SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+  FROM `demo-shop-mlops.shop_staging.orders`
+  
+),
+
+lines AS (
+  SELECT
+    o.shop,
+    JSON_VALUE(li, '$.id') AS line_item_id,
+    o.order_id,
+    o.customer_id,
+    o.order_date,
+    JSON_VALUE(li, '$.product_id') AS product_id,
+    JSON_VALUE(li, '$.variant_id') AS variant_id,
+    JSON_VALUE(li, '$.sku') AS sku,
+    JSON_VALUE(li, '$.title') AS title,
+    CAST(JSON_VALUE(li, '$.quantity') AS INT64) AS quantity,
+    CAST(JSON_VALUE(li, '$.price') AS NUMERIC) AS price,
+    COALESCE(CAST(JSON_VALUE(li, '$.total_discount') AS NUMERIC), 0) AS total_discount,
+    (
+      COALESCE(JSON_VALUE(li, '$.product_exists') = 'false', FALSE)
+      OR JSON_VALUE(li, '$.variant_id') IS NULL
+      OR EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product')
+    ) AS is_non_product,
+    o.is_test,
+    o.is_cancelled,
+    o.is_included,
+    o.last_received_at AS order_last_received_at
+  FROM touched_orders AS o
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
+  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.line_items')) AS li
+),
+
+refund_lines AS (
+  -- each refund line once, even if a refund were delivered twice under different event ids
+  SELECT DISTINCT
+    e.shop,
+    e.order_id,
+    JSON_VALUE(e.payload, '$.id') AS refund_id,
+    JSON_VALUE(rli, '$.id') AS refund_line_id,
+    JSON_VALUE(rli, '$.line_item_id') AS line_item_id,
+    CAST(JSON_VALUE(rli, '$.quantity') AS INT64) AS quantity,
+    COALESCE(CAST(JSON_VALUE(rli, '$.subtotal') AS NUMERIC), 0) AS subtotal
+  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
+  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.refund_line_items')) AS rli
+  WHERE e.topic = 'refunds/create'
+),
+
+refunds_per_line AS (
+  SELECT shop, order_id, line_item_id, SUM(quantity) AS refunded_quantity, SUM(subtotal) AS refunded_amount
+  FROM refund_lines
+  GROUP BY shop, order_id, line_item_id
+)
+
+SELECT
+  l.shop,
+  l.line_item_id,
+  l.order_id,
+  l.customer_id,
+  l.order_date,
+  l.product_id,
+  l.variant_id,
+  l.sku,
+  l.title,
+  l.quantity,
+  l.price,
+  l.total_discount,
+  l.price * l.quantity - l.total_discount AS gross_revenue,
+  COALESCE(r.refunded_quantity, 0) AS refunded_quantity,
+  COALESCE(r.refunded_amount, 0) AS refunded_amount,
+  l.quantity - COALESCE(r.refunded_quantity, 0) AS net_quantity,
+  l.price * l.quantity - l.total_discount - COALESCE(r.refunded_amount, 0) AS net_revenue,
+  l.is_non_product,
+  l.is_test,
+  l.is_cancelled,
+  l.is_included,
+  l.order_last_received_at
+FROM lines AS l
+LEFT JOIN refunds_per_line AS r
+  ON r.shop = l.shop AND r.order_id = l.order_id AND r.line_item_id = l.line_item_id
+
+-- incremental query
+-- shop_staging.order_lines: one row per line item of the current state of each order, refunds netted per line.
+-- Refunds come from refunds/create events (refund_line_items: quantity and subtotal), each refund line counted
+-- once. Non-product lines (postage, fees, manual adjustments, custom items) are flagged, not dropped:
+-- product_exists = false, no variant_id, or a _non_product property (as the CSV replay marks them).
+-- The order's flags and date are copied so features can filter lines without a join.
+-- Incremental: lines of orders whose row in shop_staging.orders changed since the last run are rebuilt and
+-- merged on (shop, line_item_id).
+
+
+WITH touched_orders AS (
+  SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+  FROM `demo-shop-mlops.shop_staging.orders`
+  WHERE last_received_at > (
+    SELECT TIMESTAMP_SUB(COALESCE(MAX(order_last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
+    FROM `demo-shop-mlops.shop_staging.order_lines`)
+),
+
+lines AS (
+  SELECT
+    o.shop,
+    JSON_VALUE(li, '$.id') AS line_item_id,
+    o.order_id,
+    o.customer_id,
+    o.order_date,
+    JSON_VALUE(li, '$.product_id') AS product_id,
+    JSON_VALUE(li, '$.variant_id') AS variant_id,
+    JSON_VALUE(li, '$.sku') AS sku,
+    JSON_VALUE(li, '$.title') AS title,
+    CAST(JSON_VALUE(li, '$.quantity') AS INT64) AS quantity,
+    CAST(JSON_VALUE(li, '$.price') AS NUMERIC) AS price,
+    COALESCE(CAST(JSON_VALUE(li, '$.total_discount') AS NUMERIC), 0) AS total_discount,
+    (
+      COALESCE(JSON_VALUE(li, '$.product_exists') = 'false', FALSE)
+      OR JSON_VALUE(li, '$.variant_id') IS NULL
+      OR EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product')
+    ) AS is_non_product,
+    o.is_test,
+    o.is_cancelled,
+    o.is_included,
+    o.last_received_at AS order_last_received_at
+  FROM touched_orders AS o
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
+  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.line_items')) AS li
+),
+
+refund_lines AS (
+  -- each refund line once, even if a refund were delivered twice under different event ids
+  SELECT DISTINCT
+    e.shop,
+    e.order_id,
+    JSON_VALUE(e.payload, '$.id') AS refund_id,
+    JSON_VALUE(rli, '$.id') AS refund_line_id,
+    JSON_VALUE(rli, '$.line_item_id') AS line_item_id,
+    CAST(JSON_VALUE(rli, '$.quantity') AS INT64) AS quantity,
+    COALESCE(CAST(JSON_VALUE(rli, '$.subtotal') AS NUMERIC), 0) AS subtotal
+  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
+  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.refund_line_items')) AS rli
+  WHERE e.topic = 'refunds/create'
+),
+
+refunds_per_line AS (
+  SELECT shop, order_id, line_item_id, SUM(quantity) AS refunded_quantity, SUM(subtotal) AS refunded_amount
+  FROM refund_lines
+  GROUP BY shop, order_id, line_item_id
+)
+
+SELECT
+  l.shop,
+  l.line_item_id,
+  l.order_id,
+  l.customer_id,
+  l.order_date,
+  l.product_id,
+  l.variant_id,
+  l.sku,
+  l.title,
+  l.quantity,
+  l.price,
+  l.total_discount,
+  l.price * l.quantity - l.total_discount AS gross_revenue,
+  COALESCE(r.refunded_quantity, 0) AS refunded_quantity,
+  COALESCE(r.refunded_amount, 0) AS refunded_amount,
+  l.quantity - COALESCE(r.refunded_quantity, 0) AS net_quantity,
+  l.price * l.quantity - l.total_discount - COALESCE(r.refunded_amount, 0) AS net_revenue,
+  l.is_non_product,
+  l.is_test,
+  l.is_cancelled,
+  l.is_included,
+  l.order_last_received_at
+FROM lines AS l
+LEFT JOIN refunds_per_line AS r
+  ON r.shop = l.shop AND r.order_id = l.order_id AND r.line_item_id = l.line_item_id

@@ -1,0 +1,169 @@
+-- incremental shop_staging.orders
+
+-- query
+-- shop_staging.orders: the current state of every order, one row per (shop, order_id).
+-- Current state = the order event (orders/create, /updated, /paid, /cancelled) with the latest payload
+-- updated_at, ties broken by triggered_at, then received_at. Test and cancelled orders are KEPT with flags
+-- (is_test, is_cancelled; is_included = neither) so a cancellation arriving later replaces the row on the
+-- next incremental run; every feature filters on is_included. Zero-priced orders are kept.
+-- Incremental: orders touched by an order or refund event received since the newest one processed here
+-- (minus a lookback) are rebuilt from all their events and merged on (shop, order_id).
+
+
+WITH touched AS (
+  -- orders with an order or refund event to (re)process
+  SELECT DISTINCT shop, order_id
+  FROM `demo-shop-mlops.shop_staging.events_dedup`
+  WHERE order_id IS NOT NULL
+  
+),
+
+events AS (
+  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at, e.payload
+  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
+  INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
+),
+
+ranked AS (
+  SELECT *,
+    ROW_NUMBER() OVER (
+      PARTITION BY shop, order_id
+      ORDER BY resource_updated_at DESC NULLS LAST, triggered_at DESC NULLS LAST, received_at DESC, webhook_id DESC
+    ) AS state_rank
+  FROM events
+  WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled')
+),
+
+activity AS (
+  SELECT shop, order_id, COUNT(*) AS event_count, MAX(received_at) AS last_received_at
+  FROM events
+  GROUP BY shop, order_id
+),
+
+current_state AS (
+  SELECT
+    r.shop,
+    r.order_id,
+    JSON_VALUE(r.payload, '$.name') AS order_name,
+    JSON_VALUE(r.payload, '$.customer.id') AS customer_id,
+    TIMESTAMP(JSON_VALUE(r.payload, '$.created_at')) AS created_at,
+    r.resource_updated_at AS updated_at,
+    TIMESTAMP(JSON_VALUE(r.payload, '$.cancelled_at')) AS cancelled_at,
+    JSON_VALUE(r.payload, '$.currency') AS currency,
+    CAST(JSON_VALUE(r.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
+    CAST(JSON_VALUE(r.payload, '$.total_price') AS NUMERIC) AS total_price,
+    JSON_VALUE(r.payload, '$.financial_status') AS financial_status,
+    COALESCE((JSON_VALUE(r.payload, '$.test') = 'true'), FALSE) AS is_test,
+    r.webhook_id AS source_webhook_id,
+    a.event_count,
+    a.last_received_at
+  FROM ranked AS r
+  INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
+  WHERE r.state_rank = 1
+)
+
+SELECT
+  shop,
+  order_id,
+  order_name,
+  customer_id,
+  created_at,
+  DATE(created_at, 'America/New_York') AS order_date,
+  updated_at,
+  cancelled_at,
+  currency,
+  subtotal_price,
+  total_price,
+  financial_status,
+  is_test,
+  cancelled_at IS NOT NULL AS is_cancelled,
+  NOT is_test AND cancelled_at IS NULL AS is_included,
+  source_webhook_id,
+  event_count,
+  last_received_at
+FROM current_state
+
+-- incremental query
+-- shop_staging.orders: the current state of every order, one row per (shop, order_id).
+-- Current state = the order event (orders/create, /updated, /paid, /cancelled) with the latest payload
+-- updated_at, ties broken by triggered_at, then received_at. Test and cancelled orders are KEPT with flags
+-- (is_test, is_cancelled; is_included = neither) so a cancellation arriving later replaces the row on the
+-- next incremental run; every feature filters on is_included. Zero-priced orders are kept.
+-- Incremental: orders touched by an order or refund event received since the newest one processed here
+-- (minus a lookback) are rebuilt from all their events and merged on (shop, order_id).
+
+
+WITH touched AS (
+  -- orders with an order or refund event to (re)process
+  SELECT DISTINCT shop, order_id
+  FROM `demo-shop-mlops.shop_staging.events_dedup`
+  WHERE order_id IS NOT NULL
+  AND received_at > (
+    SELECT TIMESTAMP_SUB(COALESCE(MAX(last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
+    FROM `demo-shop-mlops.shop_staging.orders`)
+),
+
+events AS (
+  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at, e.payload
+  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
+  INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
+),
+
+ranked AS (
+  SELECT *,
+    ROW_NUMBER() OVER (
+      PARTITION BY shop, order_id
+      ORDER BY resource_updated_at DESC NULLS LAST, triggered_at DESC NULLS LAST, received_at DESC, webhook_id DESC
+    ) AS state_rank
+  FROM events
+  WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled')
+),
+
+activity AS (
+  SELECT shop, order_id, COUNT(*) AS event_count, MAX(received_at) AS last_received_at
+  FROM events
+  GROUP BY shop, order_id
+),
+
+current_state AS (
+  SELECT
+    r.shop,
+    r.order_id,
+    JSON_VALUE(r.payload, '$.name') AS order_name,
+    JSON_VALUE(r.payload, '$.customer.id') AS customer_id,
+    TIMESTAMP(JSON_VALUE(r.payload, '$.created_at')) AS created_at,
+    r.resource_updated_at AS updated_at,
+    TIMESTAMP(JSON_VALUE(r.payload, '$.cancelled_at')) AS cancelled_at,
+    JSON_VALUE(r.payload, '$.currency') AS currency,
+    CAST(JSON_VALUE(r.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
+    CAST(JSON_VALUE(r.payload, '$.total_price') AS NUMERIC) AS total_price,
+    JSON_VALUE(r.payload, '$.financial_status') AS financial_status,
+    COALESCE((JSON_VALUE(r.payload, '$.test') = 'true'), FALSE) AS is_test,
+    r.webhook_id AS source_webhook_id,
+    a.event_count,
+    a.last_received_at
+  FROM ranked AS r
+  INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
+  WHERE r.state_rank = 1
+)
+
+SELECT
+  shop,
+  order_id,
+  order_name,
+  customer_id,
+  created_at,
+  DATE(created_at, 'America/New_York') AS order_date,
+  updated_at,
+  cancelled_at,
+  currency,
+  subtotal_price,
+  total_price,
+  financial_status,
+  is_test,
+  cancelled_at IS NOT NULL AS is_cancelled,
+  NOT is_test AND cancelled_at IS NULL AS is_included,
+  source_webhook_id,
+  event_count,
+  last_received_at
+FROM current_state

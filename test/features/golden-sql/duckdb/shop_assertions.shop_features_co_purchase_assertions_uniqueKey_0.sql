@@ -1,0 +1,13 @@
+-- assertion shop_assertions.shop_features_co_purchase_assertions_uniqueKey_0
+
+-- full build
+SELECT
+  *
+FROM (
+  SELECT
+    shop, snapshot_date, product_a, product_b,
+    COUNT(1) AS index_row_count
+  FROM "shop_features"."co_purchase"
+  GROUP BY shop, snapshot_date, product_a, product_b
+  ) AS data
+WHERE index_row_count > 1

@@ -1,0 +1,266 @@
+-- incremental shop_features.customer_rfm
+
+-- full build
+CREATE SCHEMA IF NOT EXISTS "shop_features";
+CREATE OR REPLACE TABLE "shop_features"."customer_rfm" AS -- shop_features.customer_rfm: RFM per customer as of a snapshot date, in the BG/NBD convention
+-- (as lifetimes.utils.summary_data_from_transaction_data computes it with freq D).
+--   purchase days   shop-local dates with at least one included order (not test, not cancelled; zero-value
+--                   orders count) up to and including the snapshot; guests (no customer id) are left out
+--   frequency       distinct purchase days − 1 (repeat purchase days)
+--   recency_days    last purchase day − first purchase day
+--   age_days        snapshot − first purchase day
+--   days_since_last snapshot − last purchase day
+--   monetary        mean value of the repeat purchase days (orders of one day summed; 0 when frequency = 0);
+--                   an order's value = its own subtotal (line items after discounts, before shipping and tax, as
+--                   Shopify computed it) less its non-product lines (postage, fees) and less refunds of its product
+--                   lines; the sum of the product lines' net revenue when the order has no subtotal
+--   r/f/m_score     NTILE(5) per shop; r over days_since_last (5 = most recent), f over frequency, m over
+--                   monetary (5 = highest); ties broken by customer_id (ascending string order)
+--   segment         R × FM map, FM = ceil((f_score + m_score) / 2), first rule that matches:
+--                     Champions            R >= 4 and FM >= 4
+--                     Loyal                R >= 3 and FM >= 3
+--                     New                  R >= 4 and FM = 1
+--                     Potential loyalists  R >= 3 (FM 1-2)
+--                     Cannot lose          R <= 2 and FM = 5
+--                     At risk              R <= 2 and FM >= 3
+--                     Hibernating          R = 2
+--                     Lost                 R = 1
+-- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
+
+
+
+
+WITH orders AS (
+  SELECT shop, order_id, customer_id, order_date
+  FROM "shop_staging"."orders"
+  WHERE is_included
+    AND customer_id IS NOT NULL
+    AND order_date <= DATE '2024-03-10'
+),
+
+line_values AS (
+  SELECT shop, order_id,
+    SUM(CASE WHEN is_non_product THEN gross_revenue ELSE 0 END) AS non_product_gross,
+    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds,
+    SUM(CASE WHEN is_non_product THEN 0 ELSE net_revenue END) AS product_net
+  FROM "shop_staging"."order_lines"
+  GROUP BY shop, order_id
+),
+
+order_values AS (
+  -- The order's own subtotal is exact; line prices are shown to the cent, so re-adding them can drift.
+  SELECT o.shop, o.order_id,
+    COALESCE(o.subtotal_price - COALESCE(l.non_product_gross, 0) - COALESCE(l.product_refunds, 0), l.product_net, 0) AS value
+  FROM "shop_staging"."orders" AS o
+  LEFT JOIN line_values AS l ON l.shop = o.shop AND l.order_id = o.order_id
+  WHERE o.is_included AND o.customer_id IS NOT NULL
+),
+
+purchase_days AS (
+  -- same-day orders are one purchase, their values summed
+  SELECT o.shop, o.customer_id, o.order_date AS day, SUM(COALESCE(v.value, 0)) AS day_value
+  FROM orders AS o
+  LEFT JOIN order_values AS v ON v.shop = o.shop AND v.order_id = o.order_id
+  GROUP BY o.shop, o.customer_id, o.order_date
+),
+
+with_first AS (
+  SELECT *, MIN(day) OVER (PARTITION BY shop, customer_id) AS first_day
+  FROM purchase_days
+),
+
+summary AS (
+  SELECT
+    shop,
+    customer_id,
+    COUNT(*) - 1 AS frequency,
+    MIN(day) AS first_day,
+    MAX(day) AS last_day,
+    SUM(CASE WHEN day > first_day THEN day_value ELSE 0 END) AS repeat_value
+  FROM with_first
+  GROUP BY shop, customer_id
+),
+
+rfm AS (
+  SELECT
+    shop,
+    DATE '2024-03-10' AS snapshot_date,
+    customer_id,
+    frequency,
+    date_diff('day', first_day, last_day) AS recency_days,
+    date_diff('day', first_day, DATE '2024-03-10') AS age_days,
+    date_diff('day', last_day, DATE '2024-03-10') AS days_since_last,
+    CASE WHEN frequency = 0 THEN 0 ELSE CAST(repeat_value AS DOUBLE) / frequency END AS monetary
+  FROM summary
+),
+
+scored AS (
+  SELECT *,
+    NTILE(5) OVER (PARTITION BY shop ORDER BY days_since_last DESC, customer_id) AS r_score,
+    NTILE(5) OVER (PARTITION BY shop ORDER BY frequency, customer_id) AS f_score,
+    NTILE(5) OVER (PARTITION BY shop ORDER BY monetary, customer_id) AS m_score
+  FROM rfm
+),
+
+with_fm AS (
+  SELECT *, ((f_score + m_score + 1) // (2)) AS fm_score
+  FROM scored
+)
+
+SELECT
+  shop,
+  snapshot_date,
+  customer_id,
+  CAST(frequency AS BIGINT) AS frequency,
+  CAST(recency_days AS BIGINT) AS recency_days,
+  CAST(age_days AS BIGINT) AS age_days,
+  CAST(days_since_last AS BIGINT) AS days_since_last,
+  CAST(monetary AS DOUBLE) AS monetary,
+  CAST(r_score AS BIGINT) AS r_score,
+  CAST(f_score AS BIGINT) AS f_score,
+  CAST(m_score AS BIGINT) AS m_score,
+  CASE
+    WHEN r_score >= 4 AND fm_score >= 4 THEN 'Champions'
+    WHEN r_score >= 3 AND fm_score >= 3 THEN 'Loyal'
+    WHEN r_score >= 4 AND fm_score = 1 THEN 'New'
+    WHEN r_score >= 3 THEN 'Potential loyalists'
+    WHEN fm_score = 5 THEN 'Cannot lose'
+    WHEN fm_score >= 3 THEN 'At risk'
+    WHEN r_score = 2 THEN 'Hibernating'
+    ELSE 'Lost'
+  END AS segment
+FROM with_fm
+
+-- incremental run
+CREATE SCHEMA IF NOT EXISTS "shop_features";
+DELETE FROM "shop_features"."customer_rfm" WHERE snapshot_date = DATE '2024-03-10';
+CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_features.customer_rfm: RFM per customer as of a snapshot date, in the BG/NBD convention
+-- (as lifetimes.utils.summary_data_from_transaction_data computes it with freq D).
+--   purchase days   shop-local dates with at least one included order (not test, not cancelled; zero-value
+--                   orders count) up to and including the snapshot; guests (no customer id) are left out
+--   frequency       distinct purchase days − 1 (repeat purchase days)
+--   recency_days    last purchase day − first purchase day
+--   age_days        snapshot − first purchase day
+--   days_since_last snapshot − last purchase day
+--   monetary        mean value of the repeat purchase days (orders of one day summed; 0 when frequency = 0);
+--                   an order's value = its own subtotal (line items after discounts, before shipping and tax, as
+--                   Shopify computed it) less its non-product lines (postage, fees) and less refunds of its product
+--                   lines; the sum of the product lines' net revenue when the order has no subtotal
+--   r/f/m_score     NTILE(5) per shop; r over days_since_last (5 = most recent), f over frequency, m over
+--                   monetary (5 = highest); ties broken by customer_id (ascending string order)
+--   segment         R × FM map, FM = ceil((f_score + m_score) / 2), first rule that matches:
+--                     Champions            R >= 4 and FM >= 4
+--                     Loyal                R >= 3 and FM >= 3
+--                     New                  R >= 4 and FM = 1
+--                     Potential loyalists  R >= 3 (FM 1-2)
+--                     Cannot lose          R <= 2 and FM = 5
+--                     At risk              R <= 2 and FM >= 3
+--                     Hibernating          R = 2
+--                     Lost                 R = 1
+-- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
+
+
+
+
+WITH orders AS (
+  SELECT shop, order_id, customer_id, order_date
+  FROM "shop_staging"."orders"
+  WHERE is_included
+    AND customer_id IS NOT NULL
+    AND order_date <= DATE '2024-03-10'
+),
+
+line_values AS (
+  SELECT shop, order_id,
+    SUM(CASE WHEN is_non_product THEN gross_revenue ELSE 0 END) AS non_product_gross,
+    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds,
+    SUM(CASE WHEN is_non_product THEN 0 ELSE net_revenue END) AS product_net
+  FROM "shop_staging"."order_lines"
+  GROUP BY shop, order_id
+),
+
+order_values AS (
+  -- The order's own subtotal is exact; line prices are shown to the cent, so re-adding them can drift.
+  SELECT o.shop, o.order_id,
+    COALESCE(o.subtotal_price - COALESCE(l.non_product_gross, 0) - COALESCE(l.product_refunds, 0), l.product_net, 0) AS value
+  FROM "shop_staging"."orders" AS o
+  LEFT JOIN line_values AS l ON l.shop = o.shop AND l.order_id = o.order_id
+  WHERE o.is_included AND o.customer_id IS NOT NULL
+),
+
+purchase_days AS (
+  -- same-day orders are one purchase, their values summed
+  SELECT o.shop, o.customer_id, o.order_date AS day, SUM(COALESCE(v.value, 0)) AS day_value
+  FROM orders AS o
+  LEFT JOIN order_values AS v ON v.shop = o.shop AND v.order_id = o.order_id
+  GROUP BY o.shop, o.customer_id, o.order_date
+),
+
+with_first AS (
+  SELECT *, MIN(day) OVER (PARTITION BY shop, customer_id) AS first_day
+  FROM purchase_days
+),
+
+summary AS (
+  SELECT
+    shop,
+    customer_id,
+    COUNT(*) - 1 AS frequency,
+    MIN(day) AS first_day,
+    MAX(day) AS last_day,
+    SUM(CASE WHEN day > first_day THEN day_value ELSE 0 END) AS repeat_value
+  FROM with_first
+  GROUP BY shop, customer_id
+),
+
+rfm AS (
+  SELECT
+    shop,
+    DATE '2024-03-10' AS snapshot_date,
+    customer_id,
+    frequency,
+    date_diff('day', first_day, last_day) AS recency_days,
+    date_diff('day', first_day, DATE '2024-03-10') AS age_days,
+    date_diff('day', last_day, DATE '2024-03-10') AS days_since_last,
+    CASE WHEN frequency = 0 THEN 0 ELSE CAST(repeat_value AS DOUBLE) / frequency END AS monetary
+  FROM summary
+),
+
+scored AS (
+  SELECT *,
+    NTILE(5) OVER (PARTITION BY shop ORDER BY days_since_last DESC, customer_id) AS r_score,
+    NTILE(5) OVER (PARTITION BY shop ORDER BY frequency, customer_id) AS f_score,
+    NTILE(5) OVER (PARTITION BY shop ORDER BY monetary, customer_id) AS m_score
+  FROM rfm
+),
+
+with_fm AS (
+  SELECT *, ((f_score + m_score + 1) // (2)) AS fm_score
+  FROM scored
+)
+
+SELECT
+  shop,
+  snapshot_date,
+  customer_id,
+  CAST(frequency AS BIGINT) AS frequency,
+  CAST(recency_days AS BIGINT) AS recency_days,
+  CAST(age_days AS BIGINT) AS age_days,
+  CAST(days_since_last AS BIGINT) AS days_since_last,
+  CAST(monetary AS DOUBLE) AS monetary,
+  CAST(r_score AS BIGINT) AS r_score,
+  CAST(f_score AS BIGINT) AS f_score,
+  CAST(m_score AS BIGINT) AS m_score,
+  CASE
+    WHEN r_score >= 4 AND fm_score >= 4 THEN 'Champions'
+    WHEN r_score >= 3 AND fm_score >= 3 THEN 'Loyal'
+    WHEN r_score >= 4 AND fm_score = 1 THEN 'New'
+    WHEN r_score >= 3 THEN 'Potential loyalists'
+    WHEN fm_score = 5 THEN 'Cannot lose'
+    WHEN fm_score >= 3 THEN 'At risk'
+    WHEN r_score = 2 THEN 'Hibernating'
+    ELSE 'Lost'
+  END AS segment
+FROM with_fm;
+INSERT INTO "shop_features"."customer_rfm" BY NAME SELECT * FROM __incremental;
+DROP TABLE __incremental

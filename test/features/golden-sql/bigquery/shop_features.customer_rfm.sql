@@ -97,7 +97,7 @@ scored AS (
   SELECT *,
     NTILE(5) OVER (PARTITION BY shop ORDER BY days_since_last DESC, customer_id) AS r_score,
     NTILE(5) OVER (PARTITION BY shop ORDER BY frequency, customer_id) AS f_score,
-    NTILE(5) OVER (PARTITION BY shop ORDER BY monetary, customer_id) AS m_score
+    NTILE(5) OVER (PARTITION BY shop ORDER BY ROUND(monetary, 6), customer_id) AS m_score -- rounded: equal means (30.15/3, 10.05/1) must tie exactly
   FROM rfm
 ),
 
@@ -227,7 +227,7 @@ scored AS (
   SELECT *,
     NTILE(5) OVER (PARTITION BY shop ORDER BY days_since_last DESC, customer_id) AS r_score,
     NTILE(5) OVER (PARTITION BY shop ORDER BY frequency, customer_id) AS f_score,
-    NTILE(5) OVER (PARTITION BY shop ORDER BY monetary, customer_id) AS m_score
+    NTILE(5) OVER (PARTITION BY shop ORDER BY ROUND(monetary, 6), customer_id) AS m_score -- rounded: equal means (30.15/3, 10.05/1) must tie exactly
   FROM rfm
 ),
 

@@ -98,6 +98,8 @@ test('npm start path: `up --exit-after-demo` fills the store, prints URLs and a 
   expect(r.stdout).toMatch(/Demo store: \d+ signed webhooks sent/);
   expect(r.stdout).toMatch(/webhooks\s+http:\/\/127\.0\.0\.1:\d+\/webhooks/);
   expect(r.stdout).toMatch(/shop_raw\.events\s+orders\/create\s+\d+/);
+  expect(r.stdout).toMatch(/Features for snapshot \d{4}-\d{2}-\d{2}: \d+ actions ok/);
+  expect(r.stdout).toMatch(/shop_features\.customer_rfm\s+\d+/);
   const again = await runCli(['sql', '--json', '--data-dir', dataDir, "SELECT count(*) AS n FROM shop_raw.events WHERE topic = 'orders/create'"]);
   expect(Number((JSON.parse(again.stdout) as { n: string }[])[0]!.n)).toBeGreaterThan(100);
 }, 120_000);

@@ -4,6 +4,7 @@ import { planStore } from '../simulator/plan-store';
 import { addDays, localDate } from '../simulator/zoned-time';
 import { sendDeliveries } from '../simulator/send';
 import type { Row } from '../ports/warehouse';
+import { runFeaturesJob } from './features-job';
 
 export interface DemoOptions {
   days: number;
@@ -20,6 +21,8 @@ export interface DemoSummary {
   tables: Row[];
   /** Loader counters: rows landed, duplicate deliveries collapsed, quarantined. */
   loader: { landed: number; duplicates: number; quarantined: number };
+  /** The feature build that followed (every stage built so far runs in the demo). */
+  features: { snapshotDate: string; ok: boolean; seconds: number; actions: number; failed: string[] };
 }
 
 export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary> {
@@ -51,5 +54,17 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     UNION ALL SELECT 'shop_raw.privacy_audit', action, count(*) FROM shop_raw.privacy_audit GROUP BY action
     ORDER BY 1, 3 DESC, 2`);
   const { landed, duplicates, quarantined } = rt.loader.stats();
-  return { seeded, sent, seconds: (Date.now() - started) / 1000, tables, loader: { landed, duplicates, quarantined } };
+  o.progress?.('demo: building the feature tables (Dataform SQLX on DuckDB)');
+  const report = await runFeaturesJob(rt.warehouse, { timezone: o.timezone });
+  const featureTables = await rt.warehouse.query(`
+    SELECT schema_name || '.' || table_name AS "table", estimated_size AS "rows" FROM duckdb_tables()
+    WHERE schema_name IN ('shop_staging', 'shop_features') ORDER BY 1`);
+  return {
+    seeded,
+    sent,
+    seconds: (Date.now() - started) / 1000,
+    tables: [...tables, ...featureTables.map((r) => ({ table: r['table'], topic: '', rows: r['rows'] }))],
+    loader: { landed, duplicates, quarantined },
+    features: { snapshotDate: report.snapshotDate, ok: report.ok, seconds: report.seconds, actions: report.actions.length, failed: report.actions.filter((a) => a.status !== 'ok').map((a) => a.name) },
+  };
 }

@@ -36,13 +36,19 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!ctx.json) ctx.err(`shop-mlops runtime on ${rt.url}  (data: ${path.resolve(ctx.config.dataDir)})`);
 
   if (!values['no-demo']) {
-    const summary = await runDemo(rt, {
-      days: Number(values['demo-days']),
-      seed: Number(values.seed),
-      timezone: values.timezone!,
-      secret: ctx.config.shopifyApiSecret,
-      progress: ctx.json ? undefined : (line) => ctx.err(line),
-    });
+    let summary;
+    try {
+      summary = await runDemo(rt, {
+        days: Number(values['demo-days']),
+        seed: Number(values.seed),
+        timezone: values.timezone!,
+        secret: ctx.config.shopifyApiSecret,
+        progress: ctx.json ? undefined : (line) => ctx.err(line),
+      });
+    } catch (err) {
+      await rt.close(); // a failed demo must not leave the process serving
+      throw err;
+    }
     if (ctx.json) ctx.out(JSON.stringify({ urls, ...summary }));
     else {
       ctx.out('');
@@ -50,6 +56,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         summary.seeded
           ? `Demo store: ${summary.sent} signed webhooks sent in ${summary.seconds.toFixed(1)} s; ${summary.loader.landed} events landed, ${summary.loader.duplicates} duplicate deliveries collapsed, ${summary.loader.quarantined} quarantined.`
           : 'Store already has events: demo skipped.',
+      );
+      ctx.out(
+        summary.features.ok
+          ? `Features for snapshot ${summary.features.snapshotDate}: ${summary.features.actions} actions ok in ${summary.features.seconds.toFixed(1)} s.`
+          : `Features for snapshot ${summary.features.snapshotDate}: FAILED ${summary.features.failed.join(', ')} (run \`npx shop-mlops features\` for details).`,
       );
       ctx.out(formatTable(summary.tables));
       ctx.out('');

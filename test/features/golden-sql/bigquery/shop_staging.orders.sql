@@ -19,7 +19,9 @@ WITH touched AS (
 ),
 
 events AS (
-  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at, e.payload
+  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
+  -- payload is joined back once in current_state
+  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
 ),
@@ -44,20 +46,21 @@ current_state AS (
   SELECT
     r.shop,
     r.order_id,
-    JSON_VALUE(r.payload, '$.name') AS order_name,
-    JSON_VALUE(r.payload, '$.customer.id') AS customer_id,
-    TIMESTAMP(JSON_VALUE(r.payload, '$.created_at')) AS created_at,
+    JSON_VALUE(p.payload, '$.name') AS order_name,
+    JSON_VALUE(p.payload, '$.customer.id') AS customer_id,
+    TIMESTAMP(JSON_VALUE(p.payload, '$.created_at')) AS created_at,
     r.resource_updated_at AS updated_at,
-    TIMESTAMP(JSON_VALUE(r.payload, '$.cancelled_at')) AS cancelled_at,
-    JSON_VALUE(r.payload, '$.currency') AS currency,
-    CAST(JSON_VALUE(r.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
-    CAST(JSON_VALUE(r.payload, '$.total_price') AS NUMERIC) AS total_price,
-    JSON_VALUE(r.payload, '$.financial_status') AS financial_status,
-    COALESCE((JSON_VALUE(r.payload, '$.test') = 'true'), FALSE) AS is_test,
+    TIMESTAMP(JSON_VALUE(p.payload, '$.cancelled_at')) AS cancelled_at,
+    JSON_VALUE(p.payload, '$.currency') AS currency,
+    CAST(JSON_VALUE(p.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
+    CAST(JSON_VALUE(p.payload, '$.total_price') AS NUMERIC) AS total_price,
+    JSON_VALUE(p.payload, '$.financial_status') AS financial_status,
+    COALESCE((JSON_VALUE(p.payload, '$.test') = 'true'), FALSE) AS is_test,
     r.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
   FROM ranked AS r
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS p ON p.webhook_id = r.webhook_id
   INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
 )
@@ -104,7 +107,9 @@ WITH touched AS (
 ),
 
 events AS (
-  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at, e.payload
+  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
+  -- payload is joined back once in current_state
+  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
 ),
@@ -129,20 +134,21 @@ current_state AS (
   SELECT
     r.shop,
     r.order_id,
-    JSON_VALUE(r.payload, '$.name') AS order_name,
-    JSON_VALUE(r.payload, '$.customer.id') AS customer_id,
-    TIMESTAMP(JSON_VALUE(r.payload, '$.created_at')) AS created_at,
+    JSON_VALUE(p.payload, '$.name') AS order_name,
+    JSON_VALUE(p.payload, '$.customer.id') AS customer_id,
+    TIMESTAMP(JSON_VALUE(p.payload, '$.created_at')) AS created_at,
     r.resource_updated_at AS updated_at,
-    TIMESTAMP(JSON_VALUE(r.payload, '$.cancelled_at')) AS cancelled_at,
-    JSON_VALUE(r.payload, '$.currency') AS currency,
-    CAST(JSON_VALUE(r.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
-    CAST(JSON_VALUE(r.payload, '$.total_price') AS NUMERIC) AS total_price,
-    JSON_VALUE(r.payload, '$.financial_status') AS financial_status,
-    COALESCE((JSON_VALUE(r.payload, '$.test') = 'true'), FALSE) AS is_test,
+    TIMESTAMP(JSON_VALUE(p.payload, '$.cancelled_at')) AS cancelled_at,
+    JSON_VALUE(p.payload, '$.currency') AS currency,
+    CAST(JSON_VALUE(p.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
+    CAST(JSON_VALUE(p.payload, '$.total_price') AS NUMERIC) AS total_price,
+    JSON_VALUE(p.payload, '$.financial_status') AS financial_status,
+    COALESCE((JSON_VALUE(p.payload, '$.test') = 'true'), FALSE) AS is_test,
     r.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
   FROM ranked AS r
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS p ON p.webhook_id = r.webhook_id
   INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
 )

@@ -20,7 +20,9 @@ WITH touched AS (
 ),
 
 events AS (
-  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at, e.payload
+  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
+  -- payload is joined back once in current_state
+  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM "shop_staging"."events_dedup" AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
 ),
@@ -45,20 +47,21 @@ current_state AS (
   SELECT
     r.shop,
     r.order_id,
-    json_extract_string(r.payload, '$.name') AS order_name,
-    json_extract_string(r.payload, '$.customer.id') AS customer_id,
-    CAST(json_extract_string(r.payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
+    json_extract_string(p.payload, '$.name') AS order_name,
+    json_extract_string(p.payload, '$.customer.id') AS customer_id,
+    CAST(json_extract_string(p.payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
     r.resource_updated_at AS updated_at,
-    CAST(json_extract_string(r.payload, '$.cancelled_at') AS TIMESTAMPTZ) AS cancelled_at,
-    json_extract_string(r.payload, '$.currency') AS currency,
-    CAST(json_extract_string(r.payload, '$.subtotal_price') AS DECIMAL(38,9)) AS subtotal_price,
-    CAST(json_extract_string(r.payload, '$.total_price') AS DECIMAL(38,9)) AS total_price,
-    json_extract_string(r.payload, '$.financial_status') AS financial_status,
-    COALESCE((json_extract_string(r.payload, '$.test') = 'true'), FALSE) AS is_test,
+    CAST(json_extract_string(p.payload, '$.cancelled_at') AS TIMESTAMPTZ) AS cancelled_at,
+    json_extract_string(p.payload, '$.currency') AS currency,
+    CAST(json_extract_string(p.payload, '$.subtotal_price') AS DECIMAL(38,9)) AS subtotal_price,
+    CAST(json_extract_string(p.payload, '$.total_price') AS DECIMAL(38,9)) AS total_price,
+    json_extract_string(p.payload, '$.financial_status') AS financial_status,
+    COALESCE((json_extract_string(p.payload, '$.test') = 'true'), FALSE) AS is_test,
     r.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
   FROM ranked AS r
+  INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
   INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
 )
@@ -106,7 +109,9 @@ WITH touched AS (
 ),
 
 events AS (
-  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at, e.payload
+  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
+  -- payload is joined back once in current_state
+  SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM "shop_staging"."events_dedup" AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
 ),
@@ -131,20 +136,21 @@ current_state AS (
   SELECT
     r.shop,
     r.order_id,
-    json_extract_string(r.payload, '$.name') AS order_name,
-    json_extract_string(r.payload, '$.customer.id') AS customer_id,
-    CAST(json_extract_string(r.payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
+    json_extract_string(p.payload, '$.name') AS order_name,
+    json_extract_string(p.payload, '$.customer.id') AS customer_id,
+    CAST(json_extract_string(p.payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
     r.resource_updated_at AS updated_at,
-    CAST(json_extract_string(r.payload, '$.cancelled_at') AS TIMESTAMPTZ) AS cancelled_at,
-    json_extract_string(r.payload, '$.currency') AS currency,
-    CAST(json_extract_string(r.payload, '$.subtotal_price') AS DECIMAL(38,9)) AS subtotal_price,
-    CAST(json_extract_string(r.payload, '$.total_price') AS DECIMAL(38,9)) AS total_price,
-    json_extract_string(r.payload, '$.financial_status') AS financial_status,
-    COALESCE((json_extract_string(r.payload, '$.test') = 'true'), FALSE) AS is_test,
+    CAST(json_extract_string(p.payload, '$.cancelled_at') AS TIMESTAMPTZ) AS cancelled_at,
+    json_extract_string(p.payload, '$.currency') AS currency,
+    CAST(json_extract_string(p.payload, '$.subtotal_price') AS DECIMAL(38,9)) AS subtotal_price,
+    CAST(json_extract_string(p.payload, '$.total_price') AS DECIMAL(38,9)) AS total_price,
+    json_extract_string(p.payload, '$.financial_status') AS financial_status,
+    COALESCE((json_extract_string(p.payload, '$.test') = 'true'), FALSE) AS is_test,
     r.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
   FROM ranked AS r
+  INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
   INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
 )

@@ -167,6 +167,16 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
     expectNoSplicedValues(fake.jobs, [SHOP, '207119551', '299938']);
   });
 
+  test('redactCustomer skips derived tables the Dataform pipeline has not created yet (404 Not found: Table)', async () => {
+    fake.respond = (job) => {
+      if (job.query.startsWith('SELECT DISTINCT')) return { schema: { fields: [{ name: 'order_id', type: 'STRING' }] }, rows: [] };
+      if (/shop_staging|shop_features/.test(job.query)) return { error: { status: 404, reason: 'notFound', message: 'Not found: Table demo-shop-mlops:shop_staging.x was not found in location US' } };
+      return { numDmlAffectedRows: 1 };
+    };
+    const res = await wh.redactCustomer({ shop: SHOP, customerId: '207119551', orderIds: [] });
+    expect(Object.keys(res.tables).sort()).toEqual(['shop_raw.events', 'shop_raw.quarantine']);
+  });
+
   test('redactCustomer refuses ids that are not decimal (they reach regular expressions)', async () => {
     await expect(wh.redactCustomer({ shop: SHOP, customerId: '1|.*', orderIds: [] })).rejects.toThrow('not a decimal Shopify id');
   });

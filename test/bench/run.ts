@@ -5,6 +5,10 @@ import * as path from 'node:path';
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   ingest: () => Promise.resolve(require('./ingest') as { run(): Promise<BenchResult> }),
   features: () => Promise.resolve(require('./features') as { run(): Promise<BenchResult> }),
+  train: () => Promise.resolve(require('./train') as { run(): Promise<BenchResult> }),
+  'train-clv': () => Promise.resolve(require('./train-clv') as { run(): Promise<BenchResult> }),
+  'train-forecast': () => Promise.resolve(require('./train-forecast') as { run(): Promise<BenchResult> }),
+  'train-recommend': () => Promise.resolve(require('./train-recommend') as { run(): Promise<BenchResult> }),
 };
 
 export interface BenchRow {

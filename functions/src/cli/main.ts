@@ -15,6 +15,10 @@ const VERBS: Record<string, Verb> = {
   features: { summary: 'build the Dataform feature tables on DuckDB: features [--snapshot DATE] [--full-refresh]', load: () => load('./verbs/features') },
   simulate: { summary: 'send a simulated store as signed webhooks: simulate --days N --seed S', load: () => load('./verbs/simulate') },
   replay: { summary: 'send a UCI Online Retail CSV as signed webhooks: replay --csv FILE', load: () => load('./verbs/replay') },
+  clv: { summary: 'fit BG/NBD + Gamma-Gamma on a CSV: clv --csv FILE [--summary] [--unit day|week] [--horizon N] [--out OUT]', load: () => load('./verbs/clv') },
+  forecast: { summary: 'forecast daily demand from a CSV: forecast --csv FILE --horizon H [--level 80,95] --out OUT', load: () => load('./verbs/forecast') },
+  recommend: { summary: 'recommend items from a CSV of purchases: recommend --csv FILE --k K --out OUT', load: () => load('./verbs/recommend') },
+  runs: { summary: 'list and compare tracked training runs: runs [--json] [RUN_ID ...]', load: () => load('./verbs/runs') },
 };
 
 /** Pulls the global flags out of argv, leaving the verb's own flags. */

@@ -125,15 +125,23 @@ function peakRss(): { stop(): number } {
 
 const dayOf = (d: number) => new Date(START + d * 86_400_000).toISOString().slice(0, 10);
 
-export async function run(): Promise<BenchResult> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-mlops-bench-features-'));
-  const dbPath = path.join(dir, 'warehouse.duckdb');
+/** Writes the bench store's raw events into a new warehouse at dbPath (also used to keep a store for experiments). */
+export async function writeStore(dbPath: string): Promise<{ written: number; seconds: number; more: () => Promise<number> }> {
   await (await openDuckDbWarehouse({ path: dbPath })).close(); // creates the raw tables
   const cat = catalogue();
   const rand = rng(42);
   const t0 = performance.now();
   const written = await write(dbPath, orders(ORDERS, 0, DAYS, 1000, cat, rand));
-  const writeSeconds = (performance.now() - t0) / 1000;
+  // One more day of events (for the incremental run), from the same generator state.
+  const more = () => write(dbPath, orders(Math.round(ORDERS / DAYS), DAYS, DAYS + 1, 1000 + ORDERS, cat, rand));
+  return { written, seconds: (performance.now() - t0) / 1000, more };
+}
+
+export async function run(): Promise<BenchResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-mlops-bench-features-'));
+  const dbPath = path.join(dir, 'warehouse.duckdb');
+  const store = await writeStore(dbPath);
+  const { written, seconds: writeSeconds } = store;
   const w = await openDuckDbWarehouse({ path: dbPath });
   const rows: BenchRow[] = [];
 
@@ -159,8 +167,7 @@ export async function run(): Promise<BenchResult> {
 
   // One more day of events, then the incremental run.
   await w.close();
-  const extra = Math.round(ORDERS / DAYS);
-  await write(dbPath, orders(extra, DAYS, DAYS + 1, 1000 + ORDERS, cat, rand));
+  const extra = await store.more();
   const w2 = await openDuckDbWarehouse({ path: dbPath });
   mem = peakRss();
   const inc = await runFeatures({ warehouse: w2, snapshotDate: dayOf(DAYS) });
@@ -175,6 +182,6 @@ export async function run(): Promise<BenchResult> {
       { metric: 'full build seconds', target: '<= 60', value: Number(full.seconds.toFixed(1)), pass: full.ok && full.seconds <= 60 },
       { metric: 'incremental seconds', target: '<= 5', value: Number(inc.seconds.toFixed(1)), pass: inc.ok && inc.seconds <= 5 },
     ],
-    notes: [`${written} raw events (${ORDERS} orders/create + ~10 % orders/updated, ${CUSTOMERS} customers, ${VARIANTS} variants, ${DAYS} days) written in ${writeSeconds.toFixed(0)} s; +${extra} orders for the incremental day`, `full build ok: ${full.ok}; incremental ok: ${inc.ok}`],
+    notes: [`${written} raw events (${ORDERS} orders/create + ~10 % orders/updated, ${CUSTOMERS} customers, ${VARIANTS} variants, ${DAYS} days) written in ${writeSeconds.toFixed(0)} s; +${extra} events for the incremental day`, `full build ok: ${full.ok}; incremental ok: ${inc.ok}`],
   };
 }

@@ -28,6 +28,15 @@ by_event AS (
     ROW_NUMBER() OVER (PARTITION BY shop, topic, COALESCE(event_id, webhook_id) ORDER BY received_at, webhook_id) AS event_copy
   FROM by_webhook
   WHERE webhook_copy = 1
+),
+
+-- 3. the kept deliveries, each payload parsed once for the routing columns
+chosen AS (
+  SELECT *,
+    STRUCT(JSON_VALUE(payload, '$.id') AS id, JSON_VALUE(payload, '$.order_id') AS order_id, JSON_VALUE(payload, '$.inventory_item_id') AS inventory_item_id, JSON_VALUE(payload, '$.updated_at') AS updated_at) AS j
+  FROM by_event
+  WHERE event_copy = 1
+  
 )
 
 SELECT
@@ -39,20 +48,19 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN JSON_VALUE(payload, '$.id')
-    WHEN topic = 'refunds/create' THEN JSON_VALUE(payload, '$.order_id')
+    WHEN topic LIKE 'orders/%' THEN j.id
+    WHEN topic = 'refunds/create' THEN j.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN JSON_VALUE(payload, '$.inventory_item_id')
-    ELSE JSON_VALUE(payload, '$.id')
+    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
+    ELSE j.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN TIMESTAMP(JSON_VALUE(payload, '$.updated_at'))
+      THEN TIMESTAMP(j.updated_at)
   END AS resource_updated_at,
   payload
-FROM by_event
-WHERE event_copy = 1
+FROM chosen
 
 -- incremental query
 -- shop_staging.events_dedup: every distinct Shopify event exactly once.
@@ -84,6 +92,19 @@ by_event AS (
     ROW_NUMBER() OVER (PARTITION BY shop, topic, COALESCE(event_id, webhook_id) ORDER BY received_at, webhook_id) AS event_copy
   FROM by_webhook
   WHERE webhook_copy = 1
+),
+
+-- 3. the kept deliveries, each payload parsed once for the routing columns
+chosen AS (
+  SELECT *,
+    STRUCT(JSON_VALUE(payload, '$.id') AS id, JSON_VALUE(payload, '$.order_id') AS order_id, JSON_VALUE(payload, '$.inventory_item_id') AS inventory_item_id, JSON_VALUE(payload, '$.updated_at') AS updated_at) AS j
+  FROM by_event
+  WHERE event_copy = 1
+  
+    AND NOT EXISTS (SELECT 1 FROM `demo-shop-mlops.shop_staging.events_dedup` AS kept WHERE kept.webhook_id = by_event.webhook_id)
+    AND (by_event.event_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM `demo-shop-mlops.shop_staging.events_dedup` AS kept
+      WHERE kept.shop = by_event.shop AND kept.topic = by_event.topic AND kept.event_id = by_event.event_id))
 )
 
 SELECT
@@ -95,22 +116,16 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN JSON_VALUE(payload, '$.id')
-    WHEN topic = 'refunds/create' THEN JSON_VALUE(payload, '$.order_id')
+    WHEN topic LIKE 'orders/%' THEN j.id
+    WHEN topic = 'refunds/create' THEN j.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN JSON_VALUE(payload, '$.inventory_item_id')
-    ELSE JSON_VALUE(payload, '$.id')
+    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
+    ELSE j.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN TIMESTAMP(JSON_VALUE(payload, '$.updated_at'))
+      THEN TIMESTAMP(j.updated_at)
   END AS resource_updated_at,
   payload
-FROM by_event
-WHERE event_copy = 1
-
-  AND NOT EXISTS (SELECT 1 FROM `demo-shop-mlops.shop_staging.events_dedup` AS kept WHERE kept.webhook_id = by_event.webhook_id)
-  AND (by_event.event_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM `demo-shop-mlops.shop_staging.events_dedup` AS kept
-    WHERE kept.shop = by_event.shop AND kept.topic = by_event.topic AND kept.event_id = by_event.event_id))
+FROM chosen

@@ -16,32 +16,41 @@ WITH touched_orders AS (
   
 ),
 
-lines AS (
-  SELECT
-    o.shop,
-    JSON_VALUE(li, '$.id') AS line_item_id,
-    o.order_id,
-    o.customer_id,
-    o.order_date,
-    JSON_VALUE(li, '$.product_id') AS product_id,
-    JSON_VALUE(li, '$.variant_id') AS variant_id,
-    JSON_VALUE(li, '$.sku') AS sku,
-    JSON_VALUE(li, '$.title') AS title,
-    CAST(JSON_VALUE(li, '$.quantity') AS INT64) AS quantity,
-    CAST(JSON_VALUE(li, '$.price') AS NUMERIC) AS price,
-    COALESCE(CAST(JSON_VALUE(li, '$.total_discount') AS NUMERIC), 0) AS total_discount,
-    (
-      COALESCE(JSON_VALUE(li, '$.product_exists') = 'false', FALSE)
-      OR JSON_VALUE(li, '$.variant_id') IS NULL
-      OR EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product')
-    ) AS is_non_product,
-    o.is_test,
-    o.is_cancelled,
-    o.is_included,
-    o.last_received_at AS order_last_received_at
+order_payloads AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
   FROM touched_orders AS o
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
-  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.line_items')) AS li
+),
+
+line_items AS (
+  -- one row per line item, each line's JSON parsed once for its fields
+  SELECT
+    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
+    STRUCT(JSON_VALUE(li, '$.id') AS id, JSON_VALUE(li, '$.product_id') AS product_id, JSON_VALUE(li, '$.variant_id') AS variant_id, JSON_VALUE(li, '$.sku') AS sku, JSON_VALUE(li, '$.title') AS title, JSON_VALUE(li, '$.quantity') AS quantity, JSON_VALUE(li, '$.price') AS price, JSON_VALUE(li, '$.total_discount') AS total_discount, JSON_VALUE(li, '$.product_exists') AS product_exists) AS j,
+    EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product') AS has_non_product_property
+  FROM (SELECT _r.*, li FROM order_payloads AS _r CROSS JOIN UNNEST(JSON_QUERY_ARRAY(_r.payload, '$.line_items')) AS li) AS l
+),
+
+lines AS (
+  SELECT
+    shop,
+    j.id AS line_item_id,
+    order_id,
+    customer_id,
+    order_date,
+    j.product_id AS product_id,
+    j.variant_id AS variant_id,
+    j.sku AS sku,
+    j.title AS title,
+    CAST(j.quantity AS INT64) AS quantity,
+    CAST(j.price AS NUMERIC) AS price,
+    COALESCE(CAST(j.total_discount AS NUMERIC), 0) AS total_discount,
+    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    is_test,
+    is_cancelled,
+    is_included,
+    last_received_at AS order_last_received_at
+  FROM line_items
 ),
 
 refund_lines AS (
@@ -111,32 +120,41 @@ WITH touched_orders AS (
     FROM `demo-shop-mlops.shop_staging.order_lines`)
 ),
 
-lines AS (
-  SELECT
-    o.shop,
-    JSON_VALUE(li, '$.id') AS line_item_id,
-    o.order_id,
-    o.customer_id,
-    o.order_date,
-    JSON_VALUE(li, '$.product_id') AS product_id,
-    JSON_VALUE(li, '$.variant_id') AS variant_id,
-    JSON_VALUE(li, '$.sku') AS sku,
-    JSON_VALUE(li, '$.title') AS title,
-    CAST(JSON_VALUE(li, '$.quantity') AS INT64) AS quantity,
-    CAST(JSON_VALUE(li, '$.price') AS NUMERIC) AS price,
-    COALESCE(CAST(JSON_VALUE(li, '$.total_discount') AS NUMERIC), 0) AS total_discount,
-    (
-      COALESCE(JSON_VALUE(li, '$.product_exists') = 'false', FALSE)
-      OR JSON_VALUE(li, '$.variant_id') IS NULL
-      OR EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product')
-    ) AS is_non_product,
-    o.is_test,
-    o.is_cancelled,
-    o.is_included,
-    o.last_received_at AS order_last_received_at
+order_payloads AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
   FROM touched_orders AS o
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
-  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.line_items')) AS li
+),
+
+line_items AS (
+  -- one row per line item, each line's JSON parsed once for its fields
+  SELECT
+    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
+    STRUCT(JSON_VALUE(li, '$.id') AS id, JSON_VALUE(li, '$.product_id') AS product_id, JSON_VALUE(li, '$.variant_id') AS variant_id, JSON_VALUE(li, '$.sku') AS sku, JSON_VALUE(li, '$.title') AS title, JSON_VALUE(li, '$.quantity') AS quantity, JSON_VALUE(li, '$.price') AS price, JSON_VALUE(li, '$.total_discount') AS total_discount, JSON_VALUE(li, '$.product_exists') AS product_exists) AS j,
+    EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product') AS has_non_product_property
+  FROM (SELECT _r.*, li FROM order_payloads AS _r CROSS JOIN UNNEST(JSON_QUERY_ARRAY(_r.payload, '$.line_items')) AS li) AS l
+),
+
+lines AS (
+  SELECT
+    shop,
+    j.id AS line_item_id,
+    order_id,
+    customer_id,
+    order_date,
+    j.product_id AS product_id,
+    j.variant_id AS variant_id,
+    j.sku AS sku,
+    j.title AS title,
+    CAST(j.quantity AS INT64) AS quantity,
+    CAST(j.price AS NUMERIC) AS price,
+    COALESCE(CAST(j.total_discount AS NUMERIC), 0) AS total_discount,
+    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    is_test,
+    is_cancelled,
+    is_included,
+    last_received_at AS order_last_received_at
+  FROM line_items
 ),
 
 refund_lines AS (

@@ -42,27 +42,34 @@ activity AS (
   GROUP BY shop, order_id
 ),
 
-current_state AS (
-  SELECT
-    r.shop,
-    r.order_id,
-    JSON_VALUE(p.payload, '$.name') AS order_name,
-    JSON_VALUE(p.payload, '$.customer.id') AS customer_id,
-    TIMESTAMP(JSON_VALUE(p.payload, '$.created_at')) AS created_at,
-    r.resource_updated_at AS updated_at,
-    TIMESTAMP(JSON_VALUE(p.payload, '$.cancelled_at')) AS cancelled_at,
-    JSON_VALUE(p.payload, '$.currency') AS currency,
-    CAST(JSON_VALUE(p.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
-    CAST(JSON_VALUE(p.payload, '$.total_price') AS NUMERIC) AS total_price,
-    JSON_VALUE(p.payload, '$.financial_status') AS financial_status,
-    COALESCE((JSON_VALUE(p.payload, '$.test') = 'true'), FALSE) AS is_test,
-    r.webhook_id AS source_webhook_id,
-    a.event_count,
-    a.last_received_at
+winners AS (
+  -- the winning event of each order, its payload parsed once
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
+    STRUCT(JSON_VALUE(p.payload, '$.name') AS name, JSON_VALUE(p.payload, '$.customer.id') AS customer_id, JSON_VALUE(p.payload, '$.created_at') AS created_at, JSON_VALUE(p.payload, '$.cancelled_at') AS cancelled_at, JSON_VALUE(p.payload, '$.currency') AS currency, JSON_VALUE(p.payload, '$.subtotal_price') AS subtotal_price, JSON_VALUE(p.payload, '$.total_price') AS total_price, JSON_VALUE(p.payload, '$.financial_status') AS financial_status, JSON_VALUE(p.payload, '$.test') AS test) AS j
   FROM ranked AS r
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS p ON p.webhook_id = r.webhook_id
-  INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
+),
+
+current_state AS (
+  SELECT
+    w.shop,
+    w.order_id,
+    w.j.name AS order_name,
+    w.j.customer_id AS customer_id,
+    TIMESTAMP(w.j.created_at) AS created_at,
+    w.resource_updated_at AS updated_at,
+    TIMESTAMP(w.j.cancelled_at) AS cancelled_at,
+    w.j.currency AS currency,
+    CAST(w.j.subtotal_price AS NUMERIC) AS subtotal_price,
+    CAST(w.j.total_price AS NUMERIC) AS total_price,
+    w.j.financial_status AS financial_status,
+    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    w.webhook_id AS source_webhook_id,
+    a.event_count,
+    a.last_received_at
+  FROM winners AS w
+  INNER JOIN activity AS a ON w.shop = a.shop AND w.order_id = a.order_id
 )
 
 SELECT
@@ -130,27 +137,34 @@ activity AS (
   GROUP BY shop, order_id
 ),
 
-current_state AS (
-  SELECT
-    r.shop,
-    r.order_id,
-    JSON_VALUE(p.payload, '$.name') AS order_name,
-    JSON_VALUE(p.payload, '$.customer.id') AS customer_id,
-    TIMESTAMP(JSON_VALUE(p.payload, '$.created_at')) AS created_at,
-    r.resource_updated_at AS updated_at,
-    TIMESTAMP(JSON_VALUE(p.payload, '$.cancelled_at')) AS cancelled_at,
-    JSON_VALUE(p.payload, '$.currency') AS currency,
-    CAST(JSON_VALUE(p.payload, '$.subtotal_price') AS NUMERIC) AS subtotal_price,
-    CAST(JSON_VALUE(p.payload, '$.total_price') AS NUMERIC) AS total_price,
-    JSON_VALUE(p.payload, '$.financial_status') AS financial_status,
-    COALESCE((JSON_VALUE(p.payload, '$.test') = 'true'), FALSE) AS is_test,
-    r.webhook_id AS source_webhook_id,
-    a.event_count,
-    a.last_received_at
+winners AS (
+  -- the winning event of each order, its payload parsed once
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
+    STRUCT(JSON_VALUE(p.payload, '$.name') AS name, JSON_VALUE(p.payload, '$.customer.id') AS customer_id, JSON_VALUE(p.payload, '$.created_at') AS created_at, JSON_VALUE(p.payload, '$.cancelled_at') AS cancelled_at, JSON_VALUE(p.payload, '$.currency') AS currency, JSON_VALUE(p.payload, '$.subtotal_price') AS subtotal_price, JSON_VALUE(p.payload, '$.total_price') AS total_price, JSON_VALUE(p.payload, '$.financial_status') AS financial_status, JSON_VALUE(p.payload, '$.test') AS test) AS j
   FROM ranked AS r
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS p ON p.webhook_id = r.webhook_id
-  INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
+),
+
+current_state AS (
+  SELECT
+    w.shop,
+    w.order_id,
+    w.j.name AS order_name,
+    w.j.customer_id AS customer_id,
+    TIMESTAMP(w.j.created_at) AS created_at,
+    w.resource_updated_at AS updated_at,
+    TIMESTAMP(w.j.cancelled_at) AS cancelled_at,
+    w.j.currency AS currency,
+    CAST(w.j.subtotal_price AS NUMERIC) AS subtotal_price,
+    CAST(w.j.total_price AS NUMERIC) AS total_price,
+    w.j.financial_status AS financial_status,
+    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    w.webhook_id AS source_webhook_id,
+    a.event_count,
+    a.last_received_at
+  FROM winners AS w
+  INNER JOIN activity AS a ON w.shop = a.shop AND w.order_id = a.order_id
 )
 
 SELECT

@@ -29,6 +29,15 @@ by_event AS (
     ROW_NUMBER() OVER (PARTITION BY shop, topic, COALESCE(event_id, webhook_id) ORDER BY received_at, webhook_id) AS event_copy
   FROM by_webhook
   WHERE webhook_copy = 1
+),
+
+-- 3. the kept deliveries, each payload parsed once for the routing columns
+chosen AS (
+  SELECT *,
+    list_transform([json_extract_string(payload, ['$.id', '$.order_id', '$.inventory_item_id', '$.updated_at'])], _j -> struct_pack(id := _j[1], order_id := _j[2], inventory_item_id := _j[3], updated_at := _j[4]))[1] AS j
+  FROM by_event
+  WHERE event_copy = 1
+  
 )
 
 SELECT
@@ -40,20 +49,19 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN json_extract_string(payload, '$.id')
-    WHEN topic = 'refunds/create' THEN json_extract_string(payload, '$.order_id')
+    WHEN topic LIKE 'orders/%' THEN j.id
+    WHEN topic = 'refunds/create' THEN j.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN json_extract_string(payload, '$.inventory_item_id')
-    ELSE json_extract_string(payload, '$.id')
+    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
+    ELSE j.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN CAST(json_extract_string(payload, '$.updated_at') AS TIMESTAMPTZ)
+      THEN CAST(j.updated_at AS TIMESTAMPTZ)
   END AS resource_updated_at,
   payload
-FROM by_event
-WHERE event_copy = 1
+FROM chosen
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
@@ -86,6 +94,19 @@ by_event AS (
     ROW_NUMBER() OVER (PARTITION BY shop, topic, COALESCE(event_id, webhook_id) ORDER BY received_at, webhook_id) AS event_copy
   FROM by_webhook
   WHERE webhook_copy = 1
+),
+
+-- 3. the kept deliveries, each payload parsed once for the routing columns
+chosen AS (
+  SELECT *,
+    list_transform([json_extract_string(payload, ['$.id', '$.order_id', '$.inventory_item_id', '$.updated_at'])], _j -> struct_pack(id := _j[1], order_id := _j[2], inventory_item_id := _j[3], updated_at := _j[4]))[1] AS j
+  FROM by_event
+  WHERE event_copy = 1
+  
+    AND NOT EXISTS (SELECT 1 FROM "shop_staging"."events_dedup" AS kept WHERE kept.webhook_id = by_event.webhook_id)
+    AND (by_event.event_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM "shop_staging"."events_dedup" AS kept
+      WHERE kept.shop = by_event.shop AND kept.topic = by_event.topic AND kept.event_id = by_event.event_id))
 )
 
 SELECT
@@ -97,24 +118,18 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN json_extract_string(payload, '$.id')
-    WHEN topic = 'refunds/create' THEN json_extract_string(payload, '$.order_id')
+    WHEN topic LIKE 'orders/%' THEN j.id
+    WHEN topic = 'refunds/create' THEN j.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN json_extract_string(payload, '$.inventory_item_id')
-    ELSE json_extract_string(payload, '$.id')
+    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
+    ELSE j.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN CAST(json_extract_string(payload, '$.updated_at') AS TIMESTAMPTZ)
+      THEN CAST(j.updated_at AS TIMESTAMPTZ)
   END AS resource_updated_at,
   payload
-FROM by_event
-WHERE event_copy = 1
-
-  AND NOT EXISTS (SELECT 1 FROM "shop_staging"."events_dedup" AS kept WHERE kept.webhook_id = by_event.webhook_id)
-  AND (by_event.event_id IS NULL OR NOT EXISTS (
-    SELECT 1 FROM "shop_staging"."events_dedup" AS kept
-    WHERE kept.shop = by_event.shop AND kept.topic = by_event.topic AND kept.event_id = by_event.event_id));
+FROM chosen;
 INSERT INTO "shop_staging"."events_dedup" BY NAME SELECT * FROM __incremental;
 DROP TABLE __incremental

@@ -17,32 +17,41 @@ WITH touched_orders AS (
   
 ),
 
-lines AS (
-  SELECT
-    o.shop,
-    json_extract_string(li, '$.id') AS line_item_id,
-    o.order_id,
-    o.customer_id,
-    o.order_date,
-    json_extract_string(li, '$.product_id') AS product_id,
-    json_extract_string(li, '$.variant_id') AS variant_id,
-    json_extract_string(li, '$.sku') AS sku,
-    json_extract_string(li, '$.title') AS title,
-    CAST(json_extract_string(li, '$.quantity') AS BIGINT) AS quantity,
-    CAST(json_extract_string(li, '$.price') AS DECIMAL(38,9)) AS price,
-    COALESCE(CAST(json_extract_string(li, '$.total_discount') AS DECIMAL(38,9)), 0) AS total_discount,
-    (
-      COALESCE(json_extract_string(li, '$.product_exists') = 'false', FALSE)
-      OR json_extract_string(li, '$.variant_id') IS NULL
-      OR EXISTS (SELECT 1 FROM UNNEST(json_extract(li, '$.properties[*]')) AS __elem(_elem) WHERE json_extract_string(_elem, '$.name') = '_non_product')
-    ) AS is_non_product,
-    o.is_test,
-    o.is_cancelled,
-    o.is_included,
-    o.last_received_at AS order_last_received_at
+order_payloads AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
   FROM touched_orders AS o
   INNER JOIN "shop_staging"."events_dedup" AS e ON e.webhook_id = o.source_webhook_id
-  CROSS JOIN UNNEST(json_extract(e.payload, '$.line_items[*]')) AS _li(li)
+),
+
+line_items AS (
+  -- one row per line item, each line's JSON parsed once for its fields
+  SELECT
+    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
+    list_transform([json_extract_string(li, ['$.id', '$.product_id', '$.variant_id', '$.sku', '$.title', '$.quantity', '$.price', '$.total_discount', '$.product_exists'])], _j -> struct_pack(id := _j[1], product_id := _j[2], variant_id := _j[3], sku := _j[4], title := _j[5], quantity := _j[6], price := _j[7], total_discount := _j[8], product_exists := _j[9]))[1] AS j,
+    COALESCE(list_contains(json_extract_string(li, '$.properties[*].name'), '_non_product'), FALSE) AS has_non_product_property
+  FROM (SELECT *, unnest(json_extract(payload, '$.line_items[*]')) AS li FROM order_payloads) AS l
+),
+
+lines AS (
+  SELECT
+    shop,
+    j.id AS line_item_id,
+    order_id,
+    customer_id,
+    order_date,
+    j.product_id AS product_id,
+    j.variant_id AS variant_id,
+    j.sku AS sku,
+    j.title AS title,
+    CAST(j.quantity AS BIGINT) AS quantity,
+    CAST(j.price AS DECIMAL(38,9)) AS price,
+    COALESCE(CAST(j.total_discount AS DECIMAL(38,9)), 0) AS total_discount,
+    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    is_test,
+    is_cancelled,
+    is_included,
+    last_received_at AS order_last_received_at
+  FROM line_items
 ),
 
 refund_lines AS (
@@ -113,32 +122,41 @@ WITH touched_orders AS (
     FROM "shop_staging"."order_lines")
 ),
 
-lines AS (
-  SELECT
-    o.shop,
-    json_extract_string(li, '$.id') AS line_item_id,
-    o.order_id,
-    o.customer_id,
-    o.order_date,
-    json_extract_string(li, '$.product_id') AS product_id,
-    json_extract_string(li, '$.variant_id') AS variant_id,
-    json_extract_string(li, '$.sku') AS sku,
-    json_extract_string(li, '$.title') AS title,
-    CAST(json_extract_string(li, '$.quantity') AS BIGINT) AS quantity,
-    CAST(json_extract_string(li, '$.price') AS DECIMAL(38,9)) AS price,
-    COALESCE(CAST(json_extract_string(li, '$.total_discount') AS DECIMAL(38,9)), 0) AS total_discount,
-    (
-      COALESCE(json_extract_string(li, '$.product_exists') = 'false', FALSE)
-      OR json_extract_string(li, '$.variant_id') IS NULL
-      OR EXISTS (SELECT 1 FROM UNNEST(json_extract(li, '$.properties[*]')) AS __elem(_elem) WHERE json_extract_string(_elem, '$.name') = '_non_product')
-    ) AS is_non_product,
-    o.is_test,
-    o.is_cancelled,
-    o.is_included,
-    o.last_received_at AS order_last_received_at
+order_payloads AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
   FROM touched_orders AS o
   INNER JOIN "shop_staging"."events_dedup" AS e ON e.webhook_id = o.source_webhook_id
-  CROSS JOIN UNNEST(json_extract(e.payload, '$.line_items[*]')) AS _li(li)
+),
+
+line_items AS (
+  -- one row per line item, each line's JSON parsed once for its fields
+  SELECT
+    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
+    list_transform([json_extract_string(li, ['$.id', '$.product_id', '$.variant_id', '$.sku', '$.title', '$.quantity', '$.price', '$.total_discount', '$.product_exists'])], _j -> struct_pack(id := _j[1], product_id := _j[2], variant_id := _j[3], sku := _j[4], title := _j[5], quantity := _j[6], price := _j[7], total_discount := _j[8], product_exists := _j[9]))[1] AS j,
+    COALESCE(list_contains(json_extract_string(li, '$.properties[*].name'), '_non_product'), FALSE) AS has_non_product_property
+  FROM (SELECT *, unnest(json_extract(payload, '$.line_items[*]')) AS li FROM order_payloads) AS l
+),
+
+lines AS (
+  SELECT
+    shop,
+    j.id AS line_item_id,
+    order_id,
+    customer_id,
+    order_date,
+    j.product_id AS product_id,
+    j.variant_id AS variant_id,
+    j.sku AS sku,
+    j.title AS title,
+    CAST(j.quantity AS BIGINT) AS quantity,
+    CAST(j.price AS DECIMAL(38,9)) AS price,
+    COALESCE(CAST(j.total_discount AS DECIMAL(38,9)), 0) AS total_discount,
+    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    is_test,
+    is_cancelled,
+    is_included,
+    last_received_at AS order_last_received_at
+  FROM line_items
 ),
 
 refund_lines AS (

@@ -43,27 +43,34 @@ activity AS (
   GROUP BY shop, order_id
 ),
 
-current_state AS (
-  SELECT
-    r.shop,
-    r.order_id,
-    json_extract_string(p.payload, '$.name') AS order_name,
-    json_extract_string(p.payload, '$.customer.id') AS customer_id,
-    CAST(json_extract_string(p.payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
-    r.resource_updated_at AS updated_at,
-    CAST(json_extract_string(p.payload, '$.cancelled_at') AS TIMESTAMPTZ) AS cancelled_at,
-    json_extract_string(p.payload, '$.currency') AS currency,
-    CAST(json_extract_string(p.payload, '$.subtotal_price') AS DECIMAL(38,9)) AS subtotal_price,
-    CAST(json_extract_string(p.payload, '$.total_price') AS DECIMAL(38,9)) AS total_price,
-    json_extract_string(p.payload, '$.financial_status') AS financial_status,
-    COALESCE((json_extract_string(p.payload, '$.test') = 'true'), FALSE) AS is_test,
-    r.webhook_id AS source_webhook_id,
-    a.event_count,
-    a.last_received_at
+winners AS (
+  -- the winning event of each order, its payload parsed once
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
+    list_transform([json_extract_string(p.payload, ['$.name', '$.customer.id', '$.created_at', '$.cancelled_at', '$.currency', '$.subtotal_price', '$.total_price', '$.financial_status', '$.test'])], _j -> struct_pack(name := _j[1], customer_id := _j[2], created_at := _j[3], cancelled_at := _j[4], currency := _j[5], subtotal_price := _j[6], total_price := _j[7], financial_status := _j[8], test := _j[9]))[1] AS j
   FROM ranked AS r
   INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
-  INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
+),
+
+current_state AS (
+  SELECT
+    w.shop,
+    w.order_id,
+    w.j.name AS order_name,
+    w.j.customer_id AS customer_id,
+    CAST(w.j.created_at AS TIMESTAMPTZ) AS created_at,
+    w.resource_updated_at AS updated_at,
+    CAST(w.j.cancelled_at AS TIMESTAMPTZ) AS cancelled_at,
+    w.j.currency AS currency,
+    CAST(w.j.subtotal_price AS DECIMAL(38,9)) AS subtotal_price,
+    CAST(w.j.total_price AS DECIMAL(38,9)) AS total_price,
+    w.j.financial_status AS financial_status,
+    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    w.webhook_id AS source_webhook_id,
+    a.event_count,
+    a.last_received_at
+  FROM winners AS w
+  INNER JOIN activity AS a ON w.shop = a.shop AND w.order_id = a.order_id
 )
 
 SELECT
@@ -132,27 +139,34 @@ activity AS (
   GROUP BY shop, order_id
 ),
 
-current_state AS (
-  SELECT
-    r.shop,
-    r.order_id,
-    json_extract_string(p.payload, '$.name') AS order_name,
-    json_extract_string(p.payload, '$.customer.id') AS customer_id,
-    CAST(json_extract_string(p.payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
-    r.resource_updated_at AS updated_at,
-    CAST(json_extract_string(p.payload, '$.cancelled_at') AS TIMESTAMPTZ) AS cancelled_at,
-    json_extract_string(p.payload, '$.currency') AS currency,
-    CAST(json_extract_string(p.payload, '$.subtotal_price') AS DECIMAL(38,9)) AS subtotal_price,
-    CAST(json_extract_string(p.payload, '$.total_price') AS DECIMAL(38,9)) AS total_price,
-    json_extract_string(p.payload, '$.financial_status') AS financial_status,
-    COALESCE((json_extract_string(p.payload, '$.test') = 'true'), FALSE) AS is_test,
-    r.webhook_id AS source_webhook_id,
-    a.event_count,
-    a.last_received_at
+winners AS (
+  -- the winning event of each order, its payload parsed once
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
+    list_transform([json_extract_string(p.payload, ['$.name', '$.customer.id', '$.created_at', '$.cancelled_at', '$.currency', '$.subtotal_price', '$.total_price', '$.financial_status', '$.test'])], _j -> struct_pack(name := _j[1], customer_id := _j[2], created_at := _j[3], cancelled_at := _j[4], currency := _j[5], subtotal_price := _j[6], total_price := _j[7], financial_status := _j[8], test := _j[9]))[1] AS j
   FROM ranked AS r
   INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
-  INNER JOIN activity AS a ON r.shop = a.shop AND r.order_id = a.order_id
   WHERE r.state_rank = 1
+),
+
+current_state AS (
+  SELECT
+    w.shop,
+    w.order_id,
+    w.j.name AS order_name,
+    w.j.customer_id AS customer_id,
+    CAST(w.j.created_at AS TIMESTAMPTZ) AS created_at,
+    w.resource_updated_at AS updated_at,
+    CAST(w.j.cancelled_at AS TIMESTAMPTZ) AS cancelled_at,
+    w.j.currency AS currency,
+    CAST(w.j.subtotal_price AS DECIMAL(38,9)) AS subtotal_price,
+    CAST(w.j.total_price AS DECIMAL(38,9)) AS total_price,
+    w.j.financial_status AS financial_status,
+    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    w.webhook_id AS source_webhook_id,
+    a.event_count,
+    a.last_received_at
+  FROM winners AS w
+  INNER JOIN activity AS a ON w.shop = a.shop AND w.order_id = a.order_id
 )
 
 SELECT

@@ -1,0 +1,194 @@
+// ModelRegistry on the Vertex AI Model Registry: uploadModel (parentModel + versionAliases), mergeVersionAliases, getModel, listModelVersions.
+import type { protos } from '@google-cloud/aiplatform';
+import { ShopMlopsError } from '../../core/errors';
+import type { ArtifactStore } from '../../ports/artifact-store';
+import {
+  RESERVED_ALIASES,
+  assertAlias,
+  assertModelName,
+  assertRegisterInput,
+  assertVersionNumber,
+  noSuchVersion,
+  parseVersionRef,
+  type ModelRegistry,
+  type ModelVersion,
+} from '../../ports/model-registry';
+import { artifactExists, type ParamValue } from '../../ports/run-tracker';
+import { Code, grpcCode, lastSegment, newModelServiceClient, regionalEndpoint, timestampToIso, vertexError, type ModelServiceClient, type VertexClientOptions } from './vertex-common';
+
+type IModel = protos.google.cloud.aiplatform.v1.IModel;
+
+export interface VertexModelRegistryOptions {
+  project: string;
+  /** Region of the registry, e.g. 'us-central1'. */
+  location: string;
+  /** The GCS artifact store holding the versions' files (artifactUri = its gs:// uri of the key prefix). */
+  artifacts: ArtifactStore;
+  /**
+   * Serving container recorded with every version (Vertex requires one for custom models even when nothing is
+   * deployed; a prebuilt prediction image is the usual stand-in).
+   */
+  containerImageUri: string;
+  /** A ready client (tests, shared channels); otherwise one is built from clientOptions (default: the regional endpoint). */
+  client?: ModelServiceClient;
+  clientOptions?: VertexClientOptions;
+  /** Extra labels on every version (keys and values: lowercase letters, digits, '_' and '-'). */
+  labels?: Record<string, string>;
+}
+
+/** Label carrying the lineage to the training run (run ids are at most 63 characters, the label value limit). */
+export const RUN_ID_LABEL = 'shop_mlops_run_id';
+const MARKER = 'shop-mlops:';
+
+/**
+ * Vertex keeps no structured metrics on a custom model version (Model.metadata needs a schema YAML in GCS; labels
+ * cannot hold decimals), so the version description carries them: the human description, then one line
+ * `shop-mlops:{"metrics":{...},"params":{...}}`.
+ */
+export function encodeVersionDescription(description: string, metrics: Record<string, number>, params: Record<string, ParamValue>): string {
+  return `${description ? description + '\n' : ''}${MARKER}${JSON.stringify({ metrics, params })}`;
+}
+
+export function decodeVersionDescription(text: string | null | undefined): { description: string; metrics: Record<string, number>; params: Record<string, ParamValue> } {
+  const lines = (text ?? '').split('\n');
+  const i = lines.findLastIndex((l) => l.startsWith(MARKER));
+  let metrics: Record<string, number> = {};
+  let params: Record<string, ParamValue> = {};
+  if (i >= 0) {
+    try {
+      const j = JSON.parse(lines[i]!.slice(MARKER.length)) as { metrics?: Record<string, number>; params?: Record<string, ParamValue> };
+      metrics = j.metrics ?? {};
+      params = j.params ?? {};
+    } catch {
+      /* edited by hand: keep the text, drop the numbers */
+    }
+    lines.splice(i, 1);
+  }
+  return { description: lines.join('\n'), metrics, params };
+}
+
+export function createVertexModelRegistry(opts: VertexModelRegistryOptions): ModelRegistry {
+  const client = opts.client ?? newModelServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
+  const parent = `projects/${opts.project}/locations/${opts.location}`;
+  const modelName = (model: string) => `${parent}/models/${model}`;
+
+  const toVersion = (m: IModel): ModelVersion => {
+    const d = decodeVersionDescription(m.versionDescription);
+    return {
+      model: lastSegment(m.name),
+      version: Number(m.versionId),
+      runId: m.labels?.[RUN_ID_LABEL] ?? '',
+      artifactUri: m.artifactUri ?? '',
+      metrics: d.metrics,
+      params: d.params,
+      aliases: (m.versionAliases ?? []).filter((a) => !RESERVED_ALIASES.has(a)).sort(),
+      createdAt: timestampToIso(m.versionCreateTime) ?? timestampToIso(m.createTime) ?? '',
+      description: d.description,
+    };
+  };
+
+  /** getModel of `name@ref`; null on NOT_FOUND. */
+  const getModel = async (name: string): Promise<IModel | null> => {
+    try {
+      const [m] = await client.getModel({ name });
+      return m;
+    } catch (err) {
+      if (grpcCode(err) === Code.NOT_FOUND) return null;
+      throw vertexError(err, `getModel ${name}`);
+    }
+  };
+
+  return {
+    async registerVersion(input) {
+      assertRegisterInput(input);
+      if (!(await artifactExists(opts.artifacts, input.artifactKey))) {
+        throw new ShopMlopsError('BAD_REQUEST', `artifactKey: nothing stored under ${input.artifactKey} in the artifact store (write the model files first)`);
+      }
+      const model: IModel = {
+        displayName: input.model,
+        artifactUri: opts.artifacts.uri(input.artifactKey),
+        containerSpec: { imageUri: opts.containerImageUri },
+        versionAliases: [...(input.aliases ?? [])],
+        versionDescription: encodeVersionDescription(input.description ?? '', input.metrics ?? {}, input.params ?? {}),
+        labels: { ...(opts.labels ?? {}), [RUN_ID_LABEL]: input.runId },
+      };
+      // A new model is created with modelId; later versions name it as parentModel. Two first registrations racing:
+      // the loser gets ALREADY_EXISTS and retries as a new version.
+      let exists = (await getModel(modelName(input.model))) !== null;
+      for (let attempt = 0; ; attempt++) {
+        const request: protos.google.cloud.aiplatform.v1.IUploadModelRequest = exists
+          ? { parent, parentModel: modelName(input.model), model }
+          : { parent, modelId: input.model, model };
+        try {
+          const [op] = await client.uploadModel(request);
+          const [res] = await op.promise();
+          const version = await getModel(`${modelName(input.model)}@${res.modelVersionId}`);
+          if (!version) throw new ShopMlopsError('UNAVAILABLE', `uploaded ${input.model} version ${res.modelVersionId} is not readable yet`);
+          return toVersion(version);
+        } catch (err) {
+          const code = grpcCode(err);
+          if (attempt < 2 && ((code === Code.ALREADY_EXISTS && !exists) || (code === Code.NOT_FOUND && exists))) {
+            exists = !exists;
+            continue;
+          }
+          throw vertexError(err, `uploadModel ${input.model}`);
+        }
+      }
+    },
+
+    async getVersion(model, ref) {
+      assertModelName(model);
+      const r = parseVersionRef(ref);
+      if (!r) return null;
+      const m = await getModel(`${modelName(model)}@${'version' in r ? r.version : r.alias}`);
+      return m ? toVersion(m) : null;
+    },
+
+    async listVersions(model) {
+      assertModelName(model);
+      try {
+        const [models] = await client.listModelVersions({ name: modelName(model) });
+        return models.map(toVersion).sort((a, b) => a.version - b.version);
+      } catch (err) {
+        if (grpcCode(err) === Code.NOT_FOUND) return [];
+        throw vertexError(err, `listModelVersions ${model}`);
+      }
+    },
+
+    async setAlias(model, alias, version) {
+      assertModelName(model);
+      assertAlias(alias);
+      assertVersionNumber(version);
+      // One call: the service moves the alias off whichever version held it.
+      try {
+        const [m] = await client.mergeVersionAliases({ name: `${modelName(model)}@${version}`, versionAliases: [alias] });
+        return toVersion(m);
+      } catch (err) {
+        if (grpcCode(err) === Code.NOT_FOUND) throw noSuchVersion(model, version);
+        throw vertexError(err, `mergeVersionAliases ${model}@${version}`);
+      }
+    },
+
+    async deleteAlias(model, alias) {
+      assertModelName(model);
+      assertAlias(alias);
+      let removed = false;
+      // A mover may carry the alias to another version between the read and the removal: look again until it is gone.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const holder = await getModel(`${modelName(model)}@${alias}`);
+        if (!holder) return removed;
+        try {
+          await client.mergeVersionAliases({ name: `${modelName(model)}@${holder.versionId}`, versionAliases: [`-${alias}`] });
+          removed = true;
+        } catch (err) {
+          if (grpcCode(err) !== Code.NOT_FOUND) throw vertexError(err, `mergeVersionAliases ${model}@${holder.versionId}`);
+        }
+      }
+      throw new ShopMlopsError('UNAVAILABLE', `alias ${alias} of ${model} keeps moving; try again`);
+    },
+
+    async close() {
+      if (!opts.client) await client.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The ModelRegistry contract against both adapters: journal files on disk, and Vertex AI through an in-process gRPC server (+ fake GCS).
+import '../gcp/support/cjs-http-transport';
+import { promises as fsp, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
+import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
+import { newModelServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
+import { createVertexModelRegistry } from '../../functions/src/adapters/gcp/vertex-model-registry';
+import { silentLogger } from '../../functions/src/core/log';
+import type { ModelRegistry } from '../../functions/src/ports/model-registry';
+import { fakeClientOptions, startFakeAiplatform, type FakeAiplatform } from '../gcp/support/aiplatform-fake';
+import { startFakeGcs, type FakeGcs } from '../gcp/support/fake-gcs';
+import { modelRegistryContract } from './model-registry.contract';
+
+modelRegistryContract('embedded journal files', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-registry-'));
+  const artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
+  const make = () => createFileModelRegistry({ dir: path.join(dir, 'registry'), artifacts });
+  return { registry: make(), artifacts, another: make, cleanup: () => fsp.rm(dir, { recursive: true, force: true }) };
+});
+
+describe('Vertex AI', () => {
+  let aip: FakeAiplatform;
+  let gcs: FakeGcs;
+  let client: ReturnType<typeof newModelServiceClient>;
+  let client2: ReturnType<typeof newModelServiceClient>;
+  beforeAll(async () => {
+    aip = await startFakeAiplatform({ project: 'demo-shop-mlops', location: 'europe-west1' });
+    gcs = await startFakeGcs();
+    client = newModelServiceClient(fakeClientOptions(aip));
+    client2 = newModelServiceClient(fakeClientOptions(aip));
+  });
+  afterAll(async () => {
+    await client.close();
+    await client2.close();
+    await aip.stop();
+    await gcs.stop();
+  });
+
+  modelRegistryContract('Vertex AI Model Registry (gRPC fake)', async () => {
+    const artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
+    const make = (c: typeof client): ModelRegistry => createVertexModelRegistry({ project: 'demo-shop-mlops', location: 'europe-west1', artifacts, client: c, containerImageUri: 'europe-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-5:latest' });
+    return {
+      registry: make(client),
+      artifacts,
+      another: () => make(client2),
+      cleanup: async () => {
+        aip.reset();
+        gcs.buckets.clear();
+      },
+    };
+  });
+});

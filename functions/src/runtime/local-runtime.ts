@@ -46,6 +46,8 @@ export const paths = (dataDir: string) => ({
   log: path.join(dataDir, 'log'),
   warehouse: path.join(dataDir, 'warehouse.duckdb'),
   artifacts: path.join(dataDir, 'artifacts'),
+  runs: path.join(dataDir, 'runs'),
+  registry: path.join(dataDir, 'registry'),
 });
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {

@@ -22,6 +22,12 @@ SELECT 'order/refund event without order_id' AS failing_rule, shop, topic, webho
 FROM "shop_staging"."events_dedup"
 WHERE (topic LIKE 'orders/%' OR topic = 'refunds/create') AND order_id IS NULL
 UNION ALL
+SELECT 'event without resource id' AS failing_rule, shop, topic, webhook_id AS key_value, 1 AS n
+FROM "shop_staging"."events_dedup"
+WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled', 'refunds/create',
+                'products/create', 'products/update', 'customers/create', 'customers/update')
+  AND resource_id IS NULL
+UNION ALL
 SELECT 'stateful event without updated_at' AS failing_rule, shop, topic, webhook_id AS key_value, 1 AS n
 FROM "shop_staging"."events_dedup"
 WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled', 'inventory_levels/update')

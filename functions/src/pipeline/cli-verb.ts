@@ -1,0 +1,116 @@
+// `shop-mlops pipeline run|compile|submit|list`: runs a pipeline locally with progress on stderr, or compiles/submits it for Vertex AI Pipelines.
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliContext } from '../cli/context';
+import { ShopMlopsError } from '../core/errors';
+import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
+import { compilePipeline } from './compile-kfp';
+import type { AnyPipeline } from './define';
+import { parseParamText, type ParamValue } from './io-spec';
+import { runPipeline } from './local-runner';
+import { createProgressReporter } from './progress';
+import { loadPipeline, registeredPipelines } from './registry';
+
+export const USAGE = [
+  'usage: shop-mlops pipeline list',
+  '       shop-mlops pipeline run NAME [--module FILE] [--param K=V ...] [--run-id ID] [--concurrency N]',
+  '       shop-mlops pipeline compile NAME --image IMAGE [--module FILE] [--env K=V ...] [--out FILE]',
+  '       shop-mlops pipeline submit NAME --image IMAGE --project P --location L --output-dir gs://BUCKET/DIR [--param K=V ...] [--service-account SA] [--job-id ID] [--module FILE] [--env K=V ...]',
+].join('\n');
+
+const pairs = (items: string[] | undefined, flag: string): Array<[string, string]> =>
+  (items ?? []).map((s) => {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new ShopMlopsError('BAD_REQUEST', `${flag} takes KEY=VALUE, got ${JSON.stringify(s)}`);
+    return [s.slice(0, i), s.slice(i + 1)];
+  });
+
+/** `--param k=v` values, parsed by the declared type of each pipeline parameter. */
+export function cliParams(p: AnyPipeline, items: string[] | undefined): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of pairs(items, '--param')) {
+    const spec = p.params[k];
+    if (!spec) throw new ShopMlopsError('BAD_REQUEST', `pipeline '${p.name}' has no parameter '${k}'; its parameters are ${Object.keys(p.params).join(', ') || '(none)'}`);
+    out[k] = parseParamText(spec.type, v, `--param ${k}`);
+  }
+  return out;
+}
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      module: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      env: { type: 'string', multiple: true },
+      'run-id': { type: 'string' },
+      concurrency: { type: 'string' },
+      image: { type: 'string' },
+      out: { type: 'string' },
+      project: { type: 'string' },
+      location: { type: 'string' },
+      'output-dir': { type: 'string' },
+      'service-account': { type: 'string' },
+      'job-id': { type: 'string' },
+    },
+  });
+  if (sub === 'list') {
+    if (ctx.json) ctx.out(JSON.stringify({ pipelines: registeredPipelines() }));
+    else ctx.out(registeredPipelines().join('\n') || '(no registered pipelines; pass --module FILE)');
+    return 0;
+  }
+  const name = positionals[0];
+  if (!sub || !['run', 'compile', 'submit'].includes(sub) || !name) {
+    ctx.err(USAGE);
+    return 2;
+  }
+  const pipeline = loadPipeline(name, values.module);
+  const need = (k: keyof typeof values): string => {
+    const v = values[k];
+    if (typeof v !== 'string' || !v) throw new ShopMlopsError('BAD_REQUEST', `pipeline ${sub} needs --${k}`);
+    return v;
+  };
+
+  if (sub === 'run') {
+    const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new ShopMlopsError('BAD_REQUEST', `--concurrency must be a positive integer, got ${values.concurrency}`);
+    const report = await runPipeline(pipeline, {
+      params: cliParams(pipeline, values.param),
+      artifacts: createFileArtifactStore(path.join(ctx.config.dataDir, 'artifacts')),
+      ...(values['run-id'] ? { runId: values['run-id'] } : {}),
+      ...(concurrency ? { concurrency } : {}),
+      hooks: createProgressReporter({ mode: ctx.json ? 'silent' : 'auto' }),
+    });
+    if (ctx.json) ctx.out(JSON.stringify(report));
+    return 0;
+  }
+
+  const env = Object.fromEntries(pairs(values.env, '--env'));
+  const spec = compilePipeline(pipeline, { image: need('image'), ...(values.module ? { module: values.module } : {}), env });
+  if (sub === 'compile') {
+    const text = JSON.stringify(spec, null, 2) + '\n';
+    if (values.out) {
+      writeFileSync(values.out, text);
+      if (!ctx.json) ctx.err(`wrote ${values.out} (${Object.keys(spec.root.dag.tasks).length} root tasks, ${Object.keys(spec.deploymentSpec.executors).length} executors)`);
+    } else ctx.out(text);
+    return 0;
+  }
+
+  const { submitPipelineJob } = require('./vertex-submit') as typeof import('./vertex-submit');
+  const job = await submitPipelineJob({
+    project: need('project'),
+    location: need('location'),
+    spec,
+    gcsOutputDirectory: need('output-dir'),
+    parameterValues: cliParams(pipeline, values.param),
+    ...(values['service-account'] ? { serviceAccount: values['service-account'] } : {}),
+    ...(values['job-id'] ? { jobId: values['job-id'] } : {}),
+  });
+  if (ctx.json) ctx.out(JSON.stringify(job));
+  else ctx.out(`submitted ${job.name} (${job.state})\n${job.consoleUrl}`);
+  return 0;
+}

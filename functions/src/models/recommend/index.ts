@@ -1,0 +1,7 @@
+// Public API of the recommender: what the training pipeline, the CLI verb and the evaluation call.
+export { InteractionsBuilder, interactionsFrom, filterLines, splitAt, type Interactions } from './interactions';
+export { DEFAULT_PARAMS, ORDER_LEVEL_PARAMS, MODEL_FORMAT, trainRecommender, trainFromCoPurchase, popularityModel, type CoPurchaseRow, type RecommenderModel, type RecommenderParams } from './model';
+export { recommend, recommendAll, distinctRecommended, type BatchOptions, type BatchRecommendations, type HistoryEntry, type Recommendation, type RecommendOptions } from './recommender';
+export { evaluateRecs, type RankingCase, type RankingMetrics } from './metrics';
+export { temporalHoldout, scoreOnHoldout, evaluateOnHoldout, type TemporalHoldout } from './holdout';
+export { tuneOnHoldout, DEFAULT_GRID, type TuningGrid, type TuningResult } from './tune';

@@ -100,6 +100,12 @@ test('npm start path: `up --exit-after-demo` fills the store, prints URLs and a 
   expect(r.stdout).toMatch(/shop_raw\.events\s+orders\/create\s+\d+/);
   expect(r.stdout).toMatch(/Features for snapshot \d{4}-\d{2}-\d{2}: \d+ actions ok/);
   expect(r.stdout).toMatch(/shop_features\.customer_rfm\s+\d+/);
+  // every stage built so far: the training pipeline ran on those features and registered what it trained
+  expect(r.stdout).toMatch(/training run \S+ on demo-store\.myshopify\.com features of \d{4}-\d{2}-\d{2}: succeeded/);
+  expect(r.stdout).toMatch(/recommend\s+holdout_ndcg \(higher\)\s+[\d.]+\s+no_champion\s+v1/);
+  const runs = await runCli(['runs', '--json', '--data-dir', dataDir]);
+  expect(runs.code).toBe(0);
+  expect(runs.stdout).toContain('"experiment"');
   const again = await runCli(['sql', '--json', '--data-dir', dataDir, "SELECT count(*) AS n FROM shop_raw.events WHERE topic = 'orders/create'"]);
   expect(Number((JSON.parse(again.stdout) as { n: string }[])[0]!.n)).toBeGreaterThan(100);
-}, 120_000);
+}, 300_000);

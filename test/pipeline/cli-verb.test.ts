@@ -53,5 +53,5 @@ test('parameter flags are typed by the pipeline; usage errors are clear', async 
   expect(await run(['frobnicate'], c.ctx)).toBe(2);
   expect(c.err[0]).toContain('usage: shop-mlops pipeline list');
   await expect(run(['compile', 'order-stats', '--module', MODULE], c.ctx)).rejects.toThrow('pipeline compile needs --image');
-  await expect(run(['run', 'training'], c.ctx)).rejects.toThrow("no pipeline named 'training'; registered: (none) (or pass --module FILE)");
+  await expect(run(['run', 'nonexistent'], c.ctx)).rejects.toThrow("no pipeline named 'nonexistent'; registered: training (or pass --module FILE)");
 });

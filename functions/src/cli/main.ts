@@ -18,6 +18,7 @@ const VERBS: Record<string, Verb> = {
   clv: { summary: 'fit BG/NBD + Gamma-Gamma on a CSV: clv --csv FILE [--summary] [--unit day|week] [--horizon N] [--out OUT]', load: () => load('./verbs/clv') },
   forecast: { summary: 'forecast daily demand from a CSV: forecast --csv FILE --horizon H [--level 80,95] --out OUT', load: () => load('./verbs/forecast') },
   recommend: { summary: 'recommend items from a CSV of purchases: recommend --csv FILE --k K --out OUT', load: () => load('./verbs/recommend') },
+  train: { summary: 'train, evaluate and register the models: train [--snapshot DATE] [--param K=V] [--json]', load: () => load('../training/train-verb') },
   pipeline: { summary: 'run, compile or submit a training pipeline: pipeline run|compile|submit|list ...', load: () => load('../pipeline/cli-verb') },
   runs: { summary: 'list and compare tracked training runs: runs [--json] [RUN_ID ...]', load: () => load('./verbs/runs') },
 };

@@ -84,6 +84,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ...(values['run-id'] ? { runId: values['run-id'] } : {}),
       ...(concurrency ? { concurrency } : {}),
       hooks: createProgressReporter({ mode: ctx.json ? 'silent' : 'auto' }),
+      // Services built from the environment see the store this command selected (--data-dir, mode).
+      env: { ...process.env, SHOP_MLOPS_DATA_DIR: ctx.config.dataDir, SHOP_MLOPS_MODE: ctx.config.mode },
     });
     if (ctx.json) ctx.out(JSON.stringify(report));
     return 0;

@@ -7,7 +7,9 @@ import { isPipeline, type AnyPipeline } from './define';
  * Name → loader. Loaders `require` lazily so a step container loads only its own pipeline's code.
  * Add an entry per product pipeline, e.g. `training: () => exported(require('../training/pipeline'), 'training')`.
  */
-const REGISTRY: Record<string, () => AnyPipeline> = {};
+const REGISTRY: Record<string, () => AnyPipeline> = {
+  training: () => exported(require('../training/pipeline'), 'training'),
+};
 
 /** Every pipeline a module exports (any export, default included). */
 export function pipelinesOf(mod: unknown): AnyPipeline[] {

@@ -5,8 +5,11 @@ import { addDays, localDate } from '../simulator/zoned-time';
 import { sendDeliveries } from '../simulator/send';
 import type { Row } from '../ports/warehouse';
 import { runFeaturesJob } from './features-job';
+import { runTraining, trainingResultOf, type TrainingSummary } from '../training/run';
 
 export interface DemoOptions {
+  /** Data directory of the runtime (the training pipeline's registry and runs live there). */
+  dataDir: string;
   days: number;
   seed: number;
   timezone: string;
@@ -23,7 +26,12 @@ export interface DemoSummary {
   loader: { landed: number; duplicates: number; quarantined: number };
   /** The feature build that followed (every stage built so far runs in the demo). */
   features: { snapshotDate: string; ok: boolean; seconds: number; actions: number; failed: string[] };
+  /** The training pipeline on those features: models trained, evaluated, compared and registered. */
+  training: TrainingSummary | { ok: false; error: string };
 }
+
+/** Earlier snapshots the propensity model needs (its labels look 30 days past a snapshot). */
+const LABEL_SNAPSHOT_OFFSETS = [61, 31];
 
 export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary> {
   const existing = await rt.warehouse.query('SELECT count(*) AS n FROM shop_raw.events');
@@ -56,6 +64,25 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
   const { landed, duplicates, quarantined } = rt.loader.stats();
   o.progress?.('demo: building the feature tables (Dataform SQLX on DuckDB)');
   const report = await runFeaturesJob(rt.warehouse, { timezone: o.timezone });
+  if (report.ok && o.days > 90) {
+    // Build two earlier snapshots too, so the propensity model has complete 30-day labels to learn from.
+    for (const back of LABEL_SNAPSHOT_OFFSETS) {
+      const snapshotDate = addDays(report.snapshotDate, -back);
+      o.progress?.(`demo: features for the earlier snapshot ${snapshotDate} (labels for the propensity model)`);
+      await runFeaturesJob(rt.warehouse, { timezone: o.timezone, snapshotDate });
+    }
+    // The latest snapshot last, so incremental state and "latest" agree with a scheduled build.
+    await runFeaturesJob(rt.warehouse, { timezone: o.timezone, snapshotDate: report.snapshotDate });
+  }
+  let training: DemoSummary['training'];
+  if (report.ok) {
+    o.progress?.('demo: training pipeline (extract → validate → train → evaluate → compare with champion → register)');
+    try {
+      training = (await runTraining({ world: { mode: 'embedded', dataDir: o.dataDir, warehouse: rt.warehouse }, params: { snapshot_date: report.snapshotDate }, progress: o.progress ? 'lines' : 'silent' })).summary;
+    } catch (err) {
+      training = trainingResultOf(err)?.summary ?? { ok: false, error: (err as Error).message };
+    }
+  } else training = { ok: false, error: 'features failed: nothing to train on' };
   const featureTables = await rt.warehouse.query(`
     SELECT schema_name || '.' || table_name AS "table", estimated_size AS "rows" FROM duckdb_tables()
     WHERE schema_name IN ('shop_staging', 'shop_features') ORDER BY 1`);
@@ -66,5 +93,6 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     tables: [...tables, ...featureTables.map((r) => ({ table: r['table'], topic: '', rows: r['rows'] }))],
     loader: { landed, duplicates, quarantined },
     features: { snapshotDate: report.snapshotDate, ok: report.ok, seconds: report.seconds, actions: report.actions.length, failed: report.actions.filter((a) => a.status !== 'ok').map((a) => a.name) },
+    training,
   };
 }

@@ -5,6 +5,7 @@ import type { CliContext } from '../context';
 import { createLogger } from '../../core/log';
 import { startRuntime } from '../../runtime/local-runtime';
 import { runDemo } from '../../runtime/demo';
+import { formatSummary } from '../../training/train-verb';
 import { formatTable } from '../table';
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -39,6 +40,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     let summary;
     try {
       summary = await runDemo(rt, {
+        dataDir: ctx.config.dataDir,
         days: Number(values['demo-days']),
         seed: Number(values.seed),
         timezone: values.timezone!,
@@ -63,6 +65,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
           : `Features for snapshot ${summary.features.snapshotDate}: FAILED ${summary.features.failed.join(', ')} (run \`npx shop-mlops features\` for details).`,
       );
       ctx.out(formatTable(summary.tables));
+      ctx.out('');
+      ctx.out('models' in summary.training ? formatSummary(summary.training) : `Training: FAILED (${summary.training.error})`);
       ctx.out('');
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
       ctx.out(`\nTry: npx shop-mlops sql "SELECT topic, count(*) AS n FROM shop_raw.events GROUP BY 1 ORDER BY 2 DESC"`);

@@ -1,0 +1,168 @@
+// The training pipeline end to end on a real embedded store (simulator → DuckDB → Dataform features): champions, challengers and the comparison rules, tracking, a schema violation.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
+import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileRunTracker } from '../../functions/src/adapters/embedded/file-run-tracker';
+import { packageVersion } from '../../functions/src/adapters/embedded/code-version';
+import { loadConfig } from '../../functions/src/core/config';
+import { PipelineRunError, loadPipeline } from '../../functions/src/pipeline';
+import { runContainerStep } from '../../functions/src/pipeline/container-step';
+import { compareRuns } from '../../functions/src/ports/run-tracker';
+import { training } from '../../functions/src/training/pipeline';
+import { runTraining, trainingResultOf, type TrainingSummary } from '../../functions/src/training/run';
+import { formatSummary, run as trainVerb } from '../../functions/src/training/train-verb';
+import { startTestRuntime } from '../helpers/runtime';
+import { buildTrainingStore, EARLIER, execOnStore, SHOP, SNAPSHOT } from './support/store';
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-training-'));
+const world = { mode: 'embedded' as const, dataDir, via: 'direct' as const };
+const artifacts = createFileArtifactStore(path.join(dataDir, 'artifacts'));
+const registry = createFileModelRegistry({ dir: path.join(dataDir, 'registry'), artifacts });
+const tracker = createFileRunTracker({ dir: path.join(dataDir, 'runs'), artifacts });
+const MODELS = ['clv', 'propensity', 'forecast', 'recommend'];
+
+let first: TrainingSummary;
+let second: TrainingSummary;
+let third: TrainingSummary;
+const byModel = (s: TrainingSummary, m: string) => s.models.find((x) => x.model === m)!;
+
+beforeAll(async () => {
+  const built = await buildTrainingStore(dataDir);
+  console.log(`training store: ${built.deliveries} deliveries landed and features built at ${EARLIER} and ${SNAPSHOT} in ${built.seconds.toFixed(1)} s`);
+}, 240_000);
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test('the first run trains all four models on the latest snapshot and registers each as champion and challenger', async () => {
+  // co_purchase for the recommender here, so the second run's default (customer-level lines) has a champion to lose to.
+  const { summary, report, tracked } = await runTraining({ world, params: { rec_source: 'co_purchase' } });
+  first = summary;
+  expect(report.steps.every((s) => s.status === 'succeeded')).toBe(true);
+  expect(summary).toMatchObject({ ok: true, snapshotDate: SNAPSHOT, shop: SHOP, trackedRunId: report.runId });
+  for (const m of MODELS) expect([m, byModel(summary, m)]).toMatchObject([m, { trained: true, verdict: 'no_champion', version: 1, promoted: true, champion: 1, challenger: 1 }]);
+  // Holdout numbers a broken model would miss.
+  const metrics = tracked!.metrics;
+  expect(metrics['propensity.holdout_auc']).toBeGreaterThan(0.55);
+  expect(metrics['propensity.holdout_rows']).toBe(metrics['rows.customer_rfm']! - metrics['propensity.train_rows']!);
+  expect(metrics['forecast.holdout_coverage80']).toBeGreaterThan(0.6);
+  expect(metrics['forecast.holdout_rmsse']).toBeLessThan(1.5);
+  expect(metrics['recommend.holdout_ndcg']).toBeGreaterThan(0.2);
+  expect(metrics['clv.holdout_customers']).toBeGreaterThan(200);
+  expect(metrics['clv.customers']).toBe(summary.dataSnapshot!.rows['shop_features.customer_rfm']! - metrics['propensity.train_rows']!);
+
+  const v = (await registry.getVersion('clv', 'champion'))!;
+  expect(v).toMatchObject({ version: 1, runId: report.runId, aliases: ['challenger', 'champion'], params: { snapshot_date: SNAPSHOT, primary_metric: 'clv.holdout_mae', verdict: 'no_champion' } });
+  expect(v.metrics['clv.holdout_mae']).toBe(byModel(summary, 'clv').score);
+  expect(existsSync(path.join(v.artifactUri, 'model.json'))).toBe(true);
+  const stored = JSON.parse((await artifacts.get(`models/clv/${report.runId}/model.json`))!.toString()) as { model: string; snapshotDate: string; evaluation: { trainedThrough: string } };
+  expect(stored).toMatchObject({ model: 'clv', snapshotDate: SNAPSHOT, evaluation: { trainedThrough: '2026-03-08' } });
+}, 120_000);
+
+test('the second run (the train verb) registers challengers; the champion alias follows the comparison on the same holdout', async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const config = loadConfig({}, { dataDir, logLevel: 'ERROR' });
+  const code = await trainVerb(['--snapshot', SNAPSHOT], { config, json: true, out: (s) => out.push(s), err: (s) => err.push(s) });
+  expect([code, err]).toEqual([0, []]);
+  second = JSON.parse(out.join('')) as TrainingSummary;
+  expect(second.ok).toBe(true);
+  for (const m of MODELS) {
+    const o = byModel(second, m);
+    // The rule: every new version is the challenger; it is champion exactly when it does not lose.
+    expect([m, o.version, o.challenger]).toEqual([m, 2, 2]);
+    expect([m, o.champion]).toEqual([m, o.verdict === 'lose' ? 1 : 2]);
+    expect([m, o.promoted]).toEqual([m, o.verdict !== 'lose']);
+    // The champion was re-scored on this run's holdout: the same data and the same evaluation fit give its first-run score.
+    expect(o.championScore).toBeCloseTo(byModel(first, m).score!, 12);
+    const noWorse = o.better === 'lower' ? o.score! <= o.championScore! : o.score! >= o.championScore!;
+    expect([m, noWorse]).toEqual([m, o.verdict !== 'lose']);
+  }
+  // Same code, same data: ties; the customer-level recommender (0.509 NDCG@10 here) loses to the basket-level champion (0.521).
+  expect(second.models.map((o) => o.verdict)).toEqual(['tie', 'tie', 'tie', 'lose']);
+  expect((await registry.getVersion('recommend', 'champion'))!.runId).toBe(first.runId);
+  expect((await registry.getVersion('recommend', 'challenger'))!.runId).toBe(second.runId);
+  expect(formatSummary(second)).toMatch(/recommend\s+holdout_ndcg \(higher\)\s+0\.\d+\s+0\.\d+\s+lose\s+v2\s+v1\s+v2/);
+}, 120_000);
+
+test('an earlier snapshot cannot unseat champions evaluated on later data; a model the data cannot train is not registered (features read through the running runtime)', async () => {
+  // The runtime holds the DuckDB file: the default world ('auto') reads the features through its admin SQL route.
+  const rt = await startTestRuntime({ dataDir, featuresEveryMinutes: 0 });
+  try {
+    ({ summary: third } = await runTraining({ world: { mode: 'embedded', dataDir }, params: { snapshot_date: EARLIER } }));
+  } finally {
+    await rt.close();
+  }
+  expect(third.dataSnapshot!.source).toContain(`via runtime ${rt.url}`);
+  expect(third.snapshotDate).toBe(EARLIER);
+  for (const m of ['clv', 'forecast', 'recommend']) {
+    expect([m, byModel(third, m)]).toMatchObject([m, { trained: true, verdict: 'incomparable', version: 3, promoted: false, challenger: 3, champion: byModel(second, m).champion }]);
+    expect(byModel(third, m).reason).toContain('overlaps this holdout');
+  }
+  // At the earliest snapshot there is no earlier labelled snapshot to train propensity on.
+  expect(byModel(third, 'propensity')).toMatchObject({ trained: false, verdict: 'unscored', version: null, promoted: false, champion: 2, challenger: 2 });
+  expect((await registry.listVersions('propensity')).length).toBe(2);
+}, 120_000);
+
+test('every run is tracked: params, metrics, data snapshot, code version, step durations and artifacts', async () => {
+  const runs = await tracker.listRuns({ experiment: 'training' });
+  expect(runs.map((r) => r.id)).toEqual([third.runId, second.runId, first.runId]);
+  expect(runs.every((r) => r.status === 'COMPLETE')).toBe(true);
+  const r1 = runs[2]!;
+  expect(r1.params).toMatchObject({ rec_source: 'co_purchase', holdout_days: 28, horizon: 28, service_level: 0.95, snapshot_date: '', 'extract.snapshot_date': SNAPSHOT, 'extract.shop': SHOP });
+  expect(r1.metrics['clv.holdout_mae']).toBe(byModel(first, 'clv').score);
+  expect(r1.metrics['recommend.version']).toBe(1);
+  expect(r1.dataSnapshot.rows).toEqual(first.dataSnapshot!.rows);
+  expect(r1.dataSnapshot.rows['shop_features.co_purchase']).toBeGreaterThan(50);
+  expect(r1.dataSnapshot.source).toContain(`${SHOP}@${SNAPSHOT}`);
+  // The same extracted data hashes the same; another snapshot does not.
+  expect(runs[1]!.dataSnapshot.contentHash).toBe(r1.dataSnapshot.contentHash);
+  expect(runs[0]!.dataSnapshot.contentHash).not.toBe(r1.dataSnapshot.contentHash);
+  expect(r1.codeVersion.packageVersion).toBe(packageVersion());
+  expect(Object.keys(r1.stepSeconds).sort()).toEqual([...training.tasks.map((t) => t.name), 'total'].sort());
+  expect(Object.values(r1.stepSeconds).every((s) => s >= 0)).toBe(true);
+  const names = r1.artifacts.map((a) => a.name);
+  expect(names).toEqual(expect.arrayContaining(['extract.customer_rfm', 'extract.order_lines', 'train_clv.model', 'evaluate_forecast.metrics']));
+  for (const a of r1.artifacts) expect([a.name, existsSync(a.uri)]).toEqual([a.name, true]);
+  const cmp = await compareRuns(tracker, [r1.id, runs[1]!.id]);
+  expect(cmp.rows.find((r) => r.section === 'param' && r.name === 'rec_source')).toMatchObject({ values: ['co_purchase', 'order_lines'], differs: true });
+});
+
+test('a step runs as the KFP launcher runs it: extract in a container builds its services from the environment and writes the same data', async () => {
+  const out = path.join(dataDir, 'kfp');
+  const datasets = ['customer_rfm', 'customer_labels', 'variant_daily_demand', 'co_purchase', 'order_lines'];
+  const { executorOutput } = await runContainerStep(loadPipeline('training'), {
+    pipeline: 'training',
+    step: 'extract',
+    runId: 'training-kfp-job-1',
+    params: { snapshot_date: '', shop: '', history_days: '0', propensity_train_snapshots: '3' },
+    artifacts: {},
+    outputParams: Object.fromEntries(['snapshot_date', 'shop', 'propensity_plan', 'data_snapshot'].map((k) => [k, path.join(out, 'params', k)])),
+    outputArtifacts: Object.fromEntries(datasets.map((k) => [k, path.join(out, 'artifacts', k)])),
+    executorOutput: path.join(out, 'executor_output.json'),
+  }, { env: { SHOP_MLOPS_DATA_DIR: dataDir } });
+  expect(executorOutput.parameterValues['snapshot_date']).toBe(SNAPSHOT);
+  expect((executorOutput.parameterValues['data_snapshot'] as { contentHash: string }).contentHash).toBe(first.dataSnapshot!.contentHash);
+  expect(executorOutput.artifacts['order_lines']!.artifacts[0]!.metadata['rows']).toBe(first.dataSnapshot!.rows['shop_staging.order_lines']);
+  expect(readFileSync(path.join(out, 'params', 'snapshot_date'), 'utf8')).toBe(SNAPSHOT);
+});
+
+test('a corrupted feature row stops the run at validate, naming the table, column and row count; nothing is registered', async () => {
+  const before = await Promise.all(MODELS.map((m) => registry.listVersions(m).then((v) => v.length)));
+  await execOnStore(dataDir, `UPDATE shop_features.customer_rfm SET frequency = -1 WHERE snapshot_date = DATE '${SNAPSHOT}' AND customer_id = (SELECT min(customer_id) FROM shop_features.customer_rfm WHERE snapshot_date = DATE '${SNAPSHOT}')`);
+  const err = await runTraining({ world }).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PipelineRunError);
+  const e = err as PipelineRunError;
+  expect(e.step).toBe('validate');
+  expect(e.code).toBe('UNPROCESSABLE');
+  expect(e.message).toMatch(new RegExp(`step 'validate' failed: schema check failed: shop_features\\.customer_rfm: column frequency: 1 of ${first.dataSnapshot!.rows['shop_features.customer_rfm']} row\\(s\\) must be ≥ 0; first at row \\d+ \\(snapshot_date ${SNAPSHOT}, customer_id \\d+\\), got "-1"`));
+  const result = trainingResultOf(err)!;
+  expect(result.summary).toMatchObject({ ok: false, failedStep: 'validate' });
+  expect(result.report.steps.filter((s) => s.name.startsWith('train_')).map((s) => s.status)).toEqual(['not_run', 'not_run', 'not_run', 'not_run']);
+  expect(result.tracked).toMatchObject({ status: 'FAILED' });
+  expect(Object.keys(result.tracked!.stepSeconds).sort()).toEqual(['extract', 'total', 'validate']);
+  expect(await Promise.all(MODELS.map((m) => registry.listVersions(m).then((v) => v.length)))).toEqual(before);
+});

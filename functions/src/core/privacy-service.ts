@@ -7,6 +7,7 @@ import { TOPIC_SCHEMAS, isPrivacyTopic } from './topics';
 import { ShopMlopsError } from './errors';
 import type { Warehouse } from '../ports/warehouse';
 import type { ArtifactStore } from '../ports/artifact-store';
+import { redactCustomerArtifacts, redactShopArtifacts } from './privacy-artifacts';
 
 export interface PrivacyDeps {
   warehouse: Warehouse;
@@ -45,7 +46,7 @@ export function createPrivacyService(deps: PrivacyDeps) {
       if (!isPrivacyTopic(event.topic)) throw new ShopMlopsError('BAD_REQUEST', `not a privacy topic: ${event.topic}`);
       const value = parseExact(event.payload);
       if (event.topic === 'shop/redact') {
-        const result = await deps.warehouse.redactShop(event.shop);
+        const result = { ...(await deps.warehouse.redactShop(event.shop)), ...(await redactShopArtifacts(deps.artifacts, event.shop)) };
         const outcome = { action: 'shop/redact', details: result };
         await audit(event, null, result);
         deps.log.notice('shop redacted', { shop: event.shop, tables: result.tables });
@@ -53,7 +54,10 @@ export function createPrivacyService(deps: PrivacyDeps) {
       }
       if (event.topic === 'customers/redact') {
         const p = TOPIC_SCHEMAS['customers/redact'].parse(value);
-        const result = await deps.warehouse.redactCustomer({ shop: event.shop, customerId: p.customer.id, orderIds: p.orders_to_redact });
+        const result = {
+          ...(await deps.warehouse.redactCustomer({ shop: event.shop, customerId: p.customer.id, orderIds: p.orders_to_redact })),
+          ...(await redactCustomerArtifacts(deps.artifacts, event.shop, p.customer.id)),
+        };
         await audit(event, p.customer.id, result);
         deps.log.notice('customer redacted', { shop: event.shop, customerId: p.customer.id, tables: result.tables });
         return { action: 'customers/redact', details: result };

@@ -131,7 +131,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
         return;
       }
     }
-    if (req.method === 'GET' && (m = url.pathname.match(/^\/storage\/v1\/b\/([^/]+)\/o$/))) {
+    // List: the client puts the JSON API prefix in its base URL except when STORAGE_EMULATOR_HOST gives the host alone.
+    if (req.method === 'GET' && (m = url.pathname.match(/^(?:\/storage\/v1)?\/b\/([^/]+)\/o$/))) {
       const bucket = decodeURIComponent(m[1]!);
       const prefix = query['prefix'] ?? '';
       const all = [...(buckets.get(bucket)?.values() ?? [])].filter((o) => o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));

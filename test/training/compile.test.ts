@@ -26,17 +26,18 @@ maybe('the compiled spec decodes strictly with pipeline_spec.proto (deploymentSp
   expect(sortDeep(wireRoundTrip(PipelineSpec, spec))).toEqual(sortDeep(spec));
 });
 
-test('the DAG: extract → validate → four independent model chains; promote steps run under their compare verdict', () => {
+test('the DAG: extract → validate → four independent model chains; register steps run only under a not-losing compare verdict', () => {
   expect(loadPipeline('training')).toBe(training);
   const t = spec.root.dag.tasks;
   const models = ['clv', 'propensity', 'forecast', 'recommend'];
-  expect(Object.keys(t).filter((k) => !k.startsWith('condition-')).sort()).toEqual(['extract', 'validate', ...models.flatMap((m) => [`train-${m}`, `evaluate-${m}`, `compare-${m}`, `register-${m}`])].sort());
+  expect(Object.keys(t).filter((k) => !k.startsWith('condition-')).sort()).toEqual(['extract', 'validate', ...models.flatMap((m) => [`train-${m}`, `evaluate-${m}`, `compare-${m}`])].sort());
+  const inCondition = Object.fromEntries(Object.entries(spec.components).filter(([k]) => k.startsWith('comp-condition-')).flatMap(([, c]) => Object.entries((c as { dag: { tasks: Record<string, unknown> } }).dag.tasks)));
+  expect(Object.keys(inCondition).sort()).toEqual(models.map((m) => `register-${m}`).sort());
   expect(t['validate']!.dependentTasks).toEqual(['extract']);
   for (const m of models) {
     // Train steps depend on extract and validate only: they run concurrently (locally and on Vertex).
     expect([m, t[`train-${m}`]!.dependentTasks]).toEqual([m, ['extract', 'validate']]);
     expect(t[`compare-${m}`]!.dependentTasks).toEqual(['evaluate-' + m, 'extract', 'train-' + m].sort());
-    expect(t[`register-${m}`]!.dependentTasks).toEqual(['compare-' + m, 'evaluate-' + m, 'extract', 'train-' + m].sort());
   }
   const conditions = Object.entries(t).filter(([k]) => k.startsWith('condition-'));
   expect(conditions.length).toBe(4);

@@ -1,4 +1,4 @@
-// The per-model chain of steps, built from a ModelAdapter: train → evaluate (holdout) → compare (with the registry's champion on the same holdout) → register (challenger) → promote (champion).
+// The per-model chain of steps, built from a ModelAdapter: train → evaluate (holdout) → compare (with the registry's champion on the same holdout) → register (challenger and champion, only when it does not lose).
 import { ShopMlopsError } from '../core/errors';
 import { a, p, type InputArtifact, type IoMap, type JsonObject, type ParamSpec, type StepContext, type StepDefinition } from '../pipeline';
 import { RUN_ID } from '../ports/run-tracker';
@@ -80,7 +80,6 @@ export interface ModelSteps {
   evaluate: StepDefinition<IoMap, IoMap, TrainingServices>;
   compare: StepDefinition<IoMap, IoMap, TrainingServices>;
   register: StepDefinition<IoMap, IoMap, TrainingServices>;
-  promote: StepDefinition<IoMap, IoMap, TrainingServices>;
 }
 
 export function modelSteps(adapter: ModelAdapter): ModelSteps {
@@ -174,7 +173,7 @@ export function modelSteps(adapter: ModelAdapter): ModelSteps {
   });
 
   const register = kit.step({
-    description: `Registers the trained ${name} model as a new version with the alias 'challenger' (files in the ArtifactStore, lineage to the run).`,
+    description: `Registers the trained ${name} model, which did not lose to the champion, as a new version with the aliases 'challenger' and 'champion' (files in the ArtifactStore, lineage to the run).`,
     inputs: { model: a.model(), evaluation: p.json(), verdict: p.string(), snapshot_date: p.string() } as IoMap,
     outputs: { version: p.integer(), artifact_uri: p.string() } as IoMap,
     async run(ctx) {
@@ -203,7 +202,8 @@ export function modelSteps(adapter: ModelAdapter): ModelSteps {
           verdict: String(inputs['verdict']),
           artifact_key: key,
         },
-        aliases: ['challenger'],
+        // Runs only when the challenger does not lose: it takes both aliases in one atomic registration.
+        aliases: ['challenger', 'champion'],
         description: `${name} trained on features through ${String(inputs['snapshot_date'])}; ${ev.metric} = ${ev.score ?? 'n/a'} on the holdout from ${ev.holdoutFrom}`,
       });
       ctx.metric(`${name}.version`, v.version);
@@ -211,16 +211,5 @@ export function modelSteps(adapter: ModelAdapter): ModelSteps {
     },
   });
 
-  const promote = kit.step({
-    description: `Moves the ${name} 'champion' alias onto the new version (runs only when the challenger does not lose).`,
-    inputs: { version: p.integer() } as IoMap,
-    outputs: { champion_version: p.integer() } as IoMap,
-    async run(ctx) {
-      const version = Number(inputsOf(ctx)['version']);
-      const v = await ctx.services.registry.setAlias(name, 'champion', version);
-      return { champion_version: v.version } as never;
-    },
-  });
-
-  return { train, evaluate, compare, register, promote };
+  return { train, evaluate, compare, register };
 }

@@ -1,4 +1,4 @@
-// The training pipeline, defined once: extract → validate → per model (CLV, propensity, forecast, recommend) train → evaluate → compare → register → promote.
+// The training pipeline, defined once: extract → validate → per model (CLV, propensity, forecast, recommend) train → evaluate → compare → register (only if it does not lose).
 import { p, when, type TaskHandle } from '../pipeline';
 import { extract, kit, validate, DATASET_INPUTS } from './data-steps';
 import { MODEL_OPTIONS, modelSteps } from './model-steps';
@@ -45,8 +45,8 @@ export const training = kit.pipeline({
       const holdout = { model: (tr as TaskHandle).outputs['model'], ...pick(m.holdoutDatasets.map((t) => DATASET_INPUTS[t])), ...common };
       const ev = b.add(`evaluate_${m.name}`, s.evaluate, holdout as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
       const cmp = b.add(`compare_${m.name}`, s.compare, { ...holdout, evaluation: ev.outputs['evaluation'] } as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
-      const reg = b.add(`register_${m.name}`, s.register, { model: (tr as TaskHandle).outputs['model'], evaluation: ev.outputs['evaluation'], verdict: cmp.outputs['verdict'], snapshot_date: ex.outputs.snapshot_date } as never, { retries: 1 }) as TaskHandle;
-      b.add(`promote_${m.name}`, s.promote, { version: reg.outputs['version'] } as never, { when: when.eq(cmp.outputs['promote'] as never, true), retries: 1 });
+      // A challenger is registered only when it does not lose to the champion on the holdout (compare's `promote`).
+      b.add(`register_${m.name}`, s.register, { model: (tr as TaskHandle).outputs['model'], evaluation: ev.outputs['evaluation'], verdict: cmp.outputs['verdict'], snapshot_date: ex.outputs.snapshot_date } as never, { when: when.eq(cmp.outputs['promote'] as never, true), retries: 1 });
     }
   },
 });

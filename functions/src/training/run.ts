@@ -79,7 +79,7 @@ export async function summariseTraining(report: RunReport, registry: ModelRegist
       verdict: typeof cmp?.outputs['verdict'] === 'string' ? cmp.outputs['verdict'] : cmp?.status ?? 'not_run',
       reason: typeof cmp?.outputs['reason'] === 'string' ? cmp.outputs['reason'] : (cmp?.error ?? cmp?.reason ?? ''),
       version: version > 0 ? version : null,
-      promoted: step(`promote_${m.name}`)?.status === 'succeeded',
+      promoted: version > 0,
       champion: champion?.version ?? null,
       challenger: challenger?.version ?? null,
     });

@@ -5,6 +5,7 @@
 // x is an integer, so ln Γ(r+x) - ln Γ(r) = Σ_{k<x} ln(r+k) and ln B(a,b+x) - ln B(a,b) = Σ_{k<x} ln((b+k)/(a+b+k)); these
 // sums are tabulated once per evaluation for x = 0..max x, and the last term is a log-sum-exp. Customers with the same
 // (x, t_x, T) are evaluated once and weighted by their count.
+import { aliveExpectationLarge, aliveExpectationsEuler, eulerNearOne, largeRegime } from './expectation-large';
 import { hyp2f1Log, NEAR_ONE } from './hyp2f1';
 import { logAddExp } from './special';
 // Math's functions bound once: a global lookup per call is slow inside vm contexts (jest).
@@ -87,9 +88,10 @@ export function bgnbdEvaluator(data: GroupedRfm): (theta: ArrayLike<number>, gra
     for (let k = 0; k < m - 1; k++) {
       lgR[k + 1] = lgR[k]! + log(r + k);
       dR[k + 1] = dR[k]! + 1 / (r + k);
-      lgB[k + 1] = lgB[k]! + log((b + k) / (a + b + k));
+      // ln((b+k)/(a+b+k)) and 1/(b+k) - 1/(a+b+k) written without cancellation (a ≪ b: the ratio is 1 - a/(a+b+k)).
+      lgB[k + 1] = lgB[k]! + (a < b + k ? log1p(-a / (a + b + k)) : log((b + k) / (a + b + k)));
       dBa[k + 1] = dBa[k]! - 1 / (a + b + k);
-      dBb[k + 1] = dBb[k]! + 1 / (b + k) - 1 / (a + b + k);
+      dBb[k + 1] = dBb[k]! + a / ((b + k) * (a + b + k));
       lnBx1[k + 1] = log(b + k);
     }
     const lnAlpha = log(alpha);
@@ -146,11 +148,16 @@ export function bgnbdEvaluator(data: GroupedRfm): (theta: ArrayLike<number>, gra
   };
 }
 
+/** From this a + b on, ln B(a, b+x) - ln B(a, b) is summed over k < x rather than taken from four ln Γ (which cancel to eps·(a+b)). */
+const LGAMMA_AB_LIMIT = 1e4;
+
 /** Log-likelihood of one customer from the textbook formula with ln Γ (used as a check and as the benchmark reference). */
 export function bgnbdCustomerLogLik(p: BgnbdParams, x: number, tx: number, T: number, lgamma: (v: number) => number): number {
   const { r, alpha, a, b } = p;
   const A1 = lgamma(r + x) - lgamma(r) + r * log(alpha);
-  const A2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  let A2 = 0;
+  if (a + b < LGAMMA_AB_LIMIT || !Number.isInteger(x)) A2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+  else for (let k = 0; k < x; k++) A2 += a < b + k ? log1p(-a / (a + b + k)) : log((b + k) / (a + b + k));
   const A3 = -(r + x) * log(alpha + T);
   const A4 = x > 0 ? log(a) - log(b + x - 1) - (r + x) * log(alpha + tx) : -Infinity;
   return A1 + A2 + logAddExp(A3, A4);
@@ -170,9 +177,18 @@ const A_ONE_GAP = 1e-4;
  * (a+b+x-1)/(a-1) · [1 - ((α+T)/(α+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)], z = t/(α+T+t): E[Y(t)] without the P(alive)
  * factor. Euler's transformation 2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) turns the bracket into
  * 1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z), whose series has small numerator parameters whatever x is (the original one
- * rises to about (1-z)^-(r+x) before it falls, for large x) and converges at z = 1 when x + r + 1 > a.
+ * rises to about (1-z)^-(r+x) before it falls, for large x) and converges at z = 1 when x + r + 1 > a. Its terms reach
+ * e^(a·|ln(1-z)|) and the bracket is the difference of such numbers (about eps·(a+b+x)·max(|ln(1-z)|, 1/|a-1|) relative
+ * is lost), so for a ≥ LARGE_A, large a + b or a near 1 the value comes from expectation-large.ts instead (a moment expansion
+ * in 1/a, or the Euler series rearranged into positive terms); the latter also replaces the 1 - z transformations above
+ * z = NEAR_ONE (accurate to only ~1e-8 there) while it needs at most EULER_NEAR_ONE_TERMS terms.
  */
 export function aliveExpectation(p: BgnbdParams, t: number, x: number, T: number): number {
+  const regime = largeRegime(p, x) ?? (eulerNearOne(p, t / (p.alpha + T + t)) ? 'euler' : null);
+  if (regime) {
+    const v = aliveExpectationLarge(p, t, x, T, regime);
+    if (!Number.isNaN(v)) return v;
+  }
   if (abs(p.a - 1) < A_ONE_GAP) {
     // Cubic (Lagrange) interpolation in a through 1 ± g, 1 ± 2g.
     const nodes = [-2, -1, 1, 2];
@@ -215,7 +231,9 @@ export function aliveExpectations(p: BgnbdParams, ts: ArrayLike<number>, x: numb
   const A = a + b - 1 - r;
   const B = a - 1;
   const c = a + b + x - 1;
-  if (abs(B) < A_ONE_GAP || c <= 0 || !(abs(A) < 1e6) || !(abs(B) < 1e6)) {
+  const regime = largeRegime(p, x);
+  if (regime === 'euler' && aliveExpectationsEuler(p, ts, x, T, out)) return;
+  if (abs(B) < A_ONE_GAP || c <= 0 || !(abs(A) < 1e6) || !(abs(B) < 1e6) || regime) {
     for (let j = 0; j < n; j++) out[j] = ts[j]! > 0 ? aliveExpectation(p, ts[j]!, x, T) : 0;
     return;
   }
@@ -280,7 +298,7 @@ export function aliveExpectations(p: BgnbdParams, ts: ArrayLike<number>, x: numb
   for (let j = 0; j < n; j++) {
     const t = ts[j]!;
     if (!(t > 0)) out[j] = 0;
-    else if (zs[j]! < 0) out[j] = aliveExpectationRaw(p, t, x, T);
+    else if (zs[j]! < 0) out[j] = aliveExpectation(p, t, x, T);
     else {
       const sum = sums[j]!;
       const logTerm = (a - 1) * -log1p(t / (alpha + T)) + log(abs(sum));

@@ -37,7 +37,7 @@ const fitSchema = z.object({
   maxRelativeCiWidth: finite.positive(),
   bgnbd: submodel(BGNBD_PARAM_NAMES),
   gammagamma: submodel(GG_PARAM_NAMES).nullable(),
-  diagnostics: z.object({ customers: z.number().int(), repeatBuyers: z.number().int(), groups: z.number().int(), zeroValueRepeatBuyers: z.number().int() }),
+  diagnostics: z.object({ customers: z.number().int(), repeatBuyers: z.number().int(), groups: z.number().int(), zeroValueRepeatBuyers: z.number().int(), abAtBound: z.boolean().optional() }),
 });
 
 export function clvFitToJson(fit: ClvFit): string {

@@ -1,6 +1,7 @@
 // fitClv: BG/NBD and Gamma-Gamma maximum likelihood on customer summaries, with intervals and the status rules (see index.ts).
 import { ShopMlopsError } from '../../core/errors';
-import { BGNBD_PARAM_NAMES, bgnbdEvaluator, bgnbdFromLog, groupRfm, type BgnbdParams } from './bgnbd';
+import { BGNBD_PARAM_NAMES, bgnbdFromLog, groupRfm, type BgnbdParams } from './bgnbd';
+import { AB_BOUND, maximiseBgnbd } from './bgnbd-fit';
 import { intervals, maximiseLogLik, type MleResult, type ParamInterval } from './estimate';
 import { GG_PARAM_NAMES, gammaGammaEvaluator, ggFromLog, type GammaGammaParams } from './gamma-gamma';
 import type { ClvCustomer, ClvFit, ClvStatus, SubmodelFit, TimeUnit } from './types';
@@ -105,13 +106,20 @@ export function fitClv(customers: readonly ClvCustomer[], opts: FitOptions = {})
   const meanT = customers.reduce((s, c) => s + c.T, 0) / n;
   const meanX = customers.reduce((s, c) => s + c.frequency, 0) / n;
   const alpha0 = Math.log(Math.max(meanT, 1e-3) / Math.max(meanX, 1e-2));
-  const bgMle = maximiseLogLik(bgnbdEvaluator(data), [
+  const bgMle = maximiseBgnbd(data, [
     [0, alpha0, 0, 0],
     [Math.log(0.1), alpha0 + Math.log(0.1), Math.log(0.5), Math.log(2)],
     [Math.log(3), alpha0 + Math.log(3), Math.log(2), Math.log(10)],
   ], n);
   const repeatBuyers = customers.filter((c) => c.frequency > 0).length;
-  const bgnbd = submodel<BgnbdParams>(BGNBD_PARAM_NAMES, bgMle, bgnbdFromLog(bgMle.theta), n, ciLevel, maxWidth, repeatBuyers === 0 ? ['no customer has a repeat purchase'] : []);
+  const bgParams = bgnbdFromLog(bgMle.theta);
+  const bgExtra = repeatBuyers === 0 ? ['no customer has a repeat purchase'] : [];
+  if (bgMle.abAtBound) {
+    bgExtra.push(
+      `a + b ran to its bound ${describe(AB_BOUND)}: the data show no spread in the dropout probability; the fit is the limit in which every customer drops out with probability a/(a+b) = ${describe(bgParams.a / (bgParams.a + bgParams.b))} after each purchase`,
+    );
+  }
+  const bgnbd = submodel<BgnbdParams>(BGNBD_PARAM_NAMES, bgMle, bgParams, n, ciLevel, maxWidth, bgExtra);
 
   let gammagamma: SubmodelFit<GammaGammaParams> | null = null;
   let zeroValue = 0;
@@ -157,6 +165,6 @@ export function fitClv(customers: readonly ClvCustomer[], opts: FitOptions = {})
     maxRelativeCiWidth: maxWidth,
     bgnbd,
     gammagamma,
-    diagnostics: { customers: n, repeatBuyers, groups: data.x.length, zeroValueRepeatBuyers: zeroValue },
+    diagnostics: { customers: n, repeatBuyers, groups: data.x.length, zeroValueRepeatBuyers: zeroValue, abAtBound: bgMle.abAtBound },
   };
 }

@@ -2,13 +2,16 @@
 import { ShopMlopsError } from '../../core/errors';
 import { Prng } from '../../simulator/prng';
 import { aliveExpectations, groupRfm, pAlive, posteriorRate, probabilityOfPurchase, type BgnbdParams } from './bgnbd';
+import { AB_BOUND } from './bgnbd-fit';
 import { formatDay, parseDay } from './days';
+import { LOG_PARAM_LIMIT } from './estimate';
 import { conditionalExpectedValue, type GammaGammaParams } from './gamma-gamma';
 import { cholesky } from './linalg';
 import { UNIT_DAYS } from './summary';
 import type { ClvCustomer, ClvFit, ClvPredictions, CustomerPrediction } from './types';
 // Math's functions bound once: a global lookup per call is slow inside vm contexts (jest).
-const { exp, floor, log, min, round } = Math;
+const { abs, exp, floor, log, log1p, max, min, round } = Math;
+const LN_AB_BOUND = log(AB_BOUND);
 
 /** Discount rate per 30-day month (about 12.7 % a year). */
 export const DEFAULT_MONTHLY_DISCOUNT = 0.01;
@@ -77,7 +80,7 @@ function quantile(sorted: Float64Array, q: number): number {
   return a === b ? a : a + (h - lo) * (b - a);
 }
 
-/** Parameter vectors drawn from N(θ̂, Σ) on the log scale, exponentiated. */
+/** Parameter vectors drawn from N(θ̂, Σ) on the log scale (exponentiate them with `toParams`). */
 function drawParams(theta: number[], cov: number[][], draws: number, rng: Prng): number[][] | null {
   const L = cholesky(cov);
   if (!L) return null;
@@ -85,9 +88,22 @@ function drawParams(theta: number[], cov: number[][], draws: number, rng: Prng):
   const out: number[][] = [];
   for (let d = 0; d < draws; d++) {
     const z = Array.from({ length: k }, () => rng.normal());
-    out.push(theta.map((t, i) => exp(t + L[i]!.reduce((s, l, j) => s + l * z[j]!, 0))));
+    out.push(theta.map((t, i) => t + L[i]!.reduce((s, l, j) => s + l * z[j]!, 0)));
   }
   return out;
+}
+
+/**
+ * A BG/NBD parameter vector drawn on the log scale, moved into the region the fit searches: a + b ≤ AB_BOUND with a/(a+b)
+ * kept (ln a and ln b shifted together), then every parameter within e^±LOG_PARAM_LIMIT. Where a direction is not identified
+ * (a + b at its bound: log-scale standard deviations of hundreds) the raw draws would overflow to a = b = Infinity, or, clamped
+ * one by one, lose their a/(a+b).
+ */
+function bgnbdDraw([lr, lalpha, la, lb]: number[]): BgnbdParams {
+  const ls = max(la!, lb!) + log1p(exp(-abs(la! - lb!))); // ln(a + b)
+  const shift = min(0, LN_AB_BOUND - ls);
+  const clamp = (v: number) => exp(min(max(v, -LOG_PARAM_LIMIT), LOG_PARAM_LIMIT));
+  return { r: clamp(lr!), alpha: clamp(lalpha!), a: clamp(la! + shift), b: clamp(lb! + shift) };
 }
 
 export function predictClv(fit: ClvFit, customers: readonly ClvCustomer[], opts: PredictOptions): ClvPredictions {
@@ -109,8 +125,8 @@ export function predictClv(fit: ClvFit, customers: readonly ClvCustomer[], opts:
   const bgDraws = nDraws > 0 && fit.bgnbd.covarianceLog ? drawParams(fit.bgnbd.paramOrder.map((k) => log(bg[k])), fit.bgnbd.covarianceLog, nDraws, rng) : null;
   const ggDraws = nDraws > 0 && gg && fit.gammagamma?.covarianceLog ? drawParams(fit.gammagamma.paramOrder.map((k) => log(gg[k])), fit.gammagamma.covarianceLog, nDraws, rng) : null;
   const withIntervals = bgDraws !== null && (gg === null || ggDraws !== null);
-  const bgSamples: BgnbdParams[] = (bgDraws ?? []).map(([r, alpha, a, b]) => ({ r: r!, alpha: alpha!, a: a!, b: b! }));
-  const ggSamples: GammaGammaParams[] = (ggDraws ?? []).map(([p, q, gamma]) => ({ p: p!, q: q!, gamma: gamma! }));
+  const bgSamples: BgnbdParams[] = (bgDraws ?? []).map(bgnbdDraw);
+  const ggSamples: GammaGammaParams[] = (ggDraws ?? []).map(([p, q, gamma]) => ({ p: exp(p!), q: exp(q!), gamma: exp(gamma!) }));
 
   // Customers with the same (x, t_x, T) share every BG/NBD quantity, and groups with the same (x, T) share all but P(alive):
   // the expectations are computed once per (x, T) and parameter draw, P(alive) once per group and draw.

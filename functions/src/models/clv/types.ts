@@ -58,6 +58,12 @@ export interface ClvFit {
     groups: number;
     /** Repeat buyers whose mean repeat value is 0: left out of the Gamma-Gamma likelihood (no density at 0). */
     zeroValueRepeatBuyers: number;
+    /**
+     * BG/NBD's a + b ran to its bound (AB_BOUND = 1e6, bgnbd-fit.ts): no spread in the dropout probability is detectable and
+     * the fit is, to O(1e-6), the model in which every customer drops out with probability a/(a+b) after each purchase.
+     * Absent in fits stored before the bound existed.
+     */
+    abAtBound?: boolean;
   };
 }
 

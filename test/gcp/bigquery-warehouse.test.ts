@@ -139,7 +139,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
     };
     const res = await wh.redactCustomer({ shop: SHOP, customerId: '207119551', orderIds: ['299938', '280263'] });
     expect(res.tables).toMatchObject({ 'shop_raw.events': { deleted: 2, scrubbed: 7 }, 'shop_raw.quarantine': { deleted: 1, scrubbed: 0 } });
-    // The tables the Dataform pipeline derives, as core/privacy.ts says: the staged payload copy scrubbed like raw,
+    // The tables the Dataform pipeline derives, as core/privacy.ts says: the parsed event index unlinked,
     // feature and customer rows deleted, orders and lines kept without the customer id.
     expect(Object.keys(res.tables).sort()).toEqual(Object.keys(CUSTOMER_DATA_TABLES).filter((x) => x !== 'shop_raw.privacy_audit').sort());
     const derived = fake.jobs.slice(5).map((j) => norm(j.query));
@@ -147,7 +147,13 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       'DELETE FROM `demo-shop-mlops.shop_features.customer_rfm` WHERE shop = @shop AND customer_id = @customer_id',
       'UPDATE `demo-shop-mlops.shop_staging.orders` SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id',
     ]));
-    expect(derived.some((d) => d.startsWith('UPDATE `demo-shop-mlops.shop_staging.events_dedup` SET payload = '))).toBe(true);
+    // The parsed event index holds no personal fields: the customer's record events deleted, the rest unlinked.
+    expect(derived).toEqual(expect.arrayContaining([
+      'DELETE FROM `demo-shop-mlops.shop_staging.events_dedup` WHERE shop = @shop AND topic IN UNNEST(@customer_topics) AND customer_id = @customer_id',
+      'UPDATE `demo-shop-mlops.shop_staging.events_dedup` SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id',
+    ]));
+    const unlinkDelete = fake.jobs.find((j) => j.query.startsWith('DELETE FROM `demo-shop-mlops.shop_staging.events_dedup`'))!;
+    expect(paramsOf(unlinkDelete)).toEqual({ shop: SHOP, customer_topics: ['customers/create', 'customers/update'], customer_id: '207119551' });
     const [find, del, scrub, requests, quar] = fake.jobs;
     // The customer's privacy requests keep only the customer id.
     expect(requests!.query).toContain("JSON_SET(JSON_SET(payload, '$.customer', JSON_OBJECT('id', JSON_QUERY(payload, '$.customer.id'))), '$.redacted', TRUE)");

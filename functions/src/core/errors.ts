@@ -35,6 +35,18 @@ export class ShopMlopsError extends Error {
   /** Wraps anything thrown at a boundary; unknown failures are treated as retryable outages of a dependency. */
   static fromUnknown(err: unknown, fallback: ErrorCode = 'UNAVAILABLE'): ShopMlopsError {
     if (err instanceof ShopMlopsError) return err;
+    // The same class loaded from another copy of this module (a step module run from source by a built entry point):
+    // its code and retryable flag still hold.
+    if (err instanceof Error && err.name === 'ShopMlopsError') {
+      const o = err as Error & { code?: unknown; retryable?: unknown; details?: unknown };
+      if (typeof o.code === 'string' && o.code in ERROR_CODES) {
+        return new ShopMlopsError(o.code as ErrorCode, err.message, {
+          cause: err,
+          ...(typeof o.retryable === 'boolean' ? { retryable: o.retryable } : {}),
+          ...(o.details && typeof o.details === 'object' ? { details: o.details as Record<string, unknown> } : {}),
+        });
+      }
+    }
     const message = err instanceof Error ? err.message : String(err);
     return new ShopMlopsError(fallback, message, { cause: err });
   }

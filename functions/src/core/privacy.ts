@@ -68,6 +68,8 @@ export type CustomerDataTreatment =
   | 'delete'
   /** keep the rows (demand history) but set customer_id to NULL */
   | 'anonymize'
+  /** an event index holding no personal fields: delete the customer's own record events, set customer_id to NULL on the rest */
+  | 'unlink'
   /** keep: the record that a request was honoured (ids only) */
   | 'retain';
 
@@ -80,7 +82,7 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_raw.events': { customers: 'scrub', why: 'customer topics deleted; the customer\'s orders, refunds and privacy requests scrubbed of personal fields' },
   'shop_raw.quarantine': { customers: 'delete', why: 'quarantined bodies that mention the customer or their orders are deleted' },
   'shop_raw.privacy_audit': { customers: 'retain', why: 'the record that a request was honoured (ids only, no personal fields)' },
-  'shop_staging.events_dedup': { customers: 'scrub', why: 'a deduplicated copy of the raw payloads: treated exactly like shop_raw.events' },
+  'shop_staging.events_dedup': { customers: 'unlink', why: 'parsed events without personal fields (email/phone only as flags): the customer\'s record events deleted, their orders and requests kept without the customer id' },
   'shop_staging.orders': { customers: 'anonymize', why: 'orders stay for demand history, without the customer id' },
   'shop_staging.order_lines': { customers: 'anonymize', why: 'lines stay for demand history, without the customer id' },
   'shop_staging.customers': { customers: 'delete', why: 'the customer record' },

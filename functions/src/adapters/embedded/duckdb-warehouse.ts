@@ -215,6 +215,12 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           const r = await conn.run(`DELETE FROM ${t} WHERE shop = $1 AND customer_id = $2`, [req.shop, req.customerId] as never);
           tables[t] = { deleted: Number(r.rowsChanged), scrubbed: 0 };
         }
+        for (const t of derivedTables('unlink')) {
+          if (!(await tableExists(t))) continue;
+          const d = await conn.run(`DELETE FROM ${t} WHERE shop = $1 AND topic IN (${recordTopics}) AND customer_id = $2`, [req.shop, req.customerId] as never);
+          const u = await conn.run(`UPDATE ${t} SET customer_id = NULL WHERE shop = $1 AND customer_id = $2`, [req.shop, req.customerId] as never);
+          tables[t] = { deleted: Number(d.rowsChanged), scrubbed: Number(u.rowsChanged) };
+        }
         for (const t of derivedTables('anonymize')) {
           if (!(await tableExists(t))) continue;
           const r = await conn.run(`UPDATE ${t} SET customer_id = NULL WHERE shop = $1 AND customer_id = $2`, [req.shop, req.customerId] as never);

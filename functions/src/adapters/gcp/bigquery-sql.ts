@@ -1,6 +1,6 @@
 // Pure builders of the parameterised BigQuery SQL the warehouse adapter runs (golden-checked by tests, never string-spliced values).
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
-import { NESTED_PERSONAL, PERSONAL_ORDER_FIELDS, PRIVACY_REQUEST_TOPICS } from '../../core/privacy';
+import { CUSTOMER_RECORD_TOPICS, NESTED_PERSONAL, PERSONAL_ORDER_FIELDS, PRIVACY_REQUEST_TOPICS } from '../../core/privacy';
 import { TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
 import type { CustomerRedaction, PrivacyAuditRow } from '../../ports/warehouse';
 
@@ -43,6 +43,17 @@ export function customerRowsSql(table: string, req: CustomerRedaction, treatment
     params: { shop: req.shop, customer_id: req.customerId },
     types: { shop: 'STRING', customer_id: 'STRING' },
   };
+}
+
+/** An event index (no personal fields): the customer's own record events deleted, customer_id cleared on the rest. */
+export function unlinkCustomerEventsSql(table: string, req: CustomerRedaction): [Statement, Statement] {
+  assertIds([req.customerId]);
+  const params = { shop: req.shop, customer_id: req.customerId };
+  const types: Record<string, ParamType> = { shop: 'STRING', customer_id: 'STRING' };
+  return [
+    { sql: `DELETE FROM ${table} WHERE shop = @shop AND topic IN UNNEST(@customer_topics) AND customer_id = @customer_id`, params: { ...params, customer_topics: [...CUSTOMER_RECORD_TOPICS] }, types: { ...types, customer_topics: ['STRING'] } },
+    { sql: `UPDATE ${table} SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id`, params, types },
+  ];
 }
 
 /** Tables of a dataset that have a shop column (for shop/redact). */

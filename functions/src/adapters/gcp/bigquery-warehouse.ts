@@ -130,6 +130,14 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
         });
         if (r) derived[table] = r;
       }
+      for (const table of derivedTables('unlink')) {
+        const [del, clear] = q.unlinkCustomerEventsSql(q.qualified(opts.projectId, table), req);
+        const r = await ifExists(async () => ({
+          deleted: (await run(del, `delete customer record events in ${table}`)).affected,
+          scrubbed: (await run(clear, `unlink customer events in ${table}`)).affected,
+        }));
+        if (r) derived[table] = r;
+      }
       for (const treatment of ['delete', 'anonymize'] as const) {
         for (const table of derivedTables(treatment)) {
           const r = await ifExists(async () => (await run(q.customerRowsSql(q.qualified(opts.projectId, table), req, treatment), `${treatment} customer rows in ${table}`)).affected);

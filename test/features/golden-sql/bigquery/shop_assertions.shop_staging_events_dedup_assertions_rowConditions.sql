@@ -25,7 +25,7 @@ FROM `demo-shop-mlops.shop_staging.events_dedup`
 WHERE NOT (received_at IS NOT NULL)
 UNION ALL
 SELECT
-  'payload IS NOT NULL' AS failing_row_condition,
+  'body IS NOT NULL' AS failing_row_condition,
   *
 FROM `demo-shop-mlops.shop_staging.events_dedup`
-WHERE NOT (payload IS NOT NULL)
+WHERE NOT (body IS NOT NULL)

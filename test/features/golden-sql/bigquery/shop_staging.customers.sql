@@ -20,14 +20,14 @@ WITH ranked AS (
 SELECT
   shop,
   resource_id AS customer_id,
-  TIMESTAMP(JSON_VALUE(payload, '$.created_at')) AS created_at,
+  TIMESTAMP(body.created_at) AS created_at,
   resource_updated_at AS updated_at,
-  JSON_VALUE(payload, '$.state') AS state,
-  CAST(JSON_VALUE(payload, '$.orders_count') AS INT64) AS orders_count,
-  CAST(JSON_VALUE(payload, '$.total_spent') AS NUMERIC) AS total_spent,
-  (JSON_VALUE(payload, '$.accepts_marketing') = 'true') AS accepts_marketing,
-  JSON_VALUE(payload, '$.email') IS NOT NULL AS has_email,
-  JSON_VALUE(payload, '$.phone') IS NOT NULL AS has_phone,
+  body.state AS state,
+  CAST(body.orders_count AS INT64) AS orders_count,
+  CAST(body.total_spent AS NUMERIC) AS total_spent,
+  (body.accepts_marketing = 'true') AS accepts_marketing,
+  body.has_email AS has_email,
+  body.has_phone AS has_phone,
   webhook_id AS source_webhook_id
 FROM ranked
 WHERE state_rank = 1

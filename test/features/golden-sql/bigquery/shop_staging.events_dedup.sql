@@ -1,19 +1,26 @@
 -- incremental shop_staging.events_dedup
 
 -- query
--- shop_staging.events_dedup: every distinct Shopify event exactly once.
+-- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
 -- BigQuery's raw table is at-least-once (Pub/Sub subscription + Shopify redeliveries); here a delivery is kept
 -- once per webhook_id, then once per (shop, topic, event_id) — the keys the embedded loader enforces at landing.
--- The earliest received copy wins. A few routing columns are extracted once so downstream incremental
--- tables can find the events of an order without parsing every payload.
+-- The earliest received copy wins.
+-- The JSON body is read here and nowhere else: routing columns (order_id, resource_id, resource_updated_at,
+-- customer_id) and body, a STRUCT of the fields the staging tables use (strings as Shopify wrote them; arrays
+-- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
+-- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
+-- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
 
+
+
 WITH deliveries AS (
-  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at, payload
+  -- keys only: the two dedup windows never carry a body
+  SELECT shop, topic, webhook_id, event_id, api_version, received_at
   FROM `demo-shop-mlops.shop_raw.events`
-  
+  WHERE TRUE
 ),
 
 -- 1. one row per delivery (webhook id)
@@ -30,13 +37,22 @@ by_event AS (
   WHERE webhook_copy = 1
 ),
 
--- 3. the kept deliveries, each payload parsed once for the routing columns
 chosen AS (
-  SELECT *,
-    STRUCT(JSON_VALUE(payload, '$.id') AS id, JSON_VALUE(payload, '$.order_id') AS order_id, JSON_VALUE(payload, '$.inventory_item_id') AS inventory_item_id, JSON_VALUE(payload, '$.updated_at') AS updated_at) AS j
+  SELECT webhook_id, received_at, api_version
   FROM by_event
   WHERE event_copy = 1
   
+),
+
+-- 3. the kept copies' bodies, each read and parsed once, streaming (a semi-join on the copy's keys: no body is
+--    sorted or hashed); exact duplicate copies, which only BigQuery's raw table can hold, are dropped last
+parsed AS (
+  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at,
+    STRUCT(JSON_VALUE(payload, '$.id') AS id, JSON_VALUE(payload, '$.order_id') AS order_id, JSON_VALUE(payload, '$.inventory_item_id') AS inventory_item_id, JSON_VALUE(payload, '$.updated_at') AS updated_at, JSON_VALUE(payload, '$.created_at') AS created_at, JSON_VALUE(payload, '$.customer.id') AS customer_id, JSON_VALUE(payload, '$.name') AS name, JSON_VALUE(payload, '$.cancelled_at') AS cancelled_at, JSON_VALUE(payload, '$.currency') AS currency, JSON_VALUE(payload, '$.subtotal_price') AS subtotal_price, JSON_VALUE(payload, '$.total_price') AS total_price, JSON_VALUE(payload, '$.financial_status') AS financial_status, JSON_VALUE(payload, '$.test') AS test, ARRAY(SELECT AS STRUCT JSON_VALUE(_r1, '$.id') AS id, JSON_VALUE(_r1, '$.product_id') AS product_id, JSON_VALUE(_r1, '$.variant_id') AS variant_id, JSON_VALUE(_r1, '$.sku') AS sku, JSON_VALUE(_r1, '$.title') AS title, JSON_VALUE(_r1, '$.quantity') AS quantity, JSON_VALUE(_r1, '$.price') AS price, JSON_VALUE(_r1, '$.total_discount') AS total_discount, JSON_VALUE(_r1, '$.product_exists') AS product_exists, ARRAY(SELECT AS STRUCT JSON_VALUE(_r2, '$.name') AS name FROM UNNEST(JSON_QUERY_ARRAY(_r1, '$.properties')) AS _r2 WITH OFFSET AS _o2 ORDER BY _o2) AS properties FROM UNNEST(JSON_QUERY_ARRAY(payload, '$.line_items')) AS _r1 WITH OFFSET AS _o1 ORDER BY _o1) AS line_items, ARRAY(SELECT AS STRUCT JSON_VALUE(_r1, '$.id') AS id, JSON_VALUE(_r1, '$.line_item_id') AS line_item_id, JSON_VALUE(_r1, '$.quantity') AS quantity, JSON_VALUE(_r1, '$.subtotal') AS subtotal FROM UNNEST(JSON_QUERY_ARRAY(payload, '$.refund_line_items')) AS _r1 WITH OFFSET AS _o1 ORDER BY _o1) AS refund_line_items, JSON_VALUE(payload, '$.title') AS title, JSON_VALUE(payload, '$.product_type') AS product_type, JSON_VALUE(payload, '$.vendor') AS vendor, JSON_VALUE(payload, '$.status') AS status, ARRAY(SELECT AS STRUCT JSON_VALUE(_r1, '$.id') AS id, JSON_VALUE(_r1, '$.sku') AS sku, JSON_VALUE(_r1, '$.title') AS title, JSON_VALUE(_r1, '$.price') AS price, JSON_VALUE(_r1, '$.inventory_item_id') AS inventory_item_id FROM UNNEST(JSON_QUERY_ARRAY(payload, '$.variants')) AS _r1 WITH OFFSET AS _o1 ORDER BY _o1) AS variants, JSON_VALUE(payload, '$.location_id') AS location_id, JSON_VALUE(payload, '$.available') AS available, JSON_VALUE(payload, '$.state') AS state, JSON_VALUE(payload, '$.orders_count') AS orders_count, JSON_VALUE(payload, '$.total_spent') AS total_spent, JSON_VALUE(payload, '$.accepts_marketing') AS accepts_marketing, JSON_VALUE(payload, '$.email') AS email, JSON_VALUE(payload, '$.phone') AS phone) AS rec
+  FROM `demo-shop-mlops.shop_raw.events` AS e
+  WHERE TRUE
+    AND EXISTS (SELECT 1 FROM chosen AS c WHERE c.webhook_id = e.webhook_id AND c.received_at = e.received_at AND c.api_version = e.api_version)
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY received_at, api_version) = 1
 )
 
 SELECT
@@ -48,36 +64,45 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN j.id
-    WHEN topic = 'refunds/create' THEN j.order_id
+    WHEN topic LIKE 'orders/%' THEN rec.id
+    WHEN topic = 'refunds/create' THEN rec.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
-    ELSE j.id
+    WHEN topic = 'inventory_levels/update' THEN rec.inventory_item_id
+    ELSE rec.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN TIMESTAMP(j.updated_at)
+      THEN TIMESTAMP(rec.updated_at)
   END AS resource_updated_at,
-  payload
-FROM chosen
+  CASE
+    WHEN topic IN ('customers/create', 'customers/update') THEN rec.id
+    WHEN topic LIKE 'orders/%' OR topic IN ('customers/redact', 'customers/data_request') THEN rec.customer_id
+  END AS customer_id,
+  STRUCT(rec.created_at AS created_at, rec.name AS name, rec.cancelled_at AS cancelled_at, rec.currency AS currency, rec.subtotal_price AS subtotal_price, rec.total_price AS total_price, rec.financial_status AS financial_status, rec.test AS test, rec.line_items AS line_items, rec.refund_line_items AS refund_line_items, rec.title AS title, rec.product_type AS product_type, rec.vendor AS vendor, rec.status AS status, rec.variants AS variants, rec.location_id AS location_id, rec.available AS available, rec.state AS state, rec.orders_count AS orders_count, rec.total_spent AS total_spent, rec.accepts_marketing AS accepts_marketing, rec.email IS NOT NULL AS has_email, rec.phone IS NOT NULL AS has_phone) AS body
+FROM parsed
 
 -- incremental query
--- shop_staging.events_dedup: every distinct Shopify event exactly once.
+-- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
 -- BigQuery's raw table is at-least-once (Pub/Sub subscription + Shopify redeliveries); here a delivery is kept
 -- once per webhook_id, then once per (shop, topic, event_id) — the keys the embedded loader enforces at landing.
--- The earliest received copy wins. A few routing columns are extracted once so downstream incremental
--- tables can find the events of an order without parsing every payload.
+-- The earliest received copy wins.
+-- The JSON body is read here and nowhere else: routing columns (order_id, resource_id, resource_updated_at,
+-- customer_id) and body, a STRUCT of the fields the staging tables use (strings as Shopify wrote them; arrays
+-- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
+-- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
+-- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
 
+
+
 WITH deliveries AS (
-  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at, payload
+  -- keys only: the two dedup windows never carry a body
+  SELECT shop, topic, webhook_id, event_id, api_version, received_at
   FROM `demo-shop-mlops.shop_raw.events`
-  WHERE received_at > (
-    SELECT TIMESTAMP_SUB(COALESCE(MAX(received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
-    FROM `demo-shop-mlops.shop_staging.events_dedup`)
+  WHERE received_at > (SELECT TIMESTAMP_SUB(COALESCE(MAX(received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR) FROM `demo-shop-mlops.shop_staging.events_dedup`)
 ),
 
 -- 1. one row per delivery (webhook id)
@@ -94,10 +119,8 @@ by_event AS (
   WHERE webhook_copy = 1
 ),
 
--- 3. the kept deliveries, each payload parsed once for the routing columns
 chosen AS (
-  SELECT *,
-    STRUCT(JSON_VALUE(payload, '$.id') AS id, JSON_VALUE(payload, '$.order_id') AS order_id, JSON_VALUE(payload, '$.inventory_item_id') AS inventory_item_id, JSON_VALUE(payload, '$.updated_at') AS updated_at) AS j
+  SELECT webhook_id, received_at, api_version
   FROM by_event
   WHERE event_copy = 1
   
@@ -105,6 +128,17 @@ chosen AS (
     AND (by_event.event_id IS NULL OR NOT EXISTS (
       SELECT 1 FROM `demo-shop-mlops.shop_staging.events_dedup` AS kept
       WHERE kept.shop = by_event.shop AND kept.topic = by_event.topic AND kept.event_id = by_event.event_id))
+),
+
+-- 3. the kept copies' bodies, each read and parsed once, streaming (a semi-join on the copy's keys: no body is
+--    sorted or hashed); exact duplicate copies, which only BigQuery's raw table can hold, are dropped last
+parsed AS (
+  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at,
+    STRUCT(JSON_VALUE(payload, '$.id') AS id, JSON_VALUE(payload, '$.order_id') AS order_id, JSON_VALUE(payload, '$.inventory_item_id') AS inventory_item_id, JSON_VALUE(payload, '$.updated_at') AS updated_at, JSON_VALUE(payload, '$.created_at') AS created_at, JSON_VALUE(payload, '$.customer.id') AS customer_id, JSON_VALUE(payload, '$.name') AS name, JSON_VALUE(payload, '$.cancelled_at') AS cancelled_at, JSON_VALUE(payload, '$.currency') AS currency, JSON_VALUE(payload, '$.subtotal_price') AS subtotal_price, JSON_VALUE(payload, '$.total_price') AS total_price, JSON_VALUE(payload, '$.financial_status') AS financial_status, JSON_VALUE(payload, '$.test') AS test, ARRAY(SELECT AS STRUCT JSON_VALUE(_r1, '$.id') AS id, JSON_VALUE(_r1, '$.product_id') AS product_id, JSON_VALUE(_r1, '$.variant_id') AS variant_id, JSON_VALUE(_r1, '$.sku') AS sku, JSON_VALUE(_r1, '$.title') AS title, JSON_VALUE(_r1, '$.quantity') AS quantity, JSON_VALUE(_r1, '$.price') AS price, JSON_VALUE(_r1, '$.total_discount') AS total_discount, JSON_VALUE(_r1, '$.product_exists') AS product_exists, ARRAY(SELECT AS STRUCT JSON_VALUE(_r2, '$.name') AS name FROM UNNEST(JSON_QUERY_ARRAY(_r1, '$.properties')) AS _r2 WITH OFFSET AS _o2 ORDER BY _o2) AS properties FROM UNNEST(JSON_QUERY_ARRAY(payload, '$.line_items')) AS _r1 WITH OFFSET AS _o1 ORDER BY _o1) AS line_items, ARRAY(SELECT AS STRUCT JSON_VALUE(_r1, '$.id') AS id, JSON_VALUE(_r1, '$.line_item_id') AS line_item_id, JSON_VALUE(_r1, '$.quantity') AS quantity, JSON_VALUE(_r1, '$.subtotal') AS subtotal FROM UNNEST(JSON_QUERY_ARRAY(payload, '$.refund_line_items')) AS _r1 WITH OFFSET AS _o1 ORDER BY _o1) AS refund_line_items, JSON_VALUE(payload, '$.title') AS title, JSON_VALUE(payload, '$.product_type') AS product_type, JSON_VALUE(payload, '$.vendor') AS vendor, JSON_VALUE(payload, '$.status') AS status, ARRAY(SELECT AS STRUCT JSON_VALUE(_r1, '$.id') AS id, JSON_VALUE(_r1, '$.sku') AS sku, JSON_VALUE(_r1, '$.title') AS title, JSON_VALUE(_r1, '$.price') AS price, JSON_VALUE(_r1, '$.inventory_item_id') AS inventory_item_id FROM UNNEST(JSON_QUERY_ARRAY(payload, '$.variants')) AS _r1 WITH OFFSET AS _o1 ORDER BY _o1) AS variants, JSON_VALUE(payload, '$.location_id') AS location_id, JSON_VALUE(payload, '$.available') AS available, JSON_VALUE(payload, '$.state') AS state, JSON_VALUE(payload, '$.orders_count') AS orders_count, JSON_VALUE(payload, '$.total_spent') AS total_spent, JSON_VALUE(payload, '$.accepts_marketing') AS accepts_marketing, JSON_VALUE(payload, '$.email') AS email, JSON_VALUE(payload, '$.phone') AS phone) AS rec
+  FROM `demo-shop-mlops.shop_raw.events` AS e
+  WHERE received_at > (SELECT TIMESTAMP_SUB(COALESCE(MAX(received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR) FROM `demo-shop-mlops.shop_staging.events_dedup`)
+    AND EXISTS (SELECT 1 FROM chosen AS c WHERE c.webhook_id = e.webhook_id AND c.received_at = e.received_at AND c.api_version = e.api_version)
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY received_at, api_version) = 1
 )
 
 SELECT
@@ -116,16 +150,20 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN j.id
-    WHEN topic = 'refunds/create' THEN j.order_id
+    WHEN topic LIKE 'orders/%' THEN rec.id
+    WHEN topic = 'refunds/create' THEN rec.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
-    ELSE j.id
+    WHEN topic = 'inventory_levels/update' THEN rec.inventory_item_id
+    ELSE rec.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN TIMESTAMP(j.updated_at)
+      THEN TIMESTAMP(rec.updated_at)
   END AS resource_updated_at,
-  payload
-FROM chosen
+  CASE
+    WHEN topic IN ('customers/create', 'customers/update') THEN rec.id
+    WHEN topic LIKE 'orders/%' OR topic IN ('customers/redact', 'customers/data_request') THEN rec.customer_id
+  END AS customer_id,
+  STRUCT(rec.created_at AS created_at, rec.name AS name, rec.cancelled_at AS cancelled_at, rec.currency AS currency, rec.subtotal_price AS subtotal_price, rec.total_price AS total_price, rec.financial_status AS financial_status, rec.test AS test, rec.line_items AS line_items, rec.refund_line_items AS refund_line_items, rec.title AS title, rec.product_type AS product_type, rec.vendor AS vendor, rec.status AS status, rec.variants AS variants, rec.location_id AS location_id, rec.available AS available, rec.state AS state, rec.orders_count AS orders_count, rec.total_spent AS total_spent, rec.accepts_marketing AS accepts_marketing, rec.email IS NOT NULL AS has_email, rec.phone IS NOT NULL AS has_phone) AS body
+FROM parsed

@@ -10,12 +10,12 @@ WITH levels AS (
   SELECT
     shop,
     resource_id AS inventory_item_id,
-    JSON_VALUE(payload, '$.location_id') AS location_id,
-    CAST(JSON_VALUE(payload, '$.available') AS INT64) AS available,
+    body.location_id AS location_id,
+    CAST(body.available AS INT64) AS available,
     resource_updated_at AS updated_at,
     received_at,
     ROW_NUMBER() OVER (
-      PARTITION BY shop, resource_id, JSON_VALUE(payload, '$.location_id'), resource_updated_at
+      PARTITION BY shop, resource_id, body.location_id, resource_updated_at
       ORDER BY triggered_at DESC NULLS LAST, received_at DESC, webhook_id DESC
     ) AS copy_rank
   FROM `demo-shop-mlops.shop_staging.events_dedup`

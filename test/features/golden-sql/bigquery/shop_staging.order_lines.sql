@@ -16,36 +16,34 @@ WITH touched_orders AS (
   
 ),
 
-order_payloads AS (
-  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
+order_bodies AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
+    e.body.line_items AS line_items
   FROM touched_orders AS o
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
 ),
 
 line_items AS (
-  -- one row per line item, each line's JSON parsed once for its fields
-  SELECT
-    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
-    STRUCT(JSON_VALUE(li, '$.id') AS id, JSON_VALUE(li, '$.product_id') AS product_id, JSON_VALUE(li, '$.variant_id') AS variant_id, JSON_VALUE(li, '$.sku') AS sku, JSON_VALUE(li, '$.title') AS title, JSON_VALUE(li, '$.quantity') AS quantity, JSON_VALUE(li, '$.price') AS price, JSON_VALUE(li, '$.total_discount') AS total_discount, JSON_VALUE(li, '$.product_exists') AS product_exists) AS j,
-    EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product') AS has_non_product_property
-  FROM (SELECT _r.*, li FROM order_payloads AS _r CROSS JOIN UNNEST(JSON_QUERY_ARRAY(_r.payload, '$.line_items')) AS li) AS l
+  -- one row per line item (parsed once in events_dedup)
+  SELECT l.*, EXISTS (SELECT 1 FROM UNNEST(l.li.properties) AS _x WHERE _x.name = '_non_product') AS has_non_product_property
+  FROM (SELECT _r.* EXCEPT (line_items), li FROM order_bodies AS _r CROSS JOIN UNNEST(_r.line_items) AS li) AS l
 ),
 
 lines AS (
   SELECT
     shop,
-    j.id AS line_item_id,
+    li.id AS line_item_id,
     order_id,
     customer_id,
     order_date,
-    j.product_id AS product_id,
-    j.variant_id AS variant_id,
-    j.sku AS sku,
-    j.title AS title,
-    CAST(j.quantity AS INT64) AS quantity,
-    CAST(j.price AS NUMERIC) AS price,
-    COALESCE(CAST(j.total_discount AS NUMERIC), 0) AS total_discount,
-    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    li.product_id AS product_id,
+    li.variant_id AS variant_id,
+    li.sku AS sku,
+    li.title AS title,
+    CAST(li.quantity AS INT64) AS quantity,
+    CAST(li.price AS NUMERIC) AS price,
+    COALESCE(CAST(li.total_discount AS NUMERIC), 0) AS total_discount,
+    (COALESCE(li.product_exists = 'false', FALSE) OR li.variant_id IS NULL OR has_non_product_property) AS is_non_product,
     is_test,
     is_cancelled,
     is_included,
@@ -53,20 +51,24 @@ lines AS (
   FROM line_items
 ),
 
+refund_events AS (
+  SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
+  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
+  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  WHERE e.topic = 'refunds/create'
+),
+
 refund_lines AS (
   -- each refund line once, even if a refund were delivered twice under different event ids
   SELECT DISTINCT
-    e.shop,
-    e.order_id,
-    JSON_VALUE(e.payload, '$.id') AS refund_id,
-    JSON_VALUE(rli, '$.id') AS refund_line_id,
-    JSON_VALUE(rli, '$.line_item_id') AS line_item_id,
-    CAST(JSON_VALUE(rli, '$.quantity') AS INT64) AS quantity,
-    COALESCE(CAST(JSON_VALUE(rli, '$.subtotal') AS NUMERIC), 0) AS subtotal
-  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
-  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.refund_line_items')) AS rli
-  WHERE e.topic = 'refunds/create'
+    shop,
+    order_id,
+    refund_id,
+    rli.id AS refund_line_id,
+    rli.line_item_id AS line_item_id,
+    CAST(rli.quantity AS INT64) AS quantity,
+    COALESCE(CAST(rli.subtotal AS NUMERIC), 0) AS subtotal
+  FROM (SELECT _r.* EXCEPT (refund_line_items), rli FROM refund_events AS _r CROSS JOIN UNNEST(_r.refund_line_items) AS rli) AS r
 ),
 
 refunds_per_line AS (
@@ -120,36 +122,34 @@ WITH touched_orders AS (
     FROM `demo-shop-mlops.shop_staging.order_lines`)
 ),
 
-order_payloads AS (
-  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
+order_bodies AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
+    e.body.line_items AS line_items
   FROM touched_orders AS o
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
 ),
 
 line_items AS (
-  -- one row per line item, each line's JSON parsed once for its fields
-  SELECT
-    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
-    STRUCT(JSON_VALUE(li, '$.id') AS id, JSON_VALUE(li, '$.product_id') AS product_id, JSON_VALUE(li, '$.variant_id') AS variant_id, JSON_VALUE(li, '$.sku') AS sku, JSON_VALUE(li, '$.title') AS title, JSON_VALUE(li, '$.quantity') AS quantity, JSON_VALUE(li, '$.price') AS price, JSON_VALUE(li, '$.total_discount') AS total_discount, JSON_VALUE(li, '$.product_exists') AS product_exists) AS j,
-    EXISTS (SELECT 1 FROM UNNEST(JSON_QUERY_ARRAY(li, '$.properties')) AS _elem WHERE JSON_VALUE(_elem, '$.name') = '_non_product') AS has_non_product_property
-  FROM (SELECT _r.*, li FROM order_payloads AS _r CROSS JOIN UNNEST(JSON_QUERY_ARRAY(_r.payload, '$.line_items')) AS li) AS l
+  -- one row per line item (parsed once in events_dedup)
+  SELECT l.*, EXISTS (SELECT 1 FROM UNNEST(l.li.properties) AS _x WHERE _x.name = '_non_product') AS has_non_product_property
+  FROM (SELECT _r.* EXCEPT (line_items), li FROM order_bodies AS _r CROSS JOIN UNNEST(_r.line_items) AS li) AS l
 ),
 
 lines AS (
   SELECT
     shop,
-    j.id AS line_item_id,
+    li.id AS line_item_id,
     order_id,
     customer_id,
     order_date,
-    j.product_id AS product_id,
-    j.variant_id AS variant_id,
-    j.sku AS sku,
-    j.title AS title,
-    CAST(j.quantity AS INT64) AS quantity,
-    CAST(j.price AS NUMERIC) AS price,
-    COALESCE(CAST(j.total_discount AS NUMERIC), 0) AS total_discount,
-    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    li.product_id AS product_id,
+    li.variant_id AS variant_id,
+    li.sku AS sku,
+    li.title AS title,
+    CAST(li.quantity AS INT64) AS quantity,
+    CAST(li.price AS NUMERIC) AS price,
+    COALESCE(CAST(li.total_discount AS NUMERIC), 0) AS total_discount,
+    (COALESCE(li.product_exists = 'false', FALSE) OR li.variant_id IS NULL OR has_non_product_property) AS is_non_product,
     is_test,
     is_cancelled,
     is_included,
@@ -157,20 +157,24 @@ lines AS (
   FROM line_items
 ),
 
+refund_events AS (
+  SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
+  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
+  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  WHERE e.topic = 'refunds/create'
+),
+
 refund_lines AS (
   -- each refund line once, even if a refund were delivered twice under different event ids
   SELECT DISTINCT
-    e.shop,
-    e.order_id,
-    JSON_VALUE(e.payload, '$.id') AS refund_id,
-    JSON_VALUE(rli, '$.id') AS refund_line_id,
-    JSON_VALUE(rli, '$.line_item_id') AS line_item_id,
-    CAST(JSON_VALUE(rli, '$.quantity') AS INT64) AS quantity,
-    COALESCE(CAST(JSON_VALUE(rli, '$.subtotal') AS NUMERIC), 0) AS subtotal
-  FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
-  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.refund_line_items')) AS rli
-  WHERE e.topic = 'refunds/create'
+    shop,
+    order_id,
+    refund_id,
+    rli.id AS refund_line_id,
+    rli.line_item_id AS line_item_id,
+    CAST(rli.quantity AS INT64) AS quantity,
+    COALESCE(CAST(rli.subtotal AS NUMERIC), 0) AS subtotal
+  FROM (SELECT _r.* EXCEPT (refund_line_items), rli FROM refund_events AS _r CROSS JOIN UNNEST(_r.refund_line_items) AS rli) AS r
 ),
 
 refunds_per_line AS (

@@ -19,8 +19,6 @@ WITH touched AS (
 ),
 
 events AS (
-  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
-  -- payload is joined back once in current_state
   SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
@@ -43,9 +41,11 @@ activity AS (
 ),
 
 winners AS (
-  -- the winning event of each order, its payload parsed once
-  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
-    STRUCT(JSON_VALUE(p.payload, '$.name') AS name, JSON_VALUE(p.payload, '$.customer.id') AS customer_id, JSON_VALUE(p.payload, '$.created_at') AS created_at, JSON_VALUE(p.payload, '$.cancelled_at') AS cancelled_at, JSON_VALUE(p.payload, '$.currency') AS currency, JSON_VALUE(p.payload, '$.subtotal_price') AS subtotal_price, JSON_VALUE(p.payload, '$.total_price') AS total_price, JSON_VALUE(p.payload, '$.financial_status') AS financial_status, JSON_VALUE(p.payload, '$.test') AS test) AS j
+  -- the winning event of each order with its parsed body (events_dedup parsed the JSON once)
+  -- (named fields, not the whole body: the line item arrays stay on disk)
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
+    p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
+    p.body.financial_status, p.body.test
   FROM ranked AS r
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS p ON p.webhook_id = r.webhook_id
   WHERE r.state_rank = 1
@@ -55,16 +55,16 @@ current_state AS (
   SELECT
     w.shop,
     w.order_id,
-    w.j.name AS order_name,
-    w.j.customer_id AS customer_id,
-    TIMESTAMP(w.j.created_at) AS created_at,
+    w.name AS order_name,
+    w.customer_id,
+    TIMESTAMP(w.created_at) AS created_at,
     w.resource_updated_at AS updated_at,
-    TIMESTAMP(w.j.cancelled_at) AS cancelled_at,
-    w.j.currency AS currency,
-    CAST(w.j.subtotal_price AS NUMERIC) AS subtotal_price,
-    CAST(w.j.total_price AS NUMERIC) AS total_price,
-    w.j.financial_status AS financial_status,
-    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    TIMESTAMP(w.cancelled_at) AS cancelled_at,
+    w.currency AS currency,
+    CAST(w.subtotal_price AS NUMERIC) AS subtotal_price,
+    CAST(w.total_price AS NUMERIC) AS total_price,
+    w.financial_status AS financial_status,
+    COALESCE(w.test = 'true', FALSE) AS is_test,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
@@ -114,8 +114,6 @@ WITH touched AS (
 ),
 
 events AS (
-  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
-  -- payload is joined back once in current_state
   SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
@@ -138,9 +136,11 @@ activity AS (
 ),
 
 winners AS (
-  -- the winning event of each order, its payload parsed once
-  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
-    STRUCT(JSON_VALUE(p.payload, '$.name') AS name, JSON_VALUE(p.payload, '$.customer.id') AS customer_id, JSON_VALUE(p.payload, '$.created_at') AS created_at, JSON_VALUE(p.payload, '$.cancelled_at') AS cancelled_at, JSON_VALUE(p.payload, '$.currency') AS currency, JSON_VALUE(p.payload, '$.subtotal_price') AS subtotal_price, JSON_VALUE(p.payload, '$.total_price') AS total_price, JSON_VALUE(p.payload, '$.financial_status') AS financial_status, JSON_VALUE(p.payload, '$.test') AS test) AS j
+  -- the winning event of each order with its parsed body (events_dedup parsed the JSON once)
+  -- (named fields, not the whole body: the line item arrays stay on disk)
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
+    p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
+    p.body.financial_status, p.body.test
   FROM ranked AS r
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS p ON p.webhook_id = r.webhook_id
   WHERE r.state_rank = 1
@@ -150,16 +150,16 @@ current_state AS (
   SELECT
     w.shop,
     w.order_id,
-    w.j.name AS order_name,
-    w.j.customer_id AS customer_id,
-    TIMESTAMP(w.j.created_at) AS created_at,
+    w.name AS order_name,
+    w.customer_id,
+    TIMESTAMP(w.created_at) AS created_at,
     w.resource_updated_at AS updated_at,
-    TIMESTAMP(w.j.cancelled_at) AS cancelled_at,
-    w.j.currency AS currency,
-    CAST(w.j.subtotal_price AS NUMERIC) AS subtotal_price,
-    CAST(w.j.total_price AS NUMERIC) AS total_price,
-    w.j.financial_status AS financial_status,
-    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    TIMESTAMP(w.cancelled_at) AS cancelled_at,
+    w.currency AS currency,
+    CAST(w.subtotal_price AS NUMERIC) AS subtotal_price,
+    CAST(w.total_price AS NUMERIC) AS total_price,
+    w.financial_status AS financial_status,
+    COALESCE(w.test = 'true', FALSE) AS is_test,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at

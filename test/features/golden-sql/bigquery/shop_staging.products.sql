@@ -18,13 +18,13 @@ WITH ranked AS (
 SELECT
   shop,
   resource_id AS product_id,
-  JSON_VALUE(payload, '$.title') AS title,
-  JSON_VALUE(payload, '$.product_type') AS product_type,
-  JSON_VALUE(payload, '$.vendor') AS vendor,
-  JSON_VALUE(payload, '$.status') AS status,
-  TIMESTAMP(JSON_VALUE(payload, '$.created_at')) AS created_at,
+  body.title AS title,
+  body.product_type AS product_type,
+  body.vendor AS vendor,
+  body.status AS status,
+  TIMESTAMP(body.created_at) AS created_at,
   resource_updated_at AS updated_at,
-  COALESCE(ARRAY_LENGTH(JSON_QUERY_ARRAY(payload, '$.variants')), 0) AS variant_count,
+  COALESCE(ARRAY_LENGTH(body.variants), 0) AS variant_count,
   webhook_id AS source_webhook_id
 FROM ranked
 WHERE state_rank = 1

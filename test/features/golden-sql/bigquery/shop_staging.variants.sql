@@ -5,15 +5,19 @@
 -- their product (shop_staging.products); inventory_item_id links a variant to its inventory levels.
 
 
+WITH product_bodies AS (
+  SELECT p.shop, p.product_id, p.updated_at, e.body.variants AS variants
+  FROM `demo-shop-mlops.shop_staging.products` AS p
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = p.source_webhook_id
+)
+
 SELECT
-  p.shop,
-  JSON_VALUE(v, '$.id') AS variant_id,
-  p.product_id,
-  JSON_VALUE(v, '$.sku') AS sku,
-  JSON_VALUE(v, '$.title') AS title,
-  CAST(JSON_VALUE(v, '$.price') AS NUMERIC) AS price,
-  JSON_VALUE(v, '$.inventory_item_id') AS inventory_item_id,
-  p.updated_at AS product_updated_at
-FROM `demo-shop-mlops.shop_staging.products` AS p
-INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = p.source_webhook_id
-CROSS JOIN UNNEST(JSON_QUERY_ARRAY(e.payload, '$.variants')) AS v
+  shop,
+  v.id AS variant_id,
+  product_id,
+  v.sku AS sku,
+  v.title AS title,
+  CAST(v.price AS NUMERIC) AS price,
+  v.inventory_item_id AS inventory_item_id,
+  updated_at AS product_updated_at
+FROM (SELECT _r.* EXCEPT (variants), v FROM product_bodies AS _r CROSS JOIN UNNEST(_r.variants) AS v) AS pv

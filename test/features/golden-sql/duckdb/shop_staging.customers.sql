@@ -21,14 +21,14 @@ WITH ranked AS (
 SELECT
   shop,
   resource_id AS customer_id,
-  CAST(json_extract_string(payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
+  CAST(body.created_at AS TIMESTAMPTZ) AS created_at,
   resource_updated_at AS updated_at,
-  json_extract_string(payload, '$.state') AS state,
-  CAST(json_extract_string(payload, '$.orders_count') AS BIGINT) AS orders_count,
-  CAST(json_extract_string(payload, '$.total_spent') AS DECIMAL(38,9)) AS total_spent,
-  (json_extract_string(payload, '$.accepts_marketing') = 'true') AS accepts_marketing,
-  json_extract_string(payload, '$.email') IS NOT NULL AS has_email,
-  json_extract_string(payload, '$.phone') IS NOT NULL AS has_phone,
+  body.state AS state,
+  CAST(body.orders_count AS BIGINT) AS orders_count,
+  COALESCE(CAST(TRY_CAST(body.total_spent AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(body.total_spent AS DECIMAL(38,9))) AS total_spent,
+  (body.accepts_marketing = 'true') AS accepts_marketing,
+  body.has_email AS has_email,
+  body.has_phone AS has_phone,
   webhook_id AS source_webhook_id
 FROM ranked
 WHERE state_rank = 1

@@ -2,19 +2,26 @@
 
 -- full build
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
-CREATE OR REPLACE TABLE "shop_staging"."events_dedup" AS -- shop_staging.events_dedup: every distinct Shopify event exactly once.
+CREATE OR REPLACE TABLE "shop_staging"."events_dedup" AS -- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
 -- BigQuery's raw table is at-least-once (Pub/Sub subscription + Shopify redeliveries); here a delivery is kept
 -- once per webhook_id, then once per (shop, topic, event_id) — the keys the embedded loader enforces at landing.
--- The earliest received copy wins. A few routing columns are extracted once so downstream incremental
--- tables can find the events of an order without parsing every payload.
+-- The earliest received copy wins.
+-- The JSON body is read here and nowhere else: routing columns (order_id, resource_id, resource_updated_at,
+-- customer_id) and body, a STRUCT of the fields the staging tables use (strings as Shopify wrote them; arrays
+-- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
+-- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
+-- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
 
+
+
 WITH deliveries AS (
-  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at, payload
+  -- keys only: the two dedup windows never carry a body
+  SELECT shop, topic, webhook_id, event_id, api_version, received_at
   FROM "shop_raw"."events"
-  
+  WHERE TRUE
 ),
 
 -- 1. one row per delivery (webhook id)
@@ -31,12 +38,21 @@ by_event AS (
   WHERE webhook_copy = 1
 ),
 
--- 3. the kept deliveries, each payload parsed once for the routing columns
 chosen AS (
-  SELECT *,
-    list_transform([json_extract_string(payload, ['$.id', '$.order_id', '$.inventory_item_id', '$.updated_at'])], _j -> struct_pack(id := _j[1], order_id := _j[2], inventory_item_id := _j[3], updated_at := _j[4]))[1] AS j
+  SELECT webhook_id, received_at, api_version
   FROM by_event
   WHERE event_copy = 1
+  
+),
+
+-- 3. the kept copies' bodies, each read and parsed once, streaming (a semi-join on the copy's keys: no body is
+--    sorted or hashed); exact duplicate copies, which only BigQuery's raw table can hold, are dropped last
+parsed AS (
+  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at,
+    list_transform([json_transform(payload, '{"id":"VARCHAR","order_id":"VARCHAR","inventory_item_id":"VARCHAR","updated_at":"VARCHAR","created_at":"VARCHAR","customer":{"id":"VARCHAR"},"name":"VARCHAR","cancelled_at":"VARCHAR","currency":"VARCHAR","subtotal_price":"VARCHAR","total_price":"VARCHAR","financial_status":"VARCHAR","test":"VARCHAR","line_items":[{"id":"VARCHAR","product_id":"VARCHAR","variant_id":"VARCHAR","sku":"VARCHAR","title":"VARCHAR","quantity":"VARCHAR","price":"VARCHAR","total_discount":"VARCHAR","product_exists":"VARCHAR","properties":[{"name":"VARCHAR"}]}],"refund_line_items":[{"id":"VARCHAR","line_item_id":"VARCHAR","quantity":"VARCHAR","subtotal":"VARCHAR"}],"title":"VARCHAR","product_type":"VARCHAR","vendor":"VARCHAR","status":"VARCHAR","variants":[{"id":"VARCHAR","sku":"VARCHAR","title":"VARCHAR","price":"VARCHAR","inventory_item_id":"VARCHAR"}],"location_id":"VARCHAR","available":"VARCHAR","state":"VARCHAR","orders_count":"VARCHAR","total_spent":"VARCHAR","accepts_marketing":"VARCHAR","email":"VARCHAR","phone":"VARCHAR"}')], _r0 -> struct_pack(id := _r0."id", order_id := _r0."order_id", inventory_item_id := _r0."inventory_item_id", updated_at := _r0."updated_at", created_at := _r0."created_at", customer_id := _r0."customer"."id", name := _r0."name", cancelled_at := _r0."cancelled_at", currency := _r0."currency", subtotal_price := _r0."subtotal_price", total_price := _r0."total_price", financial_status := _r0."financial_status", test := _r0."test", line_items := list_transform(_r0."line_items", _r1 -> struct_pack(id := _r1."id", product_id := _r1."product_id", variant_id := _r1."variant_id", sku := _r1."sku", title := _r1."title", quantity := _r1."quantity", price := _r1."price", total_discount := _r1."total_discount", product_exists := _r1."product_exists", properties := list_transform(_r1."properties", _r2 -> struct_pack(name := _r2."name")))), refund_line_items := list_transform(_r0."refund_line_items", _r1 -> struct_pack(id := _r1."id", line_item_id := _r1."line_item_id", quantity := _r1."quantity", subtotal := _r1."subtotal")), title := _r0."title", product_type := _r0."product_type", vendor := _r0."vendor", status := _r0."status", variants := list_transform(_r0."variants", _r1 -> struct_pack(id := _r1."id", sku := _r1."sku", title := _r1."title", price := _r1."price", inventory_item_id := _r1."inventory_item_id")), location_id := _r0."location_id", available := _r0."available", state := _r0."state", orders_count := _r0."orders_count", total_spent := _r0."total_spent", accepts_marketing := _r0."accepts_marketing", email := _r0."email", phone := _r0."phone"))[1] AS rec
+  FROM "shop_raw"."events" AS e
+  WHERE TRUE
+    AND EXISTS (SELECT 1 FROM chosen AS c WHERE c.webhook_id = e.webhook_id AND c.received_at = e.received_at AND c.api_version = e.api_version)
   
 )
 
@@ -49,37 +65,46 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN j.id
-    WHEN topic = 'refunds/create' THEN j.order_id
+    WHEN topic LIKE 'orders/%' THEN rec.id
+    WHEN topic = 'refunds/create' THEN rec.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
-    ELSE j.id
+    WHEN topic = 'inventory_levels/update' THEN rec.inventory_item_id
+    ELSE rec.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN CAST(j.updated_at AS TIMESTAMPTZ)
+      THEN CAST(rec.updated_at AS TIMESTAMPTZ)
   END AS resource_updated_at,
-  payload
-FROM chosen
+  CASE
+    WHEN topic IN ('customers/create', 'customers/update') THEN rec.id
+    WHEN topic LIKE 'orders/%' OR topic IN ('customers/redact', 'customers/data_request') THEN rec.customer_id
+  END AS customer_id,
+  struct_pack(created_at := rec.created_at, name := rec.name, cancelled_at := rec.cancelled_at, currency := rec.currency, subtotal_price := rec.subtotal_price, total_price := rec.total_price, financial_status := rec.financial_status, test := rec.test, line_items := rec.line_items, refund_line_items := rec.refund_line_items, title := rec.title, product_type := rec.product_type, vendor := rec.vendor, status := rec.status, variants := rec.variants, location_id := rec.location_id, available := rec.available, state := rec.state, orders_count := rec.orders_count, total_spent := rec.total_spent, accepts_marketing := rec.accepts_marketing, has_email := rec.email IS NOT NULL, has_phone := rec.phone IS NOT NULL) AS body
+FROM parsed
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_staging.events_dedup: every distinct Shopify event exactly once.
+CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
 -- BigQuery's raw table is at-least-once (Pub/Sub subscription + Shopify redeliveries); here a delivery is kept
 -- once per webhook_id, then once per (shop, topic, event_id) — the keys the embedded loader enforces at landing.
--- The earliest received copy wins. A few routing columns are extracted once so downstream incremental
--- tables can find the events of an order without parsing every payload.
+-- The earliest received copy wins.
+-- The JSON body is read here and nowhere else: routing columns (order_id, resource_id, resource_updated_at,
+-- customer_id) and body, a STRUCT of the fields the staging tables use (strings as Shopify wrote them; arrays
+-- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
+-- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
+-- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
 
+
+
 WITH deliveries AS (
-  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at, payload
+  -- keys only: the two dedup windows never carry a body
+  SELECT shop, topic, webhook_id, event_id, api_version, received_at
   FROM "shop_raw"."events"
-  WHERE received_at > (
-    SELECT ((COALESCE(MAX(received_at), TIMESTAMPTZ '1970-01-01 00:00:00+00')) - INTERVAL (48) HOUR)
-    FROM "shop_staging"."events_dedup")
+  WHERE received_at > (SELECT ((COALESCE(MAX(received_at), TIMESTAMPTZ '1970-01-01 00:00:00+00')) - INTERVAL (48) HOUR) FROM "shop_staging"."events_dedup")
 ),
 
 -- 1. one row per delivery (webhook id)
@@ -96,10 +121,8 @@ by_event AS (
   WHERE webhook_copy = 1
 ),
 
--- 3. the kept deliveries, each payload parsed once for the routing columns
 chosen AS (
-  SELECT *,
-    list_transform([json_extract_string(payload, ['$.id', '$.order_id', '$.inventory_item_id', '$.updated_at'])], _j -> struct_pack(id := _j[1], order_id := _j[2], inventory_item_id := _j[3], updated_at := _j[4]))[1] AS j
+  SELECT webhook_id, received_at, api_version
   FROM by_event
   WHERE event_copy = 1
   
@@ -107,6 +130,17 @@ chosen AS (
     AND (by_event.event_id IS NULL OR NOT EXISTS (
       SELECT 1 FROM "shop_staging"."events_dedup" AS kept
       WHERE kept.shop = by_event.shop AND kept.topic = by_event.topic AND kept.event_id = by_event.event_id))
+),
+
+-- 3. the kept copies' bodies, each read and parsed once, streaming (a semi-join on the copy's keys: no body is
+--    sorted or hashed); exact duplicate copies, which only BigQuery's raw table can hold, are dropped last
+parsed AS (
+  SELECT shop, topic, webhook_id, event_id, api_version, triggered_at, received_at,
+    list_transform([json_transform(payload, '{"id":"VARCHAR","order_id":"VARCHAR","inventory_item_id":"VARCHAR","updated_at":"VARCHAR","created_at":"VARCHAR","customer":{"id":"VARCHAR"},"name":"VARCHAR","cancelled_at":"VARCHAR","currency":"VARCHAR","subtotal_price":"VARCHAR","total_price":"VARCHAR","financial_status":"VARCHAR","test":"VARCHAR","line_items":[{"id":"VARCHAR","product_id":"VARCHAR","variant_id":"VARCHAR","sku":"VARCHAR","title":"VARCHAR","quantity":"VARCHAR","price":"VARCHAR","total_discount":"VARCHAR","product_exists":"VARCHAR","properties":[{"name":"VARCHAR"}]}],"refund_line_items":[{"id":"VARCHAR","line_item_id":"VARCHAR","quantity":"VARCHAR","subtotal":"VARCHAR"}],"title":"VARCHAR","product_type":"VARCHAR","vendor":"VARCHAR","status":"VARCHAR","variants":[{"id":"VARCHAR","sku":"VARCHAR","title":"VARCHAR","price":"VARCHAR","inventory_item_id":"VARCHAR"}],"location_id":"VARCHAR","available":"VARCHAR","state":"VARCHAR","orders_count":"VARCHAR","total_spent":"VARCHAR","accepts_marketing":"VARCHAR","email":"VARCHAR","phone":"VARCHAR"}')], _r0 -> struct_pack(id := _r0."id", order_id := _r0."order_id", inventory_item_id := _r0."inventory_item_id", updated_at := _r0."updated_at", created_at := _r0."created_at", customer_id := _r0."customer"."id", name := _r0."name", cancelled_at := _r0."cancelled_at", currency := _r0."currency", subtotal_price := _r0."subtotal_price", total_price := _r0."total_price", financial_status := _r0."financial_status", test := _r0."test", line_items := list_transform(_r0."line_items", _r1 -> struct_pack(id := _r1."id", product_id := _r1."product_id", variant_id := _r1."variant_id", sku := _r1."sku", title := _r1."title", quantity := _r1."quantity", price := _r1."price", total_discount := _r1."total_discount", product_exists := _r1."product_exists", properties := list_transform(_r1."properties", _r2 -> struct_pack(name := _r2."name")))), refund_line_items := list_transform(_r0."refund_line_items", _r1 -> struct_pack(id := _r1."id", line_item_id := _r1."line_item_id", quantity := _r1."quantity", subtotal := _r1."subtotal")), title := _r0."title", product_type := _r0."product_type", vendor := _r0."vendor", status := _r0."status", variants := list_transform(_r0."variants", _r1 -> struct_pack(id := _r1."id", sku := _r1."sku", title := _r1."title", price := _r1."price", inventory_item_id := _r1."inventory_item_id")), location_id := _r0."location_id", available := _r0."available", state := _r0."state", orders_count := _r0."orders_count", total_spent := _r0."total_spent", accepts_marketing := _r0."accepts_marketing", email := _r0."email", phone := _r0."phone"))[1] AS rec
+  FROM "shop_raw"."events" AS e
+  WHERE received_at > (SELECT ((COALESCE(MAX(received_at), TIMESTAMPTZ '1970-01-01 00:00:00+00')) - INTERVAL (48) HOUR) FROM "shop_staging"."events_dedup")
+    AND EXISTS (SELECT 1 FROM chosen AS c WHERE c.webhook_id = e.webhook_id AND c.received_at = e.received_at AND c.api_version = e.api_version)
+  
 )
 
 SELECT
@@ -118,18 +152,22 @@ SELECT
   triggered_at,
   received_at,
   CASE
-    WHEN topic LIKE 'orders/%' THEN j.id
-    WHEN topic = 'refunds/create' THEN j.order_id
+    WHEN topic LIKE 'orders/%' THEN rec.id
+    WHEN topic = 'refunds/create' THEN rec.order_id
   END AS order_id,
   CASE
-    WHEN topic = 'inventory_levels/update' THEN j.inventory_item_id
-    ELSE j.id
+    WHEN topic = 'inventory_levels/update' THEN rec.inventory_item_id
+    ELSE rec.id
   END AS resource_id,
   CASE
     WHEN topic LIKE 'orders/%' OR topic LIKE 'products/%' OR topic LIKE 'customers/%' OR topic = 'inventory_levels/update'
-      THEN CAST(j.updated_at AS TIMESTAMPTZ)
+      THEN CAST(rec.updated_at AS TIMESTAMPTZ)
   END AS resource_updated_at,
-  payload
-FROM chosen;
+  CASE
+    WHEN topic IN ('customers/create', 'customers/update') THEN rec.id
+    WHEN topic LIKE 'orders/%' OR topic IN ('customers/redact', 'customers/data_request') THEN rec.customer_id
+  END AS customer_id,
+  struct_pack(created_at := rec.created_at, name := rec.name, cancelled_at := rec.cancelled_at, currency := rec.currency, subtotal_price := rec.subtotal_price, total_price := rec.total_price, financial_status := rec.financial_status, test := rec.test, line_items := rec.line_items, refund_line_items := rec.refund_line_items, title := rec.title, product_type := rec.product_type, vendor := rec.vendor, status := rec.status, variants := rec.variants, location_id := rec.location_id, available := rec.available, state := rec.state, orders_count := rec.orders_count, total_spent := rec.total_spent, accepts_marketing := rec.accepts_marketing, has_email := rec.email IS NOT NULL, has_phone := rec.phone IS NOT NULL) AS body
+FROM parsed;
 INSERT INTO "shop_staging"."events_dedup" BY NAME SELECT * FROM __incremental;
 DROP TABLE __incremental

@@ -17,36 +17,34 @@ WITH touched_orders AS (
   
 ),
 
-order_payloads AS (
-  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
+order_bodies AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
+    e.body.line_items AS line_items
   FROM touched_orders AS o
   INNER JOIN "shop_staging"."events_dedup" AS e ON e.webhook_id = o.source_webhook_id
 ),
 
 line_items AS (
-  -- one row per line item, each line's JSON parsed once for its fields
-  SELECT
-    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
-    list_transform([json_extract_string(li, ['$.id', '$.product_id', '$.variant_id', '$.sku', '$.title', '$.quantity', '$.price', '$.total_discount', '$.product_exists'])], _j -> struct_pack(id := _j[1], product_id := _j[2], variant_id := _j[3], sku := _j[4], title := _j[5], quantity := _j[6], price := _j[7], total_discount := _j[8], product_exists := _j[9]))[1] AS j,
-    COALESCE(list_contains(json_extract_string(li, '$.properties[*].name'), '_non_product'), FALSE) AS has_non_product_property
-  FROM (SELECT *, unnest(json_extract(payload, '$.line_items[*]')) AS li FROM order_payloads) AS l
+  -- one row per line item (parsed once in events_dedup)
+  SELECT l.*, COALESCE(list_contains(list_transform(l.li.properties, _x -> _x.name), '_non_product'), FALSE) AS has_non_product_property
+  FROM (SELECT * EXCLUDE (line_items), unnest(line_items) AS li FROM order_bodies) AS l
 ),
 
 lines AS (
   SELECT
     shop,
-    j.id AS line_item_id,
+    li.id AS line_item_id,
     order_id,
     customer_id,
     order_date,
-    j.product_id AS product_id,
-    j.variant_id AS variant_id,
-    j.sku AS sku,
-    j.title AS title,
-    CAST(j.quantity AS BIGINT) AS quantity,
-    CAST(j.price AS DECIMAL(38,9)) AS price,
-    COALESCE(CAST(j.total_discount AS DECIMAL(38,9)), 0) AS total_discount,
-    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    li.product_id AS product_id,
+    li.variant_id AS variant_id,
+    li.sku AS sku,
+    li.title AS title,
+    CAST(li.quantity AS BIGINT) AS quantity,
+    COALESCE(CAST(TRY_CAST(li.price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(li.price AS DECIMAL(38,9))) AS price,
+    COALESCE(COALESCE(CAST(TRY_CAST(li.total_discount AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(li.total_discount AS DECIMAL(38,9))), 0) AS total_discount,
+    (COALESCE(li.product_exists = 'false', FALSE) OR li.variant_id IS NULL OR has_non_product_property) AS is_non_product,
     is_test,
     is_cancelled,
     is_included,
@@ -54,20 +52,24 @@ lines AS (
   FROM line_items
 ),
 
+refund_events AS (
+  SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
+  FROM "shop_staging"."events_dedup" AS e
+  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  WHERE e.topic = 'refunds/create'
+),
+
 refund_lines AS (
   -- each refund line once, even if a refund were delivered twice under different event ids
   SELECT DISTINCT
-    e.shop,
-    e.order_id,
-    json_extract_string(e.payload, '$.id') AS refund_id,
-    json_extract_string(rli, '$.id') AS refund_line_id,
-    json_extract_string(rli, '$.line_item_id') AS line_item_id,
-    CAST(json_extract_string(rli, '$.quantity') AS BIGINT) AS quantity,
-    COALESCE(CAST(json_extract_string(rli, '$.subtotal') AS DECIMAL(38,9)), 0) AS subtotal
-  FROM "shop_staging"."events_dedup" AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
-  CROSS JOIN UNNEST(json_extract(e.payload, '$.refund_line_items[*]')) AS _rli(rli)
-  WHERE e.topic = 'refunds/create'
+    shop,
+    order_id,
+    refund_id,
+    rli.id AS refund_line_id,
+    rli.line_item_id AS line_item_id,
+    CAST(rli.quantity AS BIGINT) AS quantity,
+    COALESCE(COALESCE(CAST(TRY_CAST(rli.subtotal AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(rli.subtotal AS DECIMAL(38,9))), 0) AS subtotal
+  FROM (SELECT * EXCLUDE (refund_line_items), unnest(refund_line_items) AS rli FROM refund_events) AS r
 ),
 
 refunds_per_line AS (
@@ -122,36 +124,34 @@ WITH touched_orders AS (
     FROM "shop_staging"."order_lines")
 ),
 
-order_payloads AS (
-  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at, e.payload
+order_bodies AS (
+  SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
+    e.body.line_items AS line_items
   FROM touched_orders AS o
   INNER JOIN "shop_staging"."events_dedup" AS e ON e.webhook_id = o.source_webhook_id
 ),
 
 line_items AS (
-  -- one row per line item, each line's JSON parsed once for its fields
-  SELECT
-    shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, last_received_at,
-    list_transform([json_extract_string(li, ['$.id', '$.product_id', '$.variant_id', '$.sku', '$.title', '$.quantity', '$.price', '$.total_discount', '$.product_exists'])], _j -> struct_pack(id := _j[1], product_id := _j[2], variant_id := _j[3], sku := _j[4], title := _j[5], quantity := _j[6], price := _j[7], total_discount := _j[8], product_exists := _j[9]))[1] AS j,
-    COALESCE(list_contains(json_extract_string(li, '$.properties[*].name'), '_non_product'), FALSE) AS has_non_product_property
-  FROM (SELECT *, unnest(json_extract(payload, '$.line_items[*]')) AS li FROM order_payloads) AS l
+  -- one row per line item (parsed once in events_dedup)
+  SELECT l.*, COALESCE(list_contains(list_transform(l.li.properties, _x -> _x.name), '_non_product'), FALSE) AS has_non_product_property
+  FROM (SELECT * EXCLUDE (line_items), unnest(line_items) AS li FROM order_bodies) AS l
 ),
 
 lines AS (
   SELECT
     shop,
-    j.id AS line_item_id,
+    li.id AS line_item_id,
     order_id,
     customer_id,
     order_date,
-    j.product_id AS product_id,
-    j.variant_id AS variant_id,
-    j.sku AS sku,
-    j.title AS title,
-    CAST(j.quantity AS BIGINT) AS quantity,
-    CAST(j.price AS DECIMAL(38,9)) AS price,
-    COALESCE(CAST(j.total_discount AS DECIMAL(38,9)), 0) AS total_discount,
-    (COALESCE(j.product_exists = 'false', FALSE) OR j.variant_id IS NULL OR has_non_product_property) AS is_non_product,
+    li.product_id AS product_id,
+    li.variant_id AS variant_id,
+    li.sku AS sku,
+    li.title AS title,
+    CAST(li.quantity AS BIGINT) AS quantity,
+    COALESCE(CAST(TRY_CAST(li.price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(li.price AS DECIMAL(38,9))) AS price,
+    COALESCE(COALESCE(CAST(TRY_CAST(li.total_discount AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(li.total_discount AS DECIMAL(38,9))), 0) AS total_discount,
+    (COALESCE(li.product_exists = 'false', FALSE) OR li.variant_id IS NULL OR has_non_product_property) AS is_non_product,
     is_test,
     is_cancelled,
     is_included,
@@ -159,20 +159,24 @@ lines AS (
   FROM line_items
 ),
 
+refund_events AS (
+  SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
+  FROM "shop_staging"."events_dedup" AS e
+  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  WHERE e.topic = 'refunds/create'
+),
+
 refund_lines AS (
   -- each refund line once, even if a refund were delivered twice under different event ids
   SELECT DISTINCT
-    e.shop,
-    e.order_id,
-    json_extract_string(e.payload, '$.id') AS refund_id,
-    json_extract_string(rli, '$.id') AS refund_line_id,
-    json_extract_string(rli, '$.line_item_id') AS line_item_id,
-    CAST(json_extract_string(rli, '$.quantity') AS BIGINT) AS quantity,
-    COALESCE(CAST(json_extract_string(rli, '$.subtotal') AS DECIMAL(38,9)), 0) AS subtotal
-  FROM "shop_staging"."events_dedup" AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
-  CROSS JOIN UNNEST(json_extract(e.payload, '$.refund_line_items[*]')) AS _rli(rli)
-  WHERE e.topic = 'refunds/create'
+    shop,
+    order_id,
+    refund_id,
+    rli.id AS refund_line_id,
+    rli.line_item_id AS line_item_id,
+    CAST(rli.quantity AS BIGINT) AS quantity,
+    COALESCE(COALESCE(CAST(TRY_CAST(rli.subtotal AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(rli.subtotal AS DECIMAL(38,9))), 0) AS subtotal
+  FROM (SELECT * EXCLUDE (refund_line_items), unnest(refund_line_items) AS rli FROM refund_events) AS r
 ),
 
 refunds_per_line AS (

@@ -20,8 +20,6 @@ WITH touched AS (
 ),
 
 events AS (
-  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
-  -- payload is joined back once in current_state
   SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM "shop_staging"."events_dedup" AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
@@ -44,9 +42,11 @@ activity AS (
 ),
 
 winners AS (
-  -- the winning event of each order, its payload parsed once
-  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
-    list_transform([json_extract_string(p.payload, ['$.name', '$.customer.id', '$.created_at', '$.cancelled_at', '$.currency', '$.subtotal_price', '$.total_price', '$.financial_status', '$.test'])], _j -> struct_pack(name := _j[1], customer_id := _j[2], created_at := _j[3], cancelled_at := _j[4], currency := _j[5], subtotal_price := _j[6], total_price := _j[7], financial_status := _j[8], test := _j[9]))[1] AS j
+  -- the winning event of each order with its parsed body (events_dedup parsed the JSON once)
+  -- (named fields, not the whole body: the line item arrays stay on disk)
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
+    p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
+    p.body.financial_status, p.body.test
   FROM ranked AS r
   INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
   WHERE r.state_rank = 1
@@ -56,16 +56,16 @@ current_state AS (
   SELECT
     w.shop,
     w.order_id,
-    w.j.name AS order_name,
-    w.j.customer_id AS customer_id,
-    CAST(w.j.created_at AS TIMESTAMPTZ) AS created_at,
+    w.name AS order_name,
+    w.customer_id,
+    CAST(w.created_at AS TIMESTAMPTZ) AS created_at,
     w.resource_updated_at AS updated_at,
-    CAST(w.j.cancelled_at AS TIMESTAMPTZ) AS cancelled_at,
-    w.j.currency AS currency,
-    CAST(w.j.subtotal_price AS DECIMAL(38,9)) AS subtotal_price,
-    CAST(w.j.total_price AS DECIMAL(38,9)) AS total_price,
-    w.j.financial_status AS financial_status,
-    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    CAST(w.cancelled_at AS TIMESTAMPTZ) AS cancelled_at,
+    w.currency AS currency,
+    COALESCE(CAST(TRY_CAST(w.subtotal_price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(w.subtotal_price AS DECIMAL(38,9))) AS subtotal_price,
+    COALESCE(CAST(TRY_CAST(w.total_price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(w.total_price AS DECIMAL(38,9))) AS total_price,
+    w.financial_status AS financial_status,
+    COALESCE(w.test = 'true', FALSE) AS is_test,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
@@ -116,8 +116,6 @@ WITH touched AS (
 ),
 
 events AS (
-  -- keys only: ranking never carries the payloads (sorting 7 KB rows dominated the build); the winner's
-  -- payload is joined back once in current_state
   SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM "shop_staging"."events_dedup" AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
@@ -140,9 +138,11 @@ activity AS (
 ),
 
 winners AS (
-  -- the winning event of each order, its payload parsed once
-  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id,
-    list_transform([json_extract_string(p.payload, ['$.name', '$.customer.id', '$.created_at', '$.cancelled_at', '$.currency', '$.subtotal_price', '$.total_price', '$.financial_status', '$.test'])], _j -> struct_pack(name := _j[1], customer_id := _j[2], created_at := _j[3], cancelled_at := _j[4], currency := _j[5], subtotal_price := _j[6], total_price := _j[7], financial_status := _j[8], test := _j[9]))[1] AS j
+  -- the winning event of each order with its parsed body (events_dedup parsed the JSON once)
+  -- (named fields, not the whole body: the line item arrays stay on disk)
+  SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
+    p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
+    p.body.financial_status, p.body.test
   FROM ranked AS r
   INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
   WHERE r.state_rank = 1
@@ -152,16 +152,16 @@ current_state AS (
   SELECT
     w.shop,
     w.order_id,
-    w.j.name AS order_name,
-    w.j.customer_id AS customer_id,
-    CAST(w.j.created_at AS TIMESTAMPTZ) AS created_at,
+    w.name AS order_name,
+    w.customer_id,
+    CAST(w.created_at AS TIMESTAMPTZ) AS created_at,
     w.resource_updated_at AS updated_at,
-    CAST(w.j.cancelled_at AS TIMESTAMPTZ) AS cancelled_at,
-    w.j.currency AS currency,
-    CAST(w.j.subtotal_price AS DECIMAL(38,9)) AS subtotal_price,
-    CAST(w.j.total_price AS DECIMAL(38,9)) AS total_price,
-    w.j.financial_status AS financial_status,
-    COALESCE(w.j.test = 'true', FALSE) AS is_test,
+    CAST(w.cancelled_at AS TIMESTAMPTZ) AS cancelled_at,
+    w.currency AS currency,
+    COALESCE(CAST(TRY_CAST(w.subtotal_price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(w.subtotal_price AS DECIMAL(38,9))) AS subtotal_price,
+    COALESCE(CAST(TRY_CAST(w.total_price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(w.total_price AS DECIMAL(38,9))) AS total_price,
+    w.financial_status AS financial_status,
+    COALESCE(w.test = 'true', FALSE) AS is_test,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at

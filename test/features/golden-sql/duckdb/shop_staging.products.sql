@@ -19,13 +19,13 @@ WITH ranked AS (
 SELECT
   shop,
   resource_id AS product_id,
-  json_extract_string(payload, '$.title') AS title,
-  json_extract_string(payload, '$.product_type') AS product_type,
-  json_extract_string(payload, '$.vendor') AS vendor,
-  json_extract_string(payload, '$.status') AS status,
-  CAST(json_extract_string(payload, '$.created_at') AS TIMESTAMPTZ) AS created_at,
+  body.title AS title,
+  body.product_type AS product_type,
+  body.vendor AS vendor,
+  body.status AS status,
+  CAST(body.created_at AS TIMESTAMPTZ) AS created_at,
   resource_updated_at AS updated_at,
-  COALESCE(CAST(json_array_length(payload, '$.variants') AS BIGINT), 0) AS variant_count,
+  COALESCE(CAST(len(body.variants) AS BIGINT), 0) AS variant_count,
   webhook_id AS source_webhook_id
 FROM ranked
 WHERE state_rank = 1

@@ -6,15 +6,19 @@ CREATE OR REPLACE TABLE "shop_staging"."variants" AS -- shop_staging.variants: c
 -- their product (shop_staging.products); inventory_item_id links a variant to its inventory levels.
 
 
+WITH product_bodies AS (
+  SELECT p.shop, p.product_id, p.updated_at, e.body.variants AS variants
+  FROM "shop_staging"."products" AS p
+  INNER JOIN "shop_staging"."events_dedup" AS e ON e.webhook_id = p.source_webhook_id
+)
+
 SELECT
-  p.shop,
-  json_extract_string(v, '$.id') AS variant_id,
-  p.product_id,
-  json_extract_string(v, '$.sku') AS sku,
-  json_extract_string(v, '$.title') AS title,
-  CAST(json_extract_string(v, '$.price') AS DECIMAL(38,9)) AS price,
-  json_extract_string(v, '$.inventory_item_id') AS inventory_item_id,
-  p.updated_at AS product_updated_at
-FROM "shop_staging"."products" AS p
-INNER JOIN "shop_staging"."events_dedup" AS e ON e.webhook_id = p.source_webhook_id
-CROSS JOIN UNNEST(json_extract(e.payload, '$.variants[*]')) AS _v(v)
+  shop,
+  v.id AS variant_id,
+  product_id,
+  v.sku AS sku,
+  v.title AS title,
+  COALESCE(CAST(TRY_CAST(v.price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(v.price AS DECIMAL(38,9))) AS price,
+  v.inventory_item_id AS inventory_item_id,
+  updated_at AS product_updated_at
+FROM (SELECT * EXCLUDE (variants), unnest(variants) AS v FROM product_bodies) AS pv

@@ -25,12 +25,17 @@ function timezone() {
   return TIMEZONE;
 }
 
+/** What snapshot_date() emits when vars.snapshot_date is "deferred"; functions/src/features/compile.ts binds it. */
+const SNAPSHOT_TOKEN = "__snapshot_date__";
+
 /**
  * The snapshot date (inclusive, shop-local) as a DATE expression: vars.snapshot_date (YYYY-MM-DD) when
  * given, otherwise yesterday in the shop's time zone (what a scheduled cloud run wants).
  */
 function snapshot_date() {
   const v = VARS.snapshot_date;
+  // "deferred": the local runner compiles once per project version and binds the date per run (SNAPSHOT_TOKEN)
+  if (v === "deferred") return `DATE '${SNAPSHOT_TOKEN}'`;
   if (v) return `DATE '${check(v, /^\d{4}-\d{2}-\d{2}$/, "snapshot_date")}'`;
   return DUCK ? `CAST(timezone('${TIMEZONE}', now()) AS DATE) - 1` : `DATE_SUB(CURRENT_DATE('${TIMEZONE}'), INTERVAL 1 DAY)`;
 }
@@ -252,6 +257,7 @@ module.exports = {
   is_bigquery,
   timezone,
   snapshot_date,
+  SNAPSHOT_TOKEN,
   int64,
   float64,
   string,

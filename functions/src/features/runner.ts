@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
-import { compileProject } from './compile';
+import { bindSnapshotDate, compileProjectDeferred } from './compile';
 import { planDuckdb, type ActionKind, type PlannedAction } from './plan';
 
 export interface ActionReport {
@@ -32,6 +32,8 @@ export interface RunOptions {
   snapshotDate: string;
   timezone?: string;
   fullRefresh?: boolean;
+  /** Where compilations are cached (default: the OS temp dir). */
+  compileCacheDir?: string;
   onProgress?: (a: ActionReport, index: number, total: number) => void;
 }
 
@@ -46,7 +48,7 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(o.snapshotDate)) throw new ShopMlopsError('BAD_REQUEST', `snapshot date must be YYYY-MM-DD, got ${o.snapshotDate}`);
   const timezone = o.timezone ?? 'UTC';
   const started = performance.now();
-  const graph = await compileProject({ projectDir: o.projectDir ?? DEFAULT_PROJECT_DIR, dialect: 'duckdb', vars: { snapshot_date: o.snapshotDate, shop_timezone: timezone } });
+  const graph = bindSnapshotDate(await compileProjectDeferred({ projectDir: o.projectDir ?? DEFAULT_PROJECT_DIR, dialect: 'duckdb', vars: { shop_timezone: timezone }, ...(o.compileCacheDir ? { cacheDir: o.compileCacheDir } : {}) }), o.snapshotDate);
   const plan = planDuckdb(graph);
   const failed = new Set<string>();
   const reports: ActionReport[] = [];

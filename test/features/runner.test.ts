@@ -1,7 +1,7 @@
 // The local feature runner on a fixture project: real Dataform compile, DuckDB execution, incremental merge, gates.
 import * as path from 'node:path';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
-import { runFeatures } from '../../functions/src/features/runner';
+import { runFeatures, type RunReport } from '../../functions/src/features/runner';
 import { planDuckdb, toDuckdbNames } from '../../functions/src/features/plan';
 import { compileProject } from '../../functions/src/features/compile';
 
@@ -29,7 +29,7 @@ test('plans every action after its dependencies, and dependents of a table after
   expect(idx('shop_features.big_orders')).toBeLessThan(idx('shop_features.after_big'));
   const bigAssertion = plan.find((a) => a.kind === 'assertion' && a.checks === 'shop_features.big_orders')!;
   expect(idx(bigAssertion.key)).toBeLessThan(idx('shop_features.after_big'));
-  expect(plan.find((a) => a.key === 'shop_staging.orders')!.incremental!.join('\n')).toMatch(/DELETE FROM "shop_staging"."orders" AS t USING __incremental/);
+  expect(plan.find((a) => a.key === 'shop_staging.orders')!.incremental!.join('\n')).toMatch(/DELETE FROM "shop_staging"."orders" AS t USING "__new_shop_staging__orders"/);
 });
 
 test('full build, then an incremental run merges by unique key; a failing assertion stops its dependents and names the rows', async () => {
@@ -49,6 +49,36 @@ test('full build, then an incremental run merges by unique key; a failing assert
   expect(second.actions.find((a) => a.name === 'shop_features.after_big')).toMatchObject({ status: 'skipped' });
   expect(second.actions.find((a) => a.name === 'shop_features.order_totals')).toMatchObject({ status: 'ok' });
   expect(second.ok).toBe(false);
+});
+
+test('on incremental runs built-in assertions check the rows written, unless their last check failed', async () => {
+  await w.landEvents([event('s1', '11', '10.00', '2026-02-01T00:00:00Z')]);
+  const full = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-02-01', fullRefresh: true });
+  const checksOf = (r: RunReport) => r.actions.filter((a) => a.type === 'assertion' && a.name.startsWith('shop_assertions.shop_staging_orders_'));
+  expect(checksOf(full).map((a) => [a.status, a.mode])).toEqual([['ok', 'full'], ['ok', 'full']]);
+
+  // A bad row that did not come from this run (written behind the runner's back) is not seen by a scoped check...
+  await w.execute(`INSERT INTO shop_staging.orders VALUES ('shop.myshopify.com', NULL, 1, TIMESTAMPTZ '2026-01-15 00:00:00+00')`);
+  await w.landEvents([event('s2', '12', '12.00', '2026-02-02T00:00:00Z')]);
+  const scoped = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-02-02' });
+  expect(checksOf(scoped).map((a) => [a.status, a.mode])).toEqual([['ok', 'incremental'], ['ok', 'incremental']]);
+
+  // ...but a bad row this run writes is: an order event without an id gives a NULL key.
+  await w.landEvents([event('s3', 'null', '13.00', '2026-02-03T00:00:00Z')]);
+  const caught = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-02-03' });
+  const caughtCheck = checksOf(caught).find((a) => a.name.endsWith('rowConditions'))!;
+  expect(caughtCheck).toMatchObject({ status: 'failed', mode: 'incremental' });
+  expect(caughtCheck.failingRows).toEqual([expect.objectContaining({ failing_row_condition: 'order_id IS NOT NULL', total: 13 })]);
+
+  // After a failed check the next run checks the whole table again, and also finds the row written behind its back.
+  await w.landEvents([event('s5', '15', '15.00', '2026-02-04T00:00:00Z')]);
+  const again = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-02-04' });
+  const rowCheck = checksOf(again).find((a) => a.name.endsWith('rowConditions'))!;
+  expect(rowCheck).toMatchObject({ status: 'failed', mode: 'full' });
+  expect(rowCheck.failingRows!.map((r) => r['total']).sort()).toEqual([1, 13]);
+  expect(checksOf(again).find((a) => a.name.includes('uniqueKey'))).toMatchObject({ status: 'ok', mode: 'incremental' });
+  // No temp table of new rows outlives the run.
+  expect(await w.query(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name LIKE '__new_%'`)).toEqual([{ n: 0 }]);
 });
 
 test('a SQL error names the failing action and its statement, and stops its dependents', async () => {

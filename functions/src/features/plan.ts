@@ -17,6 +17,39 @@ export interface PlannedAction {
   full: string[];
   /** Statements when the incremental table already exists and no full refresh was asked for. */
   incremental?: string[];
+  /** Incremental tables: the temp table holding the rows an incremental run wrote (kept until the run ends). */
+  newRows?: string;
+  /**
+   * Built-in assertions (uniqueKey, rowConditions, nonNull) of an incremental table: the same check over the rows this
+   * run wrote, for runs that built the table incrementally after a run whose check passed. A row condition can only
+   * fail on a written row; a duplicate key can only involve one (rows whose key appears among them are all checked).
+   */
+  scoped?: string;
+}
+
+/** The temp table an incremental run of `t` leaves its new rows in. */
+export function newRowsTable(t: Target): string {
+  return `"__new_${t.schema}__${t.name}"`;
+}
+
+/**
+ * The scoped form of a Dataform built-in assertion of table `t` (see PlannedAction.scoped), or undefined when the
+ * query is not one of the shapes Dataform generates (then the full check runs).
+ */
+export function scopedAssertion(assertionName: string, sql: string, t: Target): string | undefined {
+  const table = name(t);
+  const prefix = `${t.schema}_${t.name}_assertions_`;
+  if (!assertionName.startsWith(prefix) || !sql.includes(table)) return undefined;
+  const kind = assertionName.slice(prefix.length);
+  if (kind === 'rowConditions') return sql.split(table).join(newRowsTable(t));
+  if (/^uniqueKey_\d+$/.test(kind)) {
+    const m = /GROUP BY ([A-Za-z_][A-Za-z0-9_]*(?:, [A-Za-z_][A-Za-z0-9_]*)*)\s*\)\s*AS data/.exec(sql);
+    if (!m || sql.split(table).length !== 2) return undefined;
+    const keys = m[1]!.split(', ');
+    const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
+    return sql.replace(table, `(SELECT * FROM ${table} AS _t WHERE EXISTS (SELECT 1 FROM ${newRowsTable(t)} AS _n WHERE ${match}))`);
+  }
+  return undefined;
 }
 
 /** BigQuery-style `project.dataset.table` (or `dataset.table`) names → DuckDB "schema"."table". */
@@ -71,13 +104,14 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
     if (kind === 'incremental') {
       const inc = body(t.incrementalQuery ?? t.query);
       const keys = t.uniqueKey ?? [];
+      const fresh = newRowsTable(t.target);
+      a.newRows = fresh;
       a.incremental = [
         schema,
         ...t.incrementalPreOps.map(body),
-        `CREATE OR REPLACE TEMP TABLE __incremental AS ${inc}`,
-        ...(keys.length ? [`DELETE FROM ${name(t.target)} AS t USING __incremental AS i WHERE ${keys.map((k) => `t."${k}" IS NOT DISTINCT FROM i."${k}"`).join(' AND ')}`] : []),
-        `INSERT INTO ${name(t.target)} BY NAME SELECT * FROM __incremental`,
-        'DROP TABLE __incremental',
+        `CREATE OR REPLACE TEMP TABLE ${fresh} AS ${inc}`,
+        ...(keys.length ? [`DELETE FROM ${name(t.target)} AS t USING ${fresh} AS i WHERE ${keys.map((k) => `t."${k}" IS NOT DISTINCT FROM i."${k}"`).join(' AND ')}`] : []),
+        `INSERT INTO ${name(t.target)} BY NAME SELECT * FROM ${fresh}`,
         ...t.incrementalPostOps.map(body),
       ];
     }
@@ -90,6 +124,8 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
   for (const s of graph.assertions) {
     if (s.disabled) continue;
     const parent = s.parentAction ? targetKey(s.parentAction) : s.dependencyTargets[0] ? targetKey(s.dependencyTargets[0]) : undefined;
+    const parentTable = parent ? graph.tables.find((t) => targetKey(t.target) === parent && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')) : undefined;
+    const scoped = parentTable ? scopedAssertion(s.target.name, body(s.query), parentTable.target) : undefined;
     actions.push({
       key: targetKey(s.target),
       kind: 'assertion',
@@ -98,6 +134,7 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
       dependsOn: s.dependencyTargets.map(targetKey),
       ...(parent ? { checks: parent } : {}),
       full: [body(s.query)],
+      ...(scoped ? { scoped } : {}),
     });
   }
   // Assertions run right after what they check: an action that depends on a checked table also waits for its assertions.

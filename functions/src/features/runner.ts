@@ -9,6 +9,7 @@ export interface ActionReport {
   name: string;
   type: ActionKind;
   status: 'ok' | 'failed' | 'skipped';
+  /** Tables: how they were built. Assertions: 'incremental' when only the rows this run wrote were checked. */
   mode?: 'full' | 'incremental';
   rows?: number;
   seconds: number;
@@ -37,6 +38,9 @@ export interface RunOptions {
   onProgress?: (a: ActionReport, index: number, total: number) => void;
 }
 
+/** Built-in assertions whose last check passed (the condition for checking only new rows next time). */
+const PASSED = 'shop_assertions.passed';
+
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
 async function exists(w: DuckDbWarehouse, a: PlannedAction): Promise<boolean> {
@@ -52,6 +56,12 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
   const plan = planDuckdb(graph);
   const failed = new Set<string>();
   const reports: ActionReport[] = [];
+  // Built-in assertions of a table built incrementally check only its new rows when their last check passed.
+  await o.warehouse.execute(`CREATE SCHEMA IF NOT EXISTS shop_assertions`);
+  await o.warehouse.execute(`CREATE TABLE IF NOT EXISTS ${PASSED} (assertion VARCHAR PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL)`);
+  const passedBefore = new Set((await o.warehouse.execute(`SELECT assertion FROM ${PASSED}`)).map((r) => String(r['assertion'])));
+  const builtIncrementally = new Map<string, string>(); // table key -> temp table of its new rows
+  try {
   for (const [i, a] of plan.entries()) {
     const t0 = performance.now();
     const report: ActionReport = { name: a.key, type: a.kind, status: 'ok', seconds: 0 };
@@ -64,8 +74,11 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
       let current = '';
       try {
         if (a.kind === 'assertion') {
-          current = a.full[0]!;
+          const scoped = a.scoped !== undefined && a.checks !== undefined && builtIncrementally.has(a.checks) && passedBefore.has(a.key);
+          current = scoped ? a.scoped! : a.full[0]!;
+          report.mode = scoped ? 'incremental' : 'full';
           const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
+          await o.warehouse.execute(rows.length ? `DELETE FROM ${PASSED} WHERE assertion = $1` : `INSERT OR REPLACE INTO ${PASSED} VALUES ($1, now())`, [a.key]);
           if (rows.length) {
             report.status = 'failed';
             report.failingRows = rows;
@@ -84,6 +97,7 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
               await exec(s);
             }
           });
+          if (incremental && a.newRows) builtIncrementally.set(a.key, a.newRows);
           if (a.kind !== 'operation') {
             const n = await o.warehouse.execute(`SELECT count(*) AS n FROM "${a.target.schema}"."${a.target.name}"`);
             report.rows = Number(n[0]?.['n'] ?? 0);
@@ -99,6 +113,9 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
     report.seconds = (performance.now() - t0) / 1000;
     reports.push(report);
     o.onProgress?.(report, i, plan.length);
+  }
+  } finally {
+    for (const t of builtIncrementally.values()) await o.warehouse.execute(`DROP TABLE IF EXISTS ${t}`);
   }
   return { snapshotDate: o.snapshotDate, timezone, ok: reports.every((r) => r.status === 'ok'), seconds: (performance.now() - started) / 1000, actions: reports };
 }

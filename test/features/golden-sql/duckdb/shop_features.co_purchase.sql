@@ -67,7 +67,7 @@ INNER JOIN baskets AS n ON n.shop = p.shop
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_features";
 DELETE FROM "shop_features"."co_purchase" WHERE snapshot_date = DATE '2024-03-10';
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_features.co_purchase: products bought together, as of a snapshot date (association rules).
+CREATE OR REPLACE TEMP TABLE "__new_shop_features__co_purchase" AS -- shop_features.co_purchase: products bought together, as of a snapshot date (association rules).
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
 --                   postage/fee lines do not count); orders with no such product are not baskets
@@ -128,5 +128,4 @@ FROM pairs AS p
 INNER JOIN product_baskets AS pa ON pa.shop = p.shop AND pa.product_id = p.product_a
 INNER JOIN product_baskets AS pb ON pb.shop = p.shop AND pb.product_id = p.product_b
 INNER JOIN baskets AS n ON n.shop = p.shop;
-INSERT INTO "shop_features"."co_purchase" BY NAME SELECT * FROM __incremental;
-DROP TABLE __incremental
+INSERT INTO "shop_features"."co_purchase" BY NAME SELECT * FROM "__new_shop_features__co_purchase"

@@ -52,7 +52,7 @@ LEFT JOIN observed AS o ON o.shop = c.shop
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_features";
 DELETE FROM "shop_features"."customer_labels" WHERE snapshot_date = DATE '2024-03-10';
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_features.customer_labels: the propensity label per customer and snapshot date.
+CREATE OR REPLACE TEMP TABLE "__new_shop_features__customer_labels" AS -- shop_features.customer_labels: the propensity label per customer and snapshot date.
 --   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
 --                      — the same customers as customer_rfm for that snapshot
 --   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
@@ -98,5 +98,4 @@ SELECT
 FROM customers AS c
 LEFT JOIN buyers AS b ON b.shop = c.shop AND b.customer_id = c.customer_id
 LEFT JOIN observed AS o ON o.shop = c.shop;
-INSERT INTO "shop_features"."customer_labels" BY NAME SELECT * FROM __incremental;
-DROP TABLE __incremental
+INSERT INTO "shop_features"."customer_labels" BY NAME SELECT * FROM "__new_shop_features__customer_labels"

@@ -134,7 +134,7 @@ FROM with_fm
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_features";
 DELETE FROM "shop_features"."customer_rfm" WHERE snapshot_date = DATE '2024-03-10';
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_features.customer_rfm: RFM per customer as of a snapshot date, in the BG/NBD convention
+CREATE OR REPLACE TEMP TABLE "__new_shop_features__customer_rfm" AS -- shop_features.customer_rfm: RFM per customer as of a snapshot date, in the BG/NBD convention
 -- (as lifetimes.utils.summary_data_from_transaction_data computes it with freq D).
 --   purchase days   shop-local dates with at least one included order (not test, not cancelled; zero-value
 --                   orders count) up to and including the snapshot; guests (no customer id) are left out
@@ -262,5 +262,4 @@ SELECT
     ELSE 'Lost'
   END AS segment
 FROM with_fm;
-INSERT INTO "shop_features"."customer_rfm" BY NAME SELECT * FROM __incremental;
-DROP TABLE __incremental
+INSERT INTO "shop_features"."customer_rfm" BY NAME SELECT * FROM "__new_shop_features__customer_rfm"

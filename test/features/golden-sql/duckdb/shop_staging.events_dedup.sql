@@ -85,7 +85,7 @@ FROM parsed
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
+CREATE OR REPLACE TEMP TABLE "__new_shop_staging__events_dedup" AS -- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
 -- BigQuery's raw table is at-least-once (Pub/Sub subscription + Shopify redeliveries); here a delivery is kept
 -- once per webhook_id, then once per (shop, topic, event_id) — the keys the embedded loader enforces at landing.
 -- The earliest received copy wins.
@@ -169,5 +169,4 @@ SELECT
   END AS customer_id,
   struct_pack(created_at := rec.created_at, name := rec.name, cancelled_at := rec.cancelled_at, currency := rec.currency, subtotal_price := rec.subtotal_price, total_price := rec.total_price, financial_status := rec.financial_status, test := rec.test, line_items := rec.line_items, refund_line_items := rec.refund_line_items, title := rec.title, product_type := rec.product_type, vendor := rec.vendor, status := rec.status, variants := rec.variants, location_id := rec.location_id, available := rec.available, state := rec.state, orders_count := rec.orders_count, total_spent := rec.total_spent, accepts_marketing := rec.accepts_marketing, has_email := rec.email IS NOT NULL, has_phone := rec.phone IS NOT NULL) AS body
 FROM parsed;
-INSERT INTO "shop_staging"."events_dedup" BY NAME SELECT * FROM __incremental;
-DROP TABLE __incremental
+INSERT INTO "shop_staging"."events_dedup" BY NAME SELECT * FROM "__new_shop_staging__events_dedup"

@@ -107,7 +107,7 @@ LEFT JOIN refunds_per_line AS r
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_staging.order_lines: one row per line item of the current state of each order, refunds netted per line.
+CREATE OR REPLACE TEMP TABLE "__new_shop_staging__order_lines" AS -- shop_staging.order_lines: one row per line item of the current state of each order, refunds netted per line.
 -- Refunds come from refunds/create events (refund_line_items: quantity and subtotal), each refund line counted
 -- once. Non-product lines (postage, fees, manual adjustments, custom items) are flagged, not dropped:
 -- product_exists = false, no variant_id, or a _non_product property (as the CSV replay marks them).
@@ -211,6 +211,5 @@ SELECT
 FROM lines AS l
 LEFT JOIN refunds_per_line AS r
   ON r.shop = l.shop AND r.order_id = l.order_id AND r.line_item_id = l.line_item_id;
-DELETE FROM "shop_staging"."order_lines" AS t USING __incremental AS i WHERE t."shop" IS NOT DISTINCT FROM i."shop" AND t."line_item_id" IS NOT DISTINCT FROM i."line_item_id";
-INSERT INTO "shop_staging"."order_lines" BY NAME SELECT * FROM __incremental;
-DROP TABLE __incremental
+DELETE FROM "shop_staging"."order_lines" AS t USING "__new_shop_staging__order_lines" AS i WHERE t."shop" IS NOT DISTINCT FROM i."shop" AND t."line_item_id" IS NOT DISTINCT FROM i."line_item_id";
+INSERT INTO "shop_staging"."order_lines" BY NAME SELECT * FROM "__new_shop_staging__order_lines"

@@ -96,7 +96,7 @@ FROM current_state
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
-CREATE OR REPLACE TEMP TABLE __incremental AS -- shop_staging.orders: the current state of every order, one row per (shop, order_id).
+CREATE OR REPLACE TEMP TABLE "__new_shop_staging__orders" AS -- shop_staging.orders: the current state of every order, one row per (shop, order_id).
 -- Current state = the order event (orders/create, /updated, /paid, /cancelled) with the latest payload
 -- updated_at, ties broken by triggered_at, then received_at. Test and cancelled orders are KEPT with flags
 -- (is_test, is_cancelled; is_included = neither) so a cancellation arriving later replaces the row on the
@@ -189,6 +189,5 @@ SELECT
   event_count,
   last_received_at
 FROM current_state;
-DELETE FROM "shop_staging"."orders" AS t USING __incremental AS i WHERE t."shop" IS NOT DISTINCT FROM i."shop" AND t."order_id" IS NOT DISTINCT FROM i."order_id";
-INSERT INTO "shop_staging"."orders" BY NAME SELECT * FROM __incremental;
-DROP TABLE __incremental
+DELETE FROM "shop_staging"."orders" AS t USING "__new_shop_staging__orders" AS i WHERE t."shop" IS NOT DISTINCT FROM i."shop" AND t."order_id" IS NOT DISTINCT FROM i."order_id";
+INSERT INTO "shop_staging"."orders" BY NAME SELECT * FROM "__new_shop_staging__orders"

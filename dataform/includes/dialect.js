@@ -232,6 +232,10 @@ function int_div(a, b) {
 function logical_or(expr) {
   return DUCK ? `bool_or(${expr})` : `LOGICAL_OR(${expr})`;
 }
+/** Aggregate: `value` of the row with the smallest `key` in the group (keys unique within a group). */
+function value_at_min(value, key) {
+  return DUCK ? `arg_min(${value}, ${key})` : `ANY_VALUE(${value} HAVING MIN ${key})`;
+}
 /** `*` without some columns: BigQuery `* EXCEPT (a, b)`, DuckDB `* EXCLUDE (a, b)`. Pass a qualifier as `t.*` in `star`. */
 function select_except(columns, star) {
   const cols = Array.isArray(columns) ? columns.join(", ") : columns;
@@ -283,6 +287,7 @@ module.exports = {
   safe_divide,
   int_div,
   logical_or,
+  value_at_min,
   select_except,
   first_landed_copy,
   LOOKBACK_HOURS,

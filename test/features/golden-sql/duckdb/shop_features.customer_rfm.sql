@@ -30,43 +30,42 @@ CREATE OR REPLACE TABLE "shop_features"."customer_rfm" AS -- shop_features.custo
 
 
 
-WITH orders AS (
-  SELECT shop, order_id, customer_id, order_date
-  FROM "shop_staging"."orders"
-  WHERE is_included
-    AND customer_id IS NOT NULL
-    AND order_date <= DATE '2024-03-10'
-),
-
-line_values AS (
+WITH adjustments AS (
+  -- the few orders whose value is not simply their subtotal: non-product lines (postage, fees) and refunds
   SELECT shop, order_id,
     SUM(CASE WHEN is_non_product THEN gross_revenue ELSE 0 END) AS non_product_gross,
-    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds,
-    SUM(CASE WHEN is_non_product THEN 0 ELSE net_revenue END) AS product_net
+    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds
   FROM "shop_staging"."order_lines"
+  WHERE is_non_product OR refunded_amount <> 0
   GROUP BY shop, order_id
 ),
 
-order_values AS (
+fallback AS (
+  -- orders without a subtotal: the sum of their product lines' net revenue
+  SELECT shop, order_id, SUM(net_revenue) AS product_net
+  FROM "shop_staging"."order_lines"
+  WHERE NOT is_non_product
+    AND order_id IN (SELECT order_id FROM "shop_staging"."orders" WHERE subtotal_price IS NULL)
+  GROUP BY shop, order_id
+),
+
+orders AS (
   -- The order's own subtotal is exact; line prices are shown to the cent, so re-adding them can drift.
-  SELECT o.shop, o.order_id,
-    COALESCE(o.subtotal_price - COALESCE(l.non_product_gross, 0) - COALESCE(l.product_refunds, 0), l.product_net, 0) AS value
+  SELECT o.shop, o.customer_id, o.order_date,
+    COALESCE(o.subtotal_price - COALESCE(a.non_product_gross, 0) - COALESCE(a.product_refunds, 0), f.product_net, 0) AS value
   FROM "shop_staging"."orders" AS o
-  LEFT JOIN line_values AS l ON l.shop = o.shop AND l.order_id = o.order_id
-  WHERE o.is_included AND o.customer_id IS NOT NULL
+  LEFT JOIN adjustments AS a ON a.shop = o.shop AND a.order_id = o.order_id
+  LEFT JOIN fallback AS f ON f.shop = o.shop AND f.order_id = o.order_id
+  WHERE o.is_included
+    AND o.customer_id IS NOT NULL
+    AND o.order_date <= DATE '2024-03-10'
 ),
 
 purchase_days AS (
   -- same-day orders are one purchase, their values summed
-  SELECT o.shop, o.customer_id, o.order_date AS day, SUM(COALESCE(v.value, 0)) AS day_value
-  FROM orders AS o
-  LEFT JOIN order_values AS v ON v.shop = o.shop AND v.order_id = o.order_id
-  GROUP BY o.shop, o.customer_id, o.order_date
-),
-
-with_first AS (
-  SELECT *, MIN(day) OVER (PARTITION BY shop, customer_id) AS first_day
-  FROM purchase_days
+  SELECT shop, customer_id, order_date AS day, SUM(value) AS day_value
+  FROM orders
+  GROUP BY shop, customer_id, order_date
 ),
 
 summary AS (
@@ -76,8 +75,8 @@ summary AS (
     COUNT(*) - 1 AS frequency,
     MIN(day) AS first_day,
     MAX(day) AS last_day,
-    SUM(CASE WHEN day > first_day THEN day_value ELSE 0 END) AS repeat_value
-  FROM with_first
+    SUM(day_value) - arg_min(day_value, day) AS repeat_value
+  FROM purchase_days
   GROUP BY shop, customer_id
 ),
 
@@ -162,43 +161,42 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_features__customer_rfm" AS -- shop_feat
 
 
 
-WITH orders AS (
-  SELECT shop, order_id, customer_id, order_date
-  FROM "shop_staging"."orders"
-  WHERE is_included
-    AND customer_id IS NOT NULL
-    AND order_date <= DATE '2024-03-10'
-),
-
-line_values AS (
+WITH adjustments AS (
+  -- the few orders whose value is not simply their subtotal: non-product lines (postage, fees) and refunds
   SELECT shop, order_id,
     SUM(CASE WHEN is_non_product THEN gross_revenue ELSE 0 END) AS non_product_gross,
-    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds,
-    SUM(CASE WHEN is_non_product THEN 0 ELSE net_revenue END) AS product_net
+    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds
   FROM "shop_staging"."order_lines"
+  WHERE is_non_product OR refunded_amount <> 0
   GROUP BY shop, order_id
 ),
 
-order_values AS (
+fallback AS (
+  -- orders without a subtotal: the sum of their product lines' net revenue
+  SELECT shop, order_id, SUM(net_revenue) AS product_net
+  FROM "shop_staging"."order_lines"
+  WHERE NOT is_non_product
+    AND order_id IN (SELECT order_id FROM "shop_staging"."orders" WHERE subtotal_price IS NULL)
+  GROUP BY shop, order_id
+),
+
+orders AS (
   -- The order's own subtotal is exact; line prices are shown to the cent, so re-adding them can drift.
-  SELECT o.shop, o.order_id,
-    COALESCE(o.subtotal_price - COALESCE(l.non_product_gross, 0) - COALESCE(l.product_refunds, 0), l.product_net, 0) AS value
+  SELECT o.shop, o.customer_id, o.order_date,
+    COALESCE(o.subtotal_price - COALESCE(a.non_product_gross, 0) - COALESCE(a.product_refunds, 0), f.product_net, 0) AS value
   FROM "shop_staging"."orders" AS o
-  LEFT JOIN line_values AS l ON l.shop = o.shop AND l.order_id = o.order_id
-  WHERE o.is_included AND o.customer_id IS NOT NULL
+  LEFT JOIN adjustments AS a ON a.shop = o.shop AND a.order_id = o.order_id
+  LEFT JOIN fallback AS f ON f.shop = o.shop AND f.order_id = o.order_id
+  WHERE o.is_included
+    AND o.customer_id IS NOT NULL
+    AND o.order_date <= DATE '2024-03-10'
 ),
 
 purchase_days AS (
   -- same-day orders are one purchase, their values summed
-  SELECT o.shop, o.customer_id, o.order_date AS day, SUM(COALESCE(v.value, 0)) AS day_value
-  FROM orders AS o
-  LEFT JOIN order_values AS v ON v.shop = o.shop AND v.order_id = o.order_id
-  GROUP BY o.shop, o.customer_id, o.order_date
-),
-
-with_first AS (
-  SELECT *, MIN(day) OVER (PARTITION BY shop, customer_id) AS first_day
-  FROM purchase_days
+  SELECT shop, customer_id, order_date AS day, SUM(value) AS day_value
+  FROM orders
+  GROUP BY shop, customer_id, order_date
 ),
 
 summary AS (
@@ -208,8 +206,8 @@ summary AS (
     COUNT(*) - 1 AS frequency,
     MIN(day) AS first_day,
     MAX(day) AS last_day,
-    SUM(CASE WHEN day > first_day THEN day_value ELSE 0 END) AS repeat_value
-  FROM with_first
+    SUM(day_value) - arg_min(day_value, day) AS repeat_value
+  FROM purchase_days
   GROUP BY shop, customer_id
 ),
 

@@ -12,8 +12,8 @@
 -- The series is its own history (date <= snapshot_date). Incremental: a run rebuilds, per variant, the days from
 -- the earliest one its inputs changed (order lines or inventory levels received since the newest input the table
 -- has seen, minus the lookback) or from the day after the table's last day (the new days), to the snapshot; the
--- rows are merged on (shop, variant_id, date). Before that, rows after the snapshot and rows before a variant's
--- (current) first sale are deleted, so an incremental table equals a full build. snapshot_date says which run
+-- rows are merged on (shop, variant_id, date). Before that, rows after the snapshot go, and so do the rows of a
+-- variant whose first sale moved later or that has no sale left, so an incremental table equals a full build. snapshot_date says which run
 -- last (re)built a row.
 
 
@@ -120,8 +120,8 @@ LEFT JOIN stock AS st ON st.shop = c.shop AND st.variant_id = c.variant_id AND s
 -- The series is its own history (date <= snapshot_date). Incremental: a run rebuilds, per variant, the days from
 -- the earliest one its inputs changed (order lines or inventory levels received since the newest input the table
 -- has seen, minus the lookback) or from the day after the table's last day (the new days), to the snapshot; the
--- rows are merged on (shop, variant_id, date). Before that, rows after the snapshot and rows before a variant's
--- (current) first sale are deleted, so an incremental table equals a full build. snapshot_date says which run
+-- rows are merged on (shop, variant_id, date). Before that, rows after the snapshot go, and so do the rows of a
+-- variant whose first sale moved later or that has no sale left, so an incremental table equals a full build. snapshot_date says which run
 -- last (re)built a row.
 
 
@@ -242,8 +242,12 @@ LEFT JOIN stock AS st ON st.shop = c.shop AND st.variant_id = c.variant_id AND s
 DELETE FROM `demo-shop-mlops.shop_features.variant_daily_demand` WHERE date > DATE '2024-03-10'
 
 -- incremental pre_operation
-DELETE FROM `demo-shop-mlops.shop_features.variant_daily_demand` AS d
-  WHERE NOT EXISTS (
-    SELECT 1
-    FROM (SELECT shop, variant_id, MIN(order_date) AS first_sale FROM `demo-shop-mlops.shop_staging.order_lines` WHERE is_included AND NOT is_non_product AND variant_id IS NOT NULL AND order_date <= DATE '2024-03-10' GROUP BY shop, variant_id) AS f
-    WHERE f.shop = d.shop AND f.variant_id = d.variant_id AND f.first_sale <= d.date)
+DELETE FROM `demo-shop-mlops.shop_features.variant_daily_demand`
+  WHERE CONCAT(shop, '|', variant_id) IN (
+    -- variants whose calendar starts before their current first sale (it was cancelled or refunded away), or
+    -- that have no sale left: dropped whole; their changed lines rebuild them from the new first sale
+    SELECT CONCAT(t.shop, '|', t.variant_id)
+    FROM (SELECT shop, variant_id, MIN(date) AS first_row FROM `demo-shop-mlops.shop_features.variant_daily_demand` GROUP BY shop, variant_id) AS t
+    LEFT JOIN (SELECT shop, variant_id, MIN(order_date) AS first_sale FROM `demo-shop-mlops.shop_staging.order_lines` WHERE is_included AND NOT is_non_product AND variant_id IS NOT NULL AND order_date <= DATE '2024-03-10' GROUP BY shop, variant_id) AS f
+      ON f.shop = t.shop AND f.variant_id = t.variant_id
+    WHERE f.first_sale IS NULL OR t.first_row < f.first_sale)

@@ -157,6 +157,21 @@ function unnest_rows(relation, column, alias) {
     ? `(SELECT * EXCLUDE (${column}), unnest(${column}) AS ${alias} FROM ${relation})`
     : `(SELECT _r.* EXCEPT (${column}), ${alias} FROM ${relation} AS _r CROSS JOIN UNNEST(_r.${column}) AS ${alias})`;
 }
+/** Aggregate: the distinct non-NULL values of `expr` as an ARRAY (NULL when there are none; order unspecified). */
+function array_agg_distinct(expr) {
+  return DUCK ? `list(DISTINCT ${expr}) FILTER (WHERE ${expr} IS NOT NULL)` : `ARRAY_AGG(DISTINCT ${expr} IGNORE NULLS)`;
+}
+/**
+ * FROM-clause item: for each row of `relation`, one row per ordered pair (a, b), a <> b, of the elements of its
+ * ARRAY column `column` (distinct values), as a STRUCT `alias` with fields a and b; the array column is dropped:
+ *   FROM ${dialect.unnest_pairs("baskets", "products", "pair")} AS x      -- then x.pair.a, x.pair.b
+ */
+function unnest_pairs(relation, column, alias) {
+  check(column, /^[a-z_][a-z0-9_]*$/, "unnest_pairs column");
+  return DUCK
+    ? `(SELECT * EXCLUDE (${column}), unnest(flatten(list_transform(${column}, _a -> list_transform(list_filter(${column}, _b -> _b <> _a), _b -> struct_pack(a := _a, b := _b))))) AS ${alias} FROM ${relation})`
+    : `(SELECT _r.* EXCEPT (${column}), STRUCT(_a AS a, _b AS b) AS ${alias} FROM ${relation} AS _r CROSS JOIN UNNEST(_r.${column}) AS _a CROSS JOIN UNNEST(_r.${column}) AS _b WHERE _a <> _b)`;
+}
 /** Number of elements of an ARRAY column (NULL when the array is NULL). */
 function array_length(array) {
   return DUCK ? `CAST(len(${array}) AS BIGINT)` : `ARRAY_LENGTH(${array})`;
@@ -274,6 +289,8 @@ module.exports = {
   unnest_rows,
   array_has,
   array_length,
+  array_agg_distinct,
+  unnest_pairs,
   unnest_json,
   local_date,
   date_diff_days,

@@ -16,34 +16,32 @@
 
 
 
-WITH basket_items AS (
-  SELECT DISTINCT shop, order_id, product_id
-  FROM `demo-shop-mlops.shop_staging.order_lines`
+WITH basket_rows AS (
+  -- one row per basket (shop_staging.baskets: distinct products per order, kept up to date incrementally)
+  SELECT shop, products, product_count
+  FROM `demo-shop-mlops.shop_staging.baskets`
   WHERE is_included
-    AND NOT is_non_product
-    AND product_id IS NOT NULL
-    AND net_quantity > 0
+    AND product_count > 0
     AND order_date <= DATE '2024-03-10'
 ),
 
 baskets AS (
-  SELECT shop, COUNT(DISTINCT order_id) AS baskets
-  FROM basket_items
+  SELECT shop, COUNT(*) AS baskets
+  FROM basket_rows
   GROUP BY shop
 ),
 
 product_baskets AS (
   SELECT shop, product_id, COUNT(*) AS orders_with
-  FROM basket_items
+  FROM (SELECT _r.* EXCEPT (products), product_id FROM basket_rows AS _r CROSS JOIN UNNEST(_r.products) AS product_id) AS x
   GROUP BY shop, product_id
 ),
 
 pairs AS (
-  SELECT a.shop, a.product_id AS product_a, b.product_id AS product_b, COUNT(*) AS orders_together
-  FROM basket_items AS a
-  INNER JOIN basket_items AS b
-    ON b.shop = a.shop AND b.order_id = a.order_id AND b.product_id <> a.product_id
-  GROUP BY a.shop, a.product_id, b.product_id
+  -- only baskets of two or more products make pairs
+  SELECT shop, pair.a AS product_a, pair.b AS product_b, COUNT(*) AS orders_together
+  FROM (SELECT _r.* EXCEPT (products), STRUCT(_a AS a, _b AS b) AS pair FROM (SELECT shop, products FROM basket_rows WHERE product_count > 1) AS _r CROSS JOIN UNNEST(_r.products) AS _a CROSS JOIN UNNEST(_r.products) AS _b WHERE _a <> _b) AS x
+  GROUP BY shop, pair.a, pair.b
 )
 
 SELECT
@@ -79,34 +77,32 @@ INNER JOIN baskets AS n ON n.shop = p.shop
 
 
 
-WITH basket_items AS (
-  SELECT DISTINCT shop, order_id, product_id
-  FROM `demo-shop-mlops.shop_staging.order_lines`
+WITH basket_rows AS (
+  -- one row per basket (shop_staging.baskets: distinct products per order, kept up to date incrementally)
+  SELECT shop, products, product_count
+  FROM `demo-shop-mlops.shop_staging.baskets`
   WHERE is_included
-    AND NOT is_non_product
-    AND product_id IS NOT NULL
-    AND net_quantity > 0
+    AND product_count > 0
     AND order_date <= DATE '2024-03-10'
 ),
 
 baskets AS (
-  SELECT shop, COUNT(DISTINCT order_id) AS baskets
-  FROM basket_items
+  SELECT shop, COUNT(*) AS baskets
+  FROM basket_rows
   GROUP BY shop
 ),
 
 product_baskets AS (
   SELECT shop, product_id, COUNT(*) AS orders_with
-  FROM basket_items
+  FROM (SELECT _r.* EXCEPT (products), product_id FROM basket_rows AS _r CROSS JOIN UNNEST(_r.products) AS product_id) AS x
   GROUP BY shop, product_id
 ),
 
 pairs AS (
-  SELECT a.shop, a.product_id AS product_a, b.product_id AS product_b, COUNT(*) AS orders_together
-  FROM basket_items AS a
-  INNER JOIN basket_items AS b
-    ON b.shop = a.shop AND b.order_id = a.order_id AND b.product_id <> a.product_id
-  GROUP BY a.shop, a.product_id, b.product_id
+  -- only baskets of two or more products make pairs
+  SELECT shop, pair.a AS product_a, pair.b AS product_b, COUNT(*) AS orders_together
+  FROM (SELECT _r.* EXCEPT (products), STRUCT(_a AS a, _b AS b) AS pair FROM (SELECT shop, products FROM basket_rows WHERE product_count > 1) AS _r CROSS JOIN UNNEST(_r.products) AS _a CROSS JOIN UNNEST(_r.products) AS _b WHERE _a <> _b) AS x
+  GROUP BY shop, pair.a, pair.b
 )
 
 SELECT

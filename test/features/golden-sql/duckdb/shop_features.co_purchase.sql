@@ -17,34 +17,32 @@ CREATE OR REPLACE TABLE "shop_features"."co_purchase" AS -- shop_features.co_pur
 
 
 
-WITH basket_items AS (
-  SELECT DISTINCT shop, order_id, product_id
-  FROM "shop_staging"."order_lines"
+WITH basket_rows AS (
+  -- one row per basket (shop_staging.baskets: distinct products per order, kept up to date incrementally)
+  SELECT shop, products, product_count
+  FROM "shop_staging"."baskets"
   WHERE is_included
-    AND NOT is_non_product
-    AND product_id IS NOT NULL
-    AND net_quantity > 0
+    AND product_count > 0
     AND order_date <= DATE '2024-03-10'
 ),
 
 baskets AS (
-  SELECT shop, COUNT(DISTINCT order_id) AS baskets
-  FROM basket_items
+  SELECT shop, COUNT(*) AS baskets
+  FROM basket_rows
   GROUP BY shop
 ),
 
 product_baskets AS (
   SELECT shop, product_id, COUNT(*) AS orders_with
-  FROM basket_items
+  FROM (SELECT * EXCLUDE (products), unnest(products) AS product_id FROM basket_rows) AS x
   GROUP BY shop, product_id
 ),
 
 pairs AS (
-  SELECT a.shop, a.product_id AS product_a, b.product_id AS product_b, COUNT(*) AS orders_together
-  FROM basket_items AS a
-  INNER JOIN basket_items AS b
-    ON b.shop = a.shop AND b.order_id = a.order_id AND b.product_id <> a.product_id
-  GROUP BY a.shop, a.product_id, b.product_id
+  -- only baskets of two or more products make pairs
+  SELECT shop, pair.a AS product_a, pair.b AS product_b, COUNT(*) AS orders_together
+  FROM (SELECT * EXCLUDE (products), unnest(flatten(list_transform(products, _a -> list_transform(list_filter(products, _b -> _b <> _a), _b -> struct_pack(a := _a, b := _b))))) AS pair FROM (SELECT shop, products FROM basket_rows WHERE product_count > 1)) AS x
+  GROUP BY shop, pair.a, pair.b
 )
 
 SELECT
@@ -82,34 +80,32 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_features__co_purchase" AS -- shop_featu
 
 
 
-WITH basket_items AS (
-  SELECT DISTINCT shop, order_id, product_id
-  FROM "shop_staging"."order_lines"
+WITH basket_rows AS (
+  -- one row per basket (shop_staging.baskets: distinct products per order, kept up to date incrementally)
+  SELECT shop, products, product_count
+  FROM "shop_staging"."baskets"
   WHERE is_included
-    AND NOT is_non_product
-    AND product_id IS NOT NULL
-    AND net_quantity > 0
+    AND product_count > 0
     AND order_date <= DATE '2024-03-10'
 ),
 
 baskets AS (
-  SELECT shop, COUNT(DISTINCT order_id) AS baskets
-  FROM basket_items
+  SELECT shop, COUNT(*) AS baskets
+  FROM basket_rows
   GROUP BY shop
 ),
 
 product_baskets AS (
   SELECT shop, product_id, COUNT(*) AS orders_with
-  FROM basket_items
+  FROM (SELECT * EXCLUDE (products), unnest(products) AS product_id FROM basket_rows) AS x
   GROUP BY shop, product_id
 ),
 
 pairs AS (
-  SELECT a.shop, a.product_id AS product_a, b.product_id AS product_b, COUNT(*) AS orders_together
-  FROM basket_items AS a
-  INNER JOIN basket_items AS b
-    ON b.shop = a.shop AND b.order_id = a.order_id AND b.product_id <> a.product_id
-  GROUP BY a.shop, a.product_id, b.product_id
+  -- only baskets of two or more products make pairs
+  SELECT shop, pair.a AS product_a, pair.b AS product_b, COUNT(*) AS orders_together
+  FROM (SELECT * EXCLUDE (products), unnest(flatten(list_transform(products, _a -> list_transform(list_filter(products, _b -> _b <> _a), _b -> struct_pack(a := _a, b := _b))))) AS pair FROM (SELECT shop, products FROM basket_rows WHERE product_count > 1)) AS x
+  GROUP BY shop, pair.a, pair.b
 )
 
 SELECT

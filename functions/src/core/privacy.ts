@@ -85,6 +85,7 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_staging.events_dedup': { customers: 'unlink', why: 'parsed events without personal fields (email/phone only as flags): the customer\'s record events deleted, their orders and requests kept without the customer id' },
   'shop_staging.orders': { customers: 'anonymize', why: 'orders stay for demand history, without the customer id' },
   'shop_staging.order_lines': { customers: 'anonymize', why: 'lines stay for demand history, without the customer id' },
+  'shop_staging.order_values': { customers: 'anonymize', why: 'order values stay (order history), without the customer id' },
   'shop_staging.customers': { customers: 'delete', why: 'the customer record' },
   'shop_features.customer_rfm': { customers: 'delete', why: 'features about the customer' },
   'shop_features.customer_labels': { customers: 'delete', why: 'labels about the customer' },

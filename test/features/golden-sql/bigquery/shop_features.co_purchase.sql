@@ -4,7 +4,8 @@
 -- shop_features.co_purchase: products bought together, as of a snapshot date (association rules).
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
---                   postage/fee lines do not count); orders with no such product are not baskets
+--                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
+--                   kept per order in shop_staging.baskets, so a snapshot reads one narrow row per order.
 --   BOTH DIRECTIONS: a pair appears as (a, b) and as (b, a), so "what goes with product X" is
 --                   WHERE product_a = X; support and lift are symmetric, confidence is not
 --   orders_together baskets holding both a and b
@@ -65,7 +66,8 @@ INNER JOIN baskets AS n ON n.shop = p.shop
 -- shop_features.co_purchase: products bought together, as of a snapshot date (association rules).
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
---                   postage/fee lines do not count); orders with no such product are not baskets
+--                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
+--                   kept per order in shop_staging.baskets, so a snapshot reads one narrow row per order.
 --   BOTH DIRECTIONS: a pair appears as (a, b) and as (b, a), so "what goes with product X" is
 --                   WHERE product_a = X; support and lift are symmetric, confidence is not
 --   orders_together baskets holding both a and b

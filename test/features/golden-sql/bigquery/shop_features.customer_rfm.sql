@@ -10,9 +10,9 @@
 --   age_days        snapshot − first purchase day
 --   days_since_last snapshot − last purchase day
 --   monetary        mean value of the repeat purchase days (orders of one day summed; 0 when frequency = 0);
---                   an order's value = its own subtotal (line items after discounts, before shipping and tax, as
---                   Shopify computed it) less its non-product lines (postage, fees) and less refunds of its product
---                   lines; the sum of the product lines' net revenue when the order has no subtotal
+--                   an order's value (shop_staging.order_values) = its own subtotal (line items after discounts,
+--                   before shipping and tax, as Shopify computed it) less its non-product lines (postage, fees) and
+--                   less refunds of its product lines; the sum of the product lines' net revenue without a subtotal
 --   r/f/m_score     NTILE(5) per shop; r over days_since_last (5 = most recent), f over frequency, m over
 --                   monetary (5 = highest); ties broken by customer_id (ascending string order)
 --   segment         R × FM map, FM = ceil((f_score + m_score) / 2), first rule that matches:
@@ -29,35 +29,13 @@
 
 
 
-WITH adjustments AS (
-  -- the few orders whose value is not simply their subtotal: non-product lines (postage, fees) and refunds
-  SELECT shop, order_id,
-    SUM(CASE WHEN is_non_product THEN gross_revenue ELSE 0 END) AS non_product_gross,
-    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds
-  FROM `demo-shop-mlops.shop_staging.order_lines`
-  WHERE is_non_product OR refunded_amount <> 0
-  GROUP BY shop, order_id
-),
-
-fallback AS (
-  -- orders without a subtotal: the sum of their product lines' net revenue
-  SELECT shop, order_id, SUM(net_revenue) AS product_net
-  FROM `demo-shop-mlops.shop_staging.order_lines`
-  WHERE NOT is_non_product
-    AND order_id IN (SELECT order_id FROM `demo-shop-mlops.shop_staging.orders` WHERE subtotal_price IS NULL)
-  GROUP BY shop, order_id
-),
-
-orders AS (
-  -- The order's own subtotal is exact; line prices are shown to the cent, so re-adding them can drift.
-  SELECT o.shop, o.customer_id, o.order_date,
-    COALESCE(o.subtotal_price - COALESCE(a.non_product_gross, 0) - COALESCE(a.product_refunds, 0), f.product_net, 0) AS value
-  FROM `demo-shop-mlops.shop_staging.orders` AS o
-  LEFT JOIN adjustments AS a ON a.shop = o.shop AND a.order_id = o.order_id
-  LEFT JOIN fallback AS f ON f.shop = o.shop AND f.order_id = o.order_id
-  WHERE o.is_included
-    AND o.customer_id IS NOT NULL
-    AND o.order_date <= DATE '2024-03-10'
+WITH orders AS (
+  -- each order's customer value: shop_staging.order_values
+  SELECT shop, customer_id, order_date, value
+  FROM `demo-shop-mlops.shop_staging.order_values`
+  WHERE is_included
+    AND customer_id IS NOT NULL
+    AND order_date <= DATE '2024-03-10'
 ),
 
 purchase_days AS (
@@ -139,9 +117,9 @@ FROM with_fm
 --   age_days        snapshot − first purchase day
 --   days_since_last snapshot − last purchase day
 --   monetary        mean value of the repeat purchase days (orders of one day summed; 0 when frequency = 0);
---                   an order's value = its own subtotal (line items after discounts, before shipping and tax, as
---                   Shopify computed it) less its non-product lines (postage, fees) and less refunds of its product
---                   lines; the sum of the product lines' net revenue when the order has no subtotal
+--                   an order's value (shop_staging.order_values) = its own subtotal (line items after discounts,
+--                   before shipping and tax, as Shopify computed it) less its non-product lines (postage, fees) and
+--                   less refunds of its product lines; the sum of the product lines' net revenue without a subtotal
 --   r/f/m_score     NTILE(5) per shop; r over days_since_last (5 = most recent), f over frequency, m over
 --                   monetary (5 = highest); ties broken by customer_id (ascending string order)
 --   segment         R × FM map, FM = ceil((f_score + m_score) / 2), first rule that matches:
@@ -158,35 +136,13 @@ FROM with_fm
 
 
 
-WITH adjustments AS (
-  -- the few orders whose value is not simply their subtotal: non-product lines (postage, fees) and refunds
-  SELECT shop, order_id,
-    SUM(CASE WHEN is_non_product THEN gross_revenue ELSE 0 END) AS non_product_gross,
-    SUM(CASE WHEN is_non_product THEN 0 ELSE refunded_amount END) AS product_refunds
-  FROM `demo-shop-mlops.shop_staging.order_lines`
-  WHERE is_non_product OR refunded_amount <> 0
-  GROUP BY shop, order_id
-),
-
-fallback AS (
-  -- orders without a subtotal: the sum of their product lines' net revenue
-  SELECT shop, order_id, SUM(net_revenue) AS product_net
-  FROM `demo-shop-mlops.shop_staging.order_lines`
-  WHERE NOT is_non_product
-    AND order_id IN (SELECT order_id FROM `demo-shop-mlops.shop_staging.orders` WHERE subtotal_price IS NULL)
-  GROUP BY shop, order_id
-),
-
-orders AS (
-  -- The order's own subtotal is exact; line prices are shown to the cent, so re-adding them can drift.
-  SELECT o.shop, o.customer_id, o.order_date,
-    COALESCE(o.subtotal_price - COALESCE(a.non_product_gross, 0) - COALESCE(a.product_refunds, 0), f.product_net, 0) AS value
-  FROM `demo-shop-mlops.shop_staging.orders` AS o
-  LEFT JOIN adjustments AS a ON a.shop = o.shop AND a.order_id = o.order_id
-  LEFT JOIN fallback AS f ON f.shop = o.shop AND f.order_id = o.order_id
-  WHERE o.is_included
-    AND o.customer_id IS NOT NULL
-    AND o.order_date <= DATE '2024-03-10'
+WITH orders AS (
+  -- each order's customer value: shop_staging.order_values
+  SELECT shop, customer_id, order_date, value
+  FROM `demo-shop-mlops.shop_staging.order_values`
+  WHERE is_included
+    AND customer_id IS NOT NULL
+    AND order_date <= DATE '2024-03-10'
 ),
 
 purchase_days AS (

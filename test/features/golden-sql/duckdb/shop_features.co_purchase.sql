@@ -5,7 +5,8 @@ CREATE SCHEMA IF NOT EXISTS "shop_features";
 CREATE OR REPLACE TABLE "shop_features"."co_purchase" AS -- shop_features.co_purchase: products bought together, as of a snapshot date (association rules).
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
---                   postage/fee lines do not count); orders with no such product are not baskets
+--                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
+--                   kept per order in shop_staging.baskets, so a snapshot reads one narrow row per order.
 --   BOTH DIRECTIONS: a pair appears as (a, b) and as (b, a), so "what goes with product X" is
 --                   WHERE product_a = X; support and lift are symmetric, confidence is not
 --   orders_together baskets holding both a and b
@@ -68,7 +69,8 @@ DELETE FROM "shop_features"."co_purchase" WHERE snapshot_date = DATE '2024-03-10
 CREATE OR REPLACE TEMP TABLE "__new_shop_features__co_purchase" AS -- shop_features.co_purchase: products bought together, as of a snapshot date (association rules).
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
---                   postage/fee lines do not count); orders with no such product are not baskets
+--                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
+--                   kept per order in shop_staging.baskets, so a snapshot reads one narrow row per order.
 --   BOTH DIRECTIONS: a pair appears as (a, b) and as (b, a), so "what goes with product X" is
 --                   WHERE product_a = X; support and lift are symmetric, confidence is not
 --   orders_together baskets holding both a and b

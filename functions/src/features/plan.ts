@@ -47,7 +47,8 @@ export function scopedAssertion(assertionName: string, sql: string, t: Target): 
     if (!m || sql.split(table).length !== 2) return undefined;
     const keys = m[1]!.split(', ');
     const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
-    return sql.replace(table, `(SELECT * FROM ${table} AS _t WHERE EXISTS (SELECT 1 FROM ${newRowsTable(t)} AS _n WHERE ${match}))`);
+    // an explicit SEMI JOIN: DuckDB plans a correlated EXISTS as a delim join over the whole table
+    return sql.replace(table, `(SELECT _t.* FROM ${table} AS _t SEMI JOIN ${newRowsTable(t)} AS _n ON ${match})`);
   }
   return undefined;
 }

@@ -33,7 +33,7 @@ buyers AS (
 ),
 
 observed AS (
-  SELECT shop, MAX(DATE(received_at, 'America/New_York')) AS observed_through
+  SELECT shop, DATE(MAX(received_at), 'America/New_York') AS observed_through -- one time-zone conversion per shop
   FROM `demo-shop-mlops.shop_staging.events_dedup`
   GROUP BY shop
 )
@@ -81,7 +81,7 @@ buyers AS (
 ),
 
 observed AS (
-  SELECT shop, MAX(DATE(received_at, 'America/New_York')) AS observed_through
+  SELECT shop, DATE(MAX(received_at), 'America/New_York') AS observed_through -- one time-zone conversion per shop
   FROM `demo-shop-mlops.shop_staging.events_dedup`
   GROUP BY shop
 )

@@ -34,7 +34,7 @@ buyers AS (
 ),
 
 observed AS (
-  SELECT shop, MAX(CAST(timezone('America/New_York', received_at) AS DATE)) AS observed_through
+  SELECT shop, CAST(timezone('America/New_York', MAX(received_at)) AS DATE) AS observed_through -- one time-zone conversion per shop
   FROM "shop_staging"."events_dedup"
   GROUP BY shop
 )
@@ -84,7 +84,7 @@ buyers AS (
 ),
 
 observed AS (
-  SELECT shop, MAX(CAST(timezone('America/New_York', received_at) AS DATE)) AS observed_through
+  SELECT shop, CAST(timezone('America/New_York', MAX(received_at)) AS DATE) AS observed_through -- one time-zone conversion per shop
   FROM "shop_staging"."events_dedup"
   GROUP BY shop
 )

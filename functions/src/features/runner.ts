@@ -62,58 +62,58 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
   const passedBefore = new Set((await o.warehouse.execute(`SELECT assertion FROM ${PASSED}`)).map((r) => String(r['assertion'])));
   const builtIncrementally = new Map<string, string>(); // table key -> temp table of its new rows
   try {
-  for (const [i, a] of plan.entries()) {
-    const t0 = performance.now();
-    const report: ActionReport = { name: a.key, type: a.kind, status: 'ok', seconds: 0 };
-    const blocker = a.dependsOn.find((d) => failed.has(d));
-    if (blocker) {
-      report.status = 'skipped';
-      report.error = `skipped: ${blocker} failed`;
-      failed.add(a.key);
-    } else {
-      let current = '';
-      try {
-        if (a.kind === 'assertion') {
-          const scoped = a.scoped !== undefined && a.checks !== undefined && builtIncrementally.has(a.checks) && passedBefore.has(a.key);
-          current = scoped ? a.scoped! : a.full[0]!;
-          report.mode = scoped ? 'incremental' : 'full';
-          const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
-          await o.warehouse.execute(rows.length ? `DELETE FROM ${PASSED} WHERE assertion = $1` : `INSERT OR REPLACE INTO ${PASSED} VALUES ($1, now())`, [a.key]);
-          if (rows.length) {
-            report.status = 'failed';
-            report.failingRows = rows;
-            report.error = `assertion failed: ${rows.length === 10 ? '10 or more' : rows.length} row(s), e.g. ${JSON.stringify(rows[0])}`;
-            report.sql = current;
-            failed.add(a.key);
-            if (a.checks) failed.add(a.checks);
-          }
-        } else {
-          const incremental = a.kind === 'incremental' && !o.fullRefresh && (await exists(o.warehouse, a));
-          if (a.kind === 'incremental') report.mode = incremental ? 'incremental' : 'full';
-          const statements = incremental ? a.incremental! : a.full;
-          await o.warehouse.transaction(async (exec) => {
-            for (const s of statements) {
-              current = s;
-              await exec(s);
-            }
-          });
-          if (incremental && a.newRows) builtIncrementally.set(a.key, a.newRows);
-          if (a.kind !== 'operation') {
-            const n = await o.warehouse.execute(`SELECT count(*) AS n FROM "${a.target.schema}"."${a.target.name}"`);
-            report.rows = Number(n[0]?.['n'] ?? 0);
-          }
-        }
-      } catch (err) {
-        report.status = 'failed';
-        report.error = (err as Error).message;
-        report.sql = current;
+    for (const [i, a] of plan.entries()) {
+      const t0 = performance.now();
+      const report: ActionReport = { name: a.key, type: a.kind, status: 'ok', seconds: 0 };
+      const blocker = a.dependsOn.find((d) => failed.has(d));
+      if (blocker) {
+        report.status = 'skipped';
+        report.error = `skipped: ${blocker} failed`;
         failed.add(a.key);
+      } else {
+        let current = '';
+        try {
+          if (a.kind === 'assertion') {
+            const scoped = a.scoped !== undefined && a.checks !== undefined && builtIncrementally.has(a.checks) && passedBefore.has(a.key);
+            current = scoped ? a.scoped! : a.full[0]!;
+            report.mode = scoped ? 'incremental' : 'full';
+            const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
+            await o.warehouse.execute(rows.length ? `DELETE FROM ${PASSED} WHERE assertion = $1` : `INSERT OR REPLACE INTO ${PASSED} VALUES ($1, now())`, [a.key]);
+            if (rows.length) {
+              report.status = 'failed';
+              report.failingRows = rows;
+              report.error = `assertion failed: ${rows.length === 10 ? '10 or more' : rows.length} row(s), e.g. ${JSON.stringify(rows[0])}`;
+              report.sql = current;
+              failed.add(a.key);
+              if (a.checks) failed.add(a.checks);
+            }
+          } else {
+            const incremental = a.kind === 'incremental' && !o.fullRefresh && (await exists(o.warehouse, a));
+            if (a.kind === 'incremental') report.mode = incremental ? 'incremental' : 'full';
+            const statements = incremental ? a.incremental! : a.full;
+            await o.warehouse.transaction(async (exec) => {
+              for (const s of statements) {
+                current = s;
+                await exec(s);
+              }
+            });
+            if (incremental && a.newRows) builtIncrementally.set(a.key, a.newRows);
+            if (a.kind !== 'operation') {
+              const n = await o.warehouse.execute(`SELECT count(*) AS n FROM "${a.target.schema}"."${a.target.name}"`);
+              report.rows = Number(n[0]?.['n'] ?? 0);
+            }
+          }
+        } catch (err) {
+          report.status = 'failed';
+          report.error = (err as Error).message;
+          report.sql = current;
+          failed.add(a.key);
+        }
       }
+      report.seconds = (performance.now() - t0) / 1000;
+      reports.push(report);
+      o.onProgress?.(report, i, plan.length);
     }
-    report.seconds = (performance.now() - t0) / 1000;
-    reports.push(report);
-    o.onProgress?.(report, i, plan.length);
-  }
   } finally {
     for (const t of builtIncrementally.values()) await o.warehouse.execute(`DROP TABLE IF EXISTS ${t}`);
   }

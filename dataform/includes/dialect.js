@@ -267,6 +267,14 @@ function first_landed_copy(webhookId, order) {
   return DUCK ? "" : `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${webhookId} ORDER BY ${order}) = 1`;
 }
 
+/**
+ * Aggregate over an incremental table (`SELECT ${dialect.watermark("received_at")} FROM ${self()}`): the newest
+ * `column` it holds minus the lookback (the epoch when empty): an incremental run rereads inputs newer than this.
+ */
+function watermark(column) {
+  return timestamp_sub_hours(`COALESCE(MAX(${column}), ${timestamp_literal("1970-01-01 00:00:00")})`, LOOKBACK_HOURS);
+}
+
 /** Hours of lookback when an incremental run picks up late-landing rows (reprocessing is idempotent). */
 const LOOKBACK_HOURS = 48;
 
@@ -307,5 +315,6 @@ module.exports = {
   value_at_min,
   select_except,
   first_landed_copy,
+  watermark,
   LOOKBACK_HOURS,
 };

@@ -1,4 +1,6 @@
 // The local feature runner on a fixture project: real Dataform compile, DuckDB execution, incremental merge, gates.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import { runFeatures, type RunReport } from '../../functions/src/features/runner';
@@ -79,6 +81,25 @@ test('on incremental runs built-in assertions check the rows written, unless the
   expect(checksOf(again).find((a) => a.name.includes('uniqueKey'))).toMatchObject({ status: 'ok', mode: 'incremental' });
   // No temp table of new rows outlives the run.
   expect(await w.query(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name LIKE '__new_%'`)).toEqual([{ n: 0 }]);
+});
+
+test('an edited check runs on the whole table before it is scoped again', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-project-'));
+  cpSync(PROJECT, dir, { recursive: true });
+  const checks = (r: RunReport) => r.actions.find((a) => a.name === 'shop_assertions.shop_staging_orders_assertions_rowConditions')!;
+  await w.landEvents([event('e1', '21', '500.00', '2026-03-01T00:00:00Z')]);
+  expect(checks(await runFeatures({ warehouse: w, projectDir: dir, snapshotDate: '2026-03-01', compileCacheDir: path.join(dir, '.cache') }))).toMatchObject({ status: 'ok', mode: 'full' });
+  await w.landEvents([event('e2', '22', '5.00', '2026-03-02T00:00:00Z')]);
+  expect(checks(await runFeatures({ warehouse: w, projectDir: dir, snapshotDate: '2026-03-02', compileCacheDir: path.join(dir, '.cache') }))).toMatchObject({ status: 'ok', mode: 'incremental' });
+
+  // A new row condition: the old 500.00 order breaks it, and it is found although this run wrote only a small order.
+  const f = path.join(dir, 'definitions', 'orders.sqlx');
+  writeFileSync(f, readFileSync(f, 'utf8').replace('nonNull: ["order_id"],', 'nonNull: ["order_id"], rowConditions: ["total < 100"],'));
+  await w.landEvents([event('e3', '23', '7.00', '2026-03-03T00:00:00Z')]);
+  const edited = checks(await runFeatures({ warehouse: w, projectDir: dir, snapshotDate: '2026-03-03', compileCacheDir: path.join(dir, '.cache') }));
+  expect(edited).toMatchObject({ status: 'failed', mode: 'full' });
+  expect(edited.failingRows).toEqual([expect.objectContaining({ failing_row_condition: 'total < 100', order_id: '21' })]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a SQL error names the failing action and its statement, and stops its dependents', async () => {

@@ -1,4 +1,5 @@
 // Runs the feature graph on DuckDB: compile (real Dataform CLI) → plan → execute, with timing, row counts and gates.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
@@ -38,7 +39,7 @@ export interface RunOptions {
   onProgress?: (a: ActionReport, index: number, total: number) => void;
 }
 
-/** Built-in assertions whose last check passed (the condition for checking only new rows next time). */
+/** Built-in assertions whose last check passed, with the hash of the SQL that passed (the condition for checking only new rows next time). */
 const PASSED = 'shop_assertions.passed';
 
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
@@ -58,8 +59,12 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
   const reports: ActionReport[] = [];
   // Built-in assertions of a table built incrementally check only its new rows when their last check passed.
   await o.warehouse.execute(`CREATE SCHEMA IF NOT EXISTS shop_assertions`);
-  await o.warehouse.execute(`CREATE TABLE IF NOT EXISTS ${PASSED} (assertion VARCHAR PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL)`);
-  const passedBefore = new Set((await o.warehouse.execute(`SELECT assertion FROM ${PASSED}`)).map((r) => String(r['assertion'])));
+  // A pass counts for the SQL that passed: an edited check runs on the whole table first.
+  const hasHash = await o.warehouse.execute(`SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'shop_assertions' AND table_name = 'passed' AND column_name = 'sql_sha256'`);
+  if (Number(hasHash[0]?.['n'] ?? 0) === 0) await o.warehouse.execute(`DROP TABLE IF EXISTS ${PASSED}`);
+  await o.warehouse.execute(`CREATE TABLE IF NOT EXISTS ${PASSED} (assertion VARCHAR PRIMARY KEY, sql_sha256 VARCHAR NOT NULL, checked_at TIMESTAMPTZ NOT NULL)`);
+  const passedBefore = new Set((await o.warehouse.execute(`SELECT assertion, sql_sha256 FROM ${PASSED}`)).map((r) => `${String(r['assertion'])} ${String(r['sql_sha256'])}`));
+  const sha = (sql: string) => createHash('sha256').update(sql).digest('hex');
   const builtIncrementally = new Map<string, string>(); // table key -> temp table of its new rows
   try {
     for (const [i, a] of plan.entries()) {
@@ -74,11 +79,13 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
         let current = '';
         try {
           if (a.kind === 'assertion') {
-            const scoped = a.scoped !== undefined && a.checks !== undefined && builtIncrementally.has(a.checks) && passedBefore.has(a.key);
+            const fullSha = sha(a.full[0]!);
+            const scoped = a.scoped !== undefined && a.checks !== undefined && builtIncrementally.has(a.checks) && passedBefore.has(`${a.key} ${fullSha}`);
             current = scoped ? a.scoped! : a.full[0]!;
             report.mode = scoped ? 'incremental' : 'full';
             const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
-            await o.warehouse.execute(rows.length ? `DELETE FROM ${PASSED} WHERE assertion = $1` : `INSERT OR REPLACE INTO ${PASSED} VALUES ($1, now())`, [a.key]);
+            if (rows.length) await o.warehouse.execute(`DELETE FROM ${PASSED} WHERE assertion = $1`, [a.key]);
+            else await o.warehouse.execute(`INSERT OR REPLACE INTO ${PASSED} VALUES ($1, $2, now())`, [a.key, fullSha]);
             if (rows.length) {
               report.status = 'failed';
               report.failingRows = rows;

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
+import { numberFlag } from '../flags';
 import {
   DEFAULT_DRAWS,
   DEFAULT_MONTHLY_DISCOUNT,
@@ -49,7 +50,6 @@ const flagsSchema = z.object({
   seed: z.string(),
 });
 
-const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : s.trim() === '' ? NaN : Number(s));
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values;
@@ -83,11 +83,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     csv: values.csv ?? '',
     summary: values.summary,
     unit: values.unit,
-    horizon: num(values.horizon),
+    horizon: numberFlag(values.horizon),
     out: values.out,
     asOf: values['as-of'],
-    discount: num(values.discount) ?? DEFAULT_MONTHLY_DISCOUNT,
-    draws: num(values.draws) ?? DEFAULT_DRAWS,
+    discount: numberFlag(values.discount) ?? DEFAULT_MONTHLY_DISCOUNT,
+    draws: numberFlag(values.draws) ?? DEFAULT_DRAWS,
     seed: values.seed ?? 'clv',
   });
   if (!parsed.success) {

@@ -2,12 +2,12 @@
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ShopMlopsError } from '../../core/errors';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
 import { readLongCsv } from '../../models/forecast/long-csv';
 import { forecastResolved, resolveOptions } from '../../models/forecast/panel';
 import type { SeriesForecast } from '../../models/forecast/types';
+import { numberFlag, usageError } from '../flags';
 
 export const USAGE = `usage: shop-mlops forecast --csv FILE --horizon H --out OUT [--level 80,95] [--lead-time D]
                         [--service-level P] [--json]
@@ -30,11 +30,7 @@ const flagsSchema = z.object({
   serviceLevel: z.number({ message: '--service-level must be a number in (0, 1)' }).gt(0, { message: '--service-level must be in (0, 1)' }).lt(1, { message: '--service-level must be in (0, 1)' }),
 });
 
-const num = (s: string | undefined): number | undefined => (s === undefined ? undefined : s.trim() === '' ? NaN : Number(s));
 
-function badFlags(message: string): ShopMlopsError {
-  return new ShopMlopsError('BAD_REQUEST', `${message}\n${USAGE}`);
-}
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values;
@@ -54,7 +50,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       },
     }));
   } catch (e) {
-    throw badFlags(e instanceof Error ? e.message : String(e));
+    throw usageError(e instanceof Error ? e.message : String(e), USAGE);
   }
   if (values.help) {
     ctx.out(USAGE);
@@ -63,14 +59,14 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const parsed = flagsSchema.safeParse({
     csv: values.csv ?? '',
     out: values.out ?? '',
-    horizon: num(values.horizon),
-    levels: (values.level ?? '80,95').split(',').map((s) => num(s)),
-    leadTime: num(values['lead-time']) ?? 7,
-    serviceLevel: num(values['service-level']) ?? 0.95,
+    horizon: numberFlag(values.horizon),
+    levels: (values.level ?? '80,95').split(',').map((s) => numberFlag(s)),
+    leadTime: numberFlag(values['lead-time']) ?? 7,
+    serviceLevel: numberFlag(values['service-level']) ?? 0.95,
   });
-  if (!parsed.success) throw badFlags(parsed.error.issues.map((i) => i.message).join('\n'));
+  if (!parsed.success) throw usageError(parsed.error.issues.map((i) => i.message).join('\n'), USAGE);
   const f = parsed.data;
-  if (!existsSync(f.csv)) throw badFlags(`no such file: ${f.csv}`);
+  if (!existsSync(f.csv)) throw usageError(`no such file: ${f.csv}`, USAGE);
   const json = ctx.json || values.json;
   const progress = (s: string) => {
     if (!json) ctx.err(s);

@@ -9,6 +9,7 @@ import { readItemList, readPurchasesCsv } from '../../models/recommend/purchases
 import { trainRecommender } from '../../models/recommend/model';
 import { distinctRecommended, recommendAll } from '../../models/recommend/recommender';
 import { formatScore, writeRecommendationsCsv } from '../../models/recommend/recommendations-csv';
+import { usageError } from '../flags';
 
 export const USAGE = `usage: shop-mlops recommend --csv FILE [--k K] --out OUT [--out-of-stock FILE] [--json]
   FILE is the UCI Online Retail layout (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)
@@ -26,9 +27,6 @@ const flagsSchema = z.object({
   outOfStock: z.string().min(1).optional(),
 });
 
-function badFlags(message: string): ShopMlopsError {
-  return new ShopMlopsError('BAD_REQUEST', `${message}\n${USAGE}`);
-}
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values;
@@ -46,7 +44,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       },
     }));
   } catch (e) {
-    throw badFlags(e instanceof Error ? e.message : String(e));
+    throw usageError(e instanceof Error ? e.message : String(e), USAGE);
   }
   if (values.help) {
     ctx.out(USAGE);
@@ -54,7 +52,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const json = ctx.json || values.json;
   const parsed = flagsSchema.safeParse({ csv: values.csv, k: values.k ?? '10', out: values.out, outOfStock: values['out-of-stock'] });
-  if (!parsed.success) throw badFlags(parsed.error.issues.map((i) => i.message).join('; '));
+  if (!parsed.success) throw usageError(parsed.error.issues.map((i) => i.message).join('; '), USAGE);
   const flags = parsed.data;
   for (const [flag, file] of [['--csv', flags.csv], ['--out-of-stock', flags.outOfStock]] as const) {
     if (file !== undefined && (!existsSync(file) || !statSync(file).isFile())) throw new ShopMlopsError('BAD_REQUEST', `${flag} ${file}: no such file`);

@@ -53,8 +53,10 @@ test('customers/redact reaches the derived tables: features deleted, orders anon
   expect(String(fields[0]!['data_type'])).toMatch(/has_email BOOLEAN/);
 });
 
-test('shop/redact empties every table of the shop, derived ones included', async () => {
+test('shop/redact empties every table of the shop, derived ones included (an analyst\'s view over them is left alone)', async () => {
+  await w.execute(`CREATE VIEW shop_features.rfm_by_segment AS SELECT shop, segment, count(*) AS customers FROM shop_features.customer_rfm GROUP BY ALL`);
   const res = await w.redactShop(SHOP);
+  expect(Object.keys(res.tables)).not.toContain('shop_features.rfm_by_segment');
   expect(Object.keys(res.tables)).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_features.co_purchase']));
   for (const t of Object.keys(res.tables)) expect(await w.query(`SELECT count(*) AS n FROM ${t} WHERE shop = '${SHOP}'`)).toEqual([{ n: '0' }]);
 });

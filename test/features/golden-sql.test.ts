@@ -30,6 +30,7 @@ function renderDuckdb(g: CompiledGraph): Map<string, string> {
   for (const a of planDuckdb(g)) {
     const parts = [`-- ${a.kind} ${a.key}`, `-- full build\n${a.full.join(';\n')}`];
     if (a.incremental) parts.push(`-- incremental run\n${a.incremental.join(';\n')}`);
+    if (a.scoped) parts.push(`-- scoped check (incremental runs of ${a.scopedOn!.join(', ')} after a pass)\n${a.scoped}`);
     out.set(a.key, parts.join('\n\n') + '\n');
   }
   return out;

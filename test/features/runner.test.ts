@@ -1,5 +1,5 @@
 // The local feature runner on a fixture project: real Dataform compile, DuckDB execution, incremental merge, gates.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
@@ -99,6 +99,67 @@ test('an edited check runs on the whole table before it is scoped again', async 
   const edited = checks(await runFeatures({ warehouse: w, projectDir: dir, snapshotDate: '2026-03-03', compileCacheDir: path.join(dir, '.cache') }));
   expect(edited).toMatchObject({ status: 'failed', mode: 'full' });
   expect(edited.failingRows).toEqual([expect.objectContaining({ failing_row_condition: 'total < 100', order_id: '21' })]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of the fixture project with the real scope helper and `files` (definitions/NAME.sqlx → text) added. */
+function projectWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-project-'));
+  cpSync(PROJECT, dir, { recursive: true });
+  mkdirSync(path.join(dir, 'includes'));
+  cpSync(path.join(__dirname, '../../dataform/includes/scope.js'), path.join(dir, 'includes', 'scope.js'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, 'definitions', `${name}.sqlx`), text);
+  return dir;
+}
+
+test('a standalone assertion using scope.changed_rows checks the rows of the keys a run wrote, and the whole table after a failure or a redaction', async () => {
+  const dir = projectWith({
+    no_huge_orders: `config { type: "assertion" }
+SELECT o.order_id, o.total FROM \${scope.changed_rows(ref("orders"), ["shop", "order_id"])} AS o WHERE o.total >= 1000`,
+  });
+  const run = (date: string) => runFeatures({ warehouse: w, projectDir: dir, snapshotDate: date, compileCacheDir: path.join(dir, '.cache') });
+  const check = (r: RunReport) => r.actions.find((a) => a.name === 'shop_assertions.no_huge_orders')!;
+  await w.landEvents([event('h1', '31', '10.00', '2026-04-01T00:00:00Z')]);
+  expect(check(await run('2026-04-01'))).toMatchObject({ status: 'ok', mode: 'full' });
+
+  // A huge order written behind the runner's back is outside the scope of the next run's check...
+  await w.execute(`INSERT INTO shop_staging.orders VALUES ('s.myshopify.com', '99', 5000, TIMESTAMPTZ '2026-03-15 00:00:00+00')`);
+  await w.landEvents([event('h2', '32', '20.00', '2026-04-02T00:00:00Z')]);
+  expect(check(await run('2026-04-02'))).toMatchObject({ status: 'ok', mode: 'incremental' });
+
+  // ...an order this run writes is inside it, also when it was fine before (order 31 becomes huge)...
+  await w.landEvents([event('h3', '31', '2000.00', '2026-04-03T00:00:00Z')]);
+  const caught = check(await run('2026-04-03'));
+  expect(caught).toMatchObject({ status: 'failed', mode: 'incremental' });
+  expect(caught.failingRows).toEqual([{ order_id: '31', total: 2000 }]);
+  expect(caught.sql).toMatch(/SEMI JOIN \(SELECT "shop", "order_id" FROM "__new_shop_staging__orders"\)/);
+
+  // ...and after the failure the whole table is checked again: both huge orders are named.
+  await w.landEvents([event('h4', '33', '30.00', '2026-04-04T00:00:00Z')]);
+  const whole = check(await run('2026-04-04'));
+  expect(whole).toMatchObject({ status: 'failed', mode: 'full' });
+  expect(whole.failingRows!.map((r) => r['order_id']).sort()).toEqual(['31', '99']);
+
+  // Fixed: passes whole, then scoped; a redaction rewrites tables outside a run, so the run after it checks whole.
+  await w.execute(`UPDATE shop_staging.orders SET total = 1 WHERE total >= 1000`);
+  await w.landEvents([event('h5', '34', '40.00', '2026-04-05T00:00:00Z')]);
+  expect(check(await run('2026-04-05'))).toMatchObject({ status: 'ok', mode: 'full' });
+  await w.landEvents([event('h6', '35', '50.00', '2026-04-06T00:00:00Z')]);
+  expect(check(await run('2026-04-06'))).toMatchObject({ status: 'ok', mode: 'incremental' });
+  await w.redactShop('another-shop.myshopify.com');
+  await w.landEvents([event('h7', '36', '60.00', '2026-04-07T00:00:00Z')]);
+  expect(check(await run('2026-04-07'))).toMatchObject({ status: 'ok', mode: 'full' });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('scope.changed_rows over a table that is not incremental is a planning error naming both', async () => {
+  const dir = projectWith({
+    big_orders_small: `config { type: "assertion" }
+SELECT * FROM \${scope.changed_rows(ref("big_orders"), ["shop", "order_id"])} AS b WHERE b.total < 0`,
+  });
+  await expect(runFeatures({ warehouse: w, projectDir: dir, snapshotDate: '2026-01-01', compileCacheDir: path.join(dir, '.cache') })).rejects.toThrow(
+    /shop_assertions\.big_orders_small: scope\.changed_rows reads shop_features\.big_orders, which is not an incremental table/,
+  );
   rmSync(dir, { recursive: true, force: true });
 });
 

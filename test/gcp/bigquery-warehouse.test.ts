@@ -194,6 +194,8 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       return { numDmlAffectedRows: job.query.includes('events') ? 7 : 2 };
     };
     expect(await wh.redactShop(SHOP)).toEqual({ tables: { 'shop_raw.events': { deleted: 7, scrubbed: 0 }, 'shop_raw.quarantine': { deleted: 2, scrubbed: 0 }, 'shop_staging.orders': { deleted: 2, scrubbed: 0 } } });
+    // views (an analyst's, over the derived tables) are not asked to delete
+    expect(fake.jobs.find((j) => j.query.includes('shop_staging.INFORMATION_SCHEMA'))!.query).toMatch(/JOIN `demo-shop-mlops\.shop_staging\.INFORMATION_SCHEMA\.TABLES` AS t USING \(table_name\) WHERE c\.column_name = 'shop' AND t\.table_type = 'BASE TABLE'/);
     const deletes = fake.jobs.filter((j) => j.query.startsWith('DELETE'));
     expect(deletes.map((j) => norm(j.query))).toEqual([
       'DELETE FROM `demo-shop-mlops.shop_raw.events` WHERE shop = @shop',

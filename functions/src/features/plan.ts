@@ -13,6 +13,8 @@ export interface PlannedAction {
   dependsOn: string[];
   /** For assertions: the action whose rows it checks (its failure stops that action's dependents). */
   checks?: string;
+  /** For scoped assertions: the incremental tables (keys) whose new rows `scoped` reads; all must have been built incrementally this run. */
+  scopedOn?: string[];
   /** Statements for a build from scratch (or the only ones, for views, operations and assertions). */
   full: string[];
   /** Statements when the incremental table already exists and no full refresh was asked for. */
@@ -23,6 +25,7 @@ export interface PlannedAction {
    * Built-in assertions (uniqueKey, rowConditions, nonNull) of an incremental table: the same check over the rows this
    * run wrote, for runs that built the table incrementally after a run whose check passed. A row condition can only
    * fail on a written row; a duplicate key can only involve one (rows whose key appears among them are all checked).
+   * Standalone assertions: the relations marked by scope.changed_rows (dataform/includes/scope.js) narrowed the same way.
    */
   scoped?: string;
 }
@@ -51,6 +54,28 @@ export function scopedAssertion(assertionName: string, sql: string, t: Target): 
     return sql.replace(table, `(SELECT _t.* FROM ${table} AS _t SEMI JOIN ${newRowsTable(t)} AS _n ON ${match})`);
   }
   return undefined;
+}
+
+/** The marker dataform/includes/scope.js writes around a relation in DuckDB compilations. */
+const CHANGED_ROWS = /\(SELECT \* FROM ("([^"]+)"\."([^"]+)") \/\* shop-mlops:changed-rows keys=([a-z0-9_,]+) also=((?:"[^"]+"\."[^"]+" ?)*) \*\/\)/g;
+
+/**
+ * The scoped form of a standalone assertion using scope.changed_rows: each marked relation becomes the rows whose keys
+ * match a row this run wrote to it or to its `also` tables; undefined when the assertion has no marker.
+ */
+export function scopedChangedRows(sql: string): { sql: string; tables: string[] } | undefined {
+  const tables = new Set<string>();
+  let found = false;
+  const scoped = sql.replace(CHANGED_ROWS, (_m, table: string, schema: string, tableName: string, keyList: string, alsoList: string) => {
+    found = true;
+    const keys = keyList.split(',');
+    const sources: Target[] = [{ schema, name: tableName }, ...[...alsoList.matchAll(/"([^"]+)"\."([^"]+)"/g)].map((m) => ({ schema: m[1]!, name: m[2]! }))];
+    for (const t of sources) tables.add(targetKey(t));
+    const written = sources.map((t) => `SELECT ${keys.map((k) => `"${k}"`).join(', ')} FROM ${newRowsTable(t)}`).join(' UNION ALL ');
+    const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
+    return `(SELECT _t.* FROM ${table} AS _t SEMI JOIN (${written}) AS _n ON ${match})`;
+  });
+  return found ? { sql: scoped, tables: [...tables] } : undefined;
 }
 
 /** BigQuery-style `project.dataset.table` (or `dataset.table`) names → DuckDB "schema"."table". */
@@ -126,7 +151,12 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
     if (s.disabled) continue;
     const parent = s.parentAction ? targetKey(s.parentAction) : s.dependencyTargets[0] ? targetKey(s.dependencyTargets[0]) : undefined;
     const parentTable = parent ? graph.tables.find((t) => targetKey(t.target) === parent && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')) : undefined;
-    const scoped = parentTable ? scopedAssertion(s.target.name, body(s.query), parentTable.target) : undefined;
+    const builtIn = parentTable ? scopedAssertion(s.target.name, body(s.query), parentTable.target) : undefined;
+    const marked = builtIn ? undefined : scopedChangedRows(body(s.query));
+    const scoped = builtIn ?? marked?.sql;
+    const scopedOn = builtIn ? [parent!] : marked?.tables;
+    const notIncremental = marked?.tables.find((k) => !graph.tables.some((t) => targetKey(t.target) === k && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')));
+    if (notIncremental) throw new ShopMlopsError('UNPROCESSABLE', `${targetKey(s.target)}: scope.changed_rows reads ${notIncremental}, which is not an incremental table (only those record the rows a run wrote)`);
     actions.push({
       key: targetKey(s.target),
       kind: 'assertion',
@@ -135,7 +165,7 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
       dependsOn: s.dependencyTargets.map(targetKey),
       ...(parent ? { checks: parent } : {}),
       full: [body(s.query)],
-      ...(scoped ? { scoped } : {}),
+      ...(scoped && scopedOn ? { scoped, scopedOn } : {}),
     });
   }
   // Assertions run right after what they check: an action that depends on a checked table also waits for its assertions.

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
-import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { ASSERTION_PASSES as PASSED, type DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { bindSnapshotDate, compileProjectDeferred } from './compile';
 import { planDuckdb, type ActionKind, type PlannedAction } from './plan';
 
@@ -39,8 +39,6 @@ export interface RunOptions {
   onProgress?: (a: ActionReport, index: number, total: number) => void;
 }
 
-/** Built-in assertions whose last check passed, with the hash of the SQL that passed (the condition for checking only new rows next time). */
-const PASSED = 'shop_assertions.passed';
 
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
@@ -80,7 +78,7 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
         try {
           if (a.kind === 'assertion') {
             const fullSha = sha(a.full[0]!);
-            const scoped = a.scoped !== undefined && a.checks !== undefined && builtIncrementally.has(a.checks) && passedBefore.has(`${a.key} ${fullSha}`);
+            const scoped = a.scoped !== undefined && a.scopedOn !== undefined && a.scopedOn.every((t) => builtIncrementally.has(t)) && passedBefore.has(`${a.key} ${fullSha}`);
             current = scoped ? a.scoped! : a.full[0]!;
             report.mode = scoped ? 'incremental' : 'full';
             const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);

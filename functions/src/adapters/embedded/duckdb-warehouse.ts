@@ -50,6 +50,12 @@ async function rows(conn: DuckDBConnection, sql: string, params: unknown[] = [])
   return reader.getRowObjectsJson() as Row[];
 }
 
+/**
+ * The feature runner's record of built-in and scoped assertions whose last check passed (functions/src/features/runner.ts).
+ * A redaction rewrites derived tables outside a run, so it clears the record: the next run checks every table whole.
+ */
+export const ASSERTION_PASSES = 'shop_assertions.passed';
+
 export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
   const instance = await DuckDBInstance.create(opts.path, {
     // A new store is written in the v1.2 storage format, which compresses long strings (the JSON payloads) with
@@ -226,6 +232,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           const r = await conn.run(`UPDATE ${t} SET customer_id = NULL WHERE shop = $1 AND customer_id = $2`, [req.shop, req.customerId] as never);
           tables[t] = { deleted: 0, scrubbed: Number(r.rowsChanged) };
         }
+        if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
         return { tables };
       }),
     );
@@ -237,12 +244,16 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
         // Every table holding the shop's rows: the raw landing tables and whatever the feature pipeline derived.
         const withShop = await rows(
           conn,
-          "SELECT table_schema || '.' || table_name AS t FROM information_schema.columns WHERE column_name = 'shop' AND table_schema IN ('shop_raw', 'shop_staging', 'shop_features') AND table_name <> 'privacy_audit' ORDER BY 1",
+          // base tables only: a view over them (an analyst's) holds no rows of its own
+          `SELECT c.table_schema || '.' || c.table_name AS t FROM information_schema.columns AS c
+           JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+           WHERE c.column_name = 'shop' AND c.table_schema IN ('shop_raw', 'shop_staging', 'shop_features') AND c.table_name <> 'privacy_audit' ORDER BY 1`,
         );
         for (const { t } of withShop) {
           const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1`, [shop]);
           tables[String(t)] = { deleted: Number(r.rowsChanged), scrubbed: 0 };
         }
+        if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
         return { tables };
       }),
     );

@@ -56,10 +56,15 @@ export function unlinkCustomerEventsSql(table: string, req: CustomerRedaction): 
   ];
 }
 
-/** Tables of a dataset that have a shop column (for shop/redact). */
+/** Base tables of a dataset that have a shop column (for shop/redact; a view holds no rows of its own and refuses DELETE). */
 export function tablesWithShopSql(projectId: string, dataset: string): Statement {
   qualified(projectId, `${dataset}.x`);
-  return { sql: `SELECT DISTINCT table_name FROM \`${projectId}.${dataset}.INFORMATION_SCHEMA.COLUMNS\` WHERE column_name = 'shop' ORDER BY table_name`, params: {}, types: {} };
+  const schema = (view: string) => `\`${projectId}.${dataset}.INFORMATION_SCHEMA.${view}\``;
+  return {
+    sql: `SELECT DISTINCT c.table_name FROM ${schema('COLUMNS')} AS c JOIN ${schema('TABLES')} AS t USING (table_name) WHERE c.column_name = 'shop' AND t.table_type = 'BASE TABLE' ORDER BY c.table_name`,
+    params: {},
+    types: {},
+  };
 }
 
 /** Topics whose payload is an order (its `id` is the order id, `customer.id` its customer). */

@@ -2,7 +2,13 @@
 
 -- shop_staging.events_dedup is exactly-once on both landing keys, holds only subscribed topics, and its routing
 -- columns are filled for the topics that need them. Failing rows name the broken rule.
+-- Scoped locally (scope.changed_rows; events_dedup only appends): a duplicate involves a row the run appended, and
+-- only appended rows can break a row rule.
 
+
+WITH appended AS (
+  SELECT * FROM `demo-shop-mlops.shop_staging.events_dedup`
+)
 
 SELECT 'duplicate (shop, topic, event_id)' AS failing_rule, shop, topic, event_id AS key_value, COUNT(*) AS n
 FROM `demo-shop-mlops.shop_staging.events_dedup`
@@ -11,23 +17,23 @@ GROUP BY shop, topic, event_id
 HAVING COUNT(*) > 1
 UNION ALL
 SELECT 'topic not subscribed' AS failing_rule, shop, topic, webhook_id AS key_value, 1 AS n
-FROM `demo-shop-mlops.shop_staging.events_dedup`
+FROM appended
 WHERE topic NOT IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled', 'refunds/create',
                     'products/create', 'products/update', 'customers/create', 'customers/update',
                     'inventory_levels/update', 'app/uninstalled', 'bulk_operations/finish',
                     'customers/data_request', 'customers/redact', 'shop/redact')
 UNION ALL
 SELECT 'order/refund event without order_id' AS failing_rule, shop, topic, webhook_id AS key_value, 1 AS n
-FROM `demo-shop-mlops.shop_staging.events_dedup`
+FROM appended
 WHERE (topic LIKE 'orders/%' OR topic = 'refunds/create') AND order_id IS NULL
 UNION ALL
 SELECT 'event without resource id' AS failing_rule, shop, topic, webhook_id AS key_value, 1 AS n
-FROM `demo-shop-mlops.shop_staging.events_dedup`
+FROM appended
 WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled', 'refunds/create',
                 'products/create', 'products/update', 'customers/create', 'customers/update')
   AND resource_id IS NULL
 UNION ALL
 SELECT 'stateful event without updated_at' AS failing_rule, shop, topic, webhook_id AS key_value, 1 AS n
-FROM `demo-shop-mlops.shop_staging.events_dedup`
+FROM appended
 WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled', 'inventory_levels/update')
   AND resource_updated_at IS NULL

@@ -2,6 +2,8 @@
 
 -- The two incremental staging tables agree: every line belongs to an order in shop_staging.orders and carries
 -- that order's current flags and date (a stale line after a cancellation, or a bad join, fails here).
+-- Scoped locally (scope.changed_rows): a line can only start failing when it or its order is written (neither table
+-- deletes rows), so an incremental run checks the lines of the orders it wrote to either table.
 
 
 SELECT l.shop, l.order_id, l.line_item_id,

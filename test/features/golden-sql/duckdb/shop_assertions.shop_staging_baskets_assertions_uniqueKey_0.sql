@@ -11,3 +11,15 @@ FROM (
   GROUP BY shop, order_id
   ) AS data
 WHERE index_row_count > 1
+
+-- scoped check (incremental runs of shop_staging.baskets after a pass)
+SELECT
+  *
+FROM (
+  SELECT
+    shop, order_id,
+    COUNT(1) AS index_row_count
+  FROM (SELECT _t.* FROM "shop_staging"."baskets" AS _t SEMI JOIN "__new_shop_staging__baskets" AS _n ON _n."shop" IS NOT DISTINCT FROM _t."shop" AND _n."order_id" IS NOT DISTINCT FROM _t."order_id")
+  GROUP BY shop, order_id
+  ) AS data
+WHERE index_row_count > 1

@@ -157,20 +157,32 @@ function unnest_rows(relation, column, alias) {
     ? `(SELECT * EXCLUDE (${column}), unnest(${column}) AS ${alias} FROM ${relation})`
     : `(SELECT _r.* EXCEPT (${column}), ${alias} FROM ${relation} AS _r CROSS JOIN UNNEST(_r.${column}) AS ${alias})`;
 }
-/** Aggregate: the distinct non-NULL values of `expr` as an ARRAY (NULL when there are none; order unspecified). */
+/**
+ * Aggregate: the distinct non-NULL values of `expr` as an ARRAY in ascending order (equal sets give equal arrays;
+ * NULL when there are none).
+ */
 function array_agg_distinct(expr) {
-  return DUCK ? `list(DISTINCT ${expr}) FILTER (WHERE ${expr} IS NOT NULL)` : `ARRAY_AGG(DISTINCT ${expr} IGNORE NULLS)`;
+  return DUCK ? `list_sort(list(DISTINCT ${expr}) FILTER (WHERE ${expr} IS NOT NULL))` : `ARRAY_AGG(DISTINCT ${expr} IGNORE NULLS ORDER BY ${expr})`;
+}
+/** An empty ARRAY<STRING> where `array` is NULL (BigQuery stores a NULL array as empty; DuckDB keeps the NULL). */
+function string_array_or_empty(array) {
+  return DUCK ? `COALESCE(${array}, CAST([] AS VARCHAR[]))` : `IFNULL(${array}, ARRAY<STRING>[])`;
+}
+/** TRUE when two non-NULL ARRAYs hold the same elements in the same order (BigQuery has no array equality). */
+function arrays_equal(a, b) {
+  return DUCK ? `(${a} = ${b})` : `(TO_JSON_STRING(${a}) = TO_JSON_STRING(${b}))`;
 }
 /**
- * FROM-clause item: for each row of `relation`, one row per ordered pair (a, b), a <> b, of the elements of its
- * ARRAY column `column` (distinct values), as a STRUCT `alias` with fields a and b; the array column is dropped:
+ * FROM-clause item: for each row of `relation`, one row per unordered pair of the elements of its ARRAY column
+ * `column` (distinct values), as a STRUCT `alias` with fields a < b; the array column is dropped:
  *   FROM ${dialect.unnest_pairs("baskets", "products", "pair")} AS x      -- then x.pair.a, x.pair.b
+ * (half the rows of both orders: mirror the aggregated pairs when both directions are wanted).
  */
 function unnest_pairs(relation, column, alias) {
   check(column, /^[a-z_][a-z0-9_]*$/, "unnest_pairs column");
   return DUCK
-    ? `(SELECT * EXCLUDE (${column}), unnest(flatten(list_transform(${column}, _a -> list_transform(list_filter(${column}, _b -> _b <> _a), _b -> struct_pack(a := _a, b := _b))))) AS ${alias} FROM ${relation})`
-    : `(SELECT _r.* EXCEPT (${column}), STRUCT(_a AS a, _b AS b) AS ${alias} FROM ${relation} AS _r CROSS JOIN UNNEST(_r.${column}) AS _a CROSS JOIN UNNEST(_r.${column}) AS _b WHERE _a <> _b)`;
+    ? `(SELECT * EXCLUDE (${column}), unnest(flatten(list_transform(${column}, _a -> list_transform(list_filter(${column}, _b -> _b > _a), _b -> struct_pack(a := _a, b := _b))))) AS ${alias} FROM ${relation})`
+    : `(SELECT _r.* EXCEPT (${column}), STRUCT(_a AS a, _b AS b) AS ${alias} FROM ${relation} AS _r CROSS JOIN UNNEST(_r.${column}) AS _a CROSS JOIN UNNEST(_r.${column}) AS _b WHERE _a < _b)`;
 }
 /** Number of elements of an ARRAY column (NULL when the array is NULL). */
 function array_length(array) {
@@ -299,6 +311,8 @@ module.exports = {
   array_length,
   array_agg_distinct,
   unnest_pairs,
+  string_array_or_empty,
+  arrays_equal,
   unnest_json,
   local_date,
   date_diff_days,

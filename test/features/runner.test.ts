@@ -83,6 +83,25 @@ test('on incremental runs built-in assertions check the rows written, unless the
   expect(await w.query(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name LIKE '__new_%'`)).toEqual([{ n: 0 }]);
 });
 
+test('a scoped unique-key check reads the key box of the new rows when it is selective, else semi-joins the new keys', async () => {
+  await w.landEvents(Array.from({ length: 10 }, (_, i) => event(`k${i}`, String(20 + i), '1.00', '2026-05-01T00:00:00Z')));
+  await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-05-01' });
+  const uniqueCheck = (r: RunReport) => r.actions.find((a) => a.name === 'shop_assertions.shop_staging_orders_assertions_uniqueKey_0')!;
+  // a duplicate key written behind the runner's back, between order ids 13 and 14 (keys are strings)
+  await w.execute(`INSERT INTO shop_staging.orders VALUES ('s.myshopify.com', '13x', 1, TIMESTAMPTZ '2026-04-01 00:00:00+00'), ('s.myshopify.com', '13x', 2, TIMESTAMPTZ '2026-04-01 00:00:00+00')`);
+
+  // new keys 10 and 99: their box holds every row, so the check semi-joins the two new keys and does not see 13x
+  await w.landEvents([event('k10', '10', '1.00', '2026-05-02T00:00:00Z'), event('k11', '99', '1.00', '2026-05-02T00:00:00Z')]);
+  expect(uniqueCheck(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-05-02' }))).toMatchObject({ status: 'ok', mode: 'incremental' });
+
+  // new keys 13 and 14: the box ['13', '14'] holds four rows, so every key group in it is checked, 13x included
+  await w.landEvents([event('k12', '13', '1.00', '2026-05-03T00:00:00Z'), event('k13', '14', '1.00', '2026-05-03T00:00:00Z')]);
+  const boxed = uniqueCheck(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-05-03' }));
+  expect(boxed).toMatchObject({ status: 'failed', mode: 'incremental' });
+  expect(boxed.failingRows).toEqual([{ shop: 's.myshopify.com', order_id: '13x', index_row_count: '2' }]);
+  expect(boxed.sql).toContain(`WHERE "order_id" BETWEEN CAST('13' AS VARCHAR) AND CAST('14' AS VARCHAR)`);
+});
+
 test('an edited check runs on the whole table before it is scoped again', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-project-'));
   cpSync(PROJECT, dir, { recursive: true });

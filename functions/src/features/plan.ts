@@ -28,6 +28,11 @@ export interface PlannedAction {
    * Standalone assertions: the relations marked by scope.changed_rows (dataform/includes/scope.js) narrowed the same way.
    */
   scoped?: string;
+  /**
+   * Built-in unique-key checks: the checked table and its key columns. When the bounding box of the new rows' keys is
+   * selective (a snapshot's rows), the runner checks every key group inside it instead (key-box.ts).
+   */
+  keyBox?: { table: string; keys: string[] };
 }
 
 /** The temp table an incremental run of `t` leaves its new rows in. */
@@ -39,19 +44,19 @@ export function newRowsTable(t: Target): string {
  * The scoped form of a Dataform built-in assertion of table `t` (see PlannedAction.scoped), or undefined when the
  * query is not one of the shapes Dataform generates (then the full check runs).
  */
-export function scopedAssertion(assertionName: string, sql: string, t: Target): string | undefined {
+export function scopedAssertion(assertionName: string, sql: string, t: Target): { sql: string; keys?: string[] } | undefined {
   const table = name(t);
   const prefix = `${t.schema}_${t.name}_assertions_`;
   if (!assertionName.startsWith(prefix) || !sql.includes(table)) return undefined;
   const kind = assertionName.slice(prefix.length);
-  if (kind === 'rowConditions') return sql.split(table).join(newRowsTable(t));
+  if (kind === 'rowConditions') return { sql: sql.split(table).join(newRowsTable(t)) };
   if (/^uniqueKey_\d+$/.test(kind)) {
     const m = /GROUP BY ([A-Za-z_][A-Za-z0-9_]*(?:, [A-Za-z_][A-Za-z0-9_]*)*)\s*\)\s*AS data/.exec(sql);
     if (!m || sql.split(table).length !== 2) return undefined;
     const keys = m[1]!.split(', ');
     const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
     // an explicit SEMI JOIN: DuckDB plans a correlated EXISTS as a delim join over the whole table
-    return sql.replace(table, `(SELECT _t.* FROM ${table} AS _t SEMI JOIN ${newRowsTable(t)} AS _n ON ${match})`);
+    return { sql: sql.replace(table, `(SELECT _t.* FROM ${table} AS _t SEMI JOIN ${newRowsTable(t)} AS _n ON ${match})`), keys };
   }
   return undefined;
 }
@@ -153,7 +158,7 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
     const parentTable = parent ? graph.tables.find((t) => targetKey(t.target) === parent && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')) : undefined;
     const builtIn = parentTable ? scopedAssertion(s.target.name, body(s.query), parentTable.target) : undefined;
     const marked = builtIn ? undefined : scopedChangedRows(body(s.query));
-    const scoped = builtIn ?? marked?.sql;
+    const scoped = builtIn?.sql ?? marked?.sql;
     const scopedOn = builtIn ? [parent!] : marked?.tables;
     const notIncremental = marked?.tables.find((k) => !graph.tables.some((t) => targetKey(t.target) === k && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')));
     if (notIncremental) throw new ShopMlopsError('UNPROCESSABLE', `${targetKey(s.target)}: scope.changed_rows reads ${notIncremental}, which is not an incremental table (only those record the rows a run wrote)`);
@@ -166,6 +171,7 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
       ...(parent ? { checks: parent } : {}),
       full: [body(s.query)],
       ...(scoped && scopedOn ? { scoped, scopedOn } : {}),
+      ...(builtIn?.keys && parentTable ? { keyBox: { table: name(parentTable.target), keys: builtIn.keys } } : {}),
     });
   }
   // Assertions run right after what they check: an action that depends on a checked table also waits for its assertions.

@@ -83,3 +83,9 @@ SELECT
   *
 FROM `demo-shop-mlops.shop_features.co_purchase`
 WHERE NOT (lift IS NOT NULL)
+UNION ALL
+SELECT
+  'baskets_through IS NOT NULL' AS failing_row_condition,
+  *
+FROM `demo-shop-mlops.shop_features.co_purchase`
+WHERE NOT (baskets_through IS NOT NULL)

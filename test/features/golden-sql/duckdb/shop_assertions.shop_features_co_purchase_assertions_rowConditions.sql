@@ -84,6 +84,12 @@ SELECT
   *
 FROM "shop_features"."co_purchase"
 WHERE NOT (lift IS NOT NULL)
+UNION ALL
+SELECT
+  'baskets_through IS NOT NULL' AS failing_row_condition,
+  *
+FROM "shop_features"."co_purchase"
+WHERE NOT (baskets_through IS NOT NULL)
 
 -- scoped check (incremental runs of shop_features.co_purchase after a pass)
 SELECT
@@ -169,3 +175,9 @@ SELECT
   *
 FROM "__new_shop_features__co_purchase"
 WHERE NOT (lift IS NOT NULL)
+UNION ALL
+SELECT
+  'baskets_through IS NOT NULL' AS failing_row_condition,
+  *
+FROM "__new_shop_features__co_purchase"
+WHERE NOT (baskets_through IS NOT NULL)

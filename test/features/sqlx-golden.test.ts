@@ -118,3 +118,60 @@ test('incremental runs (events arriving in two batches, two snapshots) equal the
   ]);
   await checkGolden(w);
 }, 180_000);
+
+test('co_purchase carries pair counts forward from the previous snapshot, and recounts when it is too old or the basket ledger was rebuilt', async () => {
+  const events = jsonl('events.jsonl');
+  const cut = '2024-03-09T00:00:00.000Z';
+  // After 03-07 was counted, order 1 ({A, B}, 03-01) is cancelled: its counted basket must be taken back out.
+  const created = events.find((e) => e.webhook_id === 'wh-o1-create')!;
+  const cancelled = {
+    ...created, topic: 'orders/cancelled' as const, webhook_id: 'wh-o1-cancel', event_id: 'ev-o1-cancel', triggered_at: '2024-03-09T12:00:00.000Z', received_at: '2024-03-09T12:00:01.000Z',
+    payload: created.payload.replace('"cancelled_at":null', '"cancelled_at":"2024-03-09T07:00:00-05:00"').replace('"updated_at":"2024-03-01T10:00:00-05:00"', '"updated_at":"2024-03-09T07:00:00-05:00"'),
+  };
+  expect(cancelled.payload).toContain('"cancelled_at":"2024-03-09');
+  const later = [...events.filter((e) => e.received_at >= cut), cancelled];
+  await w.landEvents(events.filter((e) => e.received_at < cut));
+  expect(failures(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2024-03-07', timezone: TZ }))).toEqual([]);
+  await w.landEvents(later);
+  expect(failures(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: SNAPSHOT, timezone: TZ }))).toEqual([]);
+  expect(await w.query("SELECT sign::INTEGER AS sign, products::VARCHAR AS products FROM shop_staging.basket_versions WHERE order_id = '6000000000001' ORDER BY appended_at, sign")).toEqual([
+    { sign: 1, products: '[8000000000001, 8000000000002]' },
+    { sign: -1, products: '[8000000000001, 8000000000002]' },
+    { sign: 1, products: '[]' },
+  ]);
+
+  const pairs = async (wh: DuckDbWarehouse, date: string) =>
+    await wh.query(`SELECT * EXCLUDE (snapshot_date, baskets_through) FROM shop_features.co_purchase WHERE snapshot_date = DATE '${date}' ORDER BY product_a, product_b`);
+  // the carried 03-10 equals a full build from every event
+  const fresh = await openDuckDbWarehouse({ path: ':memory:' });
+  await fresh.landEvents([...events, cancelled]);
+  expect(failures(await runFeatures({ warehouse: fresh, projectDir: PROJECT, snapshotDate: SNAPSHOT, timezone: TZ, fullRefresh: true }))).toEqual([]);
+  const truth = await pairs(fresh, SNAPSHOT);
+  await fresh.close();
+  expect(truth.length).toBeGreaterThan(0);
+  expect(truth.find((r) => r['product_a'] === '8000000000001' && r['product_b'] === '8000000000002')).toMatchObject({ orders_together: '1' }); // order 7 alone now
+  expect(await pairs(w, SNAPSHOT)).toEqual(truth);
+
+  const counts = async (date: string) => (await pairs(w, date)).map((r) => Number(r['orders_together']));
+  const run = (date: string) => runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: date, timezone: TZ });
+  const plant = (date: string, n: number) => w.execute(`UPDATE shop_features.co_purchase SET orders_together = orders_together + ${n} WHERE snapshot_date = DATE '${date}'`);
+  // Carried: a count planted in 03-10's rows shows up in 03-11's, which start from them (and their checks catch it).
+  await plant(SNAPSHOT, 100);
+  const carried = await run('2024-03-11');
+  expect(await counts('2024-03-11')).toEqual(truth.map((r) => Number(r['orders_together']) + 100));
+  expect(failures(carried).filter((f) => !f.includes('skipped'))).toEqual([expect.stringMatching(/^shop_assertions.shop_features_co_purchase_assertions_rowConditions: assertion failed.*"snapshot_date":"2024-03-11"/)]);
+  await plant(SNAPSHOT, -100);
+  await w.execute("DELETE FROM shop_features.co_purchase WHERE snapshot_date = DATE '2024-03-11'");
+  // Too old: no snapshot within the 31 days before 04-20 to start from, so it recounts (no basket is dated after
+  // 03-10). A product delivery of 04-20 keeps the raw data fresh for that snapshot.
+  const product = events.find((e) => e.topic === 'products/create')!;
+  await w.landEvents([{ ...product, topic: 'products/update', webhook_id: 'wh-p-0420', event_id: 'ev-p-0420', received_at: '2024-04-20T12:00:00.000Z' }]);
+  expect(failures(await run('2024-04-20'))).toEqual([]);
+  expect(await counts('2024-04-20')).toEqual(truth.map((r) => Number(r['orders_together'])));
+  // Rebuilt ledger: every version is appended after the carried snapshot (03-10, planted again) counted, so 03-12 recounts.
+  await plant(SNAPSHOT, 100);
+  await w.execute('DROP TABLE shop_staging.basket_versions');
+  expect(failures(await run('2024-03-12'))).toEqual([]);
+  expect(await counts('2024-03-12')).toEqual(truth.map((r) => Number(r['orders_together'])));
+  expect(await w.query('SELECT count(*)::INTEGER AS n FROM shop_staging.basket_versions WHERE sign = -1')).toEqual([{ n: 0 }]);
+}, 180_000);

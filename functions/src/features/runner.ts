@@ -65,6 +65,7 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
   const passedBefore = new Set((await o.warehouse.execute(`SELECT assertion, sql_sha256 FROM ${PASSED}`)).map((r) => `${String(r['assertion'])} ${String(r['sql_sha256'])}`));
   const sha = (sql: string) => createHash('sha256').update(sql).digest('hex');
   const builtIncrementally = new Map<string, string>(); // table key -> temp table of its new rows
+  const passes: [assertion: string, sha: string][] = [];
   try {
     for (const [i, a] of plan.entries()) {
       const t0 = performance.now();
@@ -87,8 +88,10 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
             }
             report.mode = scoped ? 'incremental' : 'full';
             const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
+            // A failure is recorded at once (a crash must not leave an old pass behind); passes are written together
+            // when the run ends (one commit instead of one per check; a pass lost in a crash costs a whole-table check).
             if (rows.length) await o.warehouse.execute(`DELETE FROM ${PASSED} WHERE assertion = $1`, [a.key]);
-            else await o.warehouse.execute(`INSERT OR REPLACE INTO ${PASSED} VALUES ($1, $2, now())`, [a.key, fullSha]);
+            else passes.push([a.key, fullSha]);
             if (rows.length) {
               report.status = 'failed';
               report.failingRows = rows;
@@ -126,6 +129,9 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
     }
   } finally {
     for (const t of builtIncrementally.values()) await o.warehouse.execute(`DROP TABLE IF EXISTS ${t}`);
+    if (passes.length) {
+      await o.warehouse.execute(`INSERT OR REPLACE INTO ${PASSED} VALUES ${passes.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}, now())`).join(', ')}`, passes.flat());
+    }
   }
   return { snapshotDate: o.snapshotDate, timezone, ok: reports.every((r) => r.status === 'ok'), seconds: (performance.now() - started) / 1000, actions: reports };
 }

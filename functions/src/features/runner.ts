@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
 import { ASSERTION_PASSES as PASSED, type DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { bindSnapshotDate, compileProjectDeferred } from './compile';
-import { selectiveKeyBox } from './key-box';
+import { boxedUniqueKeyCheck } from './key-box';
 import { planDuckdb, type ActionKind, type PlannedAction } from './plan';
 
 export interface ActionReport {
@@ -82,10 +82,7 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
             const fullSha = sha(a.full[0]!);
             const scoped = a.scoped !== undefined && a.scopedOn !== undefined && a.scopedOn.every((t) => builtIncrementally.has(t)) && passedBefore.has(`${a.key} ${fullSha}`);
             current = scoped ? a.scoped! : a.full[0]!;
-            if (scoped && a.keyBox) {
-              const box = await selectiveKeyBox(o.warehouse, a.keyBox.table, builtIncrementally.get(a.checks!)!, a.keyBox.keys);
-              if (box) current = a.full[0]!.replace(a.keyBox.table, `(SELECT * FROM ${a.keyBox.table} WHERE ${box})`);
-            }
+            if (scoped && a.keyBox) current = (await boxedUniqueKeyCheck(o.warehouse, a.keyBox.table, builtIncrementally.get(a.checks!)!, a.keyBox.keys)) ?? current;
             report.mode = scoped ? 'incremental' : 'full';
             const rows = await o.warehouse.execute(`SELECT * FROM (${current}) AS failing LIMIT 10`);
             // A failure is recorded at once (a crash must not leave an old pass behind); passes are written together

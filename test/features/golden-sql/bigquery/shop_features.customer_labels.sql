@@ -13,21 +13,23 @@
 
 
 
-WITH orders AS (
-  SELECT shop, customer_id, order_date
-  FROM `demo-shop-mlops.shop_staging.orders`
-  WHERE is_included AND customer_id IS NOT NULL
-),
 
-customers AS (
+
+WITH customers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM `demo-shop-mlops.shop_staging.orders`
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date <= DATE '2024-03-10'
 ),
 
 buyers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM `demo-shop-mlops.shop_staging.orders`
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date > DATE '2024-03-10'
     AND order_date <= DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY)
 ),
@@ -61,21 +63,23 @@ LEFT JOIN observed AS o ON o.shop = c.shop
 
 
 
-WITH orders AS (
-  SELECT shop, customer_id, order_date
-  FROM `demo-shop-mlops.shop_staging.orders`
-  WHERE is_included AND customer_id IS NOT NULL
-),
 
-customers AS (
+
+WITH customers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM `demo-shop-mlops.shop_staging.orders`
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date <= DATE '2024-03-10'
 ),
 
 buyers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM `demo-shop-mlops.shop_staging.orders`
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date > DATE '2024-03-10'
     AND order_date <= DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY)
 ),

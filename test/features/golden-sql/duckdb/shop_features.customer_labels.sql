@@ -14,21 +14,23 @@ CREATE OR REPLACE TABLE "shop_features"."customer_labels" AS -- shop_features.cu
 
 
 
-WITH orders AS (
-  SELECT shop, customer_id, order_date
-  FROM "shop_staging"."orders"
-  WHERE is_included AND customer_id IS NOT NULL
-),
 
-customers AS (
+
+WITH customers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM "shop_staging"."orders"
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date <= DATE '2024-03-10'
 ),
 
 buyers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM "shop_staging"."orders"
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date > DATE '2024-03-10'
     AND order_date <= CAST((DATE '2024-03-10') + to_days(CAST(30 AS INTEGER)) AS DATE)
 ),
@@ -64,21 +66,23 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_features__customer_labels" AS -- shop_f
 
 
 
-WITH orders AS (
-  SELECT shop, customer_id, order_date
-  FROM "shop_staging"."orders"
-  WHERE is_included AND customer_id IS NOT NULL
-),
 
-customers AS (
+
+WITH customers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM "shop_staging"."orders"
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date <= DATE '2024-03-10'
 ),
 
 buyers AS (
   SELECT DISTINCT shop, customer_id
-  FROM orders
+  FROM (
+    SELECT shop, customer_id, order_date
+    FROM "shop_staging"."orders"
+    WHERE is_included AND customer_id IS NOT NULL) AS o
   WHERE order_date > DATE '2024-03-10'
     AND order_date <= CAST((DATE '2024-03-10') + to_days(CAST(30 AS INTEGER)) AS DATE)
 ),

@@ -29,19 +29,13 @@ rebuilt AS (
 
 
 changed AS (
-  SELECT *, FALSE AS replaces, CAST(NULL AS DATE) AS old_order_date, products AS old_products,
-    CAST(NULL AS BIGINT) AS old_product_count
-  FROM rebuilt
+  -- a full build: every order's current basket, nothing to replace
+  SELECT * FROM rebuilt
 )
 
 SELECT shop, order_id, order_date, products, CAST(COALESCE(CAST(len(products) AS BIGINT), 0) AS BIGINT) AS product_count,
   CAST(1 AS BIGINT) AS sign, order_last_received_at, CURRENT_TIMESTAMP AS appended_at
 FROM changed
-UNION ALL
-SELECT shop, order_id, old_order_date AS order_date, old_products AS products, old_product_count AS product_count,
-  CAST(-1 AS BIGINT) AS sign, order_last_received_at, CURRENT_TIMESTAMP AS appended_at
-FROM changed
-WHERE replaces
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";

@@ -10,18 +10,11 @@
 -- (minus a lookback) are rebuilt from all their events and merged on (shop, order_id).
 
 
-WITH touched AS (
-  -- orders with an order or refund event to (re)process
-  SELECT DISTINCT shop, order_id
-  FROM `demo-shop-mlops.shop_staging.events_dedup`
-  WHERE order_id IS NOT NULL
-  
-),
-
-events AS (
+WITH events AS (
+  -- every order and refund event of those orders (of every order on a full build)
   SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
-  INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id
+  WHERE e.order_id IS NOT NULL
 ),
 
 ranked AS (
@@ -108,12 +101,13 @@ WITH touched AS (
   SELECT DISTINCT shop, order_id
   FROM `demo-shop-mlops.shop_staging.events_dedup`
   WHERE order_id IS NOT NULL
-  AND received_at > (
-    SELECT TIMESTAMP_SUB(COALESCE(MAX(last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
-    FROM `demo-shop-mlops.shop_staging.orders`)
+    AND received_at > (
+      SELECT TIMESTAMP_SUB(COALESCE(MAX(last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
+      FROM `demo-shop-mlops.shop_staging.orders`)
 ),
 
 events AS (
+  -- every order and refund event of those orders (of every order on a full build)
   SELECT e.shop, e.order_id, e.topic, e.webhook_id, e.triggered_at, e.received_at, e.resource_updated_at
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
   INNER JOIN touched AS t ON e.shop = t.shop AND e.order_id = t.order_id

@@ -35,6 +35,15 @@ export interface PlannedAction {
   keyBox?: { table: string; keys: string[] };
 }
 
+/**
+ * The rows of `table` whose `keys` equal (NULL-safe) those of a row of `written`. An explicit SEMI JOIN: DuckDB plans a
+ * correlated EXISTS as a delim join over the whole table.
+ */
+function rowsMatchingKeys(table: string, written: string, keys: string[]): string {
+  const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
+  return `(SELECT _t.* FROM ${table} AS _t SEMI JOIN ${written} AS _n ON ${match})`;
+}
+
 /** The temp table an incremental run of `t` leaves its new rows in. */
 export function newRowsTable(t: Target): string {
   return `"__new_${t.schema}__${t.name}"`;
@@ -54,9 +63,7 @@ export function scopedAssertion(assertionName: string, sql: string, t: Target): 
     const m = /GROUP BY ([A-Za-z_][A-Za-z0-9_]*(?:, [A-Za-z_][A-Za-z0-9_]*)*)\s*\)\s*AS data/.exec(sql);
     if (!m || sql.split(table).length !== 2) return undefined;
     const keys = m[1]!.split(', ');
-    const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
-    // an explicit SEMI JOIN: DuckDB plans a correlated EXISTS as a delim join over the whole table
-    return { sql: sql.replace(table, `(SELECT _t.* FROM ${table} AS _t SEMI JOIN ${newRowsTable(t)} AS _n ON ${match})`), keys };
+    return { sql: sql.replace(table, rowsMatchingKeys(table, newRowsTable(t), keys)), keys };
   }
   return undefined;
 }
@@ -77,8 +84,7 @@ export function scopedChangedRows(sql: string): { sql: string; tables: string[] 
     const sources: Target[] = [{ schema, name: tableName }, ...[...alsoList.matchAll(/"([^"]+)"\."([^"]+)"/g)].map((m) => ({ schema: m[1]!, name: m[2]! }))];
     for (const t of sources) tables.add(targetKey(t));
     const written = sources.map((t) => `SELECT ${keys.map((k) => `"${k}"`).join(', ')} FROM ${newRowsTable(t)}`).join(' UNION ALL ');
-    const match = keys.map((k) => `_n."${k}" IS NOT DISTINCT FROM _t."${k}"`).join(' AND ');
-    return `(SELECT _t.* FROM ${table} AS _t SEMI JOIN (${written}) AS _n ON ${match})`;
+    return rowsMatchingKeys(table, `(${written})`, keys);
   });
   return found ? { sql: scoped, tables: [...tables] } : undefined;
 }

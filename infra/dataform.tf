@@ -12,7 +12,7 @@ resource "google_bigquery_dataset" "shop_staging" {
 resource "google_bigquery_dataset" "shop_features" {
   dataset_id  = "shop_features"
   location    = var.bigquery_location
-  description = "Feature tables by snapshot_date (customer_rfm, customer_labels, variant_daily_demand, co_purchase)."
+  description = "Feature tables by snapshot_date (customer_rfm, customer_labels, variant_daily_demand, co_purchase_pairs; the co_purchase view)."
   depends_on  = [google_project_service.apis]
 }
 

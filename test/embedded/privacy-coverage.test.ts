@@ -57,6 +57,6 @@ test('shop/redact empties every table of the shop, derived ones included (an ana
   await w.execute(`CREATE VIEW shop_features.rfm_by_segment AS SELECT shop, segment, count(*) AS customers FROM shop_features.customer_rfm GROUP BY ALL`);
   const res = await w.redactShop(SHOP);
   expect(Object.keys(res.tables)).not.toContain('shop_features.rfm_by_segment');
-  expect(Object.keys(res.tables)).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_features.co_purchase']));
+  expect(Object.keys(res.tables)).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_features.co_purchase_pairs']));
   for (const t of Object.keys(res.tables)) expect(await w.query(`SELECT count(*) AS n FROM ${t} WHERE shop = '${SHOP}'`)).toEqual([{ n: '0' }]);
 });

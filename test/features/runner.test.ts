@@ -53,6 +53,21 @@ test('full build, then an incremental run merges by unique key; a failing assert
   expect(second.ok).toBe(false);
 });
 
+test('a table that became a view (or a view that became a table) is replaced, as Dataform does in BigQuery', async () => {
+  await w.landEvents([event('k1', '11', '10.00', '2026-02-01T00:00:00Z')]);
+  // order_totals (a view now) was a table; orders (incremental) was a view
+  await w.execute('CREATE SCHEMA shop_features; CREATE SCHEMA shop_staging');
+  await w.execute('CREATE TABLE shop_features.order_totals AS SELECT 1 AS stale');
+  await w.execute("CREATE VIEW shop_staging.orders AS SELECT 's.myshopify.com' AS shop, '99' AS order_id, 1.0 AS total, TIMESTAMPTZ '2000-01-01 00:00:00+00' AS updated_at");
+  const r = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-02-01' });
+  expect(r.ok).toBe(true);
+  expect(r.actions.find((a) => a.name === 'shop_staging.orders')).toMatchObject({ status: 'ok', mode: 'full', rows: 1 });
+  const kinds = await w.query("SELECT table_schema || '.' || table_name AS t, table_type FROM information_schema.tables WHERE table_name IN ('orders', 'order_totals') ORDER BY 1");
+  expect(kinds).toEqual([{ t: 'shop_features.order_totals', table_type: 'VIEW' }, { t: 'shop_staging.orders', table_type: 'BASE TABLE' }]);
+  expect(await w.query('SELECT shop, orders::INTEGER AS orders FROM shop_features.order_totals')).toEqual([{ shop: 's.myshopify.com', orders: 1 }]);
+  expect(r.actions.find((a) => a.name === 'shop_features.order_totals')!.rows).toBeUndefined();
+});
+
 test('on incremental runs built-in assertions check the rows written, unless their last check failed', async () => {
   await w.landEvents([event('s1', '11', '10.00', '2026-02-01T00:00:00Z')]);
   const full = await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2026-02-01', fullRefresh: true });

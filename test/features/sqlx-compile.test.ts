@@ -27,8 +27,10 @@ const actions = (g: Graph) => [...(g.tables ?? []), ...(g.assertions ?? []), ...
 const TABLES = [
   'shop_staging.events_dedup', 'shop_staging.orders', 'shop_staging.order_lines', 'shop_staging.products', 'shop_staging.variants',
   'shop_staging.customers', 'shop_staging.inventory_levels', 'shop_staging.basket_versions', 'shop_staging.order_values',
-  'shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_features.variant_daily_demand', 'shop_features.co_purchase',
+  'shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_features.variant_daily_demand', 'shop_features.co_purchase_pairs',
 ];
+/** Views hold no rows of their own: they are checked through the tables they read. */
+const VIEWS = ['shop_features.co_purchase'];
 
 /** BigQuery-only spellings that DuckDB rejects or reads differently. */
 const BIGQUERY_ONLY: [string, RegExp][] = [
@@ -73,7 +75,8 @@ beforeAll(async () => {
 test.each([['bigquery'], ['duckdb']])('the %s build compiles with no graph errors and every table', (dialect) => {
   const g = dialect === 'bigquery' ? bigquery : duckdb;
   expect(g.graphErrors?.compilationErrors ?? []).toEqual([]);
-  expect((g.tables ?? []).map((t) => key(t.target)).sort()).toEqual([...TABLES].sort());
+  expect((g.tables ?? []).map((t) => key(t.target)).sort()).toEqual([...TABLES, ...VIEWS].sort());
+  expect((g.tables ?? []).filter((t) => t.enumType === 'VIEW' || t.type === 'view').map((t) => key(t.target))).toEqual(VIEWS);
   expect((g.declarations ?? []).map((d) => key(d.target)).sort()).toEqual(['shop_raw.events', 'shop_raw.quarantine']);
 });
 
@@ -104,11 +107,16 @@ test('vars reach the SQL: snapshot date and shop time zone', () => {
   expect((bigquery.tables ?? []).find((t) => key(t.target) === 'shop_staging.orders')!.query).toContain("DATE(created_at, 'UTC')");
 });
 
-test('every table has assertions, and every feature table is keyed by snapshot_date', () => {
+test('every table has assertions, every view reads only checked tables, and every feature table is keyed by snapshot_date', () => {
   const checked = new Set((duckdb.assertions ?? []).flatMap((a) => [a.parentAction, ...(a.dependencyTargets ?? [])].filter((t): t is Target => !!t).map(key)));
   expect(TABLES.filter((t) => !checked.has(t))).toEqual([]);
+  for (const v of VIEWS) {
+    const reads = (duckdb.tables ?? []).find((t) => key(t.target) === v)!.dependencyTargets!.map(key);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((t) => !checked.has(t))).toEqual([]);
+  }
   for (const d of ['shop_raw.events', 'shop_raw.quarantine']) expect(checked.has(d)).toBe(true);
-  for (const t of (duckdb.tables ?? []).filter((x) => x.target.schema === 'shop_features')) expect(t.query).toMatch(/AS snapshot_date/);
+  for (const t of (duckdb.tables ?? []).filter((x) => x.target.schema === 'shop_features')) expect(t.query).toMatch(VIEWS.includes(key(t.target)) ? /^\s*snapshot_date,$/m : /AS snapshot_date/);
 });
 
 test('incremental staging tables merge on a unique key and read only new events on incremental runs', () => {

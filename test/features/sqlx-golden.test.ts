@@ -141,7 +141,7 @@ test('co_purchase carries pair counts forward from the previous snapshot, and re
   ]);
 
   const pairs = async (wh: DuckDbWarehouse, date: string) =>
-    await wh.query(`SELECT * EXCLUDE (snapshot_date, baskets_through) FROM shop_features.co_purchase WHERE snapshot_date = DATE '${date}' ORDER BY product_a, product_b`);
+    await wh.query(`SELECT * EXCLUDE (snapshot_date) FROM shop_features.co_purchase WHERE snapshot_date = DATE '${date}' ORDER BY product_a, product_b`);
   // the carried 03-10 equals a full build from every event
   const fresh = await openDuckDbWarehouse({ path: ':memory:' });
   await fresh.landEvents([...events, cancelled]);
@@ -154,14 +154,14 @@ test('co_purchase carries pair counts forward from the previous snapshot, and re
 
   const counts = async (date: string) => (await pairs(w, date)).map((r) => Number(r['orders_together']));
   const run = (date: string) => runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: date, timezone: TZ });
-  const plant = (date: string, n: number) => w.execute(`UPDATE shop_features.co_purchase SET orders_together = orders_together + ${n} WHERE snapshot_date = DATE '${date}'`);
+  const plant = (date: string, n: number) => w.execute(`UPDATE shop_features.co_purchase_pairs SET orders_together = orders_together + ${n} WHERE snapshot_date = DATE '${date}'`);
   // Carried: a count planted in 03-10's rows shows up in 03-11's, which start from them (and their checks catch it).
   await plant(SNAPSHOT, 100);
   const carried = await run('2024-03-11');
   expect(await counts('2024-03-11')).toEqual(truth.map((r) => Number(r['orders_together']) + 100));
-  expect(failures(carried).filter((f) => !f.includes('skipped'))).toEqual([expect.stringMatching(/^shop_assertions.shop_features_co_purchase_assertions_rowConditions: assertion failed.*"snapshot_date":"2024-03-11"/)]);
+  expect(failures(carried).filter((f) => !f.includes('skipped'))).toEqual([expect.stringMatching(/^shop_assertions.shop_features_co_purchase_pairs_assertions_rowConditions: assertion failed.*"snapshot_date":"2024-03-11"/)]);
   await plant(SNAPSHOT, -100);
-  await w.execute("DELETE FROM shop_features.co_purchase WHERE snapshot_date = DATE '2024-03-11'");
+  await w.execute("DELETE FROM shop_features.co_purchase_pairs WHERE snapshot_date = DATE '2024-03-11'");
   // Too old: no snapshot within the 31 days before 04-20 to start from, so it recounts (no basket is dated after
   // 03-10). A product delivery of 04-20 keeps the raw data fresh for that snapshot.
   const product = events.find((e) => e.topic === 'products/create')!;

@@ -43,9 +43,21 @@ export interface RunOptions {
 
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
-async function exists(w: DuckDbWarehouse, a: PlannedAction): Promise<boolean> {
-  const r = await w.execute('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [a.target.schema, a.target.name]);
-  return Number(r[0]?.['n'] ?? 0) > 0;
+/** 'BASE TABLE', 'VIEW', or undefined when the action's target does not exist yet. */
+async function relationType(w: DuckDbWarehouse, a: PlannedAction): Promise<string | undefined> {
+  const r = await w.execute('SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [a.target.schema, a.target.name]);
+  return r[0] ? String(r[0]['table_type']) : undefined;
+}
+
+/**
+ * An action whose target exists as the other kind of relation (a table that became a view, or back) drops it first,
+ * as Dataform does in BigQuery; the drop is part of the action's transaction.
+ */
+function dropOtherKind(a: PlannedAction, existing: string | undefined): string[] {
+  const name = `"${a.target.schema}"."${a.target.name}"`;
+  if (a.kind === 'view' && existing === 'BASE TABLE') return [`DROP TABLE ${name}`];
+  if ((a.kind === 'table' || a.kind === 'incremental') && existing === 'VIEW') return [`DROP VIEW ${name}`];
+  return [];
 }
 
 export async function runFeatures(o: RunOptions): Promise<RunReport> {
@@ -98,9 +110,10 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
               if (a.checks) failed.add(a.checks);
             }
           } else {
-            const incremental = a.kind === 'incremental' && !o.fullRefresh && (await exists(o.warehouse, a));
+            const existing = await relationType(o.warehouse, a);
+            const incremental = a.kind === 'incremental' && !o.fullRefresh && existing === 'BASE TABLE';
             if (a.kind === 'incremental') report.mode = incremental ? 'incremental' : 'full';
-            const statements = incremental ? a.incremental! : a.full;
+            const statements = [...dropOtherKind(a, existing), ...(incremental ? a.incremental! : a.full)];
             await o.warehouse.transaction(async (exec) => {
               for (const s of statements) {
                 current = s;
@@ -108,7 +121,8 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
               }
             });
             if (incremental && a.newRows) builtIncrementally.set(a.key, a.newRows);
-            if (a.kind !== 'operation') {
+            if (a.kind === 'table' || a.kind === 'incremental') {
+              // views are not counted: counting one computes it over its whole history
               const n = await o.warehouse.execute(`SELECT count(*) AS n FROM "${a.target.schema}"."${a.target.name}"`);
               report.rows = Number(n[0]?.['n'] ?? 0);
             }

@@ -1,4 +1,4 @@
--- assertion shop_assertions.shop_features_co_purchase_assertions_uniqueKey_0
+-- assertion shop_assertions.shop_features_co_purchase_pairs_assertions_uniqueKey_0
 
 SELECT
   *
@@ -6,7 +6,7 @@ FROM (
   SELECT
     shop, snapshot_date, product_a, product_b,
     COUNT(1) AS index_row_count
-  FROM `demo-shop-mlops.shop_features.co_purchase`
+  FROM `demo-shop-mlops.shop_features.co_purchase_pairs`
   GROUP BY shop, snapshot_date, product_a, product_b
   ) AS data
 WHERE index_row_count > 1

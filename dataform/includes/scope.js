@@ -1,4 +1,5 @@
-// Assertions that check only what a run changed: ${scope.changed_rows(ref("t"), ["k"])} in a standalone assertion.
+// Assertions that check only what a run changed: ${scope.changed_rows(ref("t"), ["k"])} or
+// ${scope.written_rows(ref("t"))} in a standalone assertion.
 // In BigQuery (and on any full check) it is the whole table. The local runner checks, on an incremental run after a
 // passing check of the same SQL, only the rows of `t` whose keys match a row the run wrote to `t` or to one of the
 // `also` tables (functions/src/features/plan.ts). Use it only where that is exact: a row of `t` can start failing
@@ -7,8 +8,9 @@
 const VARS = (dataform.projectConfig && dataform.projectConfig.vars) || {};
 const DUCK = VARS.dialect === "duckdb";
 
-/** The marker the local planner rewrites (DuckDB compilations only); keep in step with plan.ts CHANGED_ROWS. */
+/** The markers the local planner rewrites (DuckDB compilations only); keep in step with plan.ts SCOPE_MARKER. */
 const MARKER = "shop-mlops:changed-rows";
+const WRITTEN_MARKER = "shop-mlops:written-rows";
 
 /**
  * A FROM-clause relation: `table` (a ref), scoped on incremental local runs to the rows whose `keys` match a row
@@ -24,4 +26,14 @@ function changed_rows(table, keys, also = []) {
   return `(SELECT * FROM ${table} /* ${MARKER} keys=${keys.join(",")} also=${also.join(" ")} */)`;
 }
 
-module.exports = { changed_rows, MARKER };
+/**
+ * A FROM-clause relation: `table` (a ref), scoped on incremental local runs to exactly the rows this run wrote to it
+ * (no lookup in the table). For rules about single rows: a row can only start breaking one when it is written.
+ *   FROM ${scope.written_rows(ref("events_dedup"))} AS e WHERE e.topic NOT IN (...)
+ */
+function written_rows(table) {
+  if (!DUCK) return table;
+  return `(SELECT * FROM ${table} /* ${WRITTEN_MARKER} */)`;
+}
+
+module.exports = { changed_rows, written_rows, MARKER, WRITTEN_MARKER };

@@ -186,13 +186,42 @@ SELECT o.order_id, o.total FROM \${scope.changed_rows(ref("orders"), ["shop", "o
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('a standalone assertion using scope.written_rows checks exactly the rows a run wrote, and the whole table after a failure', async () => {
+  const dir = projectWith({
+    no_free_orders: `config { type: "assertion" }
+SELECT o.order_id, o.total FROM \${scope.written_rows(ref("orders"))} AS o WHERE o.total <= 0`,
+  });
+  const run = (date: string) => runFeatures({ warehouse: w, projectDir: dir, snapshotDate: date, compileCacheDir: path.join(dir, '.cache') });
+  const check = (r: RunReport) => r.actions.find((a) => a.name === 'shop_assertions.no_free_orders')!;
+  await w.landEvents([event('f1', '41', '10.00', '2026-05-01T00:00:00Z')]);
+  expect(check(await run('2026-05-01'))).toMatchObject({ status: 'ok', mode: 'full' });
+  // a free order written behind the runner's back is not among the rows the next run wrote...
+  await w.execute(`INSERT INTO shop_staging.orders VALUES ('s.myshopify.com', '98', 0, TIMESTAMPTZ '2026-04-15 00:00:00+00')`);
+  await w.landEvents([event('f2', '42', '20.00', '2026-05-02T00:00:00Z')]);
+  const scoped = check(await run('2026-05-02'));
+  expect(scoped).toMatchObject({ status: 'ok', mode: 'incremental' });
+  // ...one the run writes is (order 41 becomes free), and only it is read: no lookup in the table
+  await w.landEvents([event('f3', '41', '0.00', '2026-05-03T00:00:00Z')]);
+  const caught = check(await run('2026-05-03'));
+  expect(caught).toMatchObject({ status: 'failed', mode: 'incremental' });
+  expect(caught.failingRows).toEqual([{ order_id: '41', total: 0 }]);
+  expect(caught.sql).toMatch(/FROM \(SELECT \* FROM "__new_shop_staging__orders"\) AS o/);
+  expect(caught.sql).not.toContain('"shop_staging"."orders"');
+  // after the failure the whole table is checked: both free orders are named
+  await w.landEvents([event('f4', '43', '30.00', '2026-05-04T00:00:00Z')]);
+  const whole = check(await run('2026-05-04'));
+  expect(whole).toMatchObject({ status: 'failed', mode: 'full' });
+  expect(whole.failingRows!.map((r) => r['order_id']).sort()).toEqual(['41', '98']);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('scope.changed_rows over a table that is not incremental is a planning error naming both', async () => {
   const dir = projectWith({
     big_orders_small: `config { type: "assertion" }
 SELECT * FROM \${scope.changed_rows(ref("big_orders"), ["shop", "order_id"])} AS b WHERE b.total < 0`,
   });
   await expect(runFeatures({ warehouse: w, projectDir: dir, snapshotDate: '2026-01-01', compileCacheDir: path.join(dir, '.cache') })).rejects.toThrow(
-    /shop_assertions\.big_orders_small: scope\.changed_rows reads shop_features\.big_orders, which is not an incremental table/,
+    /shop_assertions\.big_orders_small: scope\.changed_rows\/written_rows reads shop_features\.big_orders, which is not an incremental table/,
   );
   rmSync(dir, { recursive: true, force: true });
 });

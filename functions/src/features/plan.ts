@@ -68,20 +68,25 @@ export function scopedAssertion(assertionName: string, sql: string, t: Target): 
   return undefined;
 }
 
-/** The marker dataform/includes/scope.js writes around a relation in DuckDB compilations. */
-const CHANGED_ROWS = /\(SELECT \* FROM ("([^"]+)"\."([^"]+)") \/\* shop-mlops:changed-rows keys=([a-z0-9_,]+) also=((?:"[^"]+"\."[^"]+" ?)*) \*\/\)/g;
+/** The markers dataform/includes/scope.js writes around a relation in DuckDB compilations (changed_rows, written_rows). */
+const SCOPE_MARKER = /\(SELECT \* FROM ("([^"]+)"\."([^"]+)") \/\* shop-mlops:(?:changed-rows keys=([a-z0-9_,]+) also=((?:"[^"]+"\."[^"]+" ?)*)|written-rows) \*\/\)/g;
 
 /**
- * The scoped form of a standalone assertion using scope.changed_rows: each marked relation becomes the rows whose keys
- * match a row this run wrote to it or to its `also` tables; undefined when the assertion has no marker.
+ * The scoped form of a standalone assertion using scope.changed_rows or scope.written_rows: each changed_rows relation
+ * becomes the rows whose keys match a row this run wrote to it or to its `also` tables, each written_rows relation the
+ * rows this run wrote to it; undefined when the assertion has no marker.
  */
 export function scopedChangedRows(sql: string): { sql: string; tables: string[] } | undefined {
   const tables = new Set<string>();
   let found = false;
-  const scoped = sql.replace(CHANGED_ROWS, (_m, table: string, schema: string, tableName: string, keyList: string, alsoList: string) => {
+  const scoped = sql.replace(SCOPE_MARKER, (_m, table: string, schema: string, tableName: string, keyList: string | undefined, alsoList: string | undefined) => {
     found = true;
+    if (keyList === undefined) {
+      tables.add(targetKey({ schema, name: tableName }));
+      return `(SELECT * FROM ${newRowsTable({ schema, name: tableName })})`;
+    }
     const keys = keyList.split(',');
-    const sources: Target[] = [{ schema, name: tableName }, ...[...alsoList.matchAll(/"([^"]+)"\."([^"]+)"/g)].map((m) => ({ schema: m[1]!, name: m[2]! }))];
+    const sources: Target[] = [{ schema, name: tableName }, ...[...(alsoList ?? '').matchAll(/"([^"]+)"\."([^"]+)"/g)].map((m) => ({ schema: m[1]!, name: m[2]! }))];
     for (const t of sources) tables.add(targetKey(t));
     const written = sources.map((t) => `SELECT ${keys.map((k) => `"${k}"`).join(', ')} FROM ${newRowsTable(t)}`).join(' UNION ALL ');
     return rowsMatchingKeys(table, `(${written})`, keys);
@@ -167,7 +172,7 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
     const scoped = builtIn?.sql ?? marked?.sql;
     const scopedOn = builtIn ? [parent!] : marked?.tables;
     const notIncremental = marked?.tables.find((k) => !graph.tables.some((t) => targetKey(t.target) === k && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')));
-    if (notIncremental) throw new ShopMlopsError('UNPROCESSABLE', `${targetKey(s.target)}: scope.changed_rows reads ${notIncremental}, which is not an incremental table (only those record the rows a run wrote)`);
+    if (notIncremental) throw new ShopMlopsError('UNPROCESSABLE', `${targetKey(s.target)}: scope.changed_rows/written_rows reads ${notIncremental}, which is not an incremental table (only those record the rows a run wrote)`);
     actions.push({
       key: targetKey(s.target),
       kind: 'assertion',

@@ -2,8 +2,8 @@
 
 -- shop_staging.events_dedup is exactly-once on both landing keys, holds only subscribed topics, and its routing
 -- columns are filled for the topics that need them. Failing rows name the broken rule.
--- Scoped locally (scope.changed_rows; events_dedup only appends): a duplicate involves a row the run appended, and
--- only appended rows can break a row rule.
+-- Scoped locally (events_dedup only appends): a duplicate involves a row the run appended (scope.changed_rows), and
+-- only appended rows can break a row rule (scope.written_rows: the appended rows themselves).
 
 
 WITH appended AS (

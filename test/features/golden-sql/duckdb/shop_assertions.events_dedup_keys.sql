@@ -3,14 +3,14 @@
 -- full build
 -- shop_staging.events_dedup is exactly-once on both landing keys, holds only subscribed topics, and its routing
 -- columns are filled for the topics that need them. Failing rows name the broken rule.
--- Scoped locally (scope.changed_rows; events_dedup only appends): a duplicate involves a row the run appended, and
--- only appended rows can break a row rule.
+-- Scoped locally (events_dedup only appends): a duplicate involves a row the run appended (scope.changed_rows), and
+-- only appended rows can break a row rule (scope.written_rows: the appended rows themselves).
 
 
 WITH appended AS (
   -- the routing columns only: DuckDB copies a CTE read four times, and the parsed bodies are large
   SELECT shop, topic, webhook_id, order_id, resource_id, resource_updated_at
-  FROM (SELECT * FROM "shop_staging"."events_dedup" /* shop-mlops:changed-rows keys=webhook_id also= */)
+  FROM (SELECT * FROM "shop_staging"."events_dedup" /* shop-mlops:written-rows */)
 )
 
 SELECT 'duplicate (shop, topic, event_id)' AS failing_rule, shop, topic, event_id AS key_value, COUNT(*) AS n
@@ -44,14 +44,14 @@ WHERE topic IN ('orders/create', 'orders/updated', 'orders/paid', 'orders/cancel
 -- scoped check (incremental runs of shop_staging.events_dedup after a pass)
 -- shop_staging.events_dedup is exactly-once on both landing keys, holds only subscribed topics, and its routing
 -- columns are filled for the topics that need them. Failing rows name the broken rule.
--- Scoped locally (scope.changed_rows; events_dedup only appends): a duplicate involves a row the run appended, and
--- only appended rows can break a row rule.
+-- Scoped locally (events_dedup only appends): a duplicate involves a row the run appended (scope.changed_rows), and
+-- only appended rows can break a row rule (scope.written_rows: the appended rows themselves).
 
 
 WITH appended AS (
   -- the routing columns only: DuckDB copies a CTE read four times, and the parsed bodies are large
   SELECT shop, topic, webhook_id, order_id, resource_id, resource_updated_at
-  FROM (SELECT _t.* FROM "shop_staging"."events_dedup" AS _t SEMI JOIN (SELECT "webhook_id" FROM "__new_shop_staging__events_dedup") AS _n ON _n."webhook_id" IS NOT DISTINCT FROM _t."webhook_id")
+  FROM (SELECT * FROM "__new_shop_staging__events_dedup")
 )
 
 SELECT 'duplicate (shop, topic, event_id)' AS failing_rule, shop, topic, event_id AS key_value, COUNT(*) AS n

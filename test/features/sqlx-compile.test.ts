@@ -8,7 +8,7 @@ const PROJECT = path.join(__dirname, '../../dataform');
 const CLI = path.join(path.dirname(require.resolve('@dataform/cli/package.json')), 'bundle.js');
 
 interface Target { database?: string; schema: string; name: string }
-interface Action { target: Target; type?: string; fileName?: string; query?: string; incrementalQuery?: string; preOps?: string[]; incrementalPreOps?: string[]; postOps?: string[]; queries?: string[]; parentAction?: Target; dependencyTargets?: Target[] }
+interface Action { target: Target; type?: string; enumType?: string; fileName?: string; query?: string; incrementalQuery?: string; preOps?: string[]; incrementalPreOps?: string[]; postOps?: string[]; queries?: string[]; parentAction?: Target; dependencyTargets?: Target[] }
 interface Graph { tables?: Action[]; assertions?: Action[]; operations?: Action[]; declarations?: Action[]; graphErrors?: { compilationErrors?: { fileName?: string; message: string }[] } }
 
 function compile(vars: Record<string, string>): Promise<Graph> {

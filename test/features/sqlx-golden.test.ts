@@ -134,7 +134,7 @@ test('co_purchase carries pair counts forward from the previous snapshot, and re
   expect(failures(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2024-03-07', timezone: TZ }))).toEqual([]);
   await w.landEvents(later);
   expect(failures(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: SNAPSHOT, timezone: TZ }))).toEqual([]);
-  expect(await w.query("SELECT sign::INTEGER AS sign, products::VARCHAR AS products FROM shop_staging.basket_versions WHERE order_id = '6000000000001' ORDER BY appended_at, sign")).toEqual([
+  expect(await w.query("SELECT sign::INTEGER AS sign, products::VARCHAR AS products FROM shop_staging.order_versions WHERE order_id = '6000000000001' ORDER BY appended_at, sign")).toEqual([
     { sign: 1, products: '[8000000000001, 8000000000002]' },
     { sign: -1, products: '[8000000000001, 8000000000002]' },
     { sign: 1, products: '[]' },
@@ -170,8 +170,63 @@ test('co_purchase carries pair counts forward from the previous snapshot, and re
   expect(await counts('2024-04-20')).toEqual(truth.map((r) => Number(r['orders_together'])));
   // Rebuilt ledger: every version is appended after the carried snapshot (03-10, planted again) counted, so 03-12 recounts.
   await plant(SNAPSHOT, 100);
-  await w.execute('DROP TABLE shop_staging.basket_versions');
+  await w.execute('DROP TABLE shop_staging.order_versions');
   expect(failures(await run('2024-03-12'))).toEqual([]);
   expect(await counts('2024-03-12')).toEqual(truth.map((r) => Number(r['orders_together'])));
-  expect(await w.query('SELECT count(*)::INTEGER AS n FROM shop_staging.basket_versions WHERE sign = -1')).toEqual([{ n: 0 }]);
+  expect(await w.query('SELECT count(*)::INTEGER AS n FROM shop_staging.order_versions WHERE sign = -1')).toEqual([{ n: 0 }]);
+}, 180_000);
+
+test('customer_days follows cancelled, moved and re-valued orders through the order ledger, and equals a full build (customer_rfm too)', async () => {
+  const events = jsonl('events.jsonl');
+  const cut = '2024-03-09T00:00:00.000Z';
+  const update = (webhookId: string, to: string, edit: (payload: string) => string): LandedEvent => {
+    const created = events.find((e) => e.webhook_id === webhookId)!;
+    const payload = edit(created.payload).replace(/"updated_at":"[^"]+"/, '"updated_at":"2024-03-09T07:00:00-05:00"');
+    expect(payload).not.toBe(created.payload);
+    return { ...created, topic: 'orders/updated', webhook_id: `${webhookId}-${to}`, event_id: `ev-${webhookId}-${to}`, triggered_at: '2024-03-09T12:00:00.000Z', received_at: '2024-03-09T12:00:01.000Z', payload };
+  };
+  const changes = [
+    // order 1 (customer 8209…, 03-01) cancelled; order 5 (8209…, 03-05) moved to customer 7000000002; order 4 re-valued
+    update('wh-o1-create', 'cancel', (p) => p.replace('"cancelled_at":null', '"cancelled_at":"2024-03-09T07:00:00-05:00"')),
+    update('wh-023', 'move', (p) => p.replace('"customer":{"id":820982911946154508', '"customer":{"id":7000000002')),
+    update('wh-022', 'revalue', (p) => p.replace('"subtotal_price":"15.00"', '"subtotal_price":"12.00"')),
+  ];
+  await w.landEvents(events.filter((e) => e.received_at < cut));
+  expect(failures(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: '2024-03-07', timezone: TZ }))).toEqual([]);
+  await w.landEvents([...events.filter((e) => e.received_at >= cut), ...changes]);
+  expect(failures(await runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: SNAPSHOT, timezone: TZ }))).toEqual([]);
+
+  const days = (wh: DuckDbWarehouse) =>
+    wh.query("SELECT customer_id, strftime(order_date, '%m-%d') AS day, orders::INTEGER AS orders, value::DOUBLE AS value FROM shop_staging.customer_days WHERE orders > 0 ORDER BY ALL");
+  const rfm = (wh: DuckDbWarehouse, date: string) => wh.query(`SELECT * EXCLUDE (snapshot_date) FROM shop_features.customer_rfm WHERE snapshot_date = DATE '${date}' ORDER BY customer_id`);
+  const fresh = await openDuckDbWarehouse({ path: ':memory:' });
+  await fresh.landEvents([...events, ...changes]);
+  expect(failures(await runFeatures({ warehouse: fresh, projectDir: PROJECT, snapshotDate: SNAPSHOT, timezone: TZ, fullRefresh: true }))).toEqual([]);
+  const truthDays = await days(fresh);
+  const truthRfm = await rfm(fresh, SNAPSHOT);
+  await fresh.close();
+  expect(truthDays.filter((r) => r['day'] === '03-05' || r['day'] === '03-04' || r['day'] === '03-01')).toEqual([
+    { customer_id: '7000000002', day: '03-05', orders: 1, value: 20 }, // moved here
+    { customer_id: '7000000004', day: '03-04', orders: 1, value: 12 }, // re-valued
+    { customer_id: '7000000006', day: '03-01', orders: 1, value: 10 },
+    { customer_id: '7000000006', day: '03-04', orders: 1, value: 10 },
+    { customer_id: '820982911946154508', day: '03-05', orders: 1, value: 10 }, // order 6 left; order 1 (03-01) cancelled
+  ]);
+  expect(await days(w)).toEqual(truthDays);
+  expect(await rfm(w, SNAPSHOT)).toEqual(truthRfm);
+  // the day order 1 was cancelled from keeps its row, emptied
+  expect(await w.query("SELECT orders::INTEGER AS orders, value::DOUBLE AS value FROM shop_staging.customer_days WHERE customer_id = '820982911946154508' AND order_date = DATE '2024-03-01'")).toEqual([{ orders: 0, value: 0 }]);
+
+  // A run with nothing new adds nothing twice (the ledger is read exactly once, without the staging lookback).
+  const run = (date: string) => runFeatures({ warehouse: w, projectDir: PROJECT, snapshotDate: date, timezone: TZ });
+  expect(failures(await run(SNAPSHOT))).toEqual([]);
+  expect(await days(w)).toEqual(truthDays);
+  expect(await rfm(w, SNAPSHOT)).toEqual(truthRfm);
+  // A rebuilt ledger (every row newer than what customer_days counted): the table starts over from it.
+  await w.execute("UPDATE shop_staging.customer_days SET orders = orders + 5 WHERE customer_id = '7000000004'");
+  await w.execute('DROP TABLE shop_staging.order_versions');
+  expect(failures(await run(SNAPSHOT))).toEqual([]);
+  expect(await days(w)).toEqual(truthDays);
+  expect(await w.query('SELECT count(*)::INTEGER AS n FROM shop_staging.customer_days WHERE orders = 0')).toEqual([{ n: 0 }]);
+  expect(await rfm(w, SNAPSHOT)).toEqual(truthRfm);
 }, 180_000);

@@ -86,6 +86,8 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_staging.orders': { customers: 'anonymize', why: 'orders stay for demand history, without the customer id' },
   'shop_staging.order_lines': { customers: 'anonymize', why: 'lines stay for demand history, without the customer id' },
   'shop_staging.order_values': { customers: 'anonymize', why: 'order values stay (order history), without the customer id' },
+  'shop_staging.order_versions': { customers: 'anonymize', why: 'the order ledger stays (co-purchase history), without the customer id' },
+  'shop_staging.customer_days': { customers: 'delete', why: 'the customer\'s purchase days' },
   'shop_staging.customers': { customers: 'delete', why: 'the customer record' },
   'shop_features.customer_rfm': { customers: 'delete', why: 'features about the customer' },
   'shop_features.customer_labels': { customers: 'delete', why: 'labels about the customer' },

@@ -7,7 +7,7 @@
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
 --                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
---                   kept in shop_staging.basket_versions, a ledger of signed versions per order.
+--                   kept in shop_staging.order_versions, a ledger of signed versions per order.
 --   orders_together baskets holding both a and b
 --   orders_with_a/b baskets holding a / b
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
@@ -25,7 +25,7 @@ WITH ledger AS (
   -- per shop, the oldest and newest append: a snapshot counted the ledger up to its baskets_through, and a rebuilt
   -- ledger starts after that
   SELECT shop, MIN(appended_at) AS first_appended_at, MAX(appended_at) AS last_appended_at
-  FROM `demo-shop-mlops.shop_staging.basket_versions`
+  FROM `demo-shop-mlops.shop_staging.order_versions`
   GROUP BY shop
 ),
 
@@ -33,7 +33,7 @@ shop_totals AS (
   SELECT v.shop, SUM(v.sign) AS baskets, MAX(l.last_appended_at) AS baskets_through
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM `demo-shop-mlops.shop_staging.basket_versions`
+    FROM `demo-shop-mlops.shop_staging.order_versions`
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   INNER JOIN ledger AS l ON l.shop = v.shop
@@ -44,7 +44,7 @@ product_baskets AS (
   SELECT shop, product_id, SUM(sign) AS orders_with
   FROM (SELECT _r.* EXCEPT (products), product_id FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM `demo-shop-mlops.shop_staging.basket_versions`
+    FROM `demo-shop-mlops.shop_staging.order_versions`
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS _r CROSS JOIN UNNEST(_r.products) AS product_id) AS x
   GROUP BY shop, product_id
@@ -55,7 +55,7 @@ uncounted AS (
   SELECT v.shop, v.products, v.sign
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM `demo-shop-mlops.shop_staging.basket_versions`
+    FROM `demo-shop-mlops.shop_staging.order_versions`
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   
@@ -105,7 +105,7 @@ FROM counted
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
 --                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
---                   kept in shop_staging.basket_versions, a ledger of signed versions per order.
+--                   kept in shop_staging.order_versions, a ledger of signed versions per order.
 --   orders_together baskets holding both a and b
 --   orders_with_a/b baskets holding a / b
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
@@ -123,7 +123,7 @@ WITH ledger AS (
   -- per shop, the oldest and newest append: a snapshot counted the ledger up to its baskets_through, and a rebuilt
   -- ledger starts after that
   SELECT shop, MIN(appended_at) AS first_appended_at, MAX(appended_at) AS last_appended_at
-  FROM `demo-shop-mlops.shop_staging.basket_versions`
+  FROM `demo-shop-mlops.shop_staging.order_versions`
   GROUP BY shop
 ),
 
@@ -131,7 +131,7 @@ shop_totals AS (
   SELECT v.shop, SUM(v.sign) AS baskets, MAX(l.last_appended_at) AS baskets_through
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM `demo-shop-mlops.shop_staging.basket_versions`
+    FROM `demo-shop-mlops.shop_staging.order_versions`
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   INNER JOIN ledger AS l ON l.shop = v.shop
@@ -142,7 +142,7 @@ product_baskets AS (
   SELECT shop, product_id, SUM(sign) AS orders_with
   FROM (SELECT _r.* EXCEPT (products), product_id FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM `demo-shop-mlops.shop_staging.basket_versions`
+    FROM `demo-shop-mlops.shop_staging.order_versions`
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS _r CROSS JOIN UNNEST(_r.products) AS product_id) AS x
   GROUP BY shop, product_id
@@ -170,7 +170,7 @@ uncounted AS (
   SELECT v.shop, v.products, v.sign
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM `demo-shop-mlops.shop_staging.basket_versions`
+    FROM `demo-shop-mlops.shop_staging.order_versions`
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   LEFT JOIN carried AS c ON c.shop = v.shop

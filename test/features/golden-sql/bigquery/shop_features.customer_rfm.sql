@@ -10,7 +10,8 @@
 --   age_days        snapshot − first purchase day
 --   days_since_last snapshot − last purchase day
 --   monetary        mean value of the repeat purchase days (orders of one day summed; 0 when frequency = 0);
---                   an order's value (shop_staging.order_values) = its own subtotal (line items after discounts,
+--                   the days and their values come from shop_staging.customer_days (kept current from the order
+--                   ledger); an order's value (shop_staging.order_values) = its own subtotal (line items after discounts,
 --                   before shipping and tax, as Shopify computed it) less its non-product lines (postage, fees) and
 --                   less refunds of its product lines; the sum of the product lines' net revenue without a subtotal
 --   r/f/m_score     NTILE(5) per shop; r over days_since_last (5 = most recent), f over frequency, m over
@@ -29,20 +30,12 @@
 
 
 
-WITH orders AS (
-  -- each order's customer value: shop_staging.order_values
-  SELECT shop, customer_id, order_date, value
-  FROM `demo-shop-mlops.shop_staging.order_values`
-  WHERE is_included
-    AND customer_id IS NOT NULL
+WITH purchase_days AS (
+  -- same-day orders are one purchase, their values summed: shop_staging.customer_days
+  SELECT shop, customer_id, order_date AS day, value AS day_value
+  FROM `demo-shop-mlops.shop_staging.customer_days`
+  WHERE orders > 0
     AND order_date <= DATE '2024-03-10'
-),
-
-purchase_days AS (
-  -- same-day orders are one purchase, their values summed
-  SELECT shop, customer_id, order_date AS day, SUM(value) AS day_value
-  FROM orders
-  GROUP BY shop, customer_id, order_date
 ),
 
 summary AS (
@@ -117,7 +110,8 @@ FROM with_fm
 --   age_days        snapshot − first purchase day
 --   days_since_last snapshot − last purchase day
 --   monetary        mean value of the repeat purchase days (orders of one day summed; 0 when frequency = 0);
---                   an order's value (shop_staging.order_values) = its own subtotal (line items after discounts,
+--                   the days and their values come from shop_staging.customer_days (kept current from the order
+--                   ledger); an order's value (shop_staging.order_values) = its own subtotal (line items after discounts,
 --                   before shipping and tax, as Shopify computed it) less its non-product lines (postage, fees) and
 --                   less refunds of its product lines; the sum of the product lines' net revenue without a subtotal
 --   r/f/m_score     NTILE(5) per shop; r over days_since_last (5 = most recent), f over frequency, m over
@@ -136,20 +130,12 @@ FROM with_fm
 
 
 
-WITH orders AS (
-  -- each order's customer value: shop_staging.order_values
-  SELECT shop, customer_id, order_date, value
-  FROM `demo-shop-mlops.shop_staging.order_values`
-  WHERE is_included
-    AND customer_id IS NOT NULL
+WITH purchase_days AS (
+  -- same-day orders are one purchase, their values summed: shop_staging.customer_days
+  SELECT shop, customer_id, order_date AS day, value AS day_value
+  FROM `demo-shop-mlops.shop_staging.customer_days`
+  WHERE orders > 0
     AND order_date <= DATE '2024-03-10'
-),
-
-purchase_days AS (
-  -- same-day orders are one purchase, their values summed
-  SELECT shop, customer_id, order_date AS day, SUM(value) AS day_value
-  FROM orders
-  GROUP BY shop, customer_id, order_date
 ),
 
 summary AS (

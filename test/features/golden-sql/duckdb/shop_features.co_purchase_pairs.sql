@@ -8,7 +8,7 @@ CREATE OR REPLACE TABLE "shop_features"."co_purchase_pairs" AS -- shop_features.
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
 --                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
---                   kept in shop_staging.basket_versions, a ledger of signed versions per order.
+--                   kept in shop_staging.order_versions, a ledger of signed versions per order.
 --   orders_together baskets holding both a and b
 --   orders_with_a/b baskets holding a / b
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
@@ -26,7 +26,7 @@ WITH ledger AS (
   -- per shop, the oldest and newest append: a snapshot counted the ledger up to its baskets_through, and a rebuilt
   -- ledger starts after that
   SELECT shop, MIN(appended_at) AS first_appended_at, MAX(appended_at) AS last_appended_at
-  FROM "shop_staging"."basket_versions"
+  FROM "shop_staging"."order_versions"
   GROUP BY shop
 ),
 
@@ -34,7 +34,7 @@ shop_totals AS (
   SELECT v.shop, SUM(v.sign) AS baskets, MAX(l.last_appended_at) AS baskets_through
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM "shop_staging"."basket_versions"
+    FROM "shop_staging"."order_versions"
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   INNER JOIN ledger AS l ON l.shop = v.shop
@@ -45,7 +45,7 @@ product_baskets AS (
   SELECT shop, product_id, SUM(sign) AS orders_with
   FROM (SELECT * EXCLUDE (products), unnest(products) AS product_id FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM "shop_staging"."basket_versions"
+    FROM "shop_staging"."order_versions"
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10')) AS x
   GROUP BY shop, product_id
@@ -56,7 +56,7 @@ uncounted AS (
   SELECT v.shop, v.products, v.sign
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM "shop_staging"."basket_versions"
+    FROM "shop_staging"."order_versions"
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   
@@ -108,7 +108,7 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_features__co_purchase_pairs" AS -- shop
 --   baskets         included orders (not test, not cancelled) on or before the snapshot; a basket is the set of
 --                   distinct products of its product lines with net_quantity > 0 (fully refunded lines and
 --                   postage/fee lines do not count); orders with no such product are not baskets. The sets are
---                   kept in shop_staging.basket_versions, a ledger of signed versions per order.
+--                   kept in shop_staging.order_versions, a ledger of signed versions per order.
 --   orders_together baskets holding both a and b
 --   orders_with_a/b baskets holding a / b
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
@@ -126,7 +126,7 @@ WITH ledger AS (
   -- per shop, the oldest and newest append: a snapshot counted the ledger up to its baskets_through, and a rebuilt
   -- ledger starts after that
   SELECT shop, MIN(appended_at) AS first_appended_at, MAX(appended_at) AS last_appended_at
-  FROM "shop_staging"."basket_versions"
+  FROM "shop_staging"."order_versions"
   GROUP BY shop
 ),
 
@@ -134,7 +134,7 @@ shop_totals AS (
   SELECT v.shop, SUM(v.sign) AS baskets, MAX(l.last_appended_at) AS baskets_through
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM "shop_staging"."basket_versions"
+    FROM "shop_staging"."order_versions"
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   INNER JOIN ledger AS l ON l.shop = v.shop
@@ -145,7 +145,7 @@ product_baskets AS (
   SELECT shop, product_id, SUM(sign) AS orders_with
   FROM (SELECT * EXCLUDE (products), unnest(products) AS product_id FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM "shop_staging"."basket_versions"
+    FROM "shop_staging"."order_versions"
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10')) AS x
   GROUP BY shop, product_id
@@ -173,7 +173,7 @@ uncounted AS (
   SELECT v.shop, v.products, v.sign
   FROM (
     SELECT shop, order_date, products, product_count, sign, appended_at
-    FROM "shop_staging"."basket_versions"
+    FROM "shop_staging"."order_versions"
     WHERE product_count > 0
       AND order_date <= DATE '2024-03-10') AS v
   LEFT JOIN carried AS c ON c.shop = v.shop

@@ -1,4 +1,4 @@
--- assertion shop_assertions.shop_staging_basket_versions_assertions_uniqueKey_0
+-- assertion shop_assertions.shop_staging_order_versions_assertions_uniqueKey_0
 
 SELECT
   *
@@ -6,7 +6,7 @@ FROM (
   SELECT
     shop, order_id, appended_at, sign,
     COUNT(1) AS index_row_count
-  FROM `demo-shop-mlops.shop_staging.basket_versions`
+  FROM `demo-shop-mlops.shop_staging.order_versions`
   GROUP BY shop, order_id, appended_at, sign
   ) AS data
 WHERE index_row_count > 1

@@ -20,7 +20,9 @@ order_bodies AS (
   SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
     e.body.line_items AS line_items
   FROM touched_orders AS o
-  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
+  -- matched on the order too (row groups skipped by the order id's min/max; webhook ids are random)
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e
+    ON e.shop = o.shop AND e.order_id = o.order_id AND e.webhook_id = o.source_webhook_id
 ),
 
 line_items AS (
@@ -126,7 +128,9 @@ order_bodies AS (
   SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
     e.body.line_items AS line_items
   FROM touched_orders AS o
-  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e ON e.webhook_id = o.source_webhook_id
+  -- matched on the order too (row groups skipped by the order id's min/max; webhook ids are random)
+  INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e
+    ON e.shop = o.shop AND e.order_id = o.order_id AND e.webhook_id = o.source_webhook_id
 ),
 
 line_items AS (

@@ -41,7 +41,9 @@ winners AS (
     p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
     p.body.financial_status, p.body.test
   FROM ranked AS r
-  INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
+  -- matched on the order too: order ids grow with time, so an incremental run's few orders skip most row groups
+  -- by their min/max (webhook ids are random and skip none)
+  INNER JOIN "shop_staging"."events_dedup" AS p ON p.shop = r.shop AND p.order_id = r.order_id AND p.webhook_id = r.webhook_id
   WHERE r.state_rank = 1
 ),
 
@@ -138,7 +140,9 @@ winners AS (
     p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
     p.body.financial_status, p.body.test
   FROM ranked AS r
-  INNER JOIN "shop_staging"."events_dedup" AS p ON p.webhook_id = r.webhook_id
+  -- matched on the order too: order ids grow with time, so an incremental run's few orders skip most row groups
+  -- by their min/max (webhook ids are random and skip none)
+  INNER JOIN "shop_staging"."events_dedup" AS p ON p.shop = r.shop AND p.order_id = r.order_id AND p.webhook_id = r.webhook_id
   WHERE r.state_rank = 1
 ),
 

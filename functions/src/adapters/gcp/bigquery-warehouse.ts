@@ -138,7 +138,9 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
         }));
         if (r) derived[table] = r;
       }
-      for (const treatment of ['delete', 'anonymize'] as const) {
+      // Anonymise first: the statements are separate jobs, and a feature run between them must not re-derive the
+      // customer's rows (customer_days adds up shop_staging.order_versions) after they were deleted.
+      for (const treatment of ['anonymize', 'delete'] as const) {
         for (const table of derivedTables(treatment)) {
           const r = await ifExists(async () => (await run(q.customerRowsSql(q.qualified(opts.projectId, table), req, treatment), `${treatment} customer rows in ${table}`)).affected);
           if (r !== null) derived[table] = treatment === 'delete' ? { deleted: r, scrubbed: 0 } : { deleted: 0, scrubbed: r };

@@ -102,10 +102,10 @@ changed AS (
   FROM rebuilt AS r
   LEFT JOIN counted AS c ON c.shop = r.shop AND c.order_id = r.order_id
   WHERE c.order_id IS NULL
-    OR r.order_date <> c.order_date
+    OR r.order_date IS DISTINCT FROM c.order_date
     OR r.customer_id IS DISTINCT FROM c.customer_id
-    OR r.is_included <> c.is_included
-    OR r.value <> c.value
+    OR r.is_included IS DISTINCT FROM c.is_included
+    OR r.value IS DISTINCT FROM c.value
     OR NOT (r.products = c.products)
 )
 

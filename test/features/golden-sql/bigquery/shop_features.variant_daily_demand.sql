@@ -42,12 +42,6 @@ spans AS (
   WHERE GREATEST(r.from_date, f.first_sale) <= DATE '2024-03-10'
 ),
 
-calendar AS (
-  SELECT s.shop, s.variant_id, s.product_id, d AS date
-  FROM spans AS s
-  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(s.from_date, DATE '2024-03-10')) AS d
-),
-
 sales AS (
   SELECT l.shop, l.variant_id, l.order_date AS date, SUM(l.net_quantity) AS units, SUM(l.net_revenue) AS revenue
   FROM `demo-shop-mlops.shop_staging.order_lines` AS l
@@ -77,7 +71,10 @@ level_spans AS (
 
 stock AS (
   SELECT c.shop, c.variant_id, c.date, LOGICAL_OR(ls.available > 0) AS in_stock
-  FROM calendar AS c
+  FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(s.from_date, DATE '2024-03-10')) AS d) AS c
   INNER JOIN level_spans AS ls
     ON ls.shop = c.shop AND ls.variant_id = c.variant_id AND ls.valid_from <= c.date AND (ls.valid_until IS NULL OR c.date < ls.valid_until)
   GROUP BY c.shop, c.variant_id, c.date
@@ -103,7 +100,10 @@ SELECT
   st.in_stock,
   DATE '2024-03-10' AS snapshot_date,
   inputs.input_received_at
-FROM calendar AS c
+FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(s.from_date, DATE '2024-03-10')) AS d) AS c
 CROSS JOIN inputs
 LEFT JOIN sales AS s ON s.shop = c.shop AND s.variant_id = c.variant_id AND s.date = c.date
 LEFT JOIN stock AS st ON st.shop = c.shop AND st.variant_id = c.variant_id AND st.date = c.date
@@ -172,12 +172,6 @@ spans AS (
   WHERE GREATEST(r.from_date, f.first_sale) <= DATE '2024-03-10'
 ),
 
-calendar AS (
-  SELECT s.shop, s.variant_id, s.product_id, d AS date
-  FROM spans AS s
-  CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(s.from_date, DATE '2024-03-10')) AS d
-),
-
 sales AS (
   SELECT l.shop, l.variant_id, l.order_date AS date, SUM(l.net_quantity) AS units, SUM(l.net_revenue) AS revenue
   FROM `demo-shop-mlops.shop_staging.order_lines` AS l
@@ -207,7 +201,10 @@ level_spans AS (
 
 stock AS (
   SELECT c.shop, c.variant_id, c.date, LOGICAL_OR(ls.available > 0) AS in_stock
-  FROM calendar AS c
+  FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(s.from_date, DATE '2024-03-10')) AS d) AS c
   INNER JOIN level_spans AS ls
     ON ls.shop = c.shop AND ls.variant_id = c.variant_id AND ls.valid_from <= c.date AND (ls.valid_until IS NULL OR c.date < ls.valid_until)
   GROUP BY c.shop, c.variant_id, c.date
@@ -233,7 +230,10 @@ SELECT
   st.in_stock,
   DATE '2024-03-10' AS snapshot_date,
   inputs.input_received_at
-FROM calendar AS c
+FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(GENERATE_DATE_ARRAY(s.from_date, DATE '2024-03-10')) AS d) AS c
 CROSS JOIN inputs
 LEFT JOIN sales AS s ON s.shop = c.shop AND s.variant_id = c.variant_id AND s.date = c.date
 LEFT JOIN stock AS st ON st.shop = c.shop AND st.variant_id = c.variant_id AND st.date = c.date

@@ -43,12 +43,6 @@ spans AS (
   WHERE GREATEST(r.from_date, f.first_sale) <= DATE '2024-03-10'
 ),
 
-calendar AS (
-  SELECT s.shop, s.variant_id, s.product_id, d AS date
-  FROM spans AS s
-  CROSS JOIN UNNEST(CAST(generate_series(CAST(s.from_date AS TIMESTAMP), CAST(DATE '2024-03-10' AS TIMESTAMP), INTERVAL 1 DAY) AS DATE[])) AS _d(d)
-),
-
 sales AS (
   SELECT l.shop, l.variant_id, l.order_date AS date, SUM(l.net_quantity) AS units, SUM(l.net_revenue) AS revenue
   FROM "shop_staging"."order_lines" AS l
@@ -78,7 +72,10 @@ level_spans AS (
 
 stock AS (
   SELECT c.shop, c.variant_id, c.date, bool_or(ls.available > 0) AS in_stock
-  FROM calendar AS c
+  FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(CAST(generate_series(CAST(s.from_date AS TIMESTAMP), CAST(DATE '2024-03-10' AS TIMESTAMP), INTERVAL 1 DAY) AS DATE[])) AS _d(d)) AS c
   INNER JOIN level_spans AS ls
     ON ls.shop = c.shop AND ls.variant_id = c.variant_id AND ls.valid_from <= c.date AND (ls.valid_until IS NULL OR c.date < ls.valid_until)
   GROUP BY c.shop, c.variant_id, c.date
@@ -104,7 +101,10 @@ SELECT
   st.in_stock,
   DATE '2024-03-10' AS snapshot_date,
   inputs.input_received_at
-FROM calendar AS c
+FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(CAST(generate_series(CAST(s.from_date AS TIMESTAMP), CAST(DATE '2024-03-10' AS TIMESTAMP), INTERVAL 1 DAY) AS DATE[])) AS _d(d)) AS c
 CROSS JOIN inputs
 LEFT JOIN sales AS s ON s.shop = c.shop AND s.variant_id = c.variant_id AND s.date = c.date
 LEFT JOIN stock AS st ON st.shop = c.shop AND st.variant_id = c.variant_id AND st.date = c.date
@@ -184,12 +184,6 @@ spans AS (
   WHERE GREATEST(r.from_date, f.first_sale) <= DATE '2024-03-10'
 ),
 
-calendar AS (
-  SELECT s.shop, s.variant_id, s.product_id, d AS date
-  FROM spans AS s
-  CROSS JOIN UNNEST(CAST(generate_series(CAST(s.from_date AS TIMESTAMP), CAST(DATE '2024-03-10' AS TIMESTAMP), INTERVAL 1 DAY) AS DATE[])) AS _d(d)
-),
-
 sales AS (
   SELECT l.shop, l.variant_id, l.order_date AS date, SUM(l.net_quantity) AS units, SUM(l.net_revenue) AS revenue
   FROM "shop_staging"."order_lines" AS l
@@ -219,7 +213,10 @@ level_spans AS (
 
 stock AS (
   SELECT c.shop, c.variant_id, c.date, bool_or(ls.available > 0) AS in_stock
-  FROM calendar AS c
+  FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(CAST(generate_series(CAST(s.from_date AS TIMESTAMP), CAST(DATE '2024-03-10' AS TIMESTAMP), INTERVAL 1 DAY) AS DATE[])) AS _d(d)) AS c
   INNER JOIN level_spans AS ls
     ON ls.shop = c.shop AND ls.variant_id = c.variant_id AND ls.valid_from <= c.date AND (ls.valid_until IS NULL OR c.date < ls.valid_until)
   GROUP BY c.shop, c.variant_id, c.date
@@ -245,7 +242,10 @@ SELECT
   st.in_stock,
   DATE '2024-03-10' AS snapshot_date,
   inputs.input_received_at
-FROM calendar AS c
+FROM (
+    SELECT s.shop, s.variant_id, s.product_id, d AS date
+    FROM spans AS s
+    CROSS JOIN UNNEST(CAST(generate_series(CAST(s.from_date AS TIMESTAMP), CAST(DATE '2024-03-10' AS TIMESTAMP), INTERVAL 1 DAY) AS DATE[])) AS _d(d)) AS c
 CROSS JOIN inputs
 LEFT JOIN sales AS s ON s.shop = c.shop AND s.variant_id = c.variant_id AND s.date = c.date
 LEFT JOIN stock AS st ON st.shop = c.shop AND st.variant_id = c.variant_id AND st.date = c.date;

@@ -10,16 +10,15 @@
 -- merged on (shop, line_item_id).
 
 
-WITH touched_orders AS (
-  SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
-  FROM `demo-shop-mlops.shop_staging.orders`
-  
-),
 
-order_bodies AS (
+
+WITH order_bodies AS (
   SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
     e.body.line_items AS line_items
-  FROM touched_orders AS o
+  FROM (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM `demo-shop-mlops.shop_staging.orders`
+    ) AS o
   -- matched on the order too (row groups skipped by the order id's min/max; webhook ids are random)
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e
     ON e.shop = o.shop AND e.order_id = o.order_id AND e.webhook_id = o.source_webhook_id
@@ -56,7 +55,10 @@ lines AS (
 refund_events AS (
   SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  INNER JOIN (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM `demo-shop-mlops.shop_staging.orders`
+    ) AS o ON e.shop = o.shop AND e.order_id = o.order_id
   WHERE e.topic = 'refunds/create'
 ),
 
@@ -116,18 +118,17 @@ LEFT JOIN refunds_per_line AS r
 -- merged on (shop, line_item_id).
 
 
-WITH touched_orders AS (
-  SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
-  FROM `demo-shop-mlops.shop_staging.orders`
-  WHERE last_received_at > (
-    SELECT TIMESTAMP_SUB(COALESCE(MAX(order_last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
-    FROM `demo-shop-mlops.shop_staging.order_lines`)
-),
 
-order_bodies AS (
+
+WITH order_bodies AS (
   SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
     e.body.line_items AS line_items
-  FROM touched_orders AS o
+  FROM (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM `demo-shop-mlops.shop_staging.orders`
+    WHERE last_received_at > (
+      SELECT TIMESTAMP_SUB(COALESCE(MAX(order_last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
+      FROM `demo-shop-mlops.shop_staging.order_lines`)) AS o
   -- matched on the order too (row groups skipped by the order id's min/max; webhook ids are random)
   INNER JOIN `demo-shop-mlops.shop_staging.events_dedup` AS e
     ON e.shop = o.shop AND e.order_id = o.order_id AND e.webhook_id = o.source_webhook_id
@@ -164,7 +165,12 @@ lines AS (
 refund_events AS (
   SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
   FROM `demo-shop-mlops.shop_staging.events_dedup` AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  INNER JOIN (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM `demo-shop-mlops.shop_staging.orders`
+    WHERE last_received_at > (
+      SELECT TIMESTAMP_SUB(COALESCE(MAX(order_last_received_at), TIMESTAMP '1970-01-01 00:00:00 UTC'), INTERVAL 48 HOUR)
+      FROM `demo-shop-mlops.shop_staging.order_lines`)) AS o ON e.shop = o.shop AND e.order_id = o.order_id
   WHERE e.topic = 'refunds/create'
 ),
 

@@ -11,16 +11,15 @@ CREATE OR REPLACE TABLE "shop_staging"."order_lines" AS -- shop_staging.order_li
 -- merged on (shop, line_item_id).
 
 
-WITH touched_orders AS (
-  SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
-  FROM "shop_staging"."orders"
-  
-),
 
-order_bodies AS (
+
+WITH order_bodies AS (
   SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
     e.body.line_items AS line_items
-  FROM touched_orders AS o
+  FROM (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM "shop_staging"."orders"
+    ) AS o
   -- matched on the order too (row groups skipped by the order id's min/max; webhook ids are random)
   INNER JOIN "shop_staging"."events_dedup" AS e
     ON e.shop = o.shop AND e.order_id = o.order_id AND e.webhook_id = o.source_webhook_id
@@ -57,7 +56,10 @@ lines AS (
 refund_events AS (
   SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
   FROM "shop_staging"."events_dedup" AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  INNER JOIN (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM "shop_staging"."orders"
+    ) AS o ON e.shop = o.shop AND e.order_id = o.order_id
   WHERE e.topic = 'refunds/create'
 ),
 
@@ -118,18 +120,17 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_staging__order_lines" AS -- shop_stagin
 -- merged on (shop, line_item_id).
 
 
-WITH touched_orders AS (
-  SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
-  FROM "shop_staging"."orders"
-  WHERE last_received_at > (
-    SELECT ((COALESCE(MAX(order_last_received_at), TIMESTAMPTZ '1970-01-01 00:00:00+00')) - INTERVAL (48) HOUR)
-    FROM "shop_staging"."order_lines")
-),
 
-order_bodies AS (
+
+WITH order_bodies AS (
   SELECT o.shop, o.order_id, o.customer_id, o.order_date, o.is_test, o.is_cancelled, o.is_included, o.last_received_at,
     e.body.line_items AS line_items
-  FROM touched_orders AS o
+  FROM (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM "shop_staging"."orders"
+    WHERE last_received_at > (
+      SELECT ((COALESCE(MAX(order_last_received_at), TIMESTAMPTZ '1970-01-01 00:00:00+00')) - INTERVAL (48) HOUR)
+      FROM "shop_staging"."order_lines")) AS o
   -- matched on the order too (row groups skipped by the order id's min/max; webhook ids are random)
   INNER JOIN "shop_staging"."events_dedup" AS e
     ON e.shop = o.shop AND e.order_id = o.order_id AND e.webhook_id = o.source_webhook_id
@@ -166,7 +167,12 @@ lines AS (
 refund_events AS (
   SELECT e.shop, e.order_id, e.resource_id AS refund_id, e.body.refund_line_items AS refund_line_items
   FROM "shop_staging"."events_dedup" AS e
-  INNER JOIN touched_orders AS o ON e.shop = o.shop AND e.order_id = o.order_id
+  INNER JOIN (
+    SELECT shop, order_id, customer_id, order_date, is_test, is_cancelled, is_included, source_webhook_id, last_received_at
+    FROM "shop_staging"."orders"
+    WHERE last_received_at > (
+      SELECT ((COALESCE(MAX(order_last_received_at), TIMESTAMPTZ '1970-01-01 00:00:00+00')) - INTERVAL (48) HOUR)
+      FROM "shop_staging"."order_lines")) AS o ON e.shop = o.shop AND e.order_id = o.order_id
   WHERE e.topic = 'refunds/create'
 ),
 

@@ -25,7 +25,8 @@ export interface PlannedAction {
    * Built-in assertions (uniqueKey, rowConditions, nonNull) of an incremental table: the same check over the rows this
    * run wrote, for runs that built the table incrementally after a run whose check passed. A row condition can only
    * fail on a written row; a duplicate key can only involve one (rows whose key appears among them are all checked).
-   * Standalone assertions: the relations marked by scope.changed_rows (dataform/includes/scope.js) narrowed the same way.
+   * Standalone assertions: the relations marked by scope.changed_rows / scope.written_rows (dataform/includes/scope.js)
+   * narrowed the same way.
    */
   scoped?: string;
   /**
@@ -76,7 +77,7 @@ const SCOPE_MARKER = /\(SELECT \* FROM ("([^"]+)"\."([^"]+)") \/\* shop-mlops:(?
  * becomes the rows whose keys match a row this run wrote to it or to its `also` tables, each written_rows relation the
  * rows this run wrote to it; undefined when the assertion has no marker.
  */
-export function scopedChangedRows(sql: string): { sql: string; tables: string[] } | undefined {
+export function scopedMarkedRelations(sql: string): { sql: string; tables: string[] } | undefined {
   const tables = new Set<string>();
   let found = false;
   const scoped = sql.replace(SCOPE_MARKER, (_m, table: string, schema: string, tableName: string, keyList: string | undefined, alsoList: string | undefined) => {
@@ -168,7 +169,7 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
     const parent = s.parentAction ? targetKey(s.parentAction) : s.dependencyTargets[0] ? targetKey(s.dependencyTargets[0]) : undefined;
     const parentTable = parent ? graph.tables.find((t) => targetKey(t.target) === parent && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')) : undefined;
     const builtIn = parentTable ? scopedAssertion(s.target.name, body(s.query), parentTable.target) : undefined;
-    const marked = builtIn ? undefined : scopedChangedRows(body(s.query));
+    const marked = builtIn ? undefined : scopedMarkedRelations(body(s.query));
     const scoped = builtIn?.sql ?? marked?.sql;
     const scopedOn = builtIn ? [parent!] : marked?.tables;
     const notIncremental = marked?.tables.find((k) => !graph.tables.some((t) => targetKey(t.target) === k && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')));

@@ -40,7 +40,6 @@ export interface RunOptions {
   onProgress?: (a: ActionReport, index: number, total: number) => void;
 }
 
-
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
 /** 'BASE TABLE', 'VIEW', or undefined when the action's target does not exist yet. */

@@ -93,7 +93,8 @@ test('the development secret is announced in the start-up log, never its value',
 
 test('npm start path: `up --exit-after-demo` fills the store, prints URLs and a summary, exits 0', async () => {
   const dataDir = tempDir();
-  const r = await runCli(['up', '--exit-after-demo', '--demo-days', '30', '--port', '0', '--data-dir', dataDir]);
+  // The demo's period is pinned, so the run does not depend on today's date (demo-calendar.test.ts covers other days).
+  const r = await runCli(['up', '--exit-after-demo', '--demo-end', '2026-11-25', '--port', '0', '--data-dir', dataDir]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/Demo store: \d+ signed webhooks sent/);
   expect(r.stdout).toMatch(/webhooks\s+http:\/\/127\.0\.0\.1:\d+\/webhooks/);
@@ -102,10 +103,20 @@ test('npm start path: `up --exit-after-demo` fills the store, prints URLs and a 
   expect(r.stdout).toMatch(/shop_features\.customer_rfm\s+\d+/);
   // every stage built so far: the training pipeline ran on those features and registered what it trained
   expect(r.stdout).toMatch(/training run \S+ on demo-store\.myshopify\.com features of \d{4}-\d{2}-\d{2}: succeeded/);
-  expect(r.stdout).toMatch(/recommend\s+holdout_ndcg \(higher\)\s+[\d.]+\s+no_champion\s+v1/);
+  for (const [model, metric] of [['clv', 'holdout_mae \\(lower\\)'], ['propensity', 'holdout_brier \\(lower\\)'], ['forecast', 'holdout_rmsse \\(lower\\)'], ['recommend', 'holdout_ndcg \\(higher\\)']]) {
+    expect(r.stdout).toMatch(new RegExp(`${model}\\s+${metric}\\s+[\\d.]+\\s+no_champion\\s+v1`));
+  }
   const runs = await runCli(['runs', '--json', '--data-dir', dataDir]);
   expect(runs.code).toBe(0);
   expect(runs.stdout).toContain('"experiment"');
   const again = await runCli(['sql', '--json', '--data-dir', dataDir, "SELECT count(*) AS n FROM shop_raw.events WHERE topic = 'orders/create'"]);
   expect(Number((JSON.parse(again.stdout) as { n: string }[])[0]!.n)).toBeGreaterThan(100);
 }, 300_000);
+
+test('a demo that would end in the future, or on no calendar day, is refused before anything starts', async () => {
+  const future = await runCli(['up', '--exit-after-demo', '--demo-end', '2999-01-01', '--port', '0', '--data-dir', tempDir()]);
+  expect(future.code).not.toBe(0);
+  expect(future.stderr).toMatch(/--demo-end must not be after yesterday/);
+  const bad = await runCli(['up', '--exit-after-demo', '--demo-end', '2026-02-30', '--demo-days', 'x', '--port', '0', '--data-dir', tempDir()]);
+  expect(bad.stderr).toMatch(/--demo-days must be a whole number.*--demo-end must be a calendar day/s);
+});

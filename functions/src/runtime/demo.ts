@@ -13,6 +13,8 @@ export interface DemoOptions {
   days: number;
   seed: number;
   timezone: string;
+  /** The last simulated day (the shop's calendar); default yesterday in the shop's zone, like a store installing the app today. */
+  endDate?: string;
   secret: string;
   progress?: (line: string) => void;
 }
@@ -33,14 +35,22 @@ export interface DemoSummary {
 /** Earlier snapshots the propensity model needs (its labels look 30 days past a snapshot). */
 const LABEL_SNAPSHOT_OFFSETS = [61, 31];
 
+/**
+ * The holdout the demo trains with: the training default (28 days) on a long history, a quarter of a short one
+ * (at least 7 days), so every model has history before the cut whatever the demo's length.
+ */
+export function demoHoldoutDays(days: number): number {
+  return Math.min(28, Math.max(7, Math.floor(days / 4)));
+}
+
 export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary> {
   const existing = await rt.warehouse.query('SELECT count(*) AS n FROM shop_raw.events');
   const started = Date.now();
   let sent = 0;
   const seeded = Number(existing[0]?.['n'] ?? 0) === 0;
   if (seeded) {
-    // The demo store's history ends yesterday in the shop's zone, like a real store installing the app today.
-    const startDate = addDays(localDate(new Date(), o.timezone), -o.days);
+    // The demo store's history ends yesterday in the shop's zone (or on the pinned end day).
+    const startDate = addDays(o.endDate ?? addDays(localDate(new Date(), o.timezone), -1), 1 - o.days);
     const plan = planStore({ days: o.days, seed: o.seed, timezone: o.timezone, shop: 'demo-store.myshopify.com', startDate, duplicates: true });
     o.progress?.(`demo: ${plan.deliveries.length} webhooks for ${o.days} days of a simulated store`);
     const res = await sendDeliveries(`${rt.url}/webhooks`, plan.deliveries, {
@@ -78,7 +88,8 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
   if (report.ok) {
     o.progress?.('demo: training pipeline (extract → validate → train → evaluate → compare with champion → register)');
     try {
-      training = (await runTraining({ world: { mode: 'embedded', dataDir: o.dataDir, warehouse: rt.warehouse }, params: { snapshot_date: report.snapshotDate }, progress: o.progress ? 'lines' : 'silent' })).summary;
+      const params = { snapshot_date: report.snapshotDate, ...(seeded ? { holdout_days: demoHoldoutDays(o.days) } : {}) };
+      training = (await runTraining({ world: { mode: 'embedded', dataDir: o.dataDir, warehouse: rt.warehouse }, params, progress: o.progress ? 'lines' : 'silent' })).summary;
     } catch (err) {
       training = trainingResultOf(err)?.summary ?? { ok: false, error: (err as Error).message };
     }

@@ -1,4 +1,4 @@
-// `shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--seed S]`: the local runtime, with the demo store on first start.
+// `shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S]`: the local runtime, with the demo store on first start.
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import type { CliContext } from '../context';
@@ -7,6 +7,34 @@ import { startRuntime } from '../../runtime/local-runtime';
 import { runDemo } from '../../runtime/demo';
 import { formatSummary } from '../../training/train-verb';
 import { formatTable } from '../table';
+import { usageError } from '../flags';
+import { addDays, localDate } from '../../simulator/zoned-time';
+
+const USAGE = 'usage: shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ]';
+
+/** Checks the demo flags before anything starts: whole days, and an end day that is not after yesterday in the shop's zone. */
+function demoFlags(v: { 'demo-days'?: string; 'demo-end'?: string; seed?: string; timezone?: string }, now: Date): { days: number; endDate: string | undefined; seed: number; timezone: string } {
+  const timezone = v.timezone!;
+  const problems: string[] = [];
+  const days = Number(v['demo-days']);
+  if (!Number.isInteger(days) || days < 1 || days > 3660) problems.push(`--demo-days must be a whole number of days in 1..3660, got "${v['demo-days']}"`);
+  const seed = Number(v.seed);
+  if (!Number.isInteger(seed)) problems.push(`--seed must be an integer, got "${v.seed}"`);
+  let yesterday: string | undefined;
+  try {
+    yesterday = addDays(localDate(now, timezone), -1);
+  } catch {
+    problems.push(`--timezone must be an IANA time zone, got "${timezone}"`);
+  }
+  const end = v['demo-end'];
+  if (end !== undefined) {
+    const d = /^\d{4}-\d{2}-\d{2}$/.test(end) ? new Date(`${end}T00:00:00Z`) : null;
+    if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== end) problems.push(`--demo-end must be a calendar day YYYY-MM-DD, got "${end}"`);
+    else if (yesterday && end > yesterday) problems.push(`--demo-end must not be after yesterday (${yesterday} in ${timezone}): a store's history cannot end in the future`);
+  }
+  if (problems.length) throw usageError(problems.join('; '), USAGE);
+  return { days, endDate: end, seed, timezone };
+}
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parseArgs({
@@ -15,11 +43,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       'no-demo': { type: 'boolean' },
       'exit-after-demo': { type: 'boolean' },
       'demo-days': { type: 'string', default: '120' },
+      'demo-end': { type: 'string' },
       seed: { type: 'string', default: '42' },
       timezone: { type: 'string', default: 'America/New_York' },
     },
     strict: true,
   });
+  const demo = demoFlags(values, new Date());
   const logger = createLogger({ level: ctx.config.logLevel, component: 'runtime' });
   const rt = await startRuntime({ config: ctx.config, logger });
   let stopping = false;
@@ -41,9 +71,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     try {
       summary = await runDemo(rt, {
         dataDir: ctx.config.dataDir,
-        days: Number(values['demo-days']),
-        seed: Number(values.seed),
-        timezone: values.timezone!,
+        days: demo.days,
+        seed: demo.seed,
+        timezone: demo.timezone,
+        endDate: demo.endDate,
         secret: ctx.config.shopifyApiSecret,
         progress: ctx.json ? undefined : (line) => ctx.err(line),
       });

@@ -11,6 +11,8 @@ import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
 
 const SECRET = 'hush';
+/** The secret being rotated out: SHOPIFY_API_SECRET_PREVIOUS in the function's environment. */
+const PREVIOUS_SECRET = 'hush-before-rotation';
 const PROJECT = 'demo-shop-mlops';
 const FIXTURES = '/work/shared/fixtures/shopify';
 const orders = readFileSync(`${FIXTURES}/orders_create.json`);
@@ -26,6 +28,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     GCLOUD_PROJECT: PROJECT,
     SHOPIFY_API_SECRET: SECRET,
+    SHOPIFY_API_SECRET_PREVIOUS: PREVIOUS_SECRET,
     PUBSUB_EMULATOR_HOST: pubsub.host,
     BIGQUERY_EMULATOR_HOST: bigquery.endpoint,
     STORAGE_EMULATOR_HOST: gcs.endpoint,
@@ -133,6 +136,12 @@ describe('webhooks function', () => {
     const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders }), { url: '/' });
     expect(res.statusCode).toBe(200);
     expect(pubsub.messages).toHaveLength(1);
+  });
+
+  test('while rotating, a delivery signed with the previous secret (SHOPIFY_API_SECRET_PREVIOUS) is accepted', async () => {
+    const res = await invoke(forgeWebhook({ secret: PREVIOUS_SECRET, topic: 'orders/create', body: orders, webhookId: 'wh-prev' }));
+    expect(res.statusCode).toBe(200);
+    expect(pubsub.messages.map((m) => m.attributes['webhook_id'])).toEqual(['wh-prev']);
   });
 
   test('an unsigned or wrongly signed delivery gets 401 and nothing is published', async () => {

@@ -1,9 +1,7 @@
 // One zod schema for all configuration (env + CLI flags), validated once at start-up, listing every problem at once.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ShopMlopsError } from './errors';
-
-/** The development secret used in embedded mode when SHOPIFY_API_SECRET is unset (never valid in gcp mode). */
-export const DEV_API_SECRET = 'shop-mlops-dev-secret';
 
 const intFrom = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -13,6 +11,16 @@ const base = z.object({
   port: intFrom(8787, 0, 65535),
   dataDir: z.string().min(1).default('.shop-mlops'),
   shopifyApiSecret: z.string().min(1).optional(),
+  /** Secrets still accepted while rotating (comma-separated, most recent first); tried after the current one. */
+  shopifyApiSecretPrevious: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    ),
   shopifyApiKey: z.string().min(1).optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
   /** Largest webhook body accepted (bytes); larger → 413. */
@@ -40,7 +48,20 @@ export type RawConfig = z.input<typeof base>;
 /** Keys that gcp mode cannot run without (checked even when other keys are invalid, so every problem is listed). */
 const GCP_REQUIRED = ['shopifyApiSecret', 'gcpProject', 'artifactBucket'] as const;
 
-export type AppConfig = z.output<typeof base> & { shopifyApiSecret: string; secretSource: 'env' | 'development-default' };
+/**
+ * secretSource 'env': SHOPIFY_API_SECRET is set. 'development': it is not (embedded mode on a loopback host only), and
+ * the runtime and the CLI use the random secret kept in the data directory (core/dev-secret.ts).
+ */
+export type AppConfig = z.output<typeof base> & { secretSource: 'env' | 'development' };
+
+/** Hosts only this machine can reach: the development secret is refused on any other. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (h === 'localhost') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
+  return false;
+}
 
 /** Environment variable for each key (flags override env). */
 export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
@@ -49,6 +70,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   port: 'PORT',
   dataDir: 'SHOP_MLOPS_DATA_DIR',
   shopifyApiSecret: 'SHOPIFY_API_SECRET',
+  shopifyApiSecretPrevious: 'SHOPIFY_API_SECRET_PREVIOUS',
   shopifyApiKey: 'SHOPIFY_API_KEY',
   logLevel: 'SHOP_MLOPS_LOG_LEVEL',
   maxBodyBytes: 'SHOP_MLOPS_MAX_BODY_BYTES',
@@ -83,12 +105,13 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       });
   if (raw['mode'] === 'gcp') {
     for (const key of GCP_REQUIRED) if (!raw[key]) problems.push(`${key} (${ENV_NAMES[key]}): required in gcp mode`);
+  } else if (!raw['shopifyApiSecret'] && typeof raw['host'] === 'string' && !isLoopbackHost(raw['host'])) {
+    problems.push(
+      `shopifyApiSecret (${ENV_NAMES.shopifyApiSecret}): required when the runtime binds a non-loopback host (${ENV_NAMES.host}=${raw['host']}); the development secret is for 127.0.0.1, ::1 and localhost only`,
+    );
   }
   if (!parsed.success || problems.length) {
     throw new ShopMlopsError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
-  const c = parsed.data;
-  return c.shopifyApiSecret
-    ? { ...c, shopifyApiSecret: c.shopifyApiSecret, secretSource: 'env' }
-    : { ...c, shopifyApiSecret: DEV_API_SECRET, secretSource: 'development-default' };
+  return { ...parsed.data, secretSource: parsed.data.shopifyApiSecret ? 'env' : 'development' };
 }

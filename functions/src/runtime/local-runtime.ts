@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Hono } from 'hono';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
-import type { AppConfig } from '../core/config';
+import { isLoopbackHost, type AppConfig } from '../core/config';
+import { ShopMlopsError } from '../core/errors';
+import { webhookSecrets } from '../core/webhook-secrets';
 import { createLogger, type Logger } from '../core/log';
 import { createIngestMetrics, type IngestMetrics } from '../core/metrics';
 import { createWebhookVerifier } from '../core/verify';
@@ -55,9 +57,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, component: 'runtime' });
   const p = paths(config.dataDir);
   await fsp.mkdir(config.dataDir, { recursive: true });
-  if (config.secretSource === 'development-default') {
-    logger.warn('SHOPIFY_API_SECRET is not set: using the development default secret (embedded mode only)', { secretSource: config.secretSource });
+  if (config.secretSource === 'development' && !isLoopbackHost(config.host)) {
+    throw new ShopMlopsError('CONFIG_INVALID', `SHOPIFY_API_SECRET is required to bind ${config.host}: the development secret is for loopback hosts only`);
   }
+  const secrets = await webhookSecrets(config);
+  if (secrets.source === 'development') {
+    logger.warn('SHOPIFY_API_SECRET is not set: using this data directory\'s random development secret (loopback only)', { secretSource: secrets.source, file: 'dev-secret' });
+  }
+  if (secrets.previous.length) logger.info('accepting previous secrets while rotating', { previous: secrets.previous.map((_, i) => `previous[${i}]`) });
 
   const metrics = createIngestMetrics({ defaultMetrics: true });
   const log = await DurableLog.open({
@@ -85,7 +92,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   createWebhookApp(
     {
-      verifier: createWebhookVerifier({ apiSecret: config.shopifyApiSecret, apiKey: config.shopifyApiKey }),
+      verifier: createWebhookVerifier({ apiSecret: secrets.current, previousSecrets: secrets.previous, log: logger }),
       accept: createAcceptor({ bus, classifyOnAck: false }),
       metrics,
       log: logger,

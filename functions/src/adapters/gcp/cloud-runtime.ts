@@ -52,7 +52,8 @@ export function buildWebhookRuntime(config: AppConfig): WebhookRuntime {
   const log = createLogger({ level: config.logLevel, component: 'webhooks' });
   const bus = createPubSubEventBus({ projectId: config.gcpProject!, topic: config.pubsubTopic, privacyTopic: config.privacyTopic, log });
   const app = createWebhookApp({
-    verifier: createWebhookVerifier({ apiSecret: config.shopifyApiSecret, ...(config.shopifyApiKey ? { apiKey: config.shopifyApiKey } : {}) }),
+    // loadConfig requires the secret in gcp mode; SHOPIFY_API_SECRET_PREVIOUS (optional) carries the ones still accepted while rotating.
+    verifier: createWebhookVerifier({ apiSecret: config.shopifyApiSecret!, previousSecrets: config.shopifyApiSecretPrevious, log }),
     accept: createAcceptor({ bus, classifyOnAck: true }),
     metrics: createIngestMetrics(),
     log,

@@ -2,6 +2,7 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { CliContext } from '../context';
+import { webhookSecrets } from '../../core/webhook-secrets';
 import { cdnowToUciCsv } from '../../simulator/cdnow';
 import { progressLine, sendLines, table } from '../../simulator/cli-format';
 import { streamReplay, type ReplayReport } from '../../simulator/replay-csv';
@@ -73,7 +74,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const progress = progressLine('replay', !json);
   try {
-    const result = await sendDeliveries(url, deliveries, { secret: ctx.config.shopifyApiSecret, concurrency, onProgress: progress.update });
+    // SHOPIFY_API_SECRET, or the data directory's development secret the local runtime also reads.
+    const { current: secret } = await webhookSecrets(ctx.config);
+    const result = await sendDeliveries(url, deliveries, { secret, concurrency, onProgress: progress.update });
     progress.done();
     if (json) ctx.out(JSON.stringify({ verb: 'replay', file, url, report, send: result }));
     else ctx.out(`${describeReport(report, file!, url)}\n${sendLines(result)}`);

@@ -1,6 +1,7 @@
 // `shop-mlops simulate`: plans a believable store's webhook history (seeded) and posts it, signed, to the runtime.
 import { parseArgs } from 'node:util';
 import type { CliContext } from '../context';
+import { webhookSecrets } from '../../core/webhook-secrets';
 import { percent, progressLine, sendLines, table } from '../../simulator/cli-format';
 import { DEFAULT_SHOP, DEFAULT_TIMEZONE, planStore } from '../../simulator/plan-store';
 import { sendDeliveries } from '../../simulator/send';
@@ -67,7 +68,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const progress = progressLine('simulate', !json);
   try {
-    const result = await sendDeliveries(url, plan.deliveries, { secret: ctx.config.shopifyApiSecret, concurrency, onProgress: progress.update });
+    // SHOPIFY_API_SECRET, or the data directory's development secret the local runtime also reads.
+    const { current: secret } = await webhookSecrets(ctx.config);
+    const result = await sendDeliveries(url, plan.deliveries, { secret, concurrency, onProgress: progress.update });
     progress.done();
     if (json) ctx.out(JSON.stringify({ verb: 'simulate', url, plan: s, send: result }));
     else ctx.out(`${describePlan(s, url)}\n${sendLines(result)}`);

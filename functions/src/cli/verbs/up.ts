@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import type { CliContext } from '../context';
 import { createLogger } from '../../core/log';
+import { webhookSecrets } from '../../core/webhook-secrets';
 import { startRuntime } from '../../runtime/local-runtime';
 import { runDemo } from '../../runtime/demo';
 import { formatSummary } from '../../training/train-verb';
@@ -75,7 +76,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         seed: demo.seed,
         timezone: demo.timezone,
         endDate: demo.endDate,
-        secret: ctx.config.shopifyApiSecret,
+        secret: (await webhookSecrets(ctx.config)).current, // the secret the runtime verifies with
         progress: ctx.json ? undefined : (line) => ctx.err(line),
       });
     } catch (err) {

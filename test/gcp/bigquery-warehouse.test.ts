@@ -10,8 +10,11 @@ import { silentLogger } from '../../functions/src/core/log';
 import { CUSTOMER_DATA_TABLES, PERSONAL_ORDER_FIELDS } from '../../functions/src/core/privacy';
 import type { Warehouse } from '../../functions/src/ports/warehouse';
 import { paramTypesOf, paramsOf, startFakeBigQuery, type FakeBigQuery, type RecordedJob } from './support/fake-bigquery';
+import * as path from 'node:path';
+import { FIXTURES } from '../helpers/shared';
 
-const ORDER = readFileSync('/work/shared/fixtures/shopify/orders_create.json', 'utf8');
+
+const ORDER = readFileSync(path.join(FIXTURES, 'orders_create.json'), 'utf8');
 const SHOP = 'demo-store.myshopify.com';
 const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
 

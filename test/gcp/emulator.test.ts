@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { forgeWebhook } from '../../functions/src/testing/forge';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
+import { FIXTURES } from '../helpers/shared';
+
 
 const ROOT = path.join(__dirname, '../..');
 const BIN = path.join(ROOT, 'node_modules/.bin');
 const SECRET_FILE = path.join(ROOT, 'functions/.secret.local');
 const SECRET = 'emulator-secret';
 const firebase = JSON.parse(readFileSync(path.join(ROOT, 'firebase.json'), 'utf8')) as { emulators: { hosting: { port: number } } };
-const orders = readFileSync('/work/shared/fixtures/shopify/orders_create.json');
+const orders = readFileSync(path.join(FIXTURES, 'orders_create.json'));
 
 /** Run inside `emulators:exec`: posts each delivery to the Hosting emulator and writes the statuses and bodies out. */
 const PROBE = `

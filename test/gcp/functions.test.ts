@@ -9,12 +9,13 @@ import { forgeWebhook, type ForgedDelivery } from '../../functions/src/testing/f
 import { paramsOf, startFakeBigQuery, type FakeBigQuery } from './support/fake-bigquery';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
+import { FIXTURES } from '../helpers/shared';
+
 
 const SECRET = 'hush';
 /** The secret being rotated out: SHOPIFY_API_SECRET_PREVIOUS in the function's environment. */
 const PREVIOUS_SECRET = 'hush-before-rotation';
 const PROJECT = 'demo-shop-mlops';
-const FIXTURES = '/work/shared/fixtures/shopify';
 const orders = readFileSync(`${FIXTURES}/orders_create.json`);
 
 let pubsub: FakePubSub;

@@ -8,8 +8,9 @@ import { ShopMlopsError } from '../../functions/src/core/errors';
 import { silentLogger } from '../../functions/src/core/log';
 import type { EventBus } from '../../functions/src/ports/event-bus';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
+import { FIXTURES } from '../helpers/shared';
 
-const FIXTURES = '/work/shared/fixtures/shopify';
+
 const ordersBody = readFileSync(`${FIXTURES}/orders_create.json`);
 const redactBody = readFileSync(`${FIXTURES}/customers_redact.json`);
 

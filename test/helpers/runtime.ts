@@ -8,8 +8,9 @@ import { startRuntime, type Runtime } from '../../functions/src/runtime/local-ru
 import type { WarehouseFaults } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 
 export const SECRET = 'test-secret-hush';
-export const SHARED = path.resolve(__dirname, '../../../shared');
-export const FIXTURES = path.join(SHARED, 'fixtures/shopify');
+import { SHARED, FIXTURES } from './shared';
+
+export { SHARED, FIXTURES };
 
 export function fixture(name: string): Buffer {
   return readFileSync(path.join(FIXTURES, name));

@@ -10,7 +10,7 @@ const load = (mod: string): Promise<VerbModule> => Promise.resolve(require(mod) 
 
 const VERBS: Record<string, Verb> = {
   up: { summary: 'start the local runtime (fills an empty store with the demo)', load: () => load('./verbs/up') },
-  sql: { summary: 'query the embedded warehouse: sql [--json] "SELECT ..."', load: () => load('./verbs/sql') },
+  sql: { summary: 'query the embedded warehouse: sql [--write] [--timeout SECONDS] [--json] "SELECT ..."', load: () => load('./verbs/sql') },
   quarantine: { summary: 'list or replay quarantined deliveries: quarantine [list|replay [--id ID ...]]', load: () => load('./verbs/quarantine') },
   features: { summary: 'build the Dataform feature tables on DuckDB: features [--snapshot DATE] [--full-refresh]', load: () => load('./verbs/features') },
   simulate: { summary: 'send a simulated store as signed webhooks: simulate --days N --seed S', load: () => load('./verbs/simulate') },

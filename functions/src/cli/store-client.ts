@@ -2,9 +2,8 @@
 import type { AppConfig } from '../core/config';
 import { ShopMlopsError } from '../core/errors';
 import { findRunningRuntime, type RuntimeInfo } from '../runtime/runtime-file';
-import { openDuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { openDuckDbWarehouse, type DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { paths } from '../runtime/local-runtime';
-import type { Warehouse } from '../ports/warehouse';
 
 export async function adminCall<T>(info: RuntimeInfo, method: 'GET' | 'POST', route: string, body?: unknown): Promise<T> {
   const res = await fetch(`${info.url}${route}`, {
@@ -18,7 +17,7 @@ export async function adminCall<T>(info: RuntimeInfo, method: 'GET' | 'POST', ro
 }
 
 /** Runs `fn` with a warehouse opened directly (only when no runtime holds the database). */
-export async function withDirectWarehouse<T>(config: AppConfig, fn: (w: Warehouse) => Promise<T>, readOnly = false): Promise<T> {
+export async function withDirectWarehouse<T>(config: AppConfig, fn: (w: DuckDbWarehouse) => Promise<T>, readOnly = false): Promise<T> {
   const w = await openDuckDbWarehouse({ path: paths(config.dataDir).warehouse, readOnly }).catch((err: Error) => {
     throw new ShopMlopsError('UNAVAILABLE', `cannot open the warehouse in ${config.dataDir}: ${err.message}`);
   });

@@ -36,6 +36,8 @@ const base = z.object({
   featuresEveryMinutes: intFrom(360, 0, 10_080),
   /** The shop's IANA time zone: feature days are days there. */
   shopTimezone: z.string().min(1).default('UTC'),
+  /** Embedded admin SQL (`shop-mlops sql`): statements are interrupted after this long (ms). */
+  adminSqlTimeoutMs: intFrom(30_000, 100, 24 * 3_600_000),
   gcpProject: z.string().min(1).optional(),
   pubsubTopic: z.string().min(1).default('shopify-webhooks'),
   privacyTopic: z.string().min(1).default('shopify-privacy'),
@@ -80,6 +82,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   loadLingerMs: 'SHOP_MLOPS_LOAD_LINGER_MS',
   featuresEveryMinutes: 'SHOP_MLOPS_FEATURES_EVERY_MINUTES',
   shopTimezone: 'SHOP_MLOPS_SHOP_TIMEZONE',
+  adminSqlTimeoutMs: 'SHOP_MLOPS_ADMIN_SQL_TIMEOUT_MS',
   gcpProject: 'GOOGLE_CLOUD_PROJECT',
   pubsubTopic: 'SHOP_MLOPS_PUBSUB_TOPIC',
   privacyTopic: 'SHOP_MLOPS_PRIVACY_TOPIC',

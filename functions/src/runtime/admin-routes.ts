@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { errorResponse } from '../http/webhook-app';
+import { ShopMlopsError } from '../core/errors';
 import { replayQuarantine } from '../core/quarantine-replay';
 import type { LandedEvent } from '../core/classify';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
@@ -13,6 +14,8 @@ export interface AdminDeps {
   token: string;
   /** Default time zone for feature days. */
   shopTimezone: string;
+  /** Admin SQL statements are interrupted after this long unless the request asks for another limit (ms). */
+  adminSqlTimeoutMs: number;
   warehouse: DuckDbWarehouse;
   loader: Loader;
   privacy: { handle(e: LandedEvent): Promise<unknown> };
@@ -29,6 +32,13 @@ function tokenMatches(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** POST /admin/sql: read-only unless `write`; `timeoutMs` replaces the runtime's default limit for this request. */
+export const adminSqlRequest = z.object({
+  sql: z.string().min(1),
+  write: z.boolean().default(false),
+  timeoutMs: z.number().int().min(1).max(24 * 3_600_000).optional(),
+});
+
 export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
   app.use('/admin/*', async (c, next) => {
     const remote = deps.remoteAddress(c.req.raw, c.env);
@@ -38,12 +48,14 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
     await next();
   });
   app.post('/admin/sql', async (c) => {
-    const body = z.object({ sql: z.string().min(1) }).safeParse(await c.req.json().catch(() => null));
-    if (!body.success) return errorResponse('BAD_REQUEST', 'body must be {"sql": "..."}');
+    const body = adminSqlRequest.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return errorResponse('BAD_REQUEST', 'body must be {"sql": "...", "write"?: boolean, "timeoutMs"?: integer}');
+    const { sql, write, timeoutMs = deps.adminSqlTimeoutMs } = body.data;
     try {
-      return c.json({ rows: await deps.warehouse.query(body.data.sql) });
+      return c.json({ rows: await deps.warehouse.adminSql(sql, { write, timeoutMs }) });
     } catch (err) {
-      return errorResponse('BAD_REQUEST', (err as Error).message);
+      const e = ShopMlopsError.fromUnknown(err, 'BAD_REQUEST');
+      return errorResponse(e.code, e.message, e.details ?? {});
     }
   });
   app.post('/admin/drain', async (c) => {

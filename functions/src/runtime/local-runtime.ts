@@ -85,6 +85,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
+    adminSqlTimeoutMs: config.adminSqlTimeoutMs,
     warehouse,
     loader,
     privacy,

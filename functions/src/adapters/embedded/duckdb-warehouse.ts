@@ -6,6 +6,7 @@ import { ShopMlopsError } from '../../core/errors';
 import { parseExact } from '../../core/json';
 import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, derivedTables, scrubPayload } from '../../core/privacy';
 import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
+import { runAdminSql, type AdminSqlOptions } from './admin-sql';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 
 export interface WarehouseFaults {
@@ -31,7 +32,27 @@ export interface DuckDbWarehouse extends Warehouse {
   execute: Exec;
   /** Runs `fn`'s statements in one transaction, holding the lock throughout (no landing interleaves). */
   transaction<T>(fn: (exec: Exec) => Promise<T>): Promise<T>;
+  /**
+   * Admin SQL (`shop-mlops sql`), one request at a time on a connection of its own: reads never take the
+   * warehouse's lock, so landing goes on beside them; `write` takes the lock (no conflict with landing or a
+   * feature build), held at most `timeoutMs`. See admin-sql.ts.
+   */
+  adminSql(sql: string, o: AdminSqlOptions): Promise<Row[]>;
 }
+
+/**
+ * Database-wide settings applied once the warehouse is set up, for every connection (the runtime's own and admin
+ * SQL's): no file or network access beyond the database's own files (no read_csv, COPY TO, ATTACH of another
+ * file, httpfs), no extension installed or loaded on demand (json, icu and parquet are built in), and the
+ * configuration locked so no statement can SET them back. Landing, feature builds, redaction, export and
+ * CHECKPOINT need none of it (their tests run with it on).
+ */
+export const LOCKDOWN = [
+  'SET enable_external_access = false',
+  'SET autoinstall_known_extensions = false',
+  'SET autoload_known_extensions = false',
+  'SET lock_configuration = true',
+] as const;
 
 const EVENT_COLS = RAW_TABLES.events.map((c) => c.name);
 
@@ -69,11 +90,13 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
   const conn = await instance.connect();
   const lock = createLock();
   const faults = opts.faults;
-  await conn.run("SET TimeZone = 'UTC'");
+  // GLOBAL: every connection (admin SQL opens its own) reads timestamps in UTC; nothing can SET it once locked.
+  await conn.run("SET GLOBAL TimeZone = 'UTC'");
   if (!opts.readOnly) {
     await conn.run('CREATE SCHEMA IF NOT EXISTS shop_raw');
     for (const t of Object.keys(RAW_TABLES) as (keyof typeof RAW_TABLES)[]) await conn.run(duckdbCreateTable('shop_raw', t));
   }
+  for (const s of LOCKDOWN) await conn.run(s);
 
   const checkFault = () => {
     if (faults?.failLoads) throw new ShopMlopsError('UNAVAILABLE', 'warehouse unavailable (fault injection)');
@@ -289,6 +312,23 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     });
 
   const query = (sql: string): Promise<Row[]> => lock(() => rows(conn, sql));
+
+  // One admin request at a time (each holds a libuv thread while DuckDB works, and the log's file I/O needs the others).
+  const adminLock = createLock();
+  let adminConn: DuckDBConnection | null = null;
+  const adminSql = (sql: string, o: AdminSqlOptions): Promise<Row[]> =>
+    adminLock(async () => {
+      const work = async () => {
+        adminConn = await instance.connect();
+        try {
+          return await runAdminSql(adminConn, sql, o);
+        } finally {
+          adminConn.closeSync();
+          adminConn = null;
+        }
+      };
+      return o.write ? lock(work) : work();
+    });
   const execute = (sql: string, params: unknown[] = []): Promise<Row[]> => lock(() => rows(conn, sql, params));
 
   return {
@@ -304,7 +344,10 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     query,
     execute,
     transaction: (fn) => lock(() => inTransaction(() => fn((sql, params = []) => rows(conn, sql, params)))),
+    adminSql,
     async close() {
+      adminConn?.interrupt(); // a running admin query ends now, not at its timeout
+      await adminLock(async () => undefined);
       await lock(async () => {
         if (!opts.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
         conn.closeSync();

@@ -117,7 +117,8 @@ function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): Fe
       const rt = await pick();
       if (rt) {
         const { adminCall } = require('../cli/store-client') as typeof import('../cli/store-client');
-        return (await adminCall<{ rows: Row[] }>(rt, 'POST', '/admin/sql', { sql })).rows;
+        // Extraction reads whole feature tables: an hour, not the interactive 30 s limit (still read-only, still interruptible).
+        return (await adminCall<{ rows: Row[] }>(rt, 'POST', '/admin/sql', { sql, timeoutMs: 3_600_000 })).rows;
       }
       if (!direct) {
         const { openDuckDbWarehouse } = require('../adapters/embedded/duckdb-warehouse') as typeof import('../adapters/embedded/duckdb-warehouse');

@@ -6,7 +6,7 @@ import { syncDir } from './jsonl-journal';
 import { acquireLogLock, type LogLock } from './log-lock';
 import { CURRENT_FORMAT, FRAME_HEADER, encodeFrame, parseFrames, type FrameFormat, type LogRecord } from './log-frame';
 
-export { parseFrames, type LogRecord } from './log-frame';
+export type { LogRecord } from './log-frame';
 
 const Checkpoint = z.object({ offset: z.number().int().nonnegative() });
 

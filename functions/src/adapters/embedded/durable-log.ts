@@ -1,19 +1,32 @@
 // A durable append-only log: CRC-framed records in segment files, group-committed with fdatasync, with a consumer checkpoint.
 import { promises as fsp, constants as fsc } from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { z } from 'zod';
+import { syncDir } from './jsonl-journal';
+import { acquireLogLock, type LogLock } from './log-lock';
+import { CURRENT_FORMAT, FRAME_HEADER, encodeFrame, parseFrames, type FrameFormat, type LogRecord } from './log-frame';
 
-const HEADER = 8; // u32 length + u32 crc32 of the payload
+export type { LogRecord } from './log-frame';
+
+const Checkpoint = z.object({ offset: z.number().int().nonnegative() });
+
 const SEGMENT_PREFIX = 'seg-';
-const SEGMENT_SUFFIX = '.log';
+/** `seg-<base>.log` holds v1 frames (logs written before v2); `seg-<base>.v2.log` holds v2 frames. */
+const SEGMENT_NAME = /^seg-(\d{20})(\.v2)?\.log$/;
 
-export interface LogRecord {
-  /** Global byte offset where the record's frame starts. */
-  offset: number;
-  /** Offset just after the frame (where the next record starts). */
-  next: number;
-  payload: Buffer;
+/** The file-system calls a commit depends on; tests replace them to inject faults at the OS boundary. */
+export interface LogFileIo {
+  write(fh: fsp.FileHandle, buf: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  datasync(fh: fsp.FileHandle): Promise<void>;
+  /** Makes the entries of a directory durable. */
+  syncDir(dir: string): Promise<void>;
 }
+
+const osIo: LogFileIo = {
+  write: (fh, buf, offset, length, position) => fh.write(buf, offset, length, position),
+  datasync: (fh) => fh.datasync(),
+  syncDir,
+};
 
 export interface DurableLogOptions {
   dir: string;
@@ -23,6 +36,8 @@ export interface DurableLogOptions {
   maxRecordBytes?: number;
   /** Fault injection for tests: called before each sync; throwing simulates a failing disk. */
   beforeSync?: () => void;
+  /** Fault injection for tests: the file-system calls of commits and directory syncs (default: the real ones). */
+  io?: Partial<LogFileIo>;
   /** Group commits allowed in flight at once (each is a write + fdatasync). Default 3. */
   maxConcurrentCommits?: number;
   /** Observes each group commit: records in it, bytes, and seconds from write to durable. */
@@ -32,6 +47,7 @@ export interface DurableLogOptions {
 interface Segment {
   base: number;
   file: string;
+  format: FrameFormat;
 }
 
 interface Commit {
@@ -50,31 +66,16 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-function segmentName(base: number): string {
-  return `${SEGMENT_PREFIX}${String(base).padStart(20, '0')}${SEGMENT_SUFFIX}`;
+function segmentFile(dir: string, base: number): string {
+  return path.join(dir, `${SEGMENT_PREFIX}${String(base).padStart(20, '0')}.v2.log`);
 }
 
-function frame(payload: Buffer): Buffer {
-  const head = Buffer.allocUnsafe(HEADER);
-  head.writeUInt32LE(payload.length, 0);
-  head.writeUInt32LE(crc32(payload), 4);
-  return Buffer.concat([head, payload]);
-}
-
-/** Parses whole, valid frames from `buf` (which starts at global offset `base`); stops at a torn or corrupt frame. */
-export function parseFrames(buf: Buffer, base: number): { records: LogRecord[]; consumed: number; corruptAt: number | null } {
-  const records: LogRecord[] = [];
-  let pos = 0;
-  while (pos + HEADER <= buf.length) {
-    const len = buf.readUInt32LE(pos);
-    const crc = buf.readUInt32LE(pos + 4);
-    if (pos + HEADER + len > buf.length) break; // partial frame: not yet readable (or torn tail)
-    const payload = buf.subarray(pos + HEADER, pos + HEADER + len);
-    if (crc32(payload) !== crc) return { records, consumed: pos, corruptAt: base + pos };
-    records.push({ offset: base + pos, next: base + pos + HEADER + len, payload });
-    pos += HEADER + len;
-  }
-  return { records, consumed: pos, corruptAt: null };
+/** Creates `dir` (mode 0700) and makes every directory entry the creation added durable, up to the first existing parent. */
+async function makeDirDurably(dir: string, io: LogFileIo): Promise<void> {
+  const first = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (first === undefined) return;
+  const stop = path.dirname(path.resolve(first));
+  for (let d = path.resolve(dir); d !== stop; d = path.dirname(d)) await io.syncDir(path.dirname(d));
 }
 
 export class DurableLog {
@@ -82,16 +83,21 @@ export class DurableLog {
   private readonly segmentBytes: number;
   private readonly maxRecordBytes: number;
   private readonly beforeSync: (() => void) | undefined;
+  private readonly io: LogFileIo;
   private readonly onCommit: DurableLogOptions['onCommit'];
+  private lock: LogLock | null = null;
   private segments: Segment[] = [];
   private fh: fsp.FileHandle | null = null;
   private writeEnd = 0; // global offset after the last frame handed to the file
   private durable = 0; // global offset up to which data is fsync'd
   private pending: Pending[] = [];
   private inflight: Commit[] = [];
-  private rolling = false;
+  /** A roll or a repair runs with no commit in flight; appends wait for it. */
+  private exclusive = false;
   /** Offset of the first failed batch while failed commits are being unwound. */
   private failure: number | null = null;
+  /** Set after a failed batch: the file must be cut back to this global offset (and synced) before writing again. */
+  private repairAt: number | null = null;
   private readonly maxConcurrentCommits: number;
   private closed = false;
   private readonly listeners = new Set<() => void>();
@@ -101,35 +107,77 @@ export class DurableLog {
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.maxRecordBytes = opts.maxRecordBytes ?? 64 * 1024 * 1024;
     this.beforeSync = opts.beforeSync;
+    this.io = { ...osIo, ...opts.io };
     this.onCommit = opts.onCommit;
     this.maxConcurrentCommits = opts.maxConcurrentCommits ?? 3;
   }
 
-  /** Opens (and recovers) the log: a torn or corrupt tail left by a crash is truncated away. */
+  /**
+   * Opens (and recovers) the log: a torn or corrupt tail left by a crash is truncated away. The directory is locked for
+   * this process first (recovery truncates files): a log another process holds is refused with a ShopMlopsError naming it.
+   */
   static async open(opts: DurableLogOptions): Promise<DurableLog> {
     const log = new DurableLog(opts);
-    await log.recover();
+    await makeDirDurably(log.dir, log.io);
+    log.lock = await acquireLogLock(log.dir);
+    try {
+      await log.recover();
+    } catch (err) {
+      await log.fh?.close();
+      await log.lock.release();
+      throw err;
+    }
     return log;
   }
 
   private async recover(): Promise<void> {
-    await fsp.mkdir(this.dir, { recursive: true });
-    const names = (await fsp.readdir(this.dir)).filter((n) => n.startsWith(SEGMENT_PREFIX) && n.endsWith(SEGMENT_SUFFIX)).sort();
-    this.segments = names.map((n) => ({ base: Number(n.slice(SEGMENT_PREFIX.length, -SEGMENT_SUFFIX.length)), file: path.join(this.dir, n) }));
+    for (const n of await fsp.readdir(this.dir)) {
+      const m = SEGMENT_NAME.exec(n);
+      if (m) this.segments.push({ base: Number(m[1]), file: path.join(this.dir, n), format: m[2] ? 2 : 1 });
+    }
+    this.segments.sort((x, y) => x.base - y.base || x.format - y.format);
     if (this.segments.length === 0) {
       const cp = await this.readCheckpoint();
-      this.segments.push({ base: cp, file: path.join(this.dir, segmentName(cp)) });
+      await this.createSegment(cp);
+      return;
     }
     const last = this.segments[this.segments.length - 1]!;
-    this.fh = await fsp.open(last.file, fsc.O_CREAT | fsc.O_RDWR);
+    this.fh = await fsp.open(last.file, fsc.O_RDWR);
     const data = await this.fh.readFile();
-    const { consumed } = parseFrames(data, last.base);
+    const { consumed } = parseFrames(data, last.base, last.format);
     if (consumed < data.length) {
       await this.fh.truncate(consumed);
       await this.fh.datasync();
     }
     this.writeEnd = last.base + consumed;
     this.durable = this.writeEnd;
+    if (last.format !== CURRENT_FORMAT) {
+      // A log written by an earlier version: its segments stay readable by their own rules; new records go to a
+      // segment in the current format (an empty old segment is dropped first).
+      await this.fh.close();
+      this.fh = null;
+      if (consumed === 0) {
+        await fsp.rm(last.file);
+        this.segments.pop();
+      }
+      await this.createSegment(this.writeEnd);
+    }
+  }
+
+  /** Starts a segment at global offset `base` and makes its directory entry durable before anything is written to it. */
+  private async createSegment(base: number): Promise<void> {
+    const seg: Segment = { base, file: segmentFile(this.dir, base), format: CURRENT_FORMAT };
+    const fh = await fsp.open(seg.file, fsc.O_CREAT | fsc.O_RDWR | fsc.O_TRUNC, 0o600);
+    try {
+      await this.io.syncDir(this.dir);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    this.fh = fh;
+    this.segments.push(seg);
+    this.writeEnd = base;
+    this.durable = base;
   }
 
   /** Global offset up to which records are durable (and readable). */
@@ -142,7 +190,7 @@ export class DurableLog {
     if (this.closed) return Promise.reject(new Error('log is closed'));
     if (payload.length > this.maxRecordBytes) return Promise.reject(new Error(`record of ${payload.length} bytes exceeds ${this.maxRecordBytes}`));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ frame: frame(payload), resolve, reject });
+      this.pending.push({ frame: encodeFrame(payload), resolve, reject });
       this.pump();
     });
   }
@@ -153,18 +201,19 @@ export class DurableLog {
    * acknowledged only when it and every batch before it are on disk.
    */
   private pump(): void {
-    while (this.pending.length > 0 && this.inflight.length < this.maxConcurrentCommits && !this.rolling && this.failure === null) {
+    while (this.pending.length > 0 && this.inflight.length < this.maxConcurrentCommits && !this.exclusive && this.failure === null) {
       const seg = this.segments[this.segments.length - 1]!;
-      if (this.writeEnd - seg.base >= this.segmentBytes) {
-        if (this.inflight.length > 0) return; // roll once the current segment has settled
-        this.rolling = true;
-        this.roll().then(
+      const step = this.repairAt !== null ? () => this.repair() : this.writeEnd - seg.base >= this.segmentBytes ? () => this.roll() : null;
+      if (step) {
+        if (this.inflight.length > 0) return; // once the current segment has settled
+        this.exclusive = true;
+        step().then(
           () => {
-            this.rolling = false;
+            this.exclusive = false;
             this.pump();
           },
           (err: Error) => {
-            this.rolling = false;
+            this.exclusive = false;
             for (const p of this.pending.splice(0)) p.reject(err);
           },
         );
@@ -182,15 +231,25 @@ export class DurableLog {
 
   private async commit(c: Commit, buf: Buffer): Promise<void> {
     try {
-      await this.fh!.write(buf, 0, buf.length, c.start - c.seg.base);
+      await this.writeAll(buf, c.start - c.seg.base);
       this.beforeSync?.();
-      await this.fh!.datasync();
+      await this.io.datasync(this.fh!);
     } catch (err) {
       c.error = err as Error;
       this.failure = this.failure === null ? c.start : Math.min(this.failure, c.start);
     }
     c.done = true;
     await this.settle();
+  }
+
+  /** Writes all of `buf` at `position`: a short write continues where it stopped; one that makes no progress fails. */
+  private async writeAll(buf: Buffer, position: number): Promise<void> {
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesWritten } = await this.io.write(this.fh!, buf, done, buf.length - done, position + done);
+      if (!(bytesWritten > 0)) throw new Error(`short write to the log: ${done} of ${buf.length} bytes written, then none`);
+      done += bytesWritten;
+    }
   }
 
   private async settle(): Promise<void> {
@@ -205,35 +264,37 @@ export class DurableLog {
     }
     if (advanced) for (const l of this.listeners) l();
     if (this.failure !== null && this.inflight.every((c) => c.done)) {
-      // A batch failed: it and every batch after it are rejected (none was acknowledged), the file is cut back
-      // to where the failed batch began, and writing resumes there.
+      // A batch failed: it and every batch after it are rejected (none was acknowledged); before anything else is
+      // written the file is cut back to where the failed batch began and synced (see repair).
       const at = this.failure;
       const failed = this.inflight.splice(0);
       const err = failed.find((c) => c.error)?.error ?? new Error('log write failed');
       for (const c of failed) for (const p of c.batch) p.reject(c.error ?? err);
       this.writeEnd = at;
-      try {
-        const seg = this.segments[this.segments.length - 1]!;
-        await this.fh!.truncate(at - seg.base);
-      } catch {
-        /* the next write overwrites the bytes anyway; recovery stops at the first bad frame */
-      }
+      this.repairAt = at;
       this.failure = null;
     }
     this.pump();
   }
 
+  /**
+   * Cuts the current segment back to the end of the last acknowledged batch and syncs it, so no byte of a failed batch
+   * (whole, torn or never synced) stays in front of what is written next. Until this succeeds nothing is written: the
+   * appends waiting meanwhile are rejected, and the next append tries again.
+   */
+  private async repair(): Promise<void> {
+    const seg = this.segments[this.segments.length - 1]!;
+    await this.fh!.truncate(this.repairAt! - seg.base);
+    await this.io.datasync(this.fh!);
+    this.repairAt = null;
+  }
+
   private async roll(): Promise<void> {
-    await this.fh!.close();
-    const seg = { base: this.writeEnd, file: path.join(this.dir, segmentName(this.writeEnd)) };
-    this.fh = await fsp.open(seg.file, fsc.O_CREAT | fsc.O_RDWR);
-    this.segments.push(seg);
-    const dh = await fsp.open(this.dir, fsc.O_RDONLY);
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
+    if (this.fh) {
+      await this.fh.close();
+      this.fh = null;
     }
+    await this.createSegment(this.writeEnd);
   }
 
   /** Calls `fn` whenever new records become durable; returns an unsubscribe function. */
@@ -263,13 +324,13 @@ export class DurableLog {
       for (;;) {
         const buf = Buffer.allocUnsafe(want);
         const { bytesRead } = await fh.read(buf, 0, want, offset - seg.base);
-        const { records, corruptAt } = parseFrames(buf.subarray(0, bytesRead), offset);
+        const { records, corruptAt } = parseFrames(buf.subarray(0, bytesRead), offset, seg.format);
         if (corruptAt !== null && records.length === 0) throw new Error(`corrupt log record at offset ${corruptAt}`);
         if (records.length > 0 || want >= limit - offset) return records.slice(0, maxRecords);
         // A single record larger than maxBytes: read exactly that frame.
-        const head = Buffer.allocUnsafe(HEADER);
-        await fh.read(head, 0, HEADER, offset - seg.base);
-        want = Math.min(HEADER + head.readUInt32LE(0), limit - offset);
+        const head = Buffer.allocUnsafe(FRAME_HEADER);
+        await fh.read(head, 0, FRAME_HEADER, offset - seg.base);
+        want = Math.min(FRAME_HEADER + head.readUInt32LE(0), limit - offset);
       }
     } finally {
       await fh.close();
@@ -282,8 +343,8 @@ export class DurableLog {
 
   async readCheckpoint(): Promise<number> {
     try {
-      const v = JSON.parse(await fsp.readFile(this.checkpointFile(), 'utf8')) as { offset?: unknown };
-      return typeof v.offset === 'number' ? v.offset : 0;
+      const v = Checkpoint.safeParse(JSON.parse(await fsp.readFile(this.checkpointFile(), 'utf8')));
+      return v.success ? v.data.offset : 0;
     } catch {
       return 0;
     }
@@ -292,7 +353,7 @@ export class DurableLog {
   /** Records that everything before `offset` has been consumed (atomically), and drops segments wholly before it. */
   async commitCheckpoint(offset: number): Promise<void> {
     const tmp = this.checkpointFile() + '.tmp';
-    const fh = await fsp.open(tmp, 'w');
+    const fh = await fsp.open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(JSON.stringify({ offset, at: new Date().toISOString() }));
       await fh.datasync();
@@ -300,17 +361,22 @@ export class DurableLog {
       await fh.close();
     }
     await fsp.rename(tmp, this.checkpointFile());
+    // The rename must be durable before the segments it releases are removed: else a crash could leave an older
+    // checkpoint pointing into a deleted segment.
+    await this.io.syncDir(this.dir);
     while (this.segments.length > 1 && this.segments[1]!.base <= offset) {
       const old = this.segments.shift()!;
       await fsp.rm(old.file, { force: true });
     }
   }
 
-  /** Waits for in-progress appends, then closes the file. */
+  /** Waits for in-progress appends, then closes the file and releases the directory's lock. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.inflight.length || this.pending.length || this.rolling) await new Promise((r) => setTimeout(r, 5));
+    while (this.inflight.length || this.pending.length || this.exclusive) await new Promise((r) => setTimeout(r, 5));
     await this.fh?.close();
     this.fh = null;
+    await this.lock?.release();
+    this.lock = null;
   }
 }

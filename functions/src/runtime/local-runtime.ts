@@ -1,5 +1,4 @@
 // The embedded runtime: one process serving webhooks, health, metrics and admin routes over a durable log and DuckDB.
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { createWebhookVerifier } from '../core/verify';
 import { createAcceptor } from '../core/ingest';
 import { createPrivacyService } from '../core/privacy-service';
 import { createWebhookApp } from '../http/webhook-app';
+import { allowedHosts, hostAllowlist } from '../http/host-allowlist';
 import { DurableLog } from '../adapters/embedded/durable-log';
 import { createLogEventBus } from '../adapters/embedded/log-event-bus';
 import { openDuckDbWarehouse, type DuckDbWarehouse, type WarehouseFaults } from '../adapters/embedded/duckdb-warehouse';
@@ -22,6 +22,7 @@ import { createLoader, type Loader } from './loader';
 import { mountAdminRoutes } from './admin-routes';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
+import { holdPrivateUmask, preparePrivateDataDir } from './data-dir';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -51,10 +52,21 @@ export const paths = (dataDir: string) => ({
 });
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  // Everything under the data directory is the owner's only: 0700 directories, 0600 files (until close).
+  const releaseUmask = holdPrivateUmask();
+  try {
+    return await start(opts, releaseUmask);
+  } catch (err) {
+    releaseUmask();
+    throw err;
+  }
+}
+
+async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Runtime> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ level: config.logLevel, component: 'runtime' });
   const p = paths(config.dataDir);
-  await fsp.mkdir(config.dataDir, { recursive: true });
+  await preparePrivateDataDir(config.dataDir);
   if (config.secretSource === 'development-default') {
     logger.warn('SHOPIFY_API_SECRET is not set: using the development default secret (embedded mode only)', { secretSource: config.secretSource });
   }
@@ -75,6 +87,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const adminToken = randomBytes(24).toString('base64url');
 
   const app = new Hono<{ Bindings: HttpBindings }>();
+  // Every route (webhooks, admin, healthz, metrics, 404s) first checks Host: a DNS-rebound page cannot reach the runtime.
+  let isAllowedHost: (host: string | undefined) => boolean = () => false; // set once the port is known
+  app.use('*', hostAllowlist((host) => isAllowedHost(host)));
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -90,6 +105,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       metrics,
       log: logger,
       maxBodyBytes: config.maxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
       maxInFlight: config.maxInFlight,
       retryAfterSeconds: config.retryAfterSeconds,
       health: () => ({ mode: 'embedded', loader: loader.stats() }),
@@ -98,13 +114,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   );
 
   loader.start();
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;
+  // Deadlines against slow clients: headers within headersTimeoutMs, the whole request within headers + body time
+  // (Node checks them every second; the body deadline proper is the handler's, which answers 408 JSON).
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: config.host,
+    serverOptions: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs + 1000, connectionsCheckingInterval: 1000 },
+  }) as Server;
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  isAllowedHost = allowedHosts(config.host, port, config.allowedHosts);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   await writeRuntimeInfo(config.dataDir, { pid: process.pid, url, port, adminToken, startedAt: new Date().toISOString() });
   logger.info('runtime listening', { url, dataDir: path.resolve(config.dataDir), mode: config.mode });
@@ -142,6 +165,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await bus.close();
       await warehouse.close();
       await removeRuntimeInfo(config.dataDir);
+      releaseUmask();
       logger.info('stopped', loader.stats());
     })());
 

@@ -6,6 +6,13 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { forgeWebhook, postWebhook } from '../../functions/src/testing/forge';
 import { loadConfig } from '../../functions/src/core/config';
+import { silentLogger } from '../../functions/src/core/log';
+import { createIngestMetrics } from '../../functions/src/core/metrics';
+import { createWebhookVerifier } from '../../functions/src/core/verify';
+import { createAcceptor } from '../../functions/src/core/ingest';
+import { createWebhookApp } from '../../functions/src/http/webhook-app';
+import { DurableLog } from '../../functions/src/adapters/embedded/durable-log';
+import { createLogEventBus } from '../../functions/src/adapters/embedded/log-event-bus';
 import { SECRET, fixture, startTestRuntime, tempDir } from '../helpers/runtime';
 import { runCli } from '../helpers/process';
 
@@ -119,6 +126,55 @@ describe('a body over the limit is cut off and the connection closed, not read t
   });
 });
 
+describe('the Web Request path (as in the Cloud Function) bounds the body the same way', () => {
+  const LIMIT = 64 * 1024;
+  let log: DurableLog;
+  let app: ReturnType<typeof createWebhookApp>;
+  beforeAll(async () => {
+    log = await DurableLog.open({ dir: path.join(tempDir(), 'log') });
+    app = createWebhookApp({
+      verifier: createWebhookVerifier({ apiSecret: SECRET }),
+      accept: createAcceptor({ bus: createLogEventBus(log), classifyOnAck: true }),
+      metrics: createIngestMetrics(),
+      log: silentLogger,
+      maxBodyBytes: LIMIT,
+      bodyTimeoutMs: 500,
+      maxInFlight: 8,
+      retryAfterSeconds: 1,
+    });
+  });
+  afterAll(async () => {
+    await log.close();
+  });
+  const post = (stream: ReadableStream<Uint8Array>) => {
+    const d = hook('web-path');
+    const req = new Request('http://fn.example/webhooks', { method: 'POST', headers: d.headers, body: stream, duplex: 'half' } as RequestInit);
+    return Promise.race([app.fetch(req), sleep(5000).then(() => null)]);
+  };
+
+  test('an endless body without content-length → 413 after reading about the limit, the stream cancelled', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const res = await post(new ReadableStream({ pull: (ctl) => ctl.enqueue(new Uint8Array(8192).fill(pulled++ % 256)), cancel: () => void (cancelled = true) }));
+    expect(res?.status).toBe(413);
+    expect(await res!.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(pulled * 8192).toBeLessThan(LIMIT + 4 * 8192);
+    expect(cancelled).toBe(true);
+  });
+
+  test('a body that stalls → 408 at the body deadline', async () => {
+    const res = await post(new ReadableStream({ start: (ctl) => ctl.enqueue(new Uint8Array(10)), pull: () => new Promise(() => undefined) }));
+    expect(res?.status).toBe(408);
+    expect(await res!.json()).toMatchObject({ error: { code: 'REQUEST_TIMEOUT', retryable: true } });
+  });
+
+  test('a signed delivery still goes through', async () => {
+    const d = hook('web-ok');
+    const res = await app.fetch(new Request('http://fn.example/webhooks', { method: 'POST', headers: d.headers, body: new Uint8Array(d.body) }));
+    expect(res.status).toBe(200);
+  });
+});
+
 describe('deadlines: headers and body must arrive in time', () => {
   let rt: Awaited<ReturnType<typeof startTestRuntime>>;
   beforeAll(async () => {
@@ -138,6 +194,22 @@ describe('deadlines: headers and body must arrive in time', () => {
     expect(closed).toBe(true);
     expect(c.response()).toMatch(/^HTTP\/1\.1 408 /);
     expect(c.response()).toContain('"code":"REQUEST_TIMEOUT"');
+  });
+
+  test('a connection that sends nothing is closed at the headers deadline', async () => {
+    const c = await connect(rt.port);
+    const closed = await closedWithin(c, 6000);
+    c.sock.destroy();
+    expect(closed).toBe(true);
+  });
+
+  test('an idle keep-alive connection is kept between requests (the silent-connection deadline is before the first request only)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () => new Promise<number>((resolve, reject) => http.get({ agent, host: '127.0.0.1', port: rt.port, path: '/healthz' }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0)))).on('error', reject));
+    expect(await get()).toBe(200);
+    await sleep(1500); // longer than the headers deadline: the idle keep-alive connection is kept (keepAliveTimeout)
+    expect(await get()).toBe(200);
+    agent.destroy();
   });
 
   test('headers trickled past the headers deadline → the connection is closed', async () => {

@@ -1,8 +1,8 @@
 // The embedded runtime: one process serving webhooks, health, metrics and admin routes over a durable log and DuckDB.
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
 import { Hono } from 'hono';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import type { AppConfig } from '../core/config';
@@ -122,6 +122,9 @@ async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Ru
     serverOptions: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs + 1000, connectionsCheckingInterval: 1000 },
   }) as Server;
   server.keepAliveTimeout = 65_000;
+  // Node's headers deadline starts at a request's first byte: a connection that sends nothing gets the same deadline.
+  server.on('connection', (socket: Socket) => socket.setTimeout(config.headersTimeoutMs));
+  server.prependListener('request', (req: IncomingMessage) => req.socket.setTimeout(0));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -15,8 +15,8 @@ export interface WebhookAppDeps {
   metrics: IngestMetrics;
   log: Logger;
   maxBodyBytes: number;
-  /** A body must arrive within this many ms once the handler reads it (slower → 408); default 30 s. */
-  bodyTimeoutMs?: number;
+  /** A body must arrive within this many ms once the handler reads it (slower → 408). */
+  bodyTimeoutMs: number;
   /** Deliveries verified and made durable at once (bodies still arriving do not count); above → 503. */
   maxInFlight: number;
   retryAfterSeconds: number;
@@ -124,7 +124,7 @@ export function createWebhookApp(deps: WebhookAppDeps, app: Hono = new Hono()): 
   let inFlight = 0;
   const { metrics, log } = deps;
 
-  const limits: BodyLimits = { maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs ?? 30_000 };
+  const limits: BodyLimits = { maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs };
 
   app.post('/webhooks', async (c) => {
     const started = process.hrtime.bigint();

@@ -60,22 +60,32 @@ test('admission control: 10 s of sends at 10x the in-flight limit get only 2xx o
   }
 }, 60_000);
 
-test('a 503 from admission control carries Retry-After and a JSON body', async () => {
+test('a 503 from admission control carries Retry-After and a JSON body; a body still arriving holds no slot', async () => {
   const rt = await startTestRuntime({ maxInFlight: 1, retryAfterSeconds: 7 });
   try {
-    // Hold one delivery open by streaming its body slowly, then send another.
+    // A delivery streaming its body slowly does not take the one slot (slow senders cannot crowd out real deliveries).
     const d = hook('slow-1');
     const u = new URL(`${rt.url}/webhooks`);
     const slow = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...d.headers, 'content-length': String(d.body.length) } });
     slow.on('error', () => undefined);
     slow.write(d.body.subarray(0, 10));
     await new Promise((r) => setTimeout(r, 200));
-    const r = await fetch(`${rt.url}/webhooks`, { method: 'POST', headers: hook('fast-1').headers, body: new Uint8Array(hook('fast-1').body) });
-    expect(r.status).toBe(503);
-    expect(r.headers.get('retry-after')).toBe('7');
-    expect(await r.json()).toMatchObject({ error: { code: 'OVERLOADED', retryable: true } });
+    const fast = hook('fast-1');
+    expect((await fetch(`${rt.url}/webhooks`, { method: 'POST', headers: fast.headers, body: new Uint8Array(fast.body) })).status).toBe(200);
     slow.end(d.body.subarray(10));
     await new Promise((res) => slow.on('response', (m) => { m.resume(); m.on('end', res); }));
+    // Deliveries being verified and made durable do: a burst finds the slot taken.
+    const burst = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        const b = hook(`burst-${i}`);
+        const r = await fetch(`${rt.url}/webhooks`, { method: 'POST', headers: b.headers, body: new Uint8Array(b.body) });
+        return { status: r.status, retryAfter: r.headers.get('retry-after'), json: (await r.json()) as unknown };
+      }),
+    );
+    expect([...new Set(burst.map((r) => r.status))].sort()).toEqual([200, 503]);
+    const refused = burst.find((r) => r.status === 503)!;
+    expect(refused.retryAfter).toBe('7');
+    expect(refused.json).toMatchObject({ error: { code: 'OVERLOADED', retryable: true } });
   } finally {
     await rt.close();
   }

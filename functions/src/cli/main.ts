@@ -2,6 +2,7 @@
 import { loadConfig, type RawConfig } from '../core/config';
 import { ShopMlopsError } from '../core/errors';
 import type { CliContext } from './context';
+import { holdPrivateUmask } from '../runtime/data-dir';
 
 type VerbModule = { run(argv: string[], ctx: CliContext): Promise<number> };
 type Verb = { summary: string; load: () => Promise<VerbModule> };
@@ -22,6 +23,9 @@ const VERBS: Record<string, Verb> = {
   pipeline: { summary: 'run, compile or submit a training pipeline: pipeline run|compile|submit|list ...', load: () => load('../pipeline/cli-verb') },
   runs: { summary: 'list and compare tracked training runs: runs [--json] [RUN_ID ...]', load: () => load('./verbs/runs') },
 };
+
+/** Verbs that only read and write files the user names; every other verb may write the data directory (kept 0700/0600). */
+const USER_FILE_VERBS = new Set(['clv', 'forecast', 'recommend']);
 
 /** Pulls the global flags out of argv, leaving the verb's own flags. */
 export function splitGlobalFlags(argv: string[]): { flags: Partial<RawConfig>; json: boolean; rest: string[] } {
@@ -63,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     out: (s) => process.stdout.write(s.endsWith('\n') ? s : s + '\n'),
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : s + '\n'),
   };
+  if (!USER_FILE_VERBS.has(verbName)) holdPrivateUmask();
   try {
     return await (await verb.load()).run(rest, ctx);
   } catch (err) {

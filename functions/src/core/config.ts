@@ -43,6 +43,12 @@ const base = z.object({
   privacyTopic: z.string().min(1).default('shopify-privacy'),
   rawDataset: z.string().min(1).default('shop_raw'),
   artifactBucket: z.string().min(1).optional(),
+  /** Embedded runtime: a request's headers must arrive within this many ms of its first byte (slow clients → 408, closed). */
+  headersTimeoutMs: intFrom(10_000, 100, 600_000),
+  /** A webhook body must arrive within this many ms once its headers are in (slower → 408, connection closed). */
+  bodyTimeoutMs: intFrom(30_000, 100, 600_000),
+  /** Embedded runtime: extra `Host` values served (DNS-rebinding defence), comma-separated; `name` = any port, `name:port` = that port, `*` = any host. */
+  allowedHosts: z.union([z.string(), z.array(z.string())]).default([]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0)),
 });
 
 export type RawConfig = z.input<typeof base>;
@@ -88,6 +94,9 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   privacyTopic: 'SHOP_MLOPS_PRIVACY_TOPIC',
   rawDataset: 'SHOP_MLOPS_RAW_DATASET',
   artifactBucket: 'SHOP_MLOPS_ARTIFACT_BUCKET',
+  headersTimeoutMs: 'SHOP_MLOPS_HEADERS_TIMEOUT_MS',
+  bodyTimeoutMs: 'SHOP_MLOPS_BODY_TIMEOUT_MS',
+  allowedHosts: 'SHOP_MLOPS_ALLOWED_HOSTS',
 };
 
 /** Reads env, overlays flags, validates; throws CONFIG_INVALID naming every bad or missing key at once. */

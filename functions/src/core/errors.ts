@@ -3,8 +3,10 @@
 export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, retryable: false },
   UNAUTHORIZED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNPROCESSABLE: { status: 422, retryable: false },
   OVERLOADED: { status: 503, retryable: true },

@@ -1,5 +1,12 @@
 // Prometheus metrics of one app instance (a registry per instance, no global singletons).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isTopic } from './topics';
+
+/** The `topic` label of a delivery: a known topic of a verified delivery, else `other` (unsigned headers cannot add series). */
+export const OTHER_TOPIC = 'other';
+export function topicLabel(verifiedTopic: string | undefined): string {
+  return verifiedTopic !== undefined && isTopic(verifiedTopic) ? verifiedTopic : OTHER_TOPIC;
+}
 
 export interface IngestMetrics {
   registry: Registry;
@@ -19,7 +26,7 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'shop_mlops_' });
   return {
     registry,
-    received: new Counter({ name: 'shop_mlops_webhooks_received_total', help: 'Webhook deliveries by topic and outcome (accepted, unauthorized, too_large, overloaded, unavailable, bad_request).', labelNames: ['topic', 'outcome'], registers: [registry] }),
+    received: new Counter({ name: 'shop_mlops_webhooks_received_total', help: 'Webhook deliveries by topic (a known topic of a verified delivery, else other) and outcome (accepted, unauthorized, too_large, body_timeout, overloaded, unavailable, bad_request).', labelNames: ['topic', 'outcome'], registers: [registry] }),
     ackSeconds: new Histogram({ name: 'shop_mlops_webhook_ack_seconds', help: 'Time from request start to the response, by outcome.', labelNames: ['outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
     inFlight: new Gauge({ name: 'shop_mlops_webhooks_in_flight', help: 'Deliveries being accepted right now.', registers: [registry] }),
     landed: new Counter({ name: 'shop_mlops_rows_landed_total', help: 'Rows written to the warehouse by table.', labelNames: ['table'], registers: [registry] }),

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ShopMlopsError, type ErrorCode } from '../core/errors';
 import type { Logger } from '../core/log';
-import type { IngestMetrics } from '../core/metrics';
+import { OTHER_TOPIC, topicLabel, type IngestMetrics } from '../core/metrics';
 import type { IncomingMessage } from 'node:http';
 import { headersOf, type WebhookVerifier } from '../core/verify';
 import type { WebhookEnvelope } from '../core/envelope';
@@ -15,6 +15,9 @@ export interface WebhookAppDeps {
   metrics: IngestMetrics;
   log: Logger;
   maxBodyBytes: number;
+  /** A body must arrive within this many ms once the handler reads it (slower → 408). */
+  bodyTimeoutMs: number;
+  /** Deliveries verified and made durable at once (bodies still arriving do not count); above → 503. */
   maxInFlight: number;
   retryAfterSeconds: number;
   /** Extra health facts (backlog, warehouse state) for GET /healthz. */
@@ -26,25 +29,49 @@ export function errorResponse(code: ErrorCode, message: string, extra: Record<st
   return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers: { 'content-type': 'application/json', ...headers } });
 }
 
-/** Reads at most `limit` bytes of the body; null when it is longer. */
-async function readBody(req: Request, limit: number): Promise<Buffer | null> {
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) return null;
-  if (!req.body) return Buffer.alloc(0);
+/** How a body may arrive: at most `maxBytes`, complete within `timeoutMs` of the handler starting to read it. */
+interface BodyLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+type BodyRead = { ok: true; body: Buffer } | { ok: false; outcome: 'too_large' | 'body_timeout' };
+const TOO_LARGE: BodyRead = { ok: false, outcome: 'too_large' };
+const TIMED_OUT: BodyRead = { ok: false, outcome: 'body_timeout' };
+
+function declaredTooLarge(contentLength: string | null | undefined, limit: number): boolean {
+  const declared = Number(contentLength ?? NaN);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/** Web Request path (Cloud Function): stops at the first byte over the limit or at the deadline. */
+async function readBody(req: Request, limits: BodyLimits): Promise<BodyRead> {
+  if (declaredTooLarge(req.headers.get('content-length'), limits.maxBytes)) return TOO_LARGE;
+  if (!req.body) return { ok: true, body: Buffer.alloc(0) };
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limits.timeoutMs)));
+  try {
+    for (;;) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === 'timeout') {
+        void reader.cancel().catch(() => undefined);
+        return TIMED_OUT;
+      }
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > limits.maxBytes) {
+        void reader.cancel().catch(() => undefined);
+        return TOO_LARGE;
+      }
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
-  return chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, size);
+  const body = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks, size);
+  return { ok: true, body };
 }
 
 /** Node's request when served by @hono/node-server (local runtime): read headers and body without Web-stream overhead. */
@@ -53,49 +80,79 @@ function nodeIncoming(env: unknown): IncomingMessage | undefined {
   return incoming && typeof incoming.on === 'function' ? incoming : undefined;
 }
 
-function readNodeBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(null);
+/**
+ * Node path (local runtime): stops reading at the first byte over the limit or at the deadline and leaves the rest
+ * unread; the caller answers with `Connection: close`, so the connection ends instead of the body being read to its end.
+ */
+function readNodeBody(req: IncomingMessage, limits: BodyLimits): Promise<BodyRead> {
+  if (declaredTooLarge(req.headers['content-length'], limits.maxBytes)) return Promise.resolve(TOO_LARGE);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
+    const finish = (r: BodyRead | Error) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (r instanceof Error) return reject(r);
+      if (!r.ok) req.pause();
+      resolve(r);
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) over = true;
+      if (size > limits.maxBytes) finish(TOO_LARGE);
       else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    };
+    const onEnd = () => finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+    const onError = (err: Error) => finish(err);
+    const timer = setTimeout(() => finish(TIMED_OUT), limits.timeoutMs);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
   });
+}
+
+/** A body refused part-way: the answer, and (Node path) the connection ends after it instead of reading the rest. */
+function refusedBody(read: Extract<BodyRead, { ok: false }>, limits: BodyLimits, incoming: IncomingMessage | undefined): Response {
+  const close: Record<string, string> = incoming ? { connection: 'close' } : {};
+  return read.outcome === 'too_large'
+    ? errorResponse('PAYLOAD_TOO_LARGE', `body exceeds ${limits.maxBytes} bytes`, {}, close)
+    : errorResponse('REQUEST_TIMEOUT', `body not received within ${limits.timeoutMs} ms`, {}, close);
 }
 
 export function createWebhookApp(deps: WebhookAppDeps, app: Hono = new Hono()): Hono {
   let inFlight = 0;
   const { metrics, log } = deps;
 
+  const limits: BodyLimits = { maxBytes: deps.maxBodyBytes, timeoutMs: deps.bodyTimeoutMs };
+
   app.post('/webhooks', async (c) => {
     const started = process.hrtime.bigint();
-    const topicHeader = c.req.header('x-shopify-topic') ?? 'unknown';
+    let topic = OTHER_TOPIC; // labelled only once the delivery is verified: unsigned headers cannot add series
     const done = (outcome: string, res: Response): Response => {
-      metrics.received.inc({ topic: topicHeader, outcome });
+      metrics.received.inc({ topic, outcome });
       metrics.ackSeconds.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
       return res;
     };
+    // 1. The body, bounded in size and time. Bodies still arriving hold no admission slot, so slow senders
+    //    cannot crowd out real deliveries.
+    const incoming = nodeIncoming(c.env);
+    const read = incoming ? await readNodeBody(incoming, limits) : await readBody(c.req.raw, limits);
+    if (!read.ok) return done(read.outcome, refusedBody(read, limits, incoming));
+    // 2. Admission: deliveries being verified and made durable at once.
     if (inFlight >= deps.maxInFlight) {
       return done('overloaded', errorResponse('OVERLOADED', `more than ${deps.maxInFlight} deliveries in flight; retry later`, {}, { 'retry-after': String(deps.retryAfterSeconds) }));
     }
     inFlight++;
     metrics.inFlight.set(inFlight);
     try {
-      const incoming = nodeIncoming(c.env);
-      const body = incoming ? await readNodeBody(incoming, deps.maxBodyBytes) : await readBody(c.req.raw, deps.maxBodyBytes);
-      if (body === null) return done('too_large', errorResponse('PAYLOAD_TOO_LARGE', `body exceeds ${deps.maxBodyBytes} bytes`));
-      const verified = await deps.verifier.verify(incoming ? incoming.headers : headersOf(c.req.raw), body);
+      // 3. Verification, then 4. durability before the 2xx.
+      const verified = await deps.verifier.verify(incoming ? incoming.headers : headersOf(c.req.raw), read.body);
       if (!verified.ok) {
         if (verified.reason === 'missing_headers') return done('bad_request', errorResponse('UNAUTHORIZED', verified.message, { reason: verified.reason, missingHeaders: verified.missingHeaders }));
         return done('unauthorized', errorResponse('UNAUTHORIZED', verified.message, { reason: verified.reason }));
       }
+      topic = topicLabel(verified.envelope.topic);
       try {
         await deps.accept(verified.envelope);
       } catch (err) {

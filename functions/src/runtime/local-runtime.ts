@@ -1,9 +1,8 @@
 // The embedded runtime: one process serving webhooks, health, metrics and admin routes over a durable log and DuckDB.
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server } from 'node:http';
 import { Hono } from 'hono';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { isLoopbackHost, type AppConfig } from '../core/config';
@@ -15,6 +14,7 @@ import { createWebhookVerifier } from '../core/verify';
 import { createAcceptor } from '../core/ingest';
 import { createPrivacyService } from '../core/privacy-service';
 import { createWebhookApp } from '../http/webhook-app';
+import { allowedHosts, hostAllowlist } from '../http/host-allowlist';
 import { DurableLog } from '../adapters/embedded/durable-log';
 import { createLogEventBus } from '../adapters/embedded/log-event-bus';
 import { openDuckDbWarehouse, type DuckDbWarehouse, type WarehouseFaults } from '../adapters/embedded/duckdb-warehouse';
@@ -24,6 +24,7 @@ import { createLoader, type Loader } from './loader';
 import { mountAdminRoutes } from './admin-routes';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
+import { holdPrivateUmask, preparePrivateDataDir } from './data-dir';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -53,10 +54,21 @@ export const paths = (dataDir: string) => ({
 });
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  // Everything under the data directory is the owner's only: 0700 directories, 0600 files (until close).
+  const releaseUmask = holdPrivateUmask();
+  try {
+    return await start(opts, releaseUmask);
+  } catch (err) {
+    releaseUmask();
+    throw err;
+  }
+}
+
+async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Runtime> {
   const { config } = opts;
   const logger = opts.logger ?? createLogger({ level: config.logLevel, component: 'runtime' });
   const p = paths(config.dataDir);
-  await fsp.mkdir(config.dataDir, { recursive: true });
+  await preparePrivateDataDir(config.dataDir);
   if (config.secretSource === 'development' && !isLoopbackHost(config.host)) {
     throw new ShopMlopsError('CONFIG_INVALID', `SHOPIFY_API_SECRET is required to bind ${config.host}: the development secret is for loopback hosts only`);
   }
@@ -82,6 +94,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const adminToken = randomBytes(24).toString('base64url');
 
   const app = new Hono<{ Bindings: HttpBindings }>();
+  // Every route (webhooks, admin, healthz, metrics, 404s) first checks Host: a DNS-rebound page cannot reach the runtime.
+  let isAllowedHost: (host: string | undefined) => boolean = () => false; // set once the port is known
+  app.use('*', hostAllowlist((host) => isAllowedHost(host)));
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -98,6 +113,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       metrics,
       log: logger,
       maxBodyBytes: config.maxBodyBytes,
+      bodyTimeoutMs: config.bodyTimeoutMs,
       maxInFlight: config.maxInFlight,
       retryAfterSeconds: config.retryAfterSeconds,
       health: () => ({ mode: 'embedded', loader: loader.stats() }),
@@ -106,13 +122,23 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   );
 
   loader.start();
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.host }) as Server;
+  // Deadlines against slow clients: headers within headersTimeoutMs, the whole request within headers + body time
+  // (Node checks them every second; the body deadline proper is the handler's, which answers 408 JSON).
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: config.host,
+    serverOptions: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs + 1000, connectionsCheckingInterval: 1000 },
+  }) as Server;
   server.keepAliveTimeout = 65_000;
+  // Node's headers deadline starts at a request's first byte: a connection that sends nothing gets the same deadline.
+  server.on('connection', (socket: Socket) => socket.setTimeout(config.headersTimeoutMs));
+  server.prependListener('request', (req: IncomingMessage) => req.socket.setTimeout(0));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  isAllowedHost = allowedHosts(config.host, port, config.allowedHosts);
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   await writeRuntimeInfo(config.dataDir, { pid: process.pid, url, port, adminToken, startedAt: new Date().toISOString() });
   logger.info('runtime listening', { url, dataDir: path.resolve(config.dataDir), mode: config.mode });
@@ -150,6 +176,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await bus.close();
       await warehouse.close();
       await removeRuntimeInfo(config.dataDir);
+      releaseUmask();
       logger.info('stopped', loader.stats());
     })());
 

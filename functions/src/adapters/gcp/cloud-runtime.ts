@@ -58,6 +58,7 @@ export function buildWebhookRuntime(config: AppConfig): WebhookRuntime {
     metrics: createIngestMetrics(),
     log,
     maxBodyBytes: config.maxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     maxInFlight: config.maxInFlight,
     retryAfterSeconds: config.retryAfterSeconds,
     health: () => ({ mode: 'gcp', topic: config.pubsubTopic }),

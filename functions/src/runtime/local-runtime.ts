@@ -86,7 +86,29 @@ async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Ru
       metrics.commitSeconds.observe(seconds);
     },
   });
+  // Until the runtime is listening, a failure releases what was opened (the log's lock above all), so a retry can open it.
+  const opened: (() => Promise<void>)[] = [() => log.close()];
+  try {
+    return await serve(opts, releaseUmask, logger, secrets, metrics, log, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function serve(
+  opts: RuntimeOptions,
+  releaseUmask: () => void,
+  logger: Logger,
+  secrets: Awaited<ReturnType<typeof webhookSecrets>>,
+  metrics: IngestMetrics,
+  log: DurableLog,
+  opened: (() => Promise<void>)[],
+): Promise<Runtime> {
+  const { config } = opts;
+  const p = paths(config.dataDir);
   const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1 });
+  opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
   const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs });
@@ -122,6 +144,7 @@ async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Ru
   );
 
   loader.start();
+  opened.push(() => loader.stop());
   // Deadlines against slow clients: headers within headersTimeoutMs, the whole request within headers + body time
   // (Node checks them every second; the body deadline proper is the handler's, which answers 408 JSON).
   const server = createAdaptorServer({

@@ -47,7 +47,13 @@ export interface VertexEndpointsOptions {
 
 /** Marks the line of the endpoint description that carries the rollout state (arms, holdout, switch-back split, revision). */
 export const STATE_MARKER = 'shop-mlops-endpoint:';
-const storedState = z.object({ revision: z.number().int().min(0), split: splitSchema.nullable(), switchBackTo: splitSchema.nullable() });
+const storedState = z.object({
+  revision: z.number().int().min(0),
+  split: splitSchema.nullable(),
+  switchBackTo: splitSchema.nullable(),
+  /** Versions whose deployment is recorded (a version Vertex serves but this list lacks was deployed by a call that did not finish). */
+  recorded: z.array(z.number().int()).default([]),
+});
 
 /** Endpoint id for a (shop, model): readable prefix + a hash of both, `[a-z][a-z0-9-]*`, at most 63 characters. */
 export function endpointId(shop: string, model: string): string {
@@ -89,10 +95,12 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
   const historyPrefix = (k: EndpointKey) => `rollouts/${k.shop}/${k.model}/`;
 
   const encodeDescription = (k: EndpointKey, s: Pick<EndpointState, 'revision' | 'split' | 'switchBackTo'>) =>
-    `Serving ${k.model} for ${k.shop} (shop-mlops).\n${STATE_MARKER}${JSON.stringify({ revision: s.revision, split: s.split, switchBackTo: s.switchBackTo })}`;
+    `Serving ${k.model} for ${k.shop} (shop-mlops).\n${STATE_MARKER}${JSON.stringify({ revision: s.revision, split: s.split, switchBackTo: s.switchBackTo, recorded: s.deployed.map((d) => d.version) })}`;
 
-  const toState = (k: EndpointKey, ep: IEndpoint | null): EndpointState => {
-    if (!ep) return emptyState(k);
+  const toState = (k: EndpointKey, ep: IEndpoint | null): EndpointState => readState(k, ep).state;
+  /** The state as read; `derived` when its split is not recorded but inferred from Vertex's traffic. */
+  const readState = (k: EndpointKey, ep: IEndpoint | null): { state: EndpointState; recorded: number[]; derived: boolean } => {
+    if (!ep) return { state: emptyState(k), recorded: [], derived: false };
     const deployed: DeployedVersion[] = (ep.deployedModels ?? [])
       .filter((d) => lastSegment(d.model).split('@')[0] === k.model)
       .map((d) => ({ version: Number(d.modelVersionId), deployedAt: timestampToIso(d.createTime) ?? '', deployedModelId: d.id ?? null }))
@@ -105,13 +113,20 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
     } catch {
       /* edited by hand: derive from the traffic below */
     }
-    if (!parsed) {
-      // No readable state (a crash between deployModel and the state update): the model with the most traffic is the champion.
+    parsed ??= { revision: 0, split: null, switchBackTo: null, recorded: [] };
+    let derived = false;
+    if (!parsed.split) {
+      // Traffic but no recorded split (a crash between the first deployModel and the state update, or a hand edit):
+      // the model with the most traffic is the champion.
       const byTraffic = Object.entries(ep.trafficSplit ?? {}).sort((a, b) => Number(b[1]) - Number(a[1]));
       const v = byTraffic.length ? deployed.find((d) => d.deployedModelId === byTraffic[0]![0])?.version : undefined;
-      parsed = { revision: 0, split: v ? { champion: { version: v, percent: 100 }, challenger: null, holdout: 0 } : null, switchBackTo: null };
+      if (v) {
+        parsed = { ...parsed, split: { champion: { version: v, percent: 100 }, challenger: null, holdout: 0 } };
+        derived = true;
+      }
     }
-    return { shop: k.shop, model: k.model, deployed, ...parsed };
+    const { recorded, ...rest } = parsed;
+    return { state: { shop: k.shop, model: k.model, deployed, ...rest }, recorded, derived };
   };
 
   const getEndpoint = async (k: EndpointKey): Promise<IEndpoint | null> => {
@@ -193,8 +208,26 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
 
   const deploy = async (k: EndpointKey, who: Who, version: number): Promise<EndpointState> => {
     const ep = await ensureEndpoint(k);
-    const state = toState(k, ep);
-    if (state.deployed.some((d) => d.version === version)) return state;
+    const { state, recorded, derived } = readState(k, ep);
+    const onVertex = state.deployed.some((d) => d.version === version);
+    if (onVertex && recorded.includes(version)) return state;
+    // Deployed by a call that failed before recording it: only the record is missing.
+    if (!onVertex) await deployModel(k, ep, version, state.split === null);
+    // Record the deployment (and, for the first version, the champion) in the endpoint's state line and the history.
+    return mutate(
+      k,
+      who,
+      (read) => {
+        const d = read.deployed.find((x) => x.version === version);
+        if (!d) throw new ShopMlopsError('UNAVAILABLE', `deployModel ${k.model}@${version} finished but the version is not on ${ep.name}`);
+        return { action: 'deploy', version, deployed: d };
+      },
+      (fresh, next) => writeState(k, fresh, next),
+      (read) => ({ ...read, deployed: read.deployed.filter((x) => x.version !== version), split: state.split === null || derived ? null : read.split }),
+    );
+  };
+
+  const deployModel = async (k: EndpointKey, ep: IEndpoint, version: number, first: boolean): Promise<void> => {
     try {
       const [op] = await client.deployModel({
         endpoint: ep.name,
@@ -205,24 +238,12 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
           ...(opts.serviceAccount ? { serviceAccount: opts.serviceAccount } : {}),
         },
         // "0" is the model being deployed: the first version of an endpoint takes all of its traffic; later ones none.
-        trafficSplit: state.split ? {} : { '0': 100 },
+        trafficSplit: first ? { '0': 100 } : {},
       });
       await op.promise();
     } catch (err) {
       throw vertexError(err, `deployModel ${k.model}@${version} on ${ep.name}`);
     }
-    // Now record the deployment (and, for the first version, the champion) in the endpoint's state line.
-    return mutate(
-      k,
-      who,
-      (read) => {
-        const d = read.deployed.find((x) => x.version === version);
-        if (!d) throw new ShopMlopsError('UNAVAILABLE', `deployModel ${k.model}@${version} finished but the version is not on ${ep.name}`);
-        return { action: 'deploy', version, deployed: d };
-      },
-      (fresh, next) => writeState(k, fresh, next),
-      (read) => ({ ...read, deployed: read.deployed.filter((x) => x.version !== version) }),
-    );
   };
 
   return {

@@ -94,7 +94,7 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
   const nameOf = (k: EndpointKey) => `${parent}/endpoints/${endpointId(k.shop, k.model)}`;
   const historyPrefix = (k: EndpointKey) => `rollouts/${k.shop}/${k.model}/`;
 
-  const encodeDescription = (k: EndpointKey, s: Pick<EndpointState, 'revision' | 'split' | 'switchBackTo'>) =>
+  const encodeDescription = (k: EndpointKey, s: Pick<EndpointState, 'revision' | 'split' | 'switchBackTo' | 'deployed'>) =>
     `Serving ${k.model} for ${k.shop} (shop-mlops).\n${STATE_MARKER}${JSON.stringify({ revision: s.revision, split: s.split, switchBackTo: s.switchBackTo, recorded: s.deployed.map((d) => d.version) })}`;
 
   const toState = (k: EndpointKey, ep: IEndpoint | null): EndpointState => readState(k, ep).state;

@@ -95,9 +95,22 @@ export function createJournalEndpoints(opts: JournalEndpointsOptions): Endpoints
     return folded;
   };
 
+  /** This instance's changes run one at a time per journal (other instances and processes are handled by the compare-and-swap). */
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(f: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (queues.get(f) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    queues.set(f, tail);
+    void tail.then(() => queues.get(f) === tail && queues.delete(f));
+    return run;
+  };
+
   /** Plans from the journal's current state, appends, and re-reads to learn whether the record won; plans again if not. */
-  const mutate = async (k: EndpointKey, who: Who, makeChange: (s: EndpointState) => Change): Promise<EndpointState> => {
-    for (let attempt = 0; attempt < 8; attempt++) {
+  const mutate = (k: EndpointKey, who: Who, makeChange: (s: EndpointState) => Change): Promise<EndpointState> => serial(file(k), () => attempt(k, who, makeChange));
+  const attempt = async (k: EndpointKey, who: Who, makeChange: (s: EndpointState) => Change): Promise<EndpointState> => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      // Lost the race: back off a random few milliseconds so competing writers spread out.
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 5 * Math.min(attempt, 6)));
       const { state } = await load(k);
       const change = makeChange(state);
       const next = planChange(state, change);

@@ -45,6 +45,9 @@ export interface VertexEndpointsOptions {
   now?: () => Date;
 }
 
+/** Account id of the serving containers (infra/serving.tf); pass `<id>@<project>.iam.gserviceaccount.com` as serviceAccount. */
+export const SERVING_ACCOUNT_ID = 'shop-mlops-serving';
+
 /** Marks the line of the endpoint description that carries the rollout state (arms, holdout, switch-back split, revision). */
 export const STATE_MARKER = 'shop-mlops-endpoint:';
 const storedState = z.object({

@@ -1,15 +1,20 @@
 // The serving container's contract as Vertex AI drives it: started as a child process with only the AIP_* variables, health
 // 503 → 200 once loaded, {instances, parameters} → {predictions}, payload cap, JSON errors; plus the server in-process with a trivial predictor.
+import '../gcp/support/cjs-http-transport';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, promises as fsp, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
 import { loadPredictorConfig } from '../../functions/src/core/config';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { silentLogger } from '../../functions/src/core/log';
-import type { Predictor } from '../../functions/src/serving/predictor';
+import { predictorFromFiles, type Predictor } from '../../functions/src/serving/predictor';
+import { modelFiles } from '../../functions/src/serving/predictor-entry';
 import { createPredictorServer, type PredictorServer } from '../../functions/src/serving/predictor-server';
+import { startFakeGcs } from '../gcp/support/fake-gcs';
 import { freePort } from '../helpers/process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -172,4 +177,24 @@ describe('the server in-process, with a trivial predictor', () => {
     const crash = await call(port, 'POST', '/predict', '{"instances":[1],"parameters":{"fail":"crash"}}');
     expect([crash.status, (json(crash)['error'] as { code: string }).code]).toEqual([500, 'INTERNAL']);
   });
+});
+
+test('model files at a gs:// AIP_STORAGE_URI (what Vertex sets) are read from Cloud Storage; a missing manifest is a config error', async () => {
+  const gcs = await startFakeGcs();
+  try {
+    const opts = { projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint };
+    const store = createGcsArtifactStore({ storage: new Storage(opts), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
+    await store.put('models/recommend/run-1/predictor.json', JSON.stringify({ predictor: 'constant', prediction: [1, 2] }));
+    const p = await predictorFromFiles(modelFiles(store.uri('models/recommend/run-1'), opts));
+    await p.load();
+    expect(await p.predict([{}, {}], {})).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    await expect(predictorFromFiles(modelFiles(store.uri('models/recommend/run-2'), opts))).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/no predictor.json/) });
+    await store.put('models/recommend/run-3/predictor.json', JSON.stringify({ predictor: 'nonesuch' }));
+    await expect(predictorFromFiles(modelFiles(store.uri('models/recommend/run-3'), opts))).rejects.toThrow(/unknown predictor nonesuch \(known: constant\)/);
+  } finally {
+    await gcs.stop();
+  }
 });

@@ -12,12 +12,12 @@ import { createPredictorServer } from './predictor-server';
 export const PREDICTOR_COMMAND = ['node', 'functions/lib/serving/predictor-entry.js'] as const;
 
 /** A version's files at a gs:// URI (what Vertex puts in AIP_STORAGE_URI), a file:// URI or a local directory. */
-export function modelFiles(uri: string): ModelFiles {
+export function modelFiles(uri: string, storageOptions: import('@google-cloud/storage').StorageOptions = {}): ModelFiles {
   const gs = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (gs) {
     const [, bucket, prefix] = gs;
     const { Storage } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
-    const b = new Storage().bucket(bucket!);
+    const b = new Storage(storageOptions).bucket(bucket!);
     return {
       uri,
       async read(name) {

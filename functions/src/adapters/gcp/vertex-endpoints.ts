@@ -280,9 +280,10 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
         i,
         () => ({ action: 'undeploy', version: i.version }),
         async (ep, next, state) => {
-          // Take the version out of the split and the state first (Vertex refuses to undeploy a model with traffic), then undeploy it.
+          // Take the version out of the split and the state first (Vertex refuses to undeploy a model with traffic), then
+          // undeploy it. Should that fail, the version is served but unrecorded: a later deploy records it without redeploying.
           const id = state.deployed.find((d) => d.version === i.version)!.deployedModelId!;
-          await writeState(i, ep, { ...next, deployed: state.deployed });
+          await writeState(i, ep, next);
           const [op] = await client.undeployModel({ endpoint: ep.name, deployedModelId: id });
           await op.promise();
         },

@@ -9,6 +9,7 @@ import { PRIVACY_TOPICS, TOPICS } from '../../functions/src/core/topics';
 import type { LandedEvent, QuarantineRecord } from '../../functions/src/core/classify';
 import type { PrivacyAuditRow, StoredQuarantine } from '../../functions/src/ports/warehouse';
 import { SERVICE_ACCOUNT } from '../../functions/src/index';
+import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
 
 // smol-toml ships CommonJS under `require` but only ESM typings, which a CommonJS TypeScript file cannot import.
 const { parse: parseToml } = require('smol-toml') as { parse(text: string): unknown };
@@ -158,7 +159,23 @@ describe('Terraform', () => {
       .filter((b) => b['member'] === sa)
       .map((b) => b['role'])
       .sort();
-    expect(roles).toEqual(['roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+  });
+
+  test('serving: endpoints are created per shop at deploy time (none declared); the functions may manage them and act as the serving account, which only reads artifacts', () => {
+    expect(tf.resource['google_vertex_ai_endpoint']).toBeUndefined();
+    expect(res('google_service_account', 'serving')['account_id']).toBe(SERVING_ACCOUNT_ID);
+    const aip = res('google_project_iam_member', 'functions_aiplatform_user');
+    expect([aip['role'], aip['member'], aip['depends_on']]).toEqual(['roles/aiplatform.user', '${local.functions_sa}', ['${google_project_service.aiplatform}']]);
+    const actAs = res('google_service_account_iam_member', 'functions_act_as_serving');
+    expect([actAs['service_account_id'], actAs['role'], actAs['member']]).toEqual(['${google_service_account.serving.name}', 'roles/iam.serviceAccountUser', '${local.functions_sa}']);
+    const locals = Object.assign({}, ...tf.locals!) as Record<string, unknown>;
+    expect(locals['serving_sa']).toBe('serviceAccount:${google_service_account.serving.email}');
+    const servingGrants = Object.values(tf.resource)
+      .flatMap((byName) => Object.values(byName).map((b) => b[0]!))
+      .filter((b) => b['member'] === '${local.serving_sa}');
+    expect(servingGrants.map((b) => [b['bucket'], b['role']])).toEqual([['${google_storage_bucket.artifacts.name}', 'roles/storage.objectViewer']]);
+    expect(tf.variable!['serving_machine_type']).toBeDefined();
   });
 
   test('the secret and the artifact bucket are named as the functions expect', () => {

@@ -127,3 +127,45 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   }
   return { ...parsed.data, secretSource: parsed.data.shopifyApiSecret ? 'env' : 'development' };
 }
+
+// ---- the serving container (Vertex AI custom-container contract: Vertex sets the AIP_* variables) ----
+
+const route = z.string().regex(/^\/\S*$/, 'must be a path starting with /');
+const predictorBase = z.object({
+  port: intFrom(8080, 0, 65535),
+  host: z.string().min(1).default('0.0.0.0'),
+  healthRoute: route.default('/health'),
+  predictRoute: route.default('/predict'),
+  /** Where the model version's files are (Vertex copies the model's artifactUri here): a gs:// URI or a local path. */
+  storageUri: z.string().min(1).optional(),
+  /** Largest predict request body (bytes); larger → 413. Vertex caps shared endpoints at 1.5 MB, dedicated ones at 10 MB. */
+  maxBodyBytes: intFrom(1.5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  logLevel: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
+});
+export type PredictorConfig = z.output<typeof predictorBase>;
+
+export const PREDICTOR_ENV_NAMES: Record<keyof z.input<typeof predictorBase>, string> = {
+  port: 'AIP_HTTP_PORT',
+  host: 'SHOP_MLOPS_PREDICTOR_HOST',
+  healthRoute: 'AIP_HEALTH_ROUTE',
+  predictRoute: 'AIP_PREDICT_ROUTE',
+  storageUri: 'AIP_STORAGE_URI',
+  maxBodyBytes: 'SHOP_MLOPS_PREDICT_MAX_BODY_BYTES',
+  logLevel: 'SHOP_MLOPS_LOG_LEVEL',
+};
+
+/** The serving container's configuration from its environment; CONFIG_INVALID naming every bad key at once. */
+export function loadPredictorConfig(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): PredictorConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(PREDICTOR_ENV_NAMES)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') raw[key] = v;
+  }
+  const parsed = predictorBase.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => {
+    const key = String(i.path[0] ?? '');
+    return `${key} (${PREDICTOR_ENV_NAMES[key as keyof typeof PREDICTOR_ENV_NAMES] ?? key}): ${i.message}`;
+  });
+  throw new ShopMlopsError('CONFIG_INVALID', `invalid predictor configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
+}

@@ -1,5 +1,5 @@
 // In-process Vertex AI over real gRPC, built from the protos @google-cloud/aiplatform ships: ModelService (registry),
-// MetadataService (Experiments) and google.longrunning.Operations, with the services' naming, alias and etag rules.
+// MetadataService (Experiments), EndpointService (traffic splits) and google.longrunning.Operations, with the services' naming, alias, etag and traffic rules.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -66,6 +66,28 @@ export interface FakeArtifact {
   createdAt: Date;
 }
 
+export interface FakeDeployedModel {
+  id: string;
+  /** The model resource as deployed (without the version). */
+  model: string;
+  modelVersionId: string;
+  displayName: string;
+  dedicatedResources: any;
+  createdAt: Date;
+}
+
+export interface FakeEndpoint {
+  name: string;
+  displayName: string;
+  description: string;
+  labels: Record<string, string>;
+  deployedModels: FakeDeployedModel[];
+  trafficSplit: Record<string, number>;
+  etag: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface FakeAiplatform {
   host: string;
   port: number;
@@ -77,6 +99,9 @@ export interface FakeAiplatform {
   executions: Map<string, FakeExecution>;
   artifacts: Map<string, FakeArtifact>;
   operations: Map<string, { polls: number; done: boolean; response: { typeUrl: string; value: Buffer } | null }>;
+  endpoints: Map<string, FakeEndpoint>;
+  /** Puts a model with versions 1..n into the registry (what deployModel resolves), without going through UploadModel. */
+  seedModel(modelId: string, versions: number): void;
   /** Makes the next `count` calls of `method` (e.g. 'UploadModel') fail with this status. */
   failNext(method: string, code: grpc.status, count?: number): void;
   /** Runs once just before the next call of `method` is handled (to let "another client" act in between). */
@@ -96,14 +121,14 @@ function packageRoot(entry: string, name: string): string {
 }
 const gaxRoot = packageRoot(require.resolve('google-gax', { paths: [aipRoot] }), 'google-gax');
 const INCLUDE = [path.join(aipRoot, 'build/protos'), path.join(gaxRoot, 'build/protos')];
-const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/metadata_service.proto', 'google/longrunning/operations.proto'];
+const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/metadata_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/longrunning/operations.proto'];
 
 /** protobufjs (the copy google-gax ships) for packing LRO results into google.protobuf.Any. */
 function loadEncoder(): (type: string, value: object) => { typeUrl: string; value: Buffer } {
   const { protobuf } = require(gaxRoot) as { protobuf: typeof import('protobufjs') };
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => INCLUDE.map((d) => path.join(d, target)).find((p) => existsSync(p)) ?? target;
-  root.loadSync(FILES.slice(0, 2));
+  root.loadSync(FILES.filter((f) => f.startsWith('google/cloud/')));
   return (type, value) => {
     const T = root.lookupType(type);
     return { typeUrl: `type.googleapis.com/${type}`, value: Buffer.from(T.encode(T.fromObject(value)).finish()) };
@@ -199,6 +224,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
   const executions = new Map<string, FakeExecution>();
   const artifacts = new Map<string, FakeArtifact>();
   const operations = new Map<string, { polls: number; done: boolean; response: { typeUrl: string; value: Buffer } | null; finish?: () => void }>();
+  const endpoints = new Map<string, FakeEndpoint>();
   let seq = 0;
 
   const startOperation = (prefix: string, finish: () => { type: string; value: object }) => {
@@ -481,6 +507,119 @@ export async function startFakeAiplatform(opts: { project: string; location: str
     },
   };
 
+  // ---- endpoints (traffic splits) ----
+  const ENDPOINT_ID = /^(?:[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?|[1-9][0-9]{0,8})$/;
+  const DEPLOYED_MODEL_ID = /^[0-9]{1,10}$/;
+  const endpointView = (e: FakeEndpoint) => ({
+    name: e.name,
+    displayName: e.displayName,
+    description: e.description,
+    labels: e.labels,
+    deployedModels: e.deployedModels.map((d) => ({ id: d.id, model: d.model, modelVersionId: d.modelVersionId, displayName: d.displayName, dedicatedResources: d.dedicatedResources, createTime: ts(d.createdAt) })),
+    trafficSplit: e.trafficSplit,
+    etag: String(e.etag),
+    createTime: ts(e.createdAt),
+    updateTime: ts(e.updatedAt),
+  });
+  const getEndpoint = (name: string) => {
+    const e = endpoints.get(name);
+    if (!e) throw new RpcError(grpc.status.NOT_FOUND, `Endpoint ${name} not found`);
+    return e;
+  };
+  /** Endpoint.traffic_split: keys are deployed model ids of the endpoint, values whole percents adding up to 100 (or an empty map: no traffic). */
+  const checkSplit = (split: Record<string, number>, ids: string[], what: string) => {
+    const entries = Object.entries(split ?? {});
+    if (!entries.length) return;
+    for (const [k, v] of entries) {
+      if (!ids.includes(k)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${what}: ${k} is not a DeployedModel of the endpoint`);
+      if (!Number.isInteger(v) || v < 0 || v > 100) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${what}: ${k}=${v} is not a percentage`);
+    }
+    const sum = entries.reduce((a, [, v]) => a + v, 0);
+    if (sum !== 100) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${what}: the traffic percentages must add up to 100, got ${sum}`);
+  };
+  const touch = (e: FakeEndpoint) => {
+    e.etag++;
+    e.updatedAt = new Date();
+  };
+
+  const endpointService: Record<string, (req: any) => any> = {
+    CreateEndpoint(req) {
+      if (req.parent !== location) throw new RpcError(grpc.status.INVALID_ARGUMENT, `parent must be ${location}, got ${req.parent}`);
+      const id: string = req.endpointId || String(++seq + 100000);
+      if (!ENDPOINT_ID.test(id)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `invalid endpoint_id ${JSON.stringify(id)}`);
+      const name = `${location}/endpoints/${id}`;
+      if (endpoints.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, `Endpoint ${name} already exists`);
+      if (!req.endpoint?.displayName) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'endpoint.display_name is required');
+      if ((req.endpoint.deployedModels ?? []).length) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'deployed_models is output only');
+      validateLabels(req.endpoint.labels);
+      const now = new Date();
+      const e: FakeEndpoint = { name, displayName: req.endpoint.displayName, description: req.endpoint.description ?? '', labels: { ...req.endpoint.labels }, deployedModels: [], trafficSplit: {}, etag: 1, createdAt: now, updatedAt: now };
+      endpoints.set(name, e);
+      return startOperation(name, () => ({ type: 'google.cloud.aiplatform.v1.Endpoint', value: endpointView(e) }));
+    },
+    GetEndpoint(req) {
+      return endpointView(getEndpoint(req.name));
+    },
+    UpdateEndpoint(req) {
+      const e = getEndpoint(req.endpoint?.name);
+      if (req.endpoint.etag && req.endpoint.etag !== String(e.etag)) throw new RpcError(grpc.status.ABORTED, `etag mismatch for ${e.name}: sent ${req.endpoint.etag}, current ${e.etag}`);
+      const paths: string[] = req.updateMask?.paths ?? [];
+      if (!paths.length) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'update_mask is required');
+      for (const path of paths) if (!['display_name', 'description', 'labels', 'traffic_split'].includes(path)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `update_mask: ${path} cannot be updated`);
+      if (paths.includes('traffic_split')) checkSplit(req.endpoint.trafficSplit, e.deployedModels.map((d) => d.id), 'traffic_split');
+      if (paths.includes('labels')) validateLabels(req.endpoint.labels);
+      if (paths.includes('display_name')) {
+        if (!req.endpoint.displayName) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'display_name is required');
+        e.displayName = req.endpoint.displayName;
+      }
+      if (paths.includes('description')) e.description = req.endpoint.description;
+      if (paths.includes('labels')) e.labels = { ...req.endpoint.labels };
+      // The whole map is replaced: a deployed model missing from it gets no traffic.
+      if (paths.includes('traffic_split')) e.trafficSplit = { ...req.endpoint.trafficSplit };
+      touch(e);
+      return endpointView(e);
+    },
+    DeployModel(req) {
+      const e = getEndpoint(req.endpoint);
+      const dm = req.deployedModel;
+      if (!dm?.model) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'deployed_model.model is required');
+      const { name: model, v } = findVersion(dm.model);
+      if (!dm.dedicatedResources?.machineSpec?.machineType) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'custom models need dedicated_resources with a machine_spec.machine_type');
+      if (!(dm.dedicatedResources.minReplicaCount >= 1)) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'dedicated_resources.min_replica_count must be at least 1');
+      const id: string = dm.id || String(1000000 + ++seq);
+      if (!DEPLOYED_MODEL_ID.test(id)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `DeployedModel id ${JSON.stringify(id)} must be 1-10 digits`);
+      if (e.deployedModels.some((d) => d.id === id)) throw new RpcError(grpc.status.ALREADY_EXISTS, `DeployedModel ${id} already exists in ${e.name}`);
+      // traffic_split: "0" names the model being deployed; a non-empty map replaces the endpoint's split.
+      const raw: Record<string, number> = { ...(req.trafficSplit ?? {}) };
+      const split = Object.fromEntries(Object.entries(raw).map(([k, val]) => [k === '0' ? id : k, val]));
+      checkSplit(split, [...e.deployedModels.map((d) => d.id), id], 'traffic_split');
+      const deployed: FakeDeployedModel = { id, model, modelVersionId: v.versionId, displayName: dm.displayName ?? '', dedicatedResources: dm.dedicatedResources, createdAt: new Date() };
+      return startOperation(e.name, () => {
+        e.deployedModels.push(deployed);
+        if (Object.keys(split).length) e.trafficSplit = split;
+        touch(e);
+        return { type: 'google.cloud.aiplatform.v1.DeployModelResponse', value: { deployedModel: endpointView(e).deployedModels.at(-1)! } };
+      });
+    },
+    UndeployModel(req) {
+      const e = getEndpoint(req.endpoint);
+      const id: string = req.deployedModelId;
+      if (!e.deployedModels.some((d) => d.id === id)) throw new RpcError(grpc.status.NOT_FOUND, `DeployedModel ${id} not found in ${e.name}`);
+      const remaining = e.deployedModels.filter((d) => d.id !== id).map((d) => d.id);
+      const given: Record<string, number> = { ...(req.trafficSplit ?? {}) };
+      if (Object.keys(given).length) checkSplit(given, remaining, 'traffic_split');
+      else if ((e.trafficSplit[id] ?? 0) > 0) throw new RpcError(grpc.status.FAILED_PRECONDITION, `DeployedModel ${id} still has ${e.trafficSplit[id]} % of the traffic of ${e.name}; take it away first`);
+      return startOperation(e.name, () => {
+        e.deployedModels = e.deployedModels.filter((d) => d.id !== id);
+        if (Object.keys(given).length) e.trafficSplit = given;
+        else delete e.trafficSplit[id];
+        if (!e.deployedModels.length) e.trafficSplit = {};
+        touch(e);
+        return { type: 'google.cloud.aiplatform.v1.UndeployModelResponse', value: {} };
+      });
+    },
+  };
+
   const operationsService: Record<string, (req: any) => any> = {
     GetOperation(req) {
       const op = operations.get(req.name);
@@ -521,6 +660,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
   };
   register(pkg.google.cloud.aiplatform.v1.ModelService, modelService);
   register(pkg.google.cloud.aiplatform.v1.MetadataService, metadataService);
+  register(pkg.google.cloud.aiplatform.v1.EndpointService, endpointService);
   register(pkg.google.longrunning.Operations, operationsService);
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -536,6 +676,17 @@ export async function startFakeAiplatform(opts: { project: string; location: str
     executions,
     artifacts,
     operations,
+    endpoints,
+    seedModel: (modelId, n) => {
+      const name = `${location}/models/${modelId}`;
+      const entry = models.get(name) ?? { name, versions: [] };
+      models.set(name, entry);
+      const now = new Date();
+      while (entry.versions.length < n) {
+        const versionId = String(entry.versions.length + 1);
+        entry.versions.push({ versionId, displayName: modelId, artifactUri: `gs://seed/${modelId}/${versionId}`, imageUri: 'seed', labels: {}, versionDescription: '', aliases: new Set(versionId === '1' ? ['default'] : []), createdAt: now, updatedAt: now });
+      }
+    },
     failNext: (method, code, count = 1) => failures.set(method, { code, left: count }),
     beforeNext: (method, fn) => hooks.set(method, fn),
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.request),
@@ -549,6 +700,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
       executions.clear();
       artifacts.clear();
       operations.clear();
+      endpoints.clear();
     },
     stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };

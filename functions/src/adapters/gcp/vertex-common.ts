@@ -1,10 +1,11 @@
 // Shared by the Vertex AI adapters: lazy client loading, protobuf Struct <-> JSON, timestamps, gRPC errors → ShopMlopsError.
 import type { protos } from '@google-cloud/aiplatform';
+import type { EndpointServiceClient } from '@google-cloud/aiplatform/build/src/v1/endpoint_service_client';
 import type { MetadataServiceClient } from '@google-cloud/aiplatform/build/src/v1/metadata_service_client';
 import type { ModelServiceClient } from '@google-cloud/aiplatform/build/src/v1/model_service_client';
 import { ShopMlopsError } from '../../core/errors';
 
-export type { MetadataServiceClient, ModelServiceClient };
+export type { EndpointServiceClient, MetadataServiceClient, ModelServiceClient };
 /** What the generated clients accept: apiEndpoint, port, sslCreds, projectId, credentials, ... */
 export type VertexClientOptions = ConstructorParameters<typeof ModelServiceClient>[0];
 
@@ -17,6 +18,11 @@ export function newModelServiceClient(opts: VertexClientOptions): ModelServiceCl
 export function newMetadataServiceClient(opts: VertexClientOptions): MetadataServiceClient {
   const mod = require('@google-cloud/aiplatform/build/src/v1/metadata_service_client') as { MetadataServiceClient: typeof MetadataServiceClient };
   return new mod.MetadataServiceClient(opts);
+}
+
+export function newEndpointServiceClient(opts: VertexClientOptions): EndpointServiceClient {
+  const mod = require('@google-cloud/aiplatform/build/src/v1/endpoint_service_client') as { EndpointServiceClient: typeof EndpointServiceClient };
+  return new mod.EndpointServiceClient(opts);
 }
 
 /** The regional endpoint Vertex AI answers on, e.g. `us-central1-aiplatform.googleapis.com`. */

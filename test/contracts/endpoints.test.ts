@@ -1,0 +1,62 @@
+// The Endpoints contract against both adapters: journal files on disk, and Vertex AI endpoints through an in-process gRPC server (+ fake GCS).
+import '../gcp/support/cjs-http-transport';
+import { promises as fsp, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
+import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
+import { newEndpointServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
+import { createVertexEndpoints } from '../../functions/src/adapters/gcp/vertex-endpoints';
+import { silentLogger } from '../../functions/src/core/log';
+import type { Endpoints } from '../../functions/src/ports/endpoints';
+import { fakeClientOptions, startFakeAiplatform, type FakeAiplatform } from '../gcp/support/aiplatform-fake';
+import { startFakeGcs, type FakeGcs } from '../gcp/support/fake-gcs';
+import { endpointsContract } from './endpoints.contract';
+
+endpointsContract('embedded journal files', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-endpoints-'));
+  const make = (healthy?: boolean) => createJournalEndpoints({ dir: path.join(dir, 'endpoints'), ...(healthy === undefined ? {} : { healthy: async () => healthy }) });
+  return {
+    endpoints: make(),
+    another: () => make(),
+    withHealth: (healthy) => make(healthy),
+    registerVersions: async () => undefined,
+    cleanup: () => fsp.rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('Vertex AI', () => {
+  let aip: FakeAiplatform;
+  let gcs: FakeGcs;
+  let client: ReturnType<typeof newEndpointServiceClient>;
+  let client2: ReturnType<typeof newEndpointServiceClient>;
+  beforeAll(async () => {
+    aip = await startFakeAiplatform({ project: 'demo-shop-mlops', location: 'europe-west1' });
+    gcs = await startFakeGcs();
+    client = newEndpointServiceClient(fakeClientOptions(aip));
+    client2 = newEndpointServiceClient(fakeClientOptions(aip));
+  });
+  afterAll(async () => {
+    await client.close();
+    await client2.close();
+    await aip.stop();
+    await gcs.stop();
+  });
+
+  endpointsContract('Vertex AI endpoints (gRPC fake) + rollout history in GCS', async () => {
+    const artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
+    const make = (c: typeof client, healthy?: boolean): Endpoints =>
+      createVertexEndpoints({ project: 'demo-shop-mlops', location: 'europe-west1', artifacts, client: c, ...(healthy === undefined ? {} : { healthy: async () => healthy }) });
+    return {
+      endpoints: make(client),
+      another: () => make(client2),
+      withHealth: (healthy) => make(client, healthy),
+      registerVersions: async (model, n) => aip.seedModel(model, n),
+      cleanup: async () => {
+        aip.reset();
+        gcs.buckets.clear();
+      },
+    };
+  });
+});

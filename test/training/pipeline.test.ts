@@ -41,7 +41,9 @@ test('the first run trains all four models on the latest snapshot and registers 
   // co_purchase for the recommender here, so the second run's default (customer-level lines) has a champion to lose to.
   const { summary, report, tracked } = await runTraining({ world, params: { rec_source: 'co_purchase' } });
   first = summary;
-  firstScored = report.steps.find((s) => s.name === 'score')!.outputs['scored'] as unknown as ScoreReport;
+  const scoreStep = report.steps.find((s) => s.name === 'score')!;
+  firstScored = scoreStep.outputs['scored'] as unknown as ScoreReport;
+  console.log(`score step: ${scoreStep.seconds.toFixed(2)} s of ${report.seconds.toFixed(1)} s; ${firstScored.models.flatMap((m) => m.tables.map((t) => `${t.table.split('.')[1]} ${t.inserted}`)).join(', ')}`);
   expect(report.steps.every((s) => s.status === 'succeeded')).toBe(true);
   expect(summary).toMatchObject({ ok: true, snapshotDate: SNAPSHOT, shop: SHOP, trackedRunId: report.runId });
   for (const m of MODELS) expect([m, byModel(summary, m)]).toMatchObject([m, { trained: true, verdict: 'no_champion', version: 1, promoted: true, champion: 1, challenger: 1 }]);
@@ -91,7 +93,10 @@ test('the score step writes every champion\'s batch scores into shop_predictions
   expect(await bad('customer_propensity', 'p_repeat_30d BETWEEN 0 AND 1 AND will_repeat = coalesce(p_repeat_30d >= threshold, false)')).toBe(0);
   // One threshold per version (here none reaches the 0.78 target precision at a 16 % base rate: nobody is predicted to repeat).
   expect(await n(`SELECT count(DISTINCT coalesce(threshold, -1)) AS n FROM shop_predictions.customer_propensity WHERE ${key}`)).toBe(1);
-  expect(await bad('variant_forecast', 'lo95 <= lo80 AND lo80 <= forecast AND forecast <= hi80 AND hi80 <= hi95 AND date > snapshot_date AND horizon_day BETWEEN 1 AND 28')).toBe(0);
+  // Bands are nested quantiles; the point forecast is the mean, which for intermittent demand may lie outside them (a day
+  // with P(0) above 90 % has the 80 % band [0, 0] and a positive mean), but lies inside for most variant-days here.
+  expect(await bad('variant_forecast', '0 <= lo95 AND lo95 <= lo80 AND lo80 <= hi80 AND hi80 <= hi95 AND forecast >= 0 AND date > snapshot_date AND horizon_day BETWEEN 1 AND 28')).toBe(0);
+  expect(await n(`SELECT count(*) AS n FROM shop_predictions.variant_forecast WHERE ${key} AND forecast BETWEEN lo95 AND hi95`)).toBeGreaterThan(variants * 28 * 0.5);
   expect(await bad('variant_replenishment', 'reorder_point >= safety_stock AND safety_stock >= 0 AND (stock IS NULL OR below_reorder_point = (stock <= reorder_point)) AND (days_of_cover IS NULL OR days_of_cover >= 0)')).toBe(0);
   expect(await n(`SELECT count(*) AS n FROM shop_predictions.variant_replenishment WHERE ${key} AND stock IS NOT NULL AND days_of_cover > 0`)).toBeGreaterThan(0);
   expect(await bad('product_recommendations', 'recommended_product_id <> product_id AND score > 0 AND rank BETWEEN 1 AND 10')).toBe(0);
@@ -112,7 +117,7 @@ test('the score step writes every champion\'s batch scores into shop_predictions
   expect(await scoreVerb(['--model', 'clv', '--version', '1'], { config, json: false, out: (s) => out.push(s), err: (s) => err.push(s) })).toBe(0);
   expect(out.join('')).toMatch(new RegExp(`scored ${SHOP} at ${SNAPSHOT}[\\s\\S]*clv\\s+v1\\s+shop_predictions\\.customer_clv\\s+${customers}\\s+${customers}`));
   out.length = 0;
-  expect(await scoreVerb(['--model', 'forecast', '--version', '9', '--json'], { config, json: true, out: (s) => out.push(s), err: (s) => err.push(s) })).toBe(1);
+  expect(await scoreVerb(['--model', 'forecast', '--version', '9'], { config, json: true, out: (s) => out.push(s), err: (s) => err.push(s) })).toBe(1);
   expect(JSON.parse(out.join(''))).toMatchObject({ models: [{ model: 'forecast', version: null, skipped: 'forecast has no version 9', tables: [] }] });
   expect(await scoreVerb(['--version', '2'], { config, json: true, out: () => undefined, err: (s) => err.push(s) })).toBe(2);
   expect(err.join('')).toContain('--version needs --model');

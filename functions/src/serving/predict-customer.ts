@@ -1,15 +1,15 @@
 // Customer predictions from production models, pure: CLV (expected purchases, P(alive), next order, value) and repeat propensity with its decision; per customer and in batch.
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
-import { clvFitFromJson, customersFromRfm, predictClv, type ClvFit } from '../models/clv';
+import { DEFAULT_DRAWS, clvFitFromJson, customersFromRfm, predictClv, type ClvFit } from '../models/clv';
 import { decidePropensity, rfmRowSchema, scorePropensity, type PropensityModel, type RfmRow } from '../models/propensity';
 
 /** Expected purchases are reported over this many days after the snapshot. */
 export const EXPECTED_PURCHASE_DAYS = 90;
 /** Default CLV horizon (days). */
 export const DEFAULT_CLV_HORIZON_DAYS = 365;
-/** Interval draws and their seed: the same customer gets the same interval alone or in a batch. */
-const DRAWS = 200;
+/** Interval draws (the CLV model's default) and their seed: the same customer gets the same interval alone or in a batch. */
+const DRAWS = DEFAULT_DRAWS;
 const SEED = 'shop-predictions';
 
 /** A shop_features.customer_rfm row as a warehouse returns it (zod: INT64 as strings, dates as text or Date). */

@@ -51,7 +51,7 @@ export const PREDICTION_TABLES: Record<PredictionTableName, PredictionTable> = {
       col('expected_purchases_90d_low', 'FLOAT64', 'NULLABLE', 'lower end of its interval (the fit\'s CI level, parameter uncertainty); null when the fit has none'),
       col('expected_purchases_90d_high', 'FLOAT64', 'NULLABLE', 'upper end of its interval'),
       col('p_alive', 'FLOAT64', 'REQUIRED', 'P(the customer is still active)'),
-      col('expected_next_order_date', 'DATE', 'NULLABLE', 'snapshot + 1 / E[rate | alive]: when the next order is expected if alive (read with p_alive); null when beyond ~270 years'),
+      col('expected_next_order_date', 'DATE', 'NULLABLE', 'snapshot + 1 / E[rate ∣ alive]: when the next order is expected if alive (read with p_alive); null when beyond ~270 years'),
       col('expected_order_value', 'FLOAT64', 'NULLABLE', 'E[order value] (Gamma-Gamma); null without a spend model'),
       col('clv', 'FLOAT64', 'NULLABLE', 'discounted customer value over clv_horizon_days (shop currency, revenue not margin)'),
       col('clv_low', 'FLOAT64', 'NULLABLE', 'lower end of the CLV interval'),

@@ -1,6 +1,6 @@
 // zod schema of prediction batches crossing a process boundary (the runtime's admin route): known table, a valid key, scalar rows.
 import { z } from 'zod';
-import { PREDICTION_TABLE_NAMES, type PredictionBatch } from './prediction-tables';
+import { PREDICTION_TABLES, PREDICTION_TABLE_NAMES, type PredictionBatch } from './prediction-tables';
 
 const tableName = z.enum(PREDICTION_TABLE_NAMES as [PredictionBatch['table'], ...PredictionBatch['table'][]]);
 
@@ -13,6 +13,6 @@ export const predictionBatchSchema = z.object({
     version: z.number().int().positive(),
   }),
   rows: z.array(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
-});
+}).refine((b) => PREDICTION_TABLES[b.table].model === b.key.model, { message: 'the table is not written by the key\'s model', path: ['table'] });
 
 export const predictionBatchesSchema = z.object({ batches: z.array(predictionBatchSchema) });

@@ -1,24 +1,35 @@
-// Every warehouse table with a customer, email or phone column (feature tables included) is covered by the redaction
-// path, and a customers/redact reaches the staging and feature tables the pipeline derived.
-import { readFileSync } from 'node:fs';
+// Every warehouse table with a customer, email or phone column (feature tables and batch scores included) is covered by the
+// redaction path, and a customers/redact reaches the staging, feature and prediction tables the pipelines derived.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
 import { runFeatures } from '../../functions/src/features/runner';
+import { runTraining } from '../../functions/src/training/run';
+import type { ScoreReport } from '../../functions/src/training/score';
 
 const GOLDEN = path.join(__dirname, '../features/golden-store');
 const SHOP = 'golden-store.myshopify.com';
 
 let w: DuckDbWarehouse;
+let scored: ScoreReport;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'privacy-coverage-'));
 beforeAll(async () => {
   w = await openDuckDbWarehouse({ path: ':memory:' });
   const events = readFileSync(path.join(GOLDEN, 'events.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as LandedEvent);
   await w.landEvents(events);
   const r = await runFeatures({ warehouse: w, snapshotDate: '2024-03-10', timezone: 'America/New_York' });
   expect(r.actions.filter((a) => a.status !== 'ok')).toEqual([]);
+  // The training pipeline ends by scoring: the shop_predictions tables exist and hold the champions' batch scores.
+  const { report } = await runTraining({ world: { mode: 'embedded', dataDir, warehouse: w }, params: { holdout_days: 7 } });
+  scored = report.steps.find((s) => s.name === 'score')!.outputs['scored'] as unknown as ScoreReport;
 }, 120_000);
-afterAll(async () => w.close());
+afterAll(async () => {
+  await w.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 test('no table holding customer data escapes the redaction path', async () => {
   const cols = await w.query(`
@@ -27,18 +38,22 @@ test('no table holding customer data escapes the redaction path', async () => {
     WHERE table_schema NOT IN ('information_schema', 'pg_catalog') AND table_schema NOT LIKE 'temp%'
       AND (column_name ILIKE '%customer%' OR column_name ILIKE '%email%' OR column_name ILIKE '%phone%' OR column_name IN ('payload', 'body'))`);
   const tables = cols.map((r) => String(r['t'])).sort();
-  expect(tables).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm']));
+  expect(tables).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_predictions.customer_clv', 'shop_predictions.customer_propensity']));
   expect(tables.filter((t) => !(t in CUSTOMER_DATA_TABLES))).toEqual([]);
 });
 
 test('customers/redact reaches the derived tables: features deleted, orders anonymised, the event index unlinked', async () => {
-  const rfm = await w.query(`SELECT customer_id FROM shop_features.customer_rfm ORDER BY customer_id LIMIT 1`);
+  const rfm = await w.query(`SELECT customer_id FROM shop_features.customer_rfm ORDER BY customer_id`);
   const customerId = String(rfm[0]!['customer_id']);
   const before = await w.query(`SELECT count(*) AS n FROM shop_staging.orders WHERE customer_id = '${customerId}'`);
+  // The golden store trains CLV (propensity needs an earlier labelled snapshot): every customer has CLV scores.
+  expect(scored.models.find((m) => m.model === 'clv')!.tables).toMatchObject([{ table: 'shop_predictions.customer_clv', inserted: rfm.length }]);
+  expect(await w.query(`SELECT count(*) AS n FROM shop_predictions.customer_clv WHERE customer_id = '${customerId}'`)).toEqual([{ n: '1' }]);
   expect(Number(before[0]!['n'])).toBeGreaterThan(0);
   const res = await w.redactCustomer({ shop: SHOP, customerId, orderIds: [] });
   expect(Object.keys(res.tables).sort()).toEqual(Object.keys(CUSTOMER_DATA_TABLES).filter((t) => t !== 'shop_raw.privacy_audit').sort());
-  for (const t of ['shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_staging.customers', 'shop_staging.orders', 'shop_staging.order_lines']) {
+  expect(res.tables['shop_predictions.customer_clv']).toEqual({ deleted: 1, scrubbed: 0 });
+  for (const t of ['shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_staging.customers', 'shop_staging.orders', 'shop_staging.order_lines', 'shop_predictions.customer_clv', 'shop_predictions.customer_propensity']) {
     expect(await w.query(`SELECT count(*) AS n FROM ${t} WHERE customer_id = '${customerId}'`)).toEqual([{ n: '0' }]);
   }
   expect(res.tables['shop_staging.orders']!.scrubbed).toBe(Number(before[0]!['n']));
@@ -57,6 +72,7 @@ test('shop/redact empties every table of the shop, derived ones included (an ana
   await w.execute(`CREATE VIEW shop_features.rfm_by_segment AS SELECT shop, segment, count(*) AS customers FROM shop_features.customer_rfm GROUP BY ALL`);
   const res = await w.redactShop(SHOP);
   expect(Object.keys(res.tables)).not.toContain('shop_features.rfm_by_segment');
-  expect(Object.keys(res.tables)).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_features.co_purchase_pairs']));
+  expect(Object.keys(res.tables)).toEqual(expect.arrayContaining(['shop_raw.events', 'shop_staging.orders', 'shop_features.customer_rfm', 'shop_features.co_purchase_pairs', 'shop_predictions.customer_clv', 'shop_predictions.variant_forecast', 'shop_predictions.variant_replenishment', 'shop_predictions.product_recommendations']));
+  expect(res.tables['shop_predictions.variant_forecast']!.deleted).toBeGreaterThan(0);
   for (const t of Object.keys(res.tables)) expect(await w.query(`SELECT count(*) AS n FROM ${t} WHERE shop = '${SHOP}'`)).toEqual([{ n: '0' }]);
 });

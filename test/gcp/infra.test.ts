@@ -10,6 +10,8 @@ import type { LandedEvent, QuarantineRecord } from '../../functions/src/core/cla
 import type { PrivacyAuditRow, StoredQuarantine } from '../../functions/src/ports/warehouse';
 import { SERVICE_ACCOUNT } from '../../functions/src/index';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
+import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
+import { PREDICTIONS_DATASET, PREDICTION_TABLES, PREDICTION_TABLE_NAMES, bigQuerySchema } from '../../functions/src/serving/prediction-tables';
 
 // smol-toml ships CommonJS under `require` but only ESM typings, which a CommonJS TypeScript file cannot import.
 const { parse: parseToml } = require('smol-toml') as { parse(text: string): unknown };
@@ -159,7 +161,8 @@ describe('Terraform', () => {
       .filter((b) => b['member'] === sa)
       .map((b) => b['role'])
       .sort();
-    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+    // dataEditor on shop_raw (landing, privacy) and shop_predictions (redaction deletes batch scores).
+    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
   });
 
   test('serving: endpoints are created per shop at deploy time (none declared); the functions may manage them and act as the serving account, which only reads artifacts', () => {
@@ -176,6 +179,23 @@ describe('Terraform', () => {
       .filter((b) => b['member'] === '${local.serving_sa}');
     expect(servingGrants.map((b) => [b['bucket'], b['role']])).toEqual([['${google_storage_bucket.artifacts.name}', 'roles/storage.objectViewer']]);
     expect(tf.variable!['serving_machine_type']).toBeDefined();
+  });
+
+  test('shop_predictions: the dataset and every table the PredictionStore writes, with the code\'s schema, clustering and day partitions; writers and redaction may edit it', () => {
+    expect(res('google_bigquery_dataset', 'shop_predictions')['dataset_id']).toBe(PREDICTIONS_DATASET);
+    const tables = res('google_bigquery_table', 'predictions');
+    expect(tables['for_each']).toBe('${local.prediction_tables}');
+    expect(tables['dataset_id']).toBe('${google_bigquery_dataset.shop_predictions.dataset_id}');
+    expect(tables['schema']).toBe('${file("${path.module}/schemas/predictions_${each.key}.json")}');
+    expect(first(tables['time_partitioning'])).toEqual({ type: 'DAY', field: 'snapshot_date' });
+    const locals = Object.assign({}, ...tf.locals!) as Record<string, unknown>;
+    expect(locals['prediction_tables']).toEqual(Object.fromEntries(PREDICTION_TABLE_NAMES.map((t) => [t, [...PREDICTION_TABLES[t].clustering]])));
+    // The schema files are what the code writes: same columns, types and modes (regenerate them from bigQuerySchema).
+    for (const t of PREDICTION_TABLE_NAMES) expect([t, JSON.parse(readFileSync(path.join(INFRA, 'schemas', `predictions_${t}.json`), 'utf8'))]).toEqual([t, bigQuerySchema(t)]);
+    // Customer score tables are in the redaction list.
+    for (const t of PREDICTION_TABLE_NAMES.filter((x) => PREDICTION_TABLES[x].columns.some((c) => c.name === 'customer_id'))) expect(CUSTOMER_DATA_TABLES[`${PREDICTIONS_DATASET}.${t}`]?.customers).toBe('delete');
+    const editors = all('google_bigquery_dataset_iam_member').filter(([, b]) => b['dataset_id'] === '${google_bigquery_dataset.shop_predictions.dataset_id}');
+    expect(editors.map(([, b]) => [b['member'], b['role']]).sort()).toEqual([['${local.functions_sa}', 'roles/bigquery.dataEditor'], ['${local.pipelines_sa}', 'roles/bigquery.dataEditor']]);
   });
 
   test('the secret and the artifact bucket are named as the functions expect', () => {

@@ -26,11 +26,11 @@ maybe('the compiled spec decodes strictly with pipeline_spec.proto (deploymentSp
   expect(sortDeep(wireRoundTrip(PipelineSpec, spec))).toEqual(sortDeep(spec));
 });
 
-test('the DAG: extract → validate → four independent model chains; register steps run only under a not-losing compare verdict', () => {
+test('the DAG: extract → validate → four independent model chains; register steps run only under a not-losing compare verdict; score after all of them', () => {
   expect(loadPipeline('training')).toBe(training);
   const t = spec.root.dag.tasks;
   const models = ['clv', 'propensity', 'forecast', 'recommend'];
-  expect(Object.keys(t).filter((k) => !k.startsWith('condition-')).sort()).toEqual(['extract', 'validate', ...models.flatMap((m) => [`train-${m}`, `evaluate-${m}`, `compare-${m}`])].sort());
+  expect(Object.keys(t).filter((k) => !k.startsWith('condition-')).sort()).toEqual(['extract', 'validate', 'score', ...models.flatMap((m) => [`train-${m}`, `evaluate-${m}`, `compare-${m}`])].sort());
   const inCondition = Object.fromEntries(Object.entries(spec.components).filter(([k]) => k.startsWith('comp-condition-')).flatMap(([, c]) => Object.entries((c as { dag: { tasks: Record<string, unknown> } }).dag.tasks)));
   expect(Object.keys(inCondition).sort()).toEqual(models.map((m) => `register-${m}`).sort());
   expect(t['validate']!.dependentTasks).toEqual(['extract']);
@@ -41,6 +41,9 @@ test('the DAG: extract → validate → four independent model chains; register 
   }
   const conditions = Object.entries(t).filter(([k]) => k.startsWith('condition-'));
   expect(conditions.length).toBe(4);
+  // score runs after every register step, registered or not: it waits for the four condition groups (and reads extract's shop and snapshot).
+  expect(t['score']!.dependentTasks).toEqual(['condition-1', 'condition-2', 'condition-3', 'condition-4', 'extract']);
+  expect(t['score']!.triggerPolicy).toBeUndefined();
   const cel = conditions.map(([, c]) => c.triggerPolicy!.condition).sort();
   expect(cel).toEqual(models.map((m) => `inputs.parameter_values['pipelinechannel--compare-${m}-promote'] == true`).sort());
   // Resources: the train steps ask for more than the default.

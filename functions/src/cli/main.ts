@@ -20,6 +20,7 @@ const VERBS: Record<string, Verb> = {
   forecast: { summary: 'forecast daily demand from a CSV: forecast --csv FILE --horizon H [--level 80,95] --out OUT', load: () => load('./verbs/forecast') },
   recommend: { summary: 'recommend items from a CSV of purchases: recommend --csv FILE --k K --out OUT', load: () => load('./verbs/recommend') },
   train: { summary: 'train, evaluate and register the models: train [--snapshot DATE] [--param K=V] [--json]', load: () => load('../training/train-verb') },
+  score: { summary: 'write batch scores of a registered version to shop_predictions: score [--model M] [--version V|ALIAS] [--snapshot DATE] [--json]', load: () => load('../training/score-verb') },
   pipeline: { summary: 'run, compile or submit a training pipeline: pipeline run|compile|submit|list ...', load: () => load('../pipeline/cli-verb') },
   runs: { summary: 'list and compare tracked training runs: runs [--json] [RUN_ID ...]', load: () => load('./verbs/runs') },
 };

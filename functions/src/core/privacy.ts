@@ -91,6 +91,8 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_staging.customers': { customers: 'delete', why: 'the customer record' },
   'shop_features.customer_rfm': { customers: 'delete', why: 'features about the customer' },
   'shop_features.customer_labels': { customers: 'delete', why: 'labels about the customer' },
+  'shop_predictions.customer_clv': { customers: 'delete', why: 'batch scores about the customer (CLV, P(alive), next order)' },
+  'shop_predictions.customer_propensity': { customers: 'delete', why: 'batch scores about the customer (repeat propensity and decision)' },
 };
 
 /** Tables of a redaction treatment, outside the raw landing schema (which the adapters handle first). */

@@ -121,7 +121,7 @@ function container(t: Task, p: AnyPipeline, o: CompileOptions): KfpContainer {
 }
 
 /** A task spec; `inGroup` tasks take values from outside their group through the group's inputs. */
-function taskSpec(t: Task, inGroup: Set<string> | undefined): KfpTask {
+function taskSpec(t: Task, inGroup: Set<string> | undefined, groupOf: (step: string) => string | undefined = () => undefined): KfpTask {
   const local = (step: string) => (inGroup ? inGroup.has(step) : true);
   const parameters: Record<string, KfpInputParameter> = {};
   const artifacts: Record<string, KfpInputArtifact> = {};
@@ -139,7 +139,8 @@ function taskSpec(t: Task, inGroup: Set<string> | undefined): KfpTask {
     }
   }
   parameters[RESERVED_INPUT] = { runtimeValue: { constant: placeholder.pipelineJobName } };
-  const deps = t.deps.filter(local).map(kfpTaskName).sort();
+  // A root step after a conditional step depends on its condition group's task (as the KFP SDK compiles .after() on a task inside dsl.If).
+  const deps = [...new Set(t.deps.filter(local).map((d) => (inGroup ? undefined : groupOf(d)) ?? kfpTaskName(d)))].sort();
   const spec: KfpTask = {
     taskInfo: { name: kfpTaskName(t.name) },
     componentRef: { name: `comp-${kfpTaskName(t.name)}` },
@@ -189,7 +190,11 @@ export function compilePipeline(p: AnyPipeline, o: CompileOptions): KfpPipelineS
     return spec.type;
   };
 
-  for (const t of p.tasks) if (!t.conditionKey) rootTasks[kfpTaskName(t.name)] = taskSpec(t, undefined);
+  const groupOf = (step: string) => {
+    const key = p.task(step).conditionKey;
+    return key === undefined ? undefined : groups.get(key)?.name;
+  };
+  for (const t of p.tasks) if (!t.conditionKey) rootTasks[kfpTaskName(t.name)] = taskSpec(t, undefined, groupOf);
 
   for (const g of groups.values()) {
     const members = new Set(g.tasks.map((t) => t.name));

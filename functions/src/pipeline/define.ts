@@ -29,7 +29,10 @@ export interface TaskHandle<O extends IoMap = IoMap> {
 export interface TaskOptions {
   /** Run only when this holds; otherwise the step (and the steps that consume its outputs, which must share the condition) is skipped. */
   when?: Condition;
-  /** Ordering without data flow. */
+  /**
+   * Ordering without data flow. An unconditional step may run after a conditional one: it waits for it and runs whether
+   * or not its condition held (KFP: it depends on the condition group's task).
+   */
   after?: Array<TaskHandle | string>;
   /** KFP execution caching (off by default: a training run must read today's data). */
   cache?: boolean;
@@ -253,9 +256,12 @@ function definePipelineImpl<P extends Record<string, ParamSpec>, S>(def: Pipelin
         if (src.from === 'step' && tasks.get(src.step)!.conditionKey !== undefined) throw bad(`${where}: step '${t.name}' condition reads ${describeSource(src)}, but step '${src.step}' is itself conditional; nest conditions by combining them with when.and(...)`);
       }
     }
+    // Data and condition operands only: an `after` on a conditional step is ordering (it runs whether or not that step ran).
+    const dataDeps = new Set<string>(t.when ? conditionSources(t.when).flatMap((src) => (src.from === 'step' ? [src.step] : [])) : []);
+    for (const b of Object.values(t.bindings)) if (b.kind === 'ref' && b.ref.source.from === 'step') dataDeps.add(b.ref.source.step);
     for (const dep of t.deps) {
       const key = tasks.get(dep)!.conditionKey;
-      if (key !== undefined && key !== t.conditionKey) {
+      if (key !== undefined && key !== t.conditionKey && (dataDeps.has(dep) || t.conditionKey !== undefined)) {
         throw bad(`${where}: step '${t.name}' depends on '${dep}', which runs only when ${key}; give '${t.name}' the same condition (when) or drop the dependency`);
       }
     }

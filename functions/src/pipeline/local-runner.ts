@@ -180,7 +180,9 @@ export async function runPipeline<S>(pipeline: AnyPipeline, opts: LocalRunOption
             continue;
           }
           pending.splice(i, 1);
-          const skippedDep = t.deps.find((d) => reports.get(d)!.status === 'skipped');
+          // A step placed only `after` a conditional step waits for it but is not skipped with it.
+          const orderingOnly = (d: string) => t.after.includes(d) && !t.when && pipeline.task(d).conditionKey !== undefined && !Object.values(t.bindings).some((b) => b.kind === 'ref' && b.ref.source.from === 'step' && b.ref.source.step === d);
+          const skippedDep = t.deps.find((d) => reports.get(d)!.status === 'skipped' && !orderingOnly(d));
           if (skippedDep) {
             await finish({ name: t.name, status: 'skipped', seconds: 0, attempts: 0, outputs: {}, artifacts: {}, metrics: {}, reason: `'${skippedDep}' was skipped` });
             i = 0;

@@ -1,4 +1,4 @@
-// Local-only, token-protected admin routes of the runtime: SQL, drain, quarantine list and replay.
+// Local-only, token-protected admin routes of the runtime: SQL, drain, features, batch scores, quarantine list and replay.
 import type { Hono } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -7,6 +7,8 @@ import { ShopMlopsError } from '../core/errors';
 import { replayQuarantine } from '../core/quarantine-replay';
 import type { LandedEvent } from '../core/classify';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-prediction-store';
+import { predictionBatchesSchema } from '../serving/prediction-batch-schema';
 import { runFeaturesJob } from './features-job';
 import type { Loader } from './loader';
 
@@ -67,6 +69,12 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
     if (!body.success) return errorResponse('BAD_REQUEST', 'body must be {"snapshotDate"?, "timezone"?, "fullRefresh"?}');
     await deps.loader.drain(600_000); // every acknowledged event lands first
     return c.json({ report: await runFeaturesJob(deps.warehouse, { timezone: deps.shopTimezone, ...body.data }) });
+  });
+  // Batch scores from a training or score run in another process (the runtime owns the DuckDB file).
+  app.post('/admin/predictions', async (c) => {
+    const body = predictionBatchesSchema.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return errorResponse('BAD_REQUEST', `body must be {"batches": [{table, key, rows}]}: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ')}`);
+    return c.json({ written: await createDuckDbPredictionStore(deps.warehouse).replace(body.data.batches) });
   });
   app.get('/admin/quarantine', async (c) => c.json({ items: await deps.warehouse.listQuarantine({ includeReplayed: c.req.query('all') === '1' }) }));
   app.post('/admin/quarantine/replay', async (c) => {

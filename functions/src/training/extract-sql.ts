@@ -58,3 +58,15 @@ FROM shop_features.co_purchase WHERE ${shopIs(shop)} AND snapshot_date = ${date(
 export const orderLinesSql = (shop: string, snapshot: string, historyDays: number): string =>
   `SELECT shop, order_id, line_item_id, customer_id, CAST(order_date AS STRING) AS order_date, product_id, variant_id, net_quantity, net_revenue, is_non_product
 FROM shop_staging.order_lines WHERE ${shopIs(shop)} AND is_included AND order_date <= ${date(snapshot)} AND order_date > ${date(addDays(snapshot, -historyDays))} ORDER BY order_date, order_id, line_item_id`;
+
+/** Every variant with demand up to the snapshot, its product, and its stock then: each (item, location)'s latest level on or before the snapshot, summed (NULL when none is tracked). */
+export const variantStockSql = (shop: string, snapshot: string): string =>
+  `SELECT d.variant_id, d.product_id, s.stock
+FROM (SELECT variant_id, MAX(product_id) AS product_id FROM shop_features.variant_daily_demand WHERE ${shopIs(shop)} AND date <= ${date(snapshot)} GROUP BY variant_id) AS d
+LEFT JOIN (
+  SELECT variant_id, SUM(available) AS stock FROM (
+    SELECT variant_id, available, ROW_NUMBER() OVER (PARTITION BY inventory_item_id, location_id ORDER BY updated_at DESC, received_at DESC) AS rn
+    FROM shop_staging.inventory_levels WHERE ${shopIs(shop)} AND level_date <= ${date(snapshot)} AND variant_id IS NOT NULL
+  ) AS l WHERE rn = 1 AND available IS NOT NULL GROUP BY variant_id
+) AS s ON s.variant_id = d.variant_id
+ORDER BY d.variant_id`;

@@ -1,4 +1,4 @@
-// The training pipeline, defined once: extract → validate → per model (CLV, propensity, forecast, recommend) train → evaluate → compare → register (only if it does not lose).
+// The training pipeline, defined once: extract → validate → per model (CLV, propensity, forecast, recommend) train → evaluate → compare → register (only if it does not lose) → score (the champions into shop_predictions).
 import { p, when, type TaskHandle } from '../pipeline';
 import { extract, kit, validate, DATASET_INPUTS } from './data-steps';
 import { MODEL_OPTIONS, modelSteps } from './model-steps';
@@ -8,6 +8,7 @@ import { propensityAdapter } from './models/propensity';
 import { recommendAdapter } from './models/recommend';
 import type { ModelAdapter } from './models/types';
 import { DEFAULTS } from './options';
+import { score } from './score-step';
 import { createTrainingServices, trainingWorldFromEnv } from './services';
 
 /** The models the pipeline trains, in display order. */
@@ -36,6 +37,7 @@ export const training = kit.pipeline({
     const datasets = Object.fromEntries(Object.values(DATASET_INPUTS).map((n) => [n, ex.outputs[n as keyof typeof ex.outputs]]));
     const va = b.add('validate', validate, { ...datasets, snapshot_date: ex.outputs.snapshot_date } as never, { resources: { cpu: 1, memoryGiB: 4 } });
     const options: Record<string, unknown> = { ...b.params, propensity_plan: ex.outputs.propensity_plan };
+    const registered: TaskHandle[] = [];
     for (const m of MODELS) {
       const s = modelSteps(m);
       const pick = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, datasets[n]]));
@@ -46,7 +48,10 @@ export const training = kit.pipeline({
       const ev = b.add(`evaluate_${m.name}`, s.evaluate, holdout as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
       const cmp = b.add(`compare_${m.name}`, s.compare, { ...holdout, evaluation: ev.outputs['evaluation'] } as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
       // A challenger is registered only when it does not lose to the champion on the holdout (compare's `promote`).
-      b.add(`register_${m.name}`, s.register, { model: (tr as TaskHandle).outputs['model'], evaluation: ev.outputs['evaluation'], verdict: cmp.outputs['verdict'], snapshot_date: ex.outputs.snapshot_date } as never, { when: when.eq(cmp.outputs['promote'] as never, true), retries: 1 });
+      const reg = b.add(`register_${m.name}`, s.register, { model: (tr as TaskHandle).outputs['model'], evaluation: ev.outputs['evaluation'], verdict: cmp.outputs['verdict'], snapshot_date: ex.outputs.snapshot_date } as never, { when: when.eq(cmp.outputs['promote'] as never, true), retries: 1 }) as TaskHandle;
+      registered.push(reg);
     }
+    // After every register step, whether or not it ran: the champions (new or kept) score the snapshot.
+    b.add('score', score, { shop: ex.outputs.shop, snapshot_date: ex.outputs.snapshot_date, rec_k: b.params.rec_k, clv_horizon_days: b.params.clv_horizon_days }, { after: registered, retries: 1, resources: { cpu: 2, memoryGiB: 8 } });
   },
 });

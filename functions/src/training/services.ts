@@ -6,12 +6,14 @@ import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
 import type { ArtifactStore } from '../ports/artifact-store';
 import type { ModelRegistry } from '../ports/model-registry';
+import type { PredictionStore } from '../ports/prediction-store';
 import type { RunTracker } from '../ports/run-tracker';
 import type { Row } from '../ports/warehouse';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
 import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
 import { createFileRunTracker } from '../adapters/embedded/file-run-tracker';
 import { findRunningRuntime, type RuntimeInfo } from '../runtime/runtime-file';
+import { createDuckDbPredictionStore, type DuckDbTransactions } from '../adapters/embedded/duckdb-prediction-store';
 
 /** The embedded data dir layout (loaded lazily: the runtime module is heavy and a cloud step never needs it). */
 const paths = (dataDir: string) => (require('../runtime/local-runtime') as typeof import('../runtime/local-runtime')).paths(dataDir);
@@ -31,6 +33,8 @@ export interface TrainingServices {
   /** Where registered versions' files go (`models/<model>/<run id>/...`); the registry's artifact store. */
   artifacts: ArtifactStore;
   registry: ModelRegistry;
+  /** Where batch scores go (shop_predictions.*): the warehouse the features come from. */
+  predictions: PredictionStore;
 }
 
 export type TrainingWorld =
@@ -39,8 +43,8 @@ export type TrainingWorld =
       dataDir: string;
       /** 'auto' (default): through the running runtime's admin SQL route when it runs, else DuckDB opened read-only. */
       via?: 'auto' | 'runtime' | 'direct';
-      /** An open warehouse to read instead (in the runtime's own process, e.g. the demo: `rt.warehouse`); not closed here. */
-      warehouse?: { query(sql: string): Promise<Row[]> };
+      /** An open warehouse to read (and write scores to) instead (in the runtime's own process, e.g. the demo: `rt.warehouse`); not closed here. */
+      warehouse?: { query(sql: string): Promise<Row[]> } & Partial<DuckDbTransactions>;
     }
   | {
       mode: 'gcp';
@@ -94,10 +98,14 @@ export function trainingWorldFromConfig(config: AppConfig, env: NodeJS.ProcessEn
   return trainingWorldFromEnv({ ...env, SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: config.gcpProject, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket });
 }
 
-/** Embedded: through the runtime's admin route while it runs (it owns the DuckDB file), else the file opened read-only on first use. */
-function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): FeatureReader & { close(): Promise<void> } {
+/**
+ * Embedded: through the runtime's admin routes while it runs (it owns the DuckDB file), else the file opened read-only on
+ * first use; writing scores reopens it read-write (one process may hold a DuckDB file one way only).
+ */
+function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): FeatureReader & { predictions: PredictionStore; close(): Promise<void> } {
   const file = path.resolve(paths(dataDir).warehouse);
   let direct: Promise<import('../adapters/embedded/duckdb-warehouse').DuckDbWarehouse> | undefined;
+  let writable = false;
   let runtime: RuntimeInfo | null | undefined;
   let source = `duckdb:${file}`;
   const pick = async (): Promise<RuntimeInfo | null> => {
@@ -108,6 +116,13 @@ function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): Fe
     }
     return runtime;
   };
+  const open = (readOnly: boolean) => {
+    const { openDuckDbWarehouse } = require('../adapters/embedded/duckdb-warehouse') as typeof import('../adapters/embedded/duckdb-warehouse');
+    return openDuckDbWarehouse({ path: file, readOnly }).catch((err: Error) => {
+      throw new ShopMlopsError('UNAVAILABLE', `cannot open the warehouse ${file}${readOnly ? '' : ' for writing'}: ${err.message}`);
+    });
+  };
+  const admin = () => require('../cli/store-client') as typeof import('../cli/store-client');
   return {
     dialect: 'duckdb',
     get source() {
@@ -115,18 +130,25 @@ function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): Fe
     },
     async query(sql) {
       const rt = await pick();
-      if (rt) {
-        const { adminCall } = require('../cli/store-client') as typeof import('../cli/store-client');
-        // Extraction reads whole feature tables: an hour, not the interactive 30 s limit (still read-only, still interruptible).
-        return (await adminCall<{ rows: Row[] }>(rt, 'POST', '/admin/sql', { sql, timeoutMs: 3_600_000 })).rows;
-      }
-      if (!direct) {
-        const { openDuckDbWarehouse } = require('../adapters/embedded/duckdb-warehouse') as typeof import('../adapters/embedded/duckdb-warehouse');
-        direct = openDuckDbWarehouse({ path: file, readOnly: true }).catch((err: Error) => {
-          throw new ShopMlopsError('UNAVAILABLE', `cannot open the warehouse ${file}: ${err.message}`);
-        });
-      }
+      if (rt) return (await admin().adminCall<{ rows: Row[] }>(rt, 'POST', '/admin/sql', { sql, timeoutMs: 3_600_000 })).rows; // extraction reads whole tables: an hour, not the interactive 30 s
+      direct ??= open(true);
       return (await direct).query(sql);
+    },
+    predictions: {
+      async replace(batches) {
+        const rt = await pick();
+        if (rt) {
+          const out = [];
+          for (const b of batches) out.push(...(await admin().adminCall<{ written: Awaited<ReturnType<PredictionStore['replace']>> }>(rt, 'POST', '/admin/predictions', { batches: [b] })).written);
+          return out;
+        }
+        if (!writable) {
+          if (direct) await (await direct.catch(() => null))?.close();
+          direct = open(false);
+          writable = true;
+        }
+        return createDuckDbPredictionStore(await direct!).replace(batches);
+      },
     },
     async close() {
       if (direct) await (await direct.catch(() => null))?.close();
@@ -140,14 +162,24 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
   if (world.mode === 'embedded') {
     const p = paths(path.resolve(world.dataDir));
     const artifacts = createFileArtifactStore(p.artifacts);
-    const features: FeatureReader & { close(): Promise<void> } = world.warehouse
-      ? { dialect: 'duckdb', source: `duckdb:${path.resolve(p.warehouse)} (in process)`, query: (sql) => world.warehouse!.query(sql), close: async () => undefined }
+    const inProcess = world.warehouse;
+    const features: FeatureReader & { predictions: PredictionStore; close(): Promise<void> } = inProcess
+      ? {
+          dialect: 'duckdb',
+          source: `duckdb:${path.resolve(p.warehouse)} (in process)`,
+          query: (sql) => inProcess.query(sql),
+          predictions: inProcess.transaction
+            ? createDuckDbPredictionStore(inProcess as DuckDbTransactions)
+            : { replace: () => Promise.reject(new ShopMlopsError('UNAVAILABLE', 'the in-process warehouse cannot write scores (no transactions)')) },
+          close: async () => undefined,
+        }
       : embeddedReader(world.dataDir, world.via ?? 'auto');
     const registry = createFileModelRegistry({ dir: p.registry, artifacts });
     const tracker = createFileRunTracker({ dir: p.runs, artifacts });
     return {
       world: 'embedded',
       features,
+      predictions: features.predictions,
       artifacts,
       registry,
       tracker,
@@ -162,6 +194,7 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
   const { createGcsArtifactStore } = require('../adapters/gcp/gcs-artifact-store') as typeof import('../adapters/gcp/gcs-artifact-store');
   const { createVertexModelRegistry } = require('../adapters/gcp/vertex-model-registry') as typeof import('../adapters/gcp/vertex-model-registry');
   const { createVertexRunTracker } = require('../adapters/gcp/vertex-run-tracker') as typeof import('../adapters/gcp/vertex-run-tracker');
+  const { createBigQueryPredictionStore } = require('../adapters/gcp/bigquery-prediction-store') as typeof import('../adapters/gcp/bigquery-prediction-store');
   const warehouse = createBigQueryWarehouse({ projectId: world.project, rawDataset: 'shop_raw', log, ...(world.bigqueryLocation ? { location: world.bigqueryLocation } : {}) });
   const artifacts = createGcsArtifactStore({ bucket: world.bucket, log });
   const registry = createVertexModelRegistry({ project: world.project, location: world.location, artifacts, containerImageUri: world.servingImage });
@@ -169,6 +202,7 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
   return {
     world: 'gcp',
     features: { dialect: 'bigquery', source: `bigquery:${world.project}`, query: (sql) => warehouse.query(sql) },
+    predictions: createBigQueryPredictionStore({ projectId: world.project, log, ...(world.bigqueryLocation ? { location: world.bigqueryLocation } : {}) }),
     artifacts,
     registry,
     tracker,

@@ -52,3 +52,13 @@ export async function execOnStore(dataDir: string, sql: string): Promise<void> {
     await w.close();
   }
 }
+
+/** Rows of a query on the store's DuckDB file (opened read-only; no runtime may hold it). */
+export async function queryStore(dataDir: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  const w = await openDuckDbWarehouse({ path: path.join(dataDir, 'warehouse.duckdb'), readOnly: true });
+  try {
+    return await w.query(sql);
+  } finally {
+    await w.close();
+  }
+}

@@ -7,9 +7,10 @@ import type { Logger } from '../../core/log';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 import * as q from './bigquery-sql';
 import { derivedTables } from '../../core/privacy';
+import { PREDICTIONS_DATASET } from '../../serving/prediction-tables';
 
-/** Datasets the Dataform pipeline writes (dataform/workflow_settings.yaml and the feature actions). */
-const DERIVED_DATASETS = ['shop_staging', 'shop_features'];
+/** Datasets derived from the raw tables: what the Dataform pipeline writes (dataform/workflow_settings.yaml) and the batch scores. */
+const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET];
 
 export interface BigQueryWarehouseOptions {
   bigquery?: BigQuery;
@@ -20,7 +21,7 @@ export interface BigQueryWarehouseOptions {
   location?: string;
 }
 
-interface Ran {
+export interface Ran {
   rows: Row[];
   affected: number;
 }
@@ -43,11 +44,9 @@ export function plainValue(v: unknown): unknown {
 
 const int64AsString = { integerTypeCastFunction: (s: string) => s };
 
-export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehouse {
-  const bq = opts.bigquery ?? new BigQuery({ projectId: opts.projectId });
-  const t = q.tableNames(opts.projectId, opts.rawDataset);
-
-  const run = async (stmt: { sql: string; params?: Record<string, unknown>; types?: Record<string, q.ParamType> }, label: string): Promise<Ran> => {
+/** Runs one parameterised query job and reads every page; BigQuery errors become ShopMlopsError (UNAVAILABLE when worth retrying). */
+export function bigQueryJobRunner(bq: BigQuery, opts: { log: Logger; location?: string }): (stmt: { sql: string; params?: Record<string, unknown>; types?: Record<string, q.ParamType> }, label: string) => Promise<Ran> {
+  return async (stmt, label) => {
     try {
       const [job] = await bq.createQueryJob({
         query: stmt.sql,
@@ -74,6 +73,13 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable });
     }
   };
+}
+
+export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehouse {
+  const bq = opts.bigquery ?? new BigQuery({ projectId: opts.projectId });
+  const t = q.tableNames(opts.projectId, opts.rawDataset);
+
+  const run = bigQueryJobRunner(bq, opts);
 
   /** Runs fn; null when BigQuery says the table (or dataset) does not exist yet. */
   const ifExists = async <T>(fn: () => Promise<T>): Promise<T | null> => {

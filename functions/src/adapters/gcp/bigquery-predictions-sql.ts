@@ -1,0 +1,41 @@
+// Pure builders of the parameterised BigQuery SQL that replaces a batch of shop_predictions rows (values only as parameters).
+import { PREDICTIONS_DATASET, PREDICTION_TABLES, type PredictionBatch, type PredictionColumnType, type PredictionRow, type PredictionTableName } from '../../serving/prediction-tables';
+import { qualified, type ParamType, type Statement } from './bigquery-sql';
+
+/** How a column travels as a query parameter (dates and timestamps as text, cast in SQL). */
+const WIRE: Record<PredictionColumnType, ParamType> = { STRING: 'STRING', DATE: 'STRING', TIMESTAMP: 'STRING', INT64: 'INT64', FLOAT64: 'FLOAT64', BOOL: 'BOOL' };
+const CAST: Record<PredictionColumnType, (x: string) => string> = {
+  STRING: (x) => x,
+  DATE: (x) => `DATE(${x})`,
+  TIMESTAMP: (x) => `TIMESTAMP(${x})`,
+  INT64: (x) => x,
+  FLOAT64: (x) => x,
+  BOOL: (x) => x,
+};
+
+const keyParams = (b: PredictionBatch) => ({
+  params: { shop: b.key.shop, snapshot_date: b.key.snapshotDate, model: b.key.model, version: b.key.version },
+  types: { shop: 'STRING', snapshot_date: 'STRING', model: 'STRING', version: 'INT64' } as Record<string, ParamType>,
+});
+
+export const predictionTable = (projectId: string, t: PredictionTableName): string => qualified(projectId, `${PREDICTIONS_DATASET}.${t}`);
+
+/** Removes the batch key's rows (numDmlAffectedRows = rows replaced). */
+export function deleteBatchSql(projectId: string, b: PredictionBatch): Statement {
+  return { sql: `DELETE FROM ${predictionTable(projectId, b.table)} WHERE shop = @shop AND snapshot_date = DATE(@snapshot_date) AND model = @model AND version = @version`, ...keyParams(b) };
+}
+
+/** Inserts rows of the batch (the key columns from the batch key) from one ARRAY<STRUCT> parameter. */
+export function insertRowsSql(projectId: string, b: PredictionBatch, rows: readonly PredictionRow[]): Statement {
+  const cols = PREDICTION_TABLES[b.table].columns;
+  const struct = Object.fromEntries(cols.map((c) => [c.name, WIRE[c.type]]));
+  const key: PredictionRow = { shop: b.key.shop, snapshot_date: b.key.snapshotDate, model: b.key.model, version: b.key.version };
+  const values = rows.map((r) => Object.fromEntries(cols.map((c) => [c.name, key[c.name] ?? r[c.name] ?? null])));
+  return {
+    sql: `INSERT INTO ${predictionTable(projectId, b.table)} (${cols.map((c) => c.name).join(', ')})
+SELECT ${cols.map((c) => CAST[c.type](`r.${c.name}`)).join(', ')}
+FROM UNNEST(@rows) AS r`,
+    params: { rows: values },
+    types: { rows: [struct] },
+  };
+}

@@ -14,6 +14,8 @@ export type JsonShape =
 
 export interface FieldShape {
   readonly name: string;
+  /** The name's UTF-8 bytes, compared with an unescaped key's bytes. */
+  readonly bytes: Uint8Array;
   readonly hash: number;
   readonly shape: JsonShape;
 }
@@ -56,7 +58,7 @@ export function shapeOfSchema(schema: z.ZodType): JsonShape {
       const catchall = def['catchall'] as z.ZodType | undefined;
       if (catchall && shapeKind(catchall) === 'never') return ALL; // strict: the schema must see every key
       const shape = def['shape'] as Record<string, z.ZodType>;
-      const fields = Object.entries(shape).map(([name, s]) => ({ name, hash: hashOf(name), shape: shapeOfSchema(s) }));
+      const fields = Object.entries(shape).map(([name, s]) => ({ name, bytes: Buffer.from(name, 'utf8'), hash: hashOf(name), shape: shapeOfSchema(s) }));
       return { kind: 'fields', fields, mask: fields.reduce((m, f) => m | (1 << (f.hash & 31)), 0) };
     }
     case 'array':
@@ -142,7 +144,8 @@ function pathText(upTo: number): string {
 }
 
 function fail(message: string): never {
-  throw new JsonRejected(`${message} (at ${pathText(st.level)})`);
+  const at = pathText(st.level);
+  throw new JsonRejected(`${message} (at ${at.length > 200 ? `${at.slice(0, 100)}…${at.slice(-99)}` : at})`);
 }
 
 function keyText(start: number, end: number): string {
@@ -150,10 +153,10 @@ function keyText(start: number, end: number): string {
   return raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
 }
 
-/** The unescaped key at [start, end) is `name`. */
-function sameBytes(name: string, start: number, end: number): boolean {
-  if (end - start !== name.length) return name.length < end - start && keyText(start, end) === name; // non-ASCII: compare text
-  for (let i = 0; i < name.length; i++) if (st.b[start + i] !== name.charCodeAt(i)) return keyText(start, end) === name && name.charCodeAt(i) > 0x7f;
+/** The unescaped key at [start, end) has exactly these bytes. */
+function sameBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (st.b[start + i] !== bytes[i]) return false;
   return true;
 }
 
@@ -482,7 +485,7 @@ function readObject(shape: JsonShape): Record<string, unknown> {
       name = keyText(start, end);
     } else if (mask & (1 << (h & 31))) {
       for (const fs of fields) {
-        if (fs.hash === h && (st.keyEscaped ? keyText(start, end) === fs.name : sameBytes(fs.name, start, end))) {
+        if (fs.hash === h && (st.keyEscaped ? keyText(start, end) === fs.name : sameBytes(fs.bytes, start, end))) {
           sub = fs.shape;
           name = fs.name;
           break;

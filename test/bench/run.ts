@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = {
   ingest: () => Promise.resolve(require('./ingest') as { run(): Promise<BenchResult> }),
+  classify: () => Promise.resolve(require('./classify') as { run(): Promise<BenchResult> }),
   features: () => Promise.resolve(require('./features') as { run(): Promise<BenchResult> }),
   train: () => Promise.resolve(require('./train') as { run(): Promise<BenchResult> }),
   'train-clv': () => Promise.resolve(require('./train-clv') as { run(): Promise<BenchResult> }),

@@ -169,8 +169,8 @@ describe('webhooks function', () => {
   });
 
   test('a privacy topic delivery is also published to shopify-privacy', async () => {
-    const body = readFileSync(`${FIXTURES}/customers_redact.json`);
-    const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'customers/redact', body }));
+    const body = readFileSync(`${FIXTURES}/customers_redact.json`, 'utf8').replace('{shop}.myshopify.com', 'demo-store.myshopify.com');
+    const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'customers/redact', body, shop: 'demo-store.myshopify.com' }));
     expect(res.statusCode).toBe(200);
     expect(pubsub.messages.map((m) => m.topic).sort()).toEqual([`projects/${PROJECT}/topics/shopify-privacy`, `projects/${PROJECT}/topics/shopify-webhooks`]);
   });
@@ -190,7 +190,7 @@ describe('privacyWorker function', () => {
 
   test('shop/redact deletes the shop from the raw tables and records the action in the audit table', async () => {
     const wrapped = fft.wrap(fns.privacyWorker);
-    await wrapped(message(row('shop/redact', readFileSync(`${FIXTURES}/shop_redact.json`, 'utf8'))) as never);
+    await wrapped(message(row('shop/redact', readFileSync(`${FIXTURES}/shop_redact.json`, 'utf8').replace('{shop}.myshopify.com', 'demo-store.myshopify.com'))) as never);
     const sqls = bigquery.jobs.map((j) => j.query.replace(/\s+/g, ' '));
     expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.events\` WHERE shop = @shop`);
     expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.quarantine\` WHERE shop = @shop`);
@@ -201,7 +201,7 @@ describe('privacyWorker function', () => {
 
   test('customers/data_request writes the export to Cloud Storage and audits it', async () => {
     const wrapped = fft.wrap(fns.privacyWorker);
-    await wrapped(message(row('customers/data_request', readFileSync(`${FIXTURES}/customers_data_request.json`, 'utf8'))) as never);
+    await wrapped(message(row('customers/data_request', readFileSync(`${FIXTURES}/customers_data_request.json`, 'utf8').replace('{shop}.myshopify.com', 'demo-store.myshopify.com'))) as never);
     const objects = [...(gcs.buckets.get(`${PROJECT}-shop-mlops-artifacts`)?.keys() ?? [])];
     expect(objects).toHaveLength(1);
     expect(objects[0]).toContain('191167');
@@ -211,13 +211,21 @@ describe('privacyWorker function', () => {
   test('a warehouse outage is rethrown so Pub/Sub redelivers', async () => {
     bigquery.respond = () => ({ error: { status: 503, reason: 'backendError', message: 'unavailable' } });
     const wrapped = fft.wrap(fns.privacyWorker);
-    await expect(wrapped(message(row('shop/redact', '{"shop_id": 1, "shop_domain": "x"}')) as never)).rejects.toMatchObject({ retryable: true });
+    await expect(wrapped(message(row('shop/redact', '{"shop_id": 1, "shop_domain": "demo-store.myshopify.com"}')) as never)).rejects.toMatchObject({ retryable: true });
   }, 60_000);
 
   test('a message that can never succeed is logged and acknowledged, not retried', async () => {
     const wrapped = fft.wrap(fns.privacyWorker);
     await expect(wrapped({ data: { message: { data: Buffer.from('not json').toString('base64'), messageId: '9', attributes: {} }, subscription: 'sub' } } as never)).resolves.toBeUndefined();
     await expect(wrapped(message(row('orders/create', '{}'))) as never).resolves.toBeUndefined();
+    expect(bigquery.jobs).toHaveLength(0);
+  });
+
+  test('a privacy message whose payload names another shop, or carries another topic\'s body, is dropped, never acted on', async () => {
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await expect(wrapped(message(row('shop/redact', '{"shop_id": 1, "shop_domain": "other-store.myshopify.com"}'))) as never).resolves.toBeUndefined();
+    const redactBody = readFileSync(`${FIXTURES}/customers_redact.json`, 'utf8').replace('{shop}.myshopify.com', 'demo-store.myshopify.com');
+    await expect(wrapped(message(row('shop/redact', redactBody))) as never).resolves.toBeUndefined();
     expect(bigquery.jobs).toHaveLength(0);
   });
 });

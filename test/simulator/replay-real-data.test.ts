@@ -1,6 +1,7 @@
 // Real data: the 48 MB UCI Online Retail file streamed through the replay, and CDNOW converted to the same layout.
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { classifyEnvelope } from '../../functions/src/core/classify';
 import { TOPIC_SCHEMAS } from '../../functions/src/core/topics';
 import { cdnowToUciCsv, parseCdnow } from '../../functions/src/simulator/cdnow';
 import type { PlannedDelivery } from '../../functions/src/simulator/delivery';
@@ -71,8 +72,13 @@ function independentUciCount(text: string) {
     let outOfOrder = 0;
     const sample: PlannedDelivery[] = [];
     let peakHeap = 0;
+    // Every delivery goes through the landing classification (strict JSON + schema + shop): none is quarantined.
+    const quarantined: string[] = [];
     for await (const d of deliveries) {
       count++;
+      const at = d.triggeredAt.toISOString();
+      const c = classifyEnvelope({ shop: d.shop, topic: d.topic, webhookId: d.webhookId, eventId: d.eventId, apiVersion: '2026-10', triggeredAt: at, receivedAt: at, body: Buffer.from(d.body, 'utf8') });
+      if (c.kind === 'quarantine' && quarantined.length < 5) quarantined.push(`${d.webhookId}: ${c.record.reason}`);
       if (d.triggeredAt.getTime() < previous) outOfOrder++;
       previous = d.triggeredAt.getTime();
       if (count % 97 === 1) sample.push(d);
@@ -117,6 +123,7 @@ function independentUciCount(text: string) {
     // 25,900 invoices = orders + C invoices + invoices with nothing kept (all rows negative or priced below zero).
     expect(ind.invoices).toBe(25900);
 
+    expect(quarantined).toEqual([]);
     for (const d of sample) {
       const r = TOPIC_SCHEMAS[d.topic as 'orders/create'].safeParse(parsed(d));
       if (!r.success) throw new Error(`${d.topic}: ${r.error.message}`);

@@ -2,8 +2,8 @@
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
 import type { WebhookEnvelope } from './envelope';
-import { parseExact } from './json';
-import { TOPIC_SCHEMAS, isTopic, type Topic } from './topics';
+import { JsonRejected, readLandingJson, shapeOfSchema, type JsonShape } from './strict-json';
+import { TOPIC_SCHEMAS, TOPICS, isTopic, shopHeaderProblem, shopProblem, type Topic } from './topics';
 
 /** A row of `shop_raw.events`: the delivery's headers and the payload as the exact text Shopify sent. */
 export interface LandedEvent {
@@ -33,6 +33,7 @@ export interface QuarantineRecord {
 }
 
 export type Classification =
+  /** `parsed`: the schema's output, holding only the fields the topic's schema names (ids as exact decimal strings). */
   | { kind: 'event'; event: LandedEvent; parsed: unknown }
   | { kind: 'quarantine'; record: QuarantineRecord };
 
@@ -62,20 +63,32 @@ export function quarantineRecordOf(env: WebhookEnvelope, reason: string): Quaran
   return { ...deliveryColumns(env), reason, body: env.body.toString(utf8 ? 'utf8' : 'base64'), body_encoding: utf8 ? 'utf8' : 'base64' };
 }
 
+/** Per topic, the parts of a payload its schema reads: only these are built; the rest is checked, never copied. */
+const TOPIC_SHAPES = Object.fromEntries(TOPICS.map((t) => [t, shapeOfSchema(TOPIC_SCHEMAS[t])])) as Record<Topic, JsonShape>;
+
+/**
+ * Lands a delivery only if every reader will read it the same way: strict JSON the warehouses accept (no duplicate
+ * keys, lone surrogates or inexact numbers: core/strict-json), valid for its topic's schema, and (privacy topics,
+ * payloads naming their shop) consistent with the unsigned shop header. Anything else is quarantined with its reason.
+ */
 export function classifyEnvelope(env: WebhookEnvelope): Classification {
-  const utf8 = isUtf8(env.body);
   const quarantine = (reason: string): Classification => ({ kind: 'quarantine', record: quarantineRecordOf(env, reason) });
   if (!isTopic(env.topic)) return quarantine(`unknown_topic: ${env.topic}`);
-  if (!utf8) return quarantine('invalid_json: body is not UTF-8');
+  const header = shopHeaderProblem(env.topic, env.shop);
+  if (header) return quarantine(`shop_header: ${header}`);
+  if (!isUtf8(env.body)) return quarantine('invalid_json: body is not UTF-8');
   const text = env.body.toString('utf8');
   let value: unknown;
   try {
-    value = parseExact(text);
+    value = readLandingJson(env.body, TOPIC_SHAPES[env.topic], text);
   } catch (err) {
-    return quarantine(`invalid_json: ${(err as Error).message}`);
+    if (!(err instanceof JsonRejected)) throw err;
+    return quarantine(`invalid_json: ${err.message}`);
   }
   const parsed = TOPIC_SCHEMAS[env.topic].safeParse(value);
   if (!parsed.success) return quarantine(`schema: ${describeZodError(parsed.error)}`);
+  const shop = shopProblem(env.topic, env.shop, parsed.data);
+  if (shop) return quarantine(`shop_mismatch: ${shop}`);
   return {
     kind: 'event',
     parsed: parsed.data,

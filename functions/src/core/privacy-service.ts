@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { LandedEvent } from './classify';
 import type { Logger } from './log';
 import { parseExact } from './json';
-import { TOPIC_SCHEMAS, isPrivacyTopic } from './topics';
+import { TOPIC_SCHEMAS, isPrivacyTopic, shopProblem } from './topics';
 import { ShopMlopsError } from './errors';
 import type { Warehouse } from '../ports/warehouse';
 import type { ArtifactStore } from '../ports/artifact-store';
@@ -45,6 +45,11 @@ export function createPrivacyService(deps: PrivacyDeps) {
     async handle(event: LandedEvent): Promise<PrivacyOutcome> {
       if (!isPrivacyTopic(event.topic)) throw new ShopMlopsError('BAD_REQUEST', `not a privacy topic: ${event.topic}`);
       const value = parseExact(event.payload);
+      // Classification already quarantines these; checked again because the cloud worker acts on a Pub/Sub message.
+      const request = TOPIC_SCHEMAS[event.topic].safeParse(value);
+      if (!request.success) throw new ShopMlopsError('BAD_REQUEST', `not a ${event.topic} request: ${request.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const forged = shopProblem(event.topic, event.shop, request.data);
+      if (forged) throw new ShopMlopsError('BAD_REQUEST', `refused ${event.topic}: ${forged}`);
       if (event.topic === 'shop/redact') {
         const result = { ...(await deps.warehouse.redactShop(event.shop)), ...(await redactShopArtifacts(deps.artifacts, event.shop)) };
         const outcome = { action: 'shop/redact', details: result };

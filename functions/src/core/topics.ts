@@ -56,9 +56,38 @@ const appUninstalled = z.looseObject({ id: shopifyId, myshopify_domain: nullish(
 
 const bulkOperationFinish = z.looseObject({ admin_graphql_api_id: z.string(), status: z.string(), type: z.string(), completed_at: nullish(timestamp), error_code: nullish(z.string()) });
 
-const dataRequest = z.looseObject({ shop_id: shopifyId, shop_domain: z.string(), customer: customerRef, orders_requested: z.array(shopifyId).default([]), data_request: z.looseObject({ id: shopifyId }) });
-const customerRedact = z.looseObject({ shop_id: shopifyId, shop_domain: z.string(), customer: customerRef, orders_to_redact: z.array(shopifyId).default([]) });
-const shopRedact = z.looseObject({ shop_id: shopifyId, shop_domain: z.string() });
+/** A shop's permanent domain, the only form Shopify puts in X-Shopify-Shop-Domain and in privacy payloads. */
+export const MYSHOPIFY_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+const shopDomain = z.string().regex(MYSHOPIFY_DOMAIN, 'must be a <name>.myshopify.com domain');
+/**
+ * The three privacy payloads are mutually exclusive: each requires its own fields and refuses the fields that
+ * identify the other two, so a body re-sent under another privacy topic (the topic header is not signed) fails.
+ */
+const ofOtherPrivacyTopic = z.never({ error: 'belongs to another privacy topic' }).optional();
+const dataRequest = z.looseObject({
+  shop_id: shopifyId,
+  shop_domain: shopDomain,
+  customer: customerRef,
+  orders_requested: z.array(shopifyId),
+  data_request: z.looseObject({ id: shopifyId }),
+  orders_to_redact: ofOtherPrivacyTopic,
+});
+const customerRedact = z.looseObject({
+  shop_id: shopifyId,
+  shop_domain: shopDomain,
+  customer: customerRef,
+  orders_to_redact: z.array(shopifyId),
+  orders_requested: ofOtherPrivacyTopic,
+  data_request: ofOtherPrivacyTopic,
+});
+const shopRedact = z.looseObject({
+  shop_id: shopifyId,
+  shop_domain: shopDomain,
+  customer: ofOtherPrivacyTopic,
+  orders_to_redact: ofOtherPrivacyTopic,
+  orders_requested: ofOtherPrivacyTopic,
+  data_request: ofOtherPrivacyTopic,
+});
 
 export const TOPIC_SCHEMAS = {
   'orders/create': order,
@@ -95,4 +124,22 @@ export function isTopic(value: string): value is Topic {
 
 export function isPrivacyTopic(value: string): value is PrivacyTopic {
   return (PRIVACY_TOPICS as readonly string[]).includes(value);
+}
+
+/**
+ * Why a delivery's (unsigned) shop header cannot be trusted for its (signed) payload, or null: privacy topics
+ * need a <name>.myshopify.com header equal to the payload's shop_domain; any payload naming its shop must agree.
+ */
+export function shopProblem(topic: Topic, headerShop: string, payload: unknown): string | null {
+  const header = shopHeaderProblem(topic, headerShop);
+  if (header) return header;
+  const p = payload as { shop_domain?: unknown; myshopify_domain?: unknown } | null;
+  const named = topic === 'app/uninstalled' ? p?.myshopify_domain : p?.shop_domain;
+  if (typeof named === 'string' && named !== headerShop) return `payload names shop ${JSON.stringify(named)} but the shop header is ${JSON.stringify(headerShop)}`;
+  return null;
+}
+
+/** Why a privacy topic's shop header is refused before its body is read (not a <name>.myshopify.com domain), or null. */
+export function shopHeaderProblem(topic: Topic, headerShop: string): string | null {
+  return isPrivacyTopic(topic) && !MYSHOPIFY_DOMAIN.test(headerShop) ? `shop header ${JSON.stringify(headerShop)} is not a <name>.myshopify.com domain` : null;
 }

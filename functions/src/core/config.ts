@@ -48,6 +48,10 @@ const base = z.object({
   /** A webhook body must arrive within this many ms once its headers are in (slower → 408, connection closed). */
   bodyTimeoutMs: intFrom(30_000, 100, 600_000),
   /** Embedded runtime: extra `Host` values served (DNS-rebinding defence), comma-separated; `name` = any port, `name:port` = that port, `*` = any host. */
+  /** Prediction routes: latency budget of the model layers (ms); a slower answer falls back (champion, batch scores, popularity). */
+  servingBudgetMs: intFrom(50, 1, 60_000),
+  /** Pub/Sub topic of the prediction log (gcp); infra/serving-log.tf declares it. */
+  predictionTopic: z.string().min(1).default('shop-mlops-predictions'),
   allowedHosts: z.union([z.string(), z.array(z.string())]).default([]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0)),
 });
 
@@ -97,6 +101,8 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   headersTimeoutMs: 'SHOP_MLOPS_HEADERS_TIMEOUT_MS',
   bodyTimeoutMs: 'SHOP_MLOPS_BODY_TIMEOUT_MS',
   allowedHosts: 'SHOP_MLOPS_ALLOWED_HOSTS',
+  servingBudgetMs: 'SHOP_MLOPS_SERVING_BUDGET_MS',
+  predictionTopic: 'SHOP_MLOPS_PREDICTION_TOPIC',
 };
 
 /** Reads env, overlays flags, validates; throws CONFIG_INVALID naming every bad or missing key at once. */

@@ -37,3 +37,29 @@ export function createIngestMetrics(opts: { defaultMetrics?: boolean } = {}): In
     backlog: new Gauge({ name: 'shop_mlops_load_backlog', help: 'Acknowledged deliveries not yet landed in the warehouse.', registers: [registry] }),
   };
 }
+
+export interface ServingMetrics {
+  /** Served predictions by model, arm and what served them. */
+  predictions: Counter<'model' | 'arm' | 'served_by'>;
+  /** Answers that left the arm's model, by model, the first fault and what served them instead. */
+  fallbacks: Counter<'model' | 'reason' | 'served_by'>;
+  seconds: Histogram<'route'>;
+  /** Prediction log entries lost (buffer full, publish failed). */
+  logDropped: Gauge;
+}
+
+/** Serving metrics in an instance's registry (the runtime's, next to the ingest metrics). */
+export function createServingMetrics(registry: Registry, opts: { logDropped?: () => number } = {}): ServingMetrics {
+  const dropped = opts.logDropped;
+  return {
+    predictions: new Counter({ name: 'shop_mlops_predictions_total', help: 'Served predictions by model, arm (champion, challenger, holdout) and served_by (model, champion, batch, popularity, none).', labelNames: ['model', 'arm', 'served_by'], registers: [registry] }),
+    fallbacks: new Counter({ name: 'shop_mlops_serving_fallbacks_total', help: 'Predictions that fell back from the arm\'s model, by model, reason (model_error, timeout, unavailable, no_version, no_data) and served_by.', labelNames: ['model', 'reason', 'served_by'], registers: [registry] }),
+    seconds: new Histogram({ name: 'shop_mlops_prediction_route_seconds', help: 'Time to answer a prediction route, by route.', labelNames: ['route'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
+    logDropped: new Gauge({
+      name: 'shop_mlops_prediction_log_dropped',
+      help: 'Prediction log entries lost since start (buffer full or publish failed).',
+      registers: [registry],
+      ...(dropped ? { collect(this: Gauge) { this.set(dropped()); } } : {}),
+    }),
+  };
+}

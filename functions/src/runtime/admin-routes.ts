@@ -25,9 +25,9 @@ export interface AdminDeps {
   remoteAddress: (req: Request, env: unknown) => string | undefined;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-function tokenMatches(given: string | undefined, token: string): boolean {
+export function tokenMatches(given: string | undefined, token: string): boolean {
   if (!given) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(token);

@@ -25,6 +25,8 @@ import { mountAdminRoutes } from './admin-routes';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
 import { holdPrivateUmask, preparePrivateDataDir } from './data-dir';
+import { createEmbeddedServing, type EmbeddedServing } from './serving-runtime';
+import { localAdminCaller } from './local-admin-caller';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -41,6 +43,8 @@ export interface Runtime {
   artifacts: ArtifactStore;
   loader: Loader;
   metrics: IngestMetrics;
+  /** Prediction routes (/api): endpoints, loaded models, the prediction log. */
+  serving: EmbeddedServing;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -51,6 +55,8 @@ export const paths = (dataDir: string) => ({
   artifacts: path.join(dataDir, 'artifacts'),
   runs: path.join(dataDir, 'runs'),
   registry: path.join(dataDir, 'registry'),
+  endpoints: path.join(dataDir, 'endpoints'),
+  predictionLog: path.join(dataDir, 'prediction-log'),
 });
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
@@ -119,6 +125,11 @@ async function serve(
   // Every route (webhooks, admin, healthz, metrics, 404s) first checks Host: a DNS-rebound page cannot reach the runtime.
   let isAllowedHost: (host: string | undefined) => boolean = () => false; // set once the port is known
   app.use('*', hostAllowlist((host) => isAllowedHost(host)));
+  const remoteAddress = (_req: Request, env: unknown) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
+  // Prediction routes; the storefront's App Proxy / session-token check replaces localAdminCaller where it is wired.
+  const serving = createEmbeddedServing({ paths: p, warehouse, artifacts, metricsRegistry: metrics.registry, logger, budgetMs: config.servingBudgetMs, resolveCaller: localAdminCaller(adminToken), remoteAddress });
+  opened.push(() => serving.close());
+  app.route('/api', serving.routes);
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -126,7 +137,7 @@ async function serve(
     warehouse,
     loader,
     privacy,
-    remoteAddress: (_req, env) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress,
+    remoteAddress,
   });
   createWebhookApp(
     {
@@ -197,11 +208,12 @@ async function serve(
       if (!drained) logger.warn('shutdown before everything landed; the rest lands at next start', loader.stats());
       await loader.stop();
       await bus.close();
+      await serving.close(); // the prediction log drains into DuckDB before it closes
       await warehouse.close();
       await removeRuntimeInfo(config.dataDir);
       releaseUmask();
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, close };
 }

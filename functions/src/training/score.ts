@@ -2,7 +2,7 @@
 import { ShopMlopsError } from '../core/errors';
 import type { ArtifactStore } from '../ports/artifact-store';
 import type { ModelRegistry } from '../ports/model-registry';
-import type { PredictionStore, PredictionWrite } from '../ports/prediction-store';
+import type { PredictionWrite, PredictionWriter } from '../ports/prediction-store';
 import { DEFAULT_CLV_HORIZON_DAYS, parseCustomerRows, type CustomerRow } from '../serving/predict-customer';
 import { DEFAULT_K } from '../serving/predict-recommend';
 import { scoreBatches, type ScoringInputs } from '../serving/score-batches';
@@ -17,7 +17,7 @@ export interface ScoringServices {
   features: FeatureReader;
   artifacts: ArtifactStore;
   registry: ModelRegistry;
-  predictions: PredictionStore;
+  predictions: PredictionWriter;
 }
 
 export interface ScoreRequest {

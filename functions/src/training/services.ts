@@ -6,7 +6,7 @@ import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
 import type { ArtifactStore } from '../ports/artifact-store';
 import type { ModelRegistry } from '../ports/model-registry';
-import type { PredictionStore } from '../ports/prediction-store';
+import type { PredictionWriter } from '../ports/prediction-store';
 import type { RunTracker } from '../ports/run-tracker';
 import type { Row } from '../ports/warehouse';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
@@ -34,7 +34,7 @@ export interface TrainingServices {
   artifacts: ArtifactStore;
   registry: ModelRegistry;
   /** Where batch scores go (shop_predictions.*): the warehouse the features come from. */
-  predictions: PredictionStore;
+  predictions: PredictionWriter;
 }
 
 export type TrainingWorld =
@@ -102,7 +102,7 @@ export function trainingWorldFromConfig(config: AppConfig, env: NodeJS.ProcessEn
  * Embedded: through the runtime's admin routes while it runs (it owns the DuckDB file), else the file opened read-only on
  * first use; writing scores reopens it read-write (one process may hold a DuckDB file one way only).
  */
-function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): FeatureReader & { predictions: PredictionStore; close(): Promise<void> } {
+function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): FeatureReader & { predictions: PredictionWriter; close(): Promise<void> } {
   const file = path.resolve(paths(dataDir).warehouse);
   let direct: Promise<import('../adapters/embedded/duckdb-warehouse').DuckDbWarehouse> | undefined;
   let writable = false;
@@ -139,7 +139,7 @@ function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): Fe
         const rt = await pick();
         if (rt) {
           const out = [];
-          for (const b of batches) out.push(...(await admin().adminCall<{ written: Awaited<ReturnType<PredictionStore['replace']>> }>(rt, 'POST', '/admin/predictions', { batches: [b] })).written);
+          for (const b of batches) out.push(...(await admin().adminCall<{ written: Awaited<ReturnType<PredictionWriter['replace']>> }>(rt, 'POST', '/admin/predictions', { batches: [b] })).written);
           return out;
         }
         if (!writable) {
@@ -163,7 +163,7 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
     const p = paths(path.resolve(world.dataDir));
     const artifacts = createFileArtifactStore(p.artifacts);
     const inProcess = world.warehouse;
-    const features: FeatureReader & { predictions: PredictionStore; close(): Promise<void> } = inProcess
+    const features: FeatureReader & { predictions: PredictionWriter; close(): Promise<void> } = inProcess
       ? {
           dialect: 'duckdb',
           source: `duckdb:${path.resolve(p.warehouse)} (in process)`,

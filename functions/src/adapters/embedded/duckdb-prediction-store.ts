@@ -1,6 +1,8 @@
 // PredictionStore on the embedded DuckDB warehouse: creates schema shop_predictions, replaces a batch's (shop, snapshot_date, model, version) rows in one transaction.
 import type { PredictionStore, PredictionWrite } from '../../ports/prediction-store';
 import type { Row } from '../../ports/warehouse';
+import { assertRead, readResult, type PredictionRead } from '../../serving/prediction-read';
+import { ensurePredictionLogTable } from './journal-prediction-log';
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, assertBatch, PREDICTION_TABLE_NAMES, duckdbCreatePredictionTable, duckdbType, qualifiedPredictionTable, type PredictionBatch } from '../../serving/prediction-tables';
 
 type Exec = (sql: string, params?: unknown[]) => Promise<Row[]>;
@@ -8,6 +10,8 @@ type Exec = (sql: string, params?: unknown[]) => Promise<Row[]>;
 /** The part of DuckDbWarehouse the store needs. */
 export interface DuckDbTransactions {
   transaction<T>(fn: (exec: Exec) => Promise<T>): Promise<T>;
+  /** A statement outside a transaction (reads); the store falls back to a transaction without it. */
+  execute?: Exec;
 }
 
 /** Rows per INSERT statement (one JSON parameter each). */
@@ -19,6 +23,26 @@ const q = (name: string) => `"${name}"`;
 export async function ensurePredictionTables(exec: Exec): Promise<void> {
   await exec(`CREATE SCHEMA IF NOT EXISTS ${PREDICTIONS_DATASET}`);
   for (const t of PREDICTION_TABLE_NAMES) await exec(duckdbCreatePredictionTable(t));
+  await ensurePredictionLogTable(exec);
+}
+
+/** The newest batch holding any of the read's values (see PredictionStore.read). */
+export async function readLatest(exec: Exec, r: PredictionRead): Promise<ReturnType<typeof readResult>> {
+  assertRead(r);
+  const [schema, name] = [PREDICTIONS_DATASET, r.table];
+  const exists = await exec('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, name]);
+  if (Number(exists[0]?.['n'] ?? 0) === 0) return null;
+  const t = PREDICTION_TABLES[r.table];
+  const pin = r.batch ? ' AND snapshot_date = $3::DATE AND version = $4' : '';
+  const params: unknown[] = [r.shop, JSON.stringify(r.values), ...(r.batch ? [r.batch.snapshotDate, r.batch.version] : [])];
+  const cols = t.columns.map((c) => (c.type === 'DATE' ? `strftime(m.${q(c.name)}, '%Y-%m-%d') AS ${q(c.name)}` : c.type === 'TIMESTAMP' ? `strftime(m.${q(c.name)}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${q(c.name)}` : `m.${q(c.name)}`));
+  const rows = await exec(
+    `WITH m AS (SELECT * FROM ${qualifiedPredictionTable(r.table)} WHERE shop = $1 AND ${q(r.column)} IN (SELECT unnest(from_json($2, '["VARCHAR"]')))${pin}),
+     b AS (SELECT snapshot_date, version FROM m ORDER BY snapshot_date DESC, scored_at DESC, version DESC LIMIT 1)
+     SELECT ${cols.join(', ')} FROM m JOIN b ON m.snapshot_date = b.snapshot_date AND m.version = b.version ORDER BY ${t.grain.map((g) => `m.${q(g)}`).join(', ')}`,
+    params,
+  );
+  return readResult(r.table, rows);
 }
 
 /** One batch: delete its key's rows, insert its rows (within the caller's transaction). */
@@ -51,5 +75,6 @@ export function createDuckDbPredictionStore(warehouse: DuckDbTransactions): Pred
         for (const b of batches) out.push(await replaceBatch(exec, b));
         return out;
       }),
+    read: (r) => (warehouse.execute ? readLatest(warehouse.execute, r) : warehouse.transaction((exec) => readLatest(exec, r))),
   };
 }

@@ -3,7 +3,8 @@ import { BigQuery } from '@google-cloud/bigquery';
 import type { Logger } from '../../core/log';
 import type { PredictionStore, PredictionWrite } from '../../ports/prediction-store';
 import { PREDICTIONS_DATASET, assertBatch } from '../../serving/prediction-tables';
-import { deleteBatchSql, insertRowsSql } from './bigquery-predictions-sql';
+import { readResult } from '../../serving/prediction-read';
+import { deleteBatchSql, insertRowsSql, readLatestSql } from './bigquery-predictions-sql';
 import { bigQueryJobRunner } from './bigquery-warehouse';
 
 export interface BigQueryPredictionStoreOptions {
@@ -34,6 +35,15 @@ export function createBigQueryPredictionStore(opts: BigQueryPredictionStoreOptio
         out.push({ table, replaced: del.affected, inserted: b.rows.length });
       }
       return out;
+    },
+    async read(r) {
+      try {
+        return readResult(r.table, (await run(readLatestSql(opts.projectId, r), `read ${PREDICTIONS_DATASET}.${r.table}`)).rows);
+      } catch (err) {
+        // No scores yet: the table (or dataset) does not exist.
+        if (/not found: (table|dataset)/i.test((err as Error).message)) return null;
+        throw err;
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 // Pure builders of the parameterised BigQuery SQL that replaces a batch of shop_predictions rows (values only as parameters).
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, type PredictionBatch, type PredictionColumnType, type PredictionRow, type PredictionTableName } from '../../serving/prediction-tables';
+import { assertRead, type PredictionRead } from '../../serving/prediction-read';
 import { qualified, type ParamType, type Statement } from './bigquery-sql';
 
 /** How a column travels as a query parameter (dates and timestamps as text, cast in SQL). */
@@ -37,5 +38,20 @@ SELECT ${cols.map((c) => CAST[c.type](`r.${c.name}`)).join(', ')}
 FROM UNNEST(@rows) AS r`,
     params: { rows: values },
     types: { rows: [struct] },
+  };
+}
+
+/** The newest batch holding any of the read's values, its rows for them (PredictionStore.read); dates and timestamps as text. */
+export function readLatestSql(projectId: string, r: PredictionRead): Statement {
+  assertRead(r);
+  const t = PREDICTION_TABLES[r.table];
+  const cols = t.columns.map((c) => (c.type === 'DATE' ? `CAST(m.${c.name} AS STRING) AS ${c.name}` : c.type === 'TIMESTAMP' ? `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', m.${c.name}) AS ${c.name}` : `m.${c.name}`));
+  const pin = r.batch ? ' AND snapshot_date = DATE(@snapshot_date) AND version = @version' : '';
+  return {
+    sql: `WITH m AS (SELECT * FROM ${predictionTable(projectId, r.table)} WHERE shop = @shop AND ${r.column} IN UNNEST(@values)${pin}),
+b AS (SELECT snapshot_date, version FROM m ORDER BY snapshot_date DESC, scored_at DESC, version DESC LIMIT 1)
+SELECT ${cols.join(', ')} FROM m JOIN b ON m.snapshot_date = b.snapshot_date AND m.version = b.version ORDER BY ${t.grain.map((g) => `m.${g}`).join(', ')}`,
+    params: { shop: r.shop, values: [...r.values], ...(r.batch ? { snapshot_date: r.batch.snapshotDate, version: r.batch.version } : {}) },
+    types: { shop: 'STRING', values: ['STRING'], ...(r.batch ? { snapshot_date: 'STRING', version: 'INT64' } : {}) },
   };
 }

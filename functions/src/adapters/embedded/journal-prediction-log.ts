@@ -1,0 +1,170 @@
+// PredictionLog embedded: entries group-committed to an append-only journal (fdatasync) off the response path, then drained in batches into DuckDB shop_predictions.prediction_log through the runtime's one writer.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../../core/log';
+import type { PredictionLog, PredictionLogEntry, PredictionLogStats } from '../../ports/prediction-log';
+import { PREDICTIONS_DATASET, duckdbType } from '../../serving/prediction-tables';
+import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG, duckdbCreatePredictionLog } from '../../serving/prediction-log-table';
+import type { DuckDbTransactions } from './duckdb-prediction-store';
+import { appendRecords, readRecords, syncDir } from './jsonl-journal';
+
+type Exec = Parameters<Parameters<DuckDbTransactions['transaction']>[0]>[0];
+
+export interface JournalPredictionLogOptions {
+  /** Directory of the journal files, e.g. `<dataDir>/prediction-log`. */
+  dir: string;
+  /** The runtime's warehouse: drains run in its transactions, so they queue behind (never beside) the loader's. */
+  warehouse: DuckDbTransactions;
+  logger: Logger;
+  /** Group commit: buffered entries are appended and fdatasync'd at least this often (ms). */
+  commitMs?: number;
+  /** The journal is drained into DuckDB this often (ms). */
+  drainMs?: number;
+  /** Entries held in memory before new ones are dropped (and counted). */
+  maxBuffered?: number;
+}
+
+export interface JournalPredictionLog extends PredictionLog {
+  /** Commits the buffer, then loads every journal file into DuckDB; resolves with the rows inserted. */
+  drain(): Promise<number>;
+}
+
+const PENDING = 'pending.jsonl';
+const DRAINING = /^draining-\d+-\d+\.jsonl$/;
+/** Rows per INSERT statement (one JSON parameter each). */
+const CHUNK = 5_000;
+
+/** Creates the log table (and its schema) when absent. */
+export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
+  await exec(`CREATE SCHEMA IF NOT EXISTS ${PREDICTIONS_DATASET}`);
+  await exec(duckdbCreatePredictionLog());
+}
+
+/** Inserts entries not yet in the table (a journal drained twice after a crash lands once). */
+export async function insertLogEntries(exec: Exec, entries: readonly PredictionLogEntry[]): Promise<number> {
+  const wire = (t: string) => (t === 'TIMESTAMPTZ' ? 'VARCHAR' : t);
+  const structure = JSON.stringify(Object.fromEntries(PREDICTION_LOG_COLUMNS.map((c) => [c.name, wire(duckdbType(c.type))])));
+  const select = PREDICTION_LOG_COLUMNS.map((c) => `r."${c.name}"::${duckdbType(c.type)}`).join(', ');
+  let inserted = 0;
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const chunk = entries.slice(i, i + CHUNK);
+    const since = chunk.reduce((m, e) => (e.served_at < m ? e.served_at : m), chunk[0]!.served_at);
+    const rows = await exec(
+      `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ')})
+       SELECT ${select} FROM (SELECT unnest(from_json($1, '[${structure}]')) AS r) AS s
+       WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= $2::TIMESTAMPTZ AND l.prediction_id = s.r.prediction_id)
+       RETURNING 1`,
+      [JSON.stringify(chunk), since],
+    );
+    inserted += rows.length;
+  }
+  return inserted;
+}
+
+const isEntry = (r: Record<string, unknown>): r is PredictionLogEntry & Record<string, unknown> => typeof r['prediction_id'] === 'string' && typeof r['shop'] === 'string' && typeof r['served_at'] === 'string';
+
+export function createJournalPredictionLog(opts: JournalPredictionLogOptions): JournalPredictionLog {
+  const { dir, warehouse, logger } = opts;
+  const maxBuffered = opts.maxBuffered ?? 100_000;
+  const pendingFile = path.join(dir, PENDING);
+  let buffer: PredictionLogEntry[] = [];
+  let written = 0;
+  let dropped = 0;
+  let committing = 0;
+  let seq = 0;
+  // One chain serialises commits and drains: a drain never renames the journal under an append.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  const commit = (): Promise<void> =>
+    serial(async () => {
+      if (buffer.length === 0) return;
+      const batch = buffer;
+      buffer = [];
+      committing = batch.length;
+      try {
+        await appendRecords(pendingFile, batch);
+        written += batch.length;
+      } catch (err) {
+        // The disk refused: keep the entries (bounded) for the next commit.
+        const kept = batch.concat(buffer);
+        dropped += Math.max(0, kept.length - maxBuffered);
+        buffer = kept.slice(0, maxBuffered);
+        logger.warn('prediction log commit failed; retrying', { error: (err as Error).message, entries: batch.length });
+        throw err;
+      } finally {
+        committing = 0;
+      }
+    });
+
+  const drainFiles = (): Promise<number> =>
+    serial(async () => {
+      await fsp.mkdir(dir, { recursive: true });
+      // Freeze the journal: later appends start a new pending file; the frozen one is loaded, then removed.
+      try {
+        await fsp.rename(pendingFile, path.join(dir, `draining-${Date.now()}-${++seq}.jsonl`));
+        await syncDir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      const files = (await fsp.readdir(dir)).filter((f) => DRAINING.test(f)).sort((a, b) => {
+        const [, ta, sa] = /^draining-(\d+)-(\d+)/.exec(a)!;
+        const [, tb, sb] = /^draining-(\d+)-(\d+)/.exec(b)!;
+        return Number(ta) - Number(tb) || Number(sa) - Number(sb);
+      });
+      let inserted = 0;
+      for (const f of files) {
+        const file = path.join(dir, f);
+        const read = await readRecords(file);
+        const entries = (read?.records ?? []).filter(isEntry);
+        if (entries.length) {
+          inserted += await warehouse.transaction(async (exec) => {
+            await ensurePredictionLogTable(exec);
+            return insertLogEntries(exec, entries);
+          });
+        }
+        await fsp.unlink(file);
+      }
+      return inserted;
+    });
+
+  const drain = async (): Promise<number> => {
+    await commit();
+    return drainFiles();
+  };
+
+  const commitTimer = setInterval(() => void commit().catch(() => undefined), opts.commitMs ?? 100);
+  commitTimer.unref();
+  const drainTimer = setInterval(
+    () => void drainFiles().catch((err: Error) => logger.warn('prediction log drain failed; the journal is kept and drained later', { error: err.message })),
+    opts.drainMs ?? 2_000,
+  );
+  drainTimer.unref();
+  let closed = false;
+
+  return {
+    record(entry) {
+      if (closed || buffer.length >= maxBuffered) {
+        dropped++;
+        return;
+      }
+      buffer.push(entry);
+    },
+    flush: commit,
+    drain,
+    stats: (): PredictionLogStats => ({ pending: buffer.length + committing, written, dropped }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(commitTimer);
+      clearInterval(drainTimer);
+      await commit().catch(() => undefined);
+      // What does not reach DuckDB now stays in the journal and is drained at the next start.
+      await drainFiles().catch((err: Error) => logger.warn('prediction log not drained at close; drained at next start', { error: err.message }));
+    },
+  };
+}

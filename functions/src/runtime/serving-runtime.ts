@@ -1,0 +1,70 @@
+// The embedded runtime's prediction serving: endpoints journal, registry, model cache, features, batch-score reads and the prediction log over the runtime's DuckDB, mounted at /api.
+import type { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../core/log';
+import { createServingMetrics, type ServingMetrics } from '../core/metrics';
+import type { ResolveCaller } from '../http/caller';
+import { createPredictionRoutes } from '../http/prediction-routes';
+import type { ArtifactStore } from '../ports/artifact-store';
+import type { Endpoints } from '../ports/endpoints';
+import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-prediction-store';
+import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
+import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
+import { createJournalPredictionLog, type JournalPredictionLog } from '../adapters/embedded/journal-prediction-log';
+import { createModelCache, type ModelCache } from '../serving/model-cache';
+import { createServingCore } from '../serving/serve';
+import { createServingFeatures } from '../serving/serving-features';
+
+export interface EmbeddedServingOptions {
+  /** `<dataDir>/endpoints`, `<dataDir>/registry`, `<dataDir>/prediction-log` (local-runtime paths()). */
+  paths: { endpoints: string; registry: string; predictionLog: string };
+  warehouse: DuckDbWarehouse;
+  artifacts: ArtifactStore;
+  metricsRegistry: Registry;
+  logger: Logger;
+  budgetMs: number;
+  resolveCaller: ResolveCaller;
+  remoteAddress: (req: Request, env: unknown) => string | undefined;
+}
+
+export interface EmbeddedServing {
+  routes: Hono;
+  endpoints: Endpoints;
+  models: ModelCache;
+  predictionLog: JournalPredictionLog;
+  metrics: ServingMetrics;
+  close(): Promise<void>;
+}
+
+export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServing {
+  const registry = createFileModelRegistry({ dir: o.paths.registry, artifacts: o.artifacts });
+  const models = createModelCache({ registry, artifacts: o.artifacts });
+  // Deploying (here or from the CLI: the journal is shared) warms the version in this process before it gets traffic.
+  const endpoints = createJournalEndpoints({ dir: o.paths.endpoints, warm: models.warm });
+  const predictionLog = createJournalPredictionLog({ dir: o.paths.predictionLog, warehouse: o.warehouse, logger: o.logger.child({ component: 'prediction-log' }) });
+  const metrics = createServingMetrics(o.metricsRegistry, { logDropped: () => predictionLog.stats().dropped });
+  const serving = createServingCore({
+    endpoints,
+    models,
+    predictions: createDuckDbPredictionStore(o.warehouse),
+    features: createServingFeatures({ query: (sql) => o.warehouse.query(sql) }),
+    log: predictionLog,
+    metrics,
+    budgetMs: o.budgetMs,
+    logger: o.logger.child({ component: 'serving' }),
+  });
+  const routes = createPredictionRoutes({ resolveCaller: o.resolveCaller, serving, logger: o.logger, metrics, remoteAddress: o.remoteAddress });
+  return {
+    routes,
+    endpoints,
+    models,
+    predictionLog,
+    metrics,
+    async close() {
+      await predictionLog.close();
+      await endpoints.close();
+      await registry.close();
+    },
+  };
+}

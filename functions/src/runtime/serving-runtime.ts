@@ -40,15 +40,23 @@ export interface EmbeddedServing {
 export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServing {
   const registry = createFileModelRegistry({ dir: o.paths.registry, artifacts: o.artifacts });
   const models = createModelCache({ registry, artifacts: o.artifacts });
-  // Deploying (here or from the CLI: the journal is shared) warms the version in this process before it gets traffic.
-  const endpoints = createJournalEndpoints({ dir: o.paths.endpoints, warm: models.warm });
+  const features = createServingFeatures({ query: (sql) => o.warehouse.query(sql) });
+  // Deploying through this process warms the version (and the shop's features) before it gets traffic; versions
+  // deployed from another process (the CLI shares the journal) are loaded when a request first sees them.
+  const endpoints = createJournalEndpoints({
+    dir: o.paths.endpoints,
+    warm: async (t) => {
+      await models.warm(t);
+      await features.get(t.shop).catch(() => undefined);
+    },
+  });
   const predictionLog = createJournalPredictionLog({ dir: o.paths.predictionLog, warehouse: o.warehouse, logger: o.logger.child({ component: 'prediction-log' }) });
   const metrics = createServingMetrics(o.metricsRegistry, { logDropped: () => predictionLog.stats().dropped });
   const serving = createServingCore({
     endpoints,
     models,
     predictions: createDuckDbPredictionStore(o.warehouse),
-    features: createServingFeatures({ query: (sql) => o.warehouse.query(sql) }),
+    features,
     log: predictionLog,
     metrics,
     budgetMs: o.budgetMs,

@@ -60,7 +60,7 @@ export interface ServingCoreDeps {
   features: ServingFeatures;
   log: PredictionLog;
   metrics?: ServingMetrics;
-  /** Latency budget of the model layers (the arm's version, then the champion) together, ms; the batch and popularity layers get as much each. */
+  /** Latency budget of each layer (ms): the endpoint state, the arm's version, the champion, the batch scores and popularity get as much each. */
   budgetMs: number;
   logger: Logger;
   now?: () => Date;
@@ -152,8 +152,9 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
     throw new Fault('model_error', `model ${m.model} does not answer ${e.kind} requests`);
   }
 
-  /** One model layer: load (or reuse) the version and predict, within the time left. */
-  async function modelLayer(req: PredictRequest, version: number, deadline: number) {
+  /** One model layer: load (or reuse) the version and predict, within the budget. */
+  async function modelLayer(req: PredictRequest, version: number) {
+    const deadline = performance.now() + budgetMs;
     const work = (async () => {
       let m: LoadedModel;
       try {
@@ -212,7 +213,6 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
 
   async function predict(req: PredictRequest): Promise<ServedPrediction> {
     const t0 = performance.now();
-    const deadline = t0 + budgetMs;
     const out: Omit<ServedPrediction, 'latency_ms'> = { model: req.model, arm: 'champion', bucket: null, assigned_version: null, version: null, served_by: 'none', fallback: false, fallback_reason: null, snapshot_date: null, prediction: null };
     let reason: FallbackReason | null = null;
     const fail = (err: unknown, what: string) => {
@@ -229,7 +229,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
     // 1. The endpoint's split and the unit's arm.
     let state: EndpointState | null = null;
     try {
-      state = await within(deps.endpoints.getState({ shop: req.shop, model: req.model }), deadline - performance.now());
+      state = await within(deps.endpoints.getState({ shop: req.shop, model: req.model }), budgetMs);
       preload(state);
     } catch (err) {
       fail(err instanceof Fault ? err : new Fault('unavailable', `endpoint state: ${(err as Error).message}`), 'endpoint');
@@ -251,7 +251,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
       // 2. The arm's version (with no endpoint deployed yet, the registry's champion is the arm's version).
       if (state && !split) {
         try {
-          const v = await within(models.aliasVersion(req.model, 'champion'), deadline - performance.now());
+          const v = await within(models.aliasVersion(req.model, 'champion'), budgetMs);
           if (v === null) throw new Fault('no_version', `${req.model} has no endpoint and no champion`);
           out.assigned_version = v;
         } catch (err) {
@@ -261,7 +261,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
       if (out.assigned_version !== null) {
         tried.add(out.assigned_version);
         try {
-          take(await modelLayer(req, out.assigned_version, deadline), 'model', out.assigned_version);
+          take(await modelLayer(req, out.assigned_version), 'model', out.assigned_version);
         } catch (err) {
           fail(err, `${out.arm} v${out.assigned_version}`);
         }
@@ -269,8 +269,8 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
       // 3. The champion, when the arm was the challenger (or the endpoint state could not be read).
       if (!answered && (out.arm === 'challenger' || !state)) {
         try {
-          const v = split ? split.champion.version : await within(models.aliasVersion(req.model, 'champion'), deadline - performance.now());
-          if (v !== null && !tried.has(v)) take(await modelLayer(req, v, deadline), 'champion', v);
+          const v = split ? split.champion.version : await within(models.aliasVersion(req.model, 'champion'), budgetMs);
+          if (v !== null && !tried.has(v)) take(await modelLayer(req, v), 'champion', v);
         } catch (err) {
           fail(err, 'champion');
         }

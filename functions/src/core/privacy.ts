@@ -93,6 +93,7 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_features.customer_labels': { customers: 'delete', why: 'labels about the customer' },
   'shop_predictions.customer_clv': { customers: 'delete', why: 'batch scores about the customer (CLV, P(alive), next order)' },
   'shop_predictions.customer_propensity': { customers: 'delete', why: 'batch scores about the customer (repeat propensity and decision)' },
+  'shop_predictions.prediction_log': { customers: 'delete', why: 'served predictions about or for the customer (their exposures leave the A/B analysis with them)' },
 };
 
 /** Tables of a redaction treatment, outside the raw landing schema (which the adapters handle first). */

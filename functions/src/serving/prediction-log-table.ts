@@ -9,7 +9,7 @@ const col = (name: string, type: PredictionColumn['type'], mode: PredictionColum
 
 /** Columns, in order. BigQuery partitions by day on served_at and clusters by (shop, model). */
 export const PREDICTION_LOG_COLUMNS: readonly PredictionColumn[] = [
-  col('prediction_id', 'STRING', 'REQUIRED', 'unique id of the served prediction (the embedded loader skips ids already landed)'),
+  col('prediction_id', 'STRING', 'REQUIRED', 'unique id of the served prediction (the embedded drain skips ids already landed)'),
   col('shop', 'STRING', 'REQUIRED', 'shop domain (from the verified caller only)'),
   col('served_at', 'TIMESTAMP', 'REQUIRED', 'when the answer was computed'),
   col('route', 'STRING', 'REQUIRED', 'recommendations_product, recommendations_cart, customer_predictions or variant_forecast'),

@@ -1,8 +1,9 @@
-// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub) and `privacyWorker` (Pub/Sub shopify-privacy → warehouse).
+// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse) and `api` (prediction routes behind the hosting rewrite /api/**).
 import { defineSecret } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
-import { buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
+import { buildApiRuntime, buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
+import { refuseEveryCaller } from './http/caller';
 import { sendWebResponse, toWebRequest } from './adapters/gcp/http-bridge';
 import { decodePrivacyMessage, isRetryable } from './adapters/gcp/privacy-message';
 import { ShopMlopsError } from './core/errors';
@@ -15,6 +16,7 @@ export const SERVICE_ACCOUNT = 'shop-mlops-functions@';
 export const PRIVACY_TOPIC = 'shopify-privacy';
 
 const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+const apiRuntime = lazy(() => buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION, resolveCaller: refuseEveryCaller }));
 const privacyRuntime = lazy(() => buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
 
 export const webhooks = onRequest(
@@ -44,5 +46,19 @@ export const privacyWorker = onMessagePublished(
       }
       log.error('privacy request dropped: it cannot succeed on retry', { messageId, error: e.message, code: e.code });
     }
+  },
+);
+
+/** Prediction routes (firebase.json rewrites /api/** here, same region). */
+export const api = onRequest(
+  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '1GiB', timeoutSeconds: 30, serviceAccount: SERVICE_ACCOUNT },
+  async (req, res) => {
+    const { app, predictionLog, log } = apiRuntime();
+    const response = await app.fetch(toWebRequest(req));
+    await sendWebResponse(res, response);
+    // Off the response path: the answer is out; the log's publishes (started when each prediction was served) are
+    // awaited before the invocation ends, bounded so a Pub/Sub stall never holds the instance.
+    const flushed = await Promise.race([predictionLog.flush().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000).unref())]);
+    if (!flushed) log.warn('prediction log publish still pending after 5 s', { ...predictionLog.stats() });
   },
 );

@@ -56,7 +56,7 @@ interface FakeRes {
 }
 
 /** Calls the HTTPS function the way the Functions framework does: an Express-like req with rawBody, a res we read back. */
-async function invoke(d: ForgedDelivery, opts: { url?: string; method?: string } = {}): Promise<FakeRes & { json: unknown }> {
+async function invoke(d: ForgedDelivery, opts: { url?: string; method?: string; fn?: unknown } = {}): Promise<FakeRes & { json: unknown }> {
   const headers: Record<string, string> = { host: 'us-central1-demo-shop-mlops.cloudfunctions.net', 'content-length': String(d.body.length) };
   for (const [k, v] of Object.entries(d.headers)) headers[k.toLowerCase()] = v;
   const req = { method: opts.method ?? 'POST', url: opts.url ?? '/webhooks', originalUrl: opts.url ?? '/webhooks', path: (opts.url ?? '/webhooks').split('?')[0], headers, rawBody: d.body, body: {}, get: (n: string) => headers[n.toLowerCase()], header: (n: string) => headers[n.toLowerCase()] };
@@ -84,7 +84,7 @@ async function invoke(d: ForgedDelivery, opts: { url?: string; method?: string }
       return res;
     },
   };
-  await (fns.webhooks as unknown as (q: unknown, s: unknown) => Promise<void>)(req, res);
+  await ((opts.fn ?? fns.webhooks) as unknown as (q: unknown, s: unknown) => Promise<void>)(req, res);
   await res.done;
   const text = res.body.toString('utf8');
   return Object.assign(res, { json: text ? (JSON.parse(text) as unknown) : null });
@@ -104,6 +104,22 @@ describe('deploy manifests', () => {
       secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
     });
     expect(ep).not.toHaveProperty('eventTrigger');
+  });
+
+  test('api is a gcfv2 HTTPS function in us-central1 (the region firebase.json rewrites /api/** to) with the secret and the functions\' account', () => {
+    const ep = (fns.api as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(ep).toMatchObject({
+      platform: 'gcfv2',
+      region: ['us-central1'],
+      httpsTrigger: {},
+      concurrency: 80,
+      availableMemoryMb: 1024,
+      timeoutSeconds: 30,
+      serviceAccountEmail: 'shop-mlops-functions@',
+      secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
+    });
+    const firebase = JSON.parse(readFileSync(`${__dirname}/../../firebase.json`, 'utf8')) as { hosting: { rewrites: Array<{ source: string; function: { functionId: string; region: string } }> } };
+    expect(firebase.hosting.rewrites).toContainEqual({ source: '/api/**', function: { functionId: 'api', region: (ep['region'] as string[])[0] } });
   });
 
   test('privacyWorker is a gcfv2 Pub/Sub function on shopify-privacy with retry and the secret', () => {
@@ -180,6 +196,23 @@ describe('webhooks function', () => {
     const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders }));
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
+    expect(pubsub.messages).toHaveLength(0);
+  });
+});
+
+describe('api function', () => {
+  const get = (url: string) => invoke({ body: Buffer.alloc(0), headers: {} } as unknown as ForgedDelivery, { url, method: 'GET', fn: fns.api });
+
+  test('a prediction route without storefront credentials gets the JSON 401 body; nothing is logged or published', async () => {
+    const res = await get('/api/recommendations/product?shop=demo-store.myshopify.com&product_id=1');
+    expect(res.statusCode).toBe(401);
+    expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED', retryable: false } });
+    expect(pubsub.messages).toHaveLength(0);
+  });
+
+  test('a path outside the routes is a 404, never the webhook handler', async () => {
+    const res = await get('/api/admin/sql');
+    expect(res.statusCode).toBe(404);
     expect(pubsub.messages).toHaveLength(0);
   });
 });

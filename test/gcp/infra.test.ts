@@ -12,6 +12,7 @@ import { SERVICE_ACCOUNT } from '../../functions/src/index';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, PREDICTION_TABLE_NAMES, bigQuerySchema } from '../../functions/src/serving/prediction-tables';
+import { PREDICTION_LOG_TABLE, predictionLogBigQuerySchema } from '../../functions/src/serving/prediction-log-table';
 
 // smol-toml ships CommonJS under `require` but only ESM typings, which a CommonJS TypeScript file cannot import.
 const { parse: parseToml } = require('smol-toml') as { parse(text: string): unknown };
@@ -118,7 +119,7 @@ describe('Terraform', () => {
   });
 
   test('two BigQuery subscriptions route by the attribute values the publisher sets, with table schema and dead letters', () => {
-    const subs = all('google_pubsub_subscription').filter(([, b]) => b['bigquery_config']);
+    const subs = all('google_pubsub_subscription').filter(([, b]) => b['bigquery_config'] && b['topic'] === '${google_pubsub_topic.webhooks.id}');
     expect(subs.map(([n]) => n).sort()).toEqual(['events_to_bigquery', 'quarantine_to_bigquery']);
     const byRoute: Record<string, string> = {};
     for (const [, b] of subs) {
@@ -142,11 +143,12 @@ describe('Terraform', () => {
   test('the Pub/Sub service agent can write the dataset, publish dead letters and subscribe to the BigQuery subscriptions', () => {
     const agent = '${local.pubsub_agent}';
     const ds = all('google_bigquery_dataset_iam_member').filter(([, b]) => b['member'] === agent);
-    expect(ds.map(([, b]) => b['role'])).toEqual(['roles/bigquery.dataEditor']);
+    expect(ds.map(([, b]) => [b['dataset_id'], b['role']]).sort()).toEqual([['${google_bigquery_dataset.shop_predictions.dataset_id}', 'roles/bigquery.dataEditor'], ['${google_bigquery_dataset.shop_raw.dataset_id}', 'roles/bigquery.dataEditor']]);
     const topics = all('google_pubsub_topic_iam_member').filter(([, b]) => b['member'] === agent);
-    expect(topics.map(([, b]) => [b['topic'], b['role']])).toEqual([['${google_pubsub_topic.dead_letter.name}', 'roles/pubsub.publisher']]);
+    expect(topics.map(([, b]) => [b['topic'], b['role']]).sort()).toEqual([['${google_pubsub_topic.dead_letter.name}', 'roles/pubsub.publisher'], ['${google_pubsub_topic.predictions_dead_letter.name}', 'roles/pubsub.publisher']]);
     const subs = all('google_pubsub_subscription_iam_member').filter(([, b]) => b['member'] === agent);
-    expect(subs.map(([, b]) => b['role'])).toEqual(['roles/pubsub.subscriber']);
+    expect(subs.map(([, b]) => b['role'])).toEqual(['roles/pubsub.subscriber', 'roles/pubsub.subscriber']);
+    expect(res('google_pubsub_subscription_iam_member', 'pubsub_agent_predictions_subscriber')['subscription']).toBe('${google_pubsub_subscription.predictions_to_bigquery.name}');
     const locals = Object.assign({}, ...tf.locals!) as Record<string, unknown>;
     expect(locals['pubsub_agent']).toBe('serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
     expect(Object.keys(locals['bq_subscripts'] as object).sort()).toEqual(['events', 'quarantine']);
@@ -161,8 +163,9 @@ describe('Terraform', () => {
       .filter((b) => b['member'] === sa)
       .map((b) => b['role'])
       .sort();
-    // dataEditor on shop_raw (landing, privacy) and shop_predictions (redaction deletes batch scores).
-    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+    // dataEditor on shop_raw (landing, privacy) and shop_predictions (redaction deletes batch scores); dataViewer on
+    // shop_features and shop_staging (the api function's online features); publisher on webhooks, privacy, predictions.
+    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataViewer', 'roles/bigquery.dataViewer', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
   });
 
   test('serving: endpoints are created per shop at deploy time (none declared); the functions may manage them and act as the serving account, which only reads artifacts', () => {
@@ -195,7 +198,25 @@ describe('Terraform', () => {
     // Customer score tables are in the redaction list.
     for (const t of PREDICTION_TABLE_NAMES.filter((x) => PREDICTION_TABLES[x].columns.some((c) => c.name === 'customer_id'))) expect(CUSTOMER_DATA_TABLES[`${PREDICTIONS_DATASET}.${t}`]?.customers).toBe('delete');
     const editors = all('google_bigquery_dataset_iam_member').filter(([, b]) => b['dataset_id'] === '${google_bigquery_dataset.shop_predictions.dataset_id}');
-    expect(editors.map(([, b]) => [b['member'], b['role']]).sort()).toEqual([['${local.functions_sa}', 'roles/bigquery.dataEditor'], ['${local.pipelines_sa}', 'roles/bigquery.dataEditor']]);
+    // The Pub/Sub service agent writes the prediction log through its BigQuery subscription.
+    expect(editors.map(([, b]) => [b['member'], b['role']]).sort()).toEqual([['${local.functions_sa}', 'roles/bigquery.dataEditor'], ['${local.pipelines_sa}', 'roles/bigquery.dataEditor'], ['${local.pubsub_agent}', 'roles/bigquery.dataEditor']]);
+  });
+
+  test('prediction log: the topic the api function publishes to, a BigQuery subscription into shop_predictions.prediction_log with the code\'s schema, dead letters', () => {
+    expect(res('google_pubsub_topic', 'predictions')['name']).toBe(defaults.predictionTopic);
+    const table = res('google_bigquery_table', 'prediction_log');
+    expect([table['dataset_id'], table['table_id'], table['schema'], table['clustering']]).toEqual(['${google_bigquery_dataset.shop_predictions.dataset_id}', PREDICTION_LOG_TABLE, '${file("${path.module}/schemas/prediction_log.json")}', ['shop', 'model']]);
+    expect(first(table['time_partitioning'])).toEqual({ type: 'DAY', field: 'served_at' });
+    expect(JSON.parse(readFileSync(path.join(INFRA, 'schemas', 'prediction_log.json'), 'utf8'))).toEqual(predictionLogBigQuerySchema());
+    const sub = res('google_pubsub_subscription', 'predictions_to_bigquery');
+    expect(sub['topic']).toBe('${google_pubsub_topic.predictions.id}');
+    expect(sub).not.toHaveProperty('filter');
+    expect(first(sub['bigquery_config'])).toEqual({ table: '${var.project}.${google_bigquery_dataset.shop_predictions.dataset_id}.${google_bigquery_table.prediction_log.table_id}', use_table_schema: true });
+    expect(first(sub['dead_letter_policy'])['dead_letter_topic']).toBe('${google_pubsub_topic.predictions_dead_letter.id}');
+    expect(res('google_pubsub_subscription', 'predictions_dead_letter')['topic']).toBe('${google_pubsub_topic.predictions_dead_letter.id}');
+    expect(CUSTOMER_DATA_TABLES[`${PREDICTIONS_DATASET}.${PREDICTION_LOG_TABLE}`]?.customers).toBe('delete');
+    const pub = res('google_pubsub_topic_iam_member', 'functions_publish_predictions');
+    expect([pub['topic'], pub['role'], pub['member']]).toEqual(['${google_pubsub_topic.predictions.name}', 'roles/pubsub.publisher', '${local.functions_sa}']);
   });
 
   test('the secret and the artifact bucket are named as the functions expect', () => {
@@ -220,7 +241,10 @@ describe('firebase.json, .firebaserc and shopify.app.toml', () => {
     expect(firebase.functions[0]!.predeploy).toEqual(['npm --prefix "$RESOURCE_DIR" run build']);
     expect(firebase.functions[0]!.ignore).toContain('node_modules');
     expect(firebase.hosting.public).toBe('hosting');
-    expect(firebase.hosting.rewrites).toEqual([{ source: '/webhooks', function: { functionId: 'webhooks', region: 'us-central1' } }]);
+    expect(firebase.hosting.rewrites).toEqual([
+      { source: '/webhooks', function: { functionId: 'webhooks', region: 'us-central1' } },
+      { source: '/api/**', function: { functionId: 'api', region: 'us-central1' } },
+    ]);
     expect(firebase.emulators['functions']?.port).toEqual(expect.any(Number));
     expect(firebase.emulators['hosting']?.port).toEqual(expect.any(Number));
     const rc = JSON.parse(readFileSync(path.join(ROOT, '.firebaserc'), 'utf8')) as { projects: { default: string } };

@@ -1,4 +1,5 @@
 // Who is calling a prediction route: the one interface every caller check implements (App Proxy, App Bridge session token, the runtime's local admin).
+import { ShopMlopsError } from '../core/errors';
 export type CallerVia = 'app_proxy' | 'session_token' | 'local_admin';
 
 export interface Caller {
@@ -22,3 +23,7 @@ export interface CallerContext {
  * the customer from anything else.
  */
 export type ResolveCaller = (request: Request, ctx: CallerContext) => Promise<Caller | Response>;
+
+/** Until the App Proxy / session-token check (http/storefront-auth.ts) is wired in, the cloud `api` function answers every call 401. */
+export const refuseEveryCaller: ResolveCaller = () =>
+  Promise.reject(new ShopMlopsError('UNAUTHORIZED', 'prediction routes need App Proxy or session-token credentials'));

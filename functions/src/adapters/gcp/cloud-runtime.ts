@@ -1,5 +1,5 @@
 // Builds the cloud wiring (config, Pub/Sub bus, verifier, Hono app; BigQuery warehouse and GCS store for the privacy worker) on first use.
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { loadConfig, type AppConfig } from '../../core/config';
 import { createAcceptor } from '../../core/ingest';
 import { createLogger, type Logger } from '../../core/log';
@@ -10,6 +10,20 @@ import { createWebhookApp } from '../../http/webhook-app';
 import { createBigQueryWarehouse } from './bigquery-warehouse';
 import { createGcsArtifactStore } from './gcs-artifact-store';
 import { createPubSubEventBus } from './pubsub-event-bus';
+import { createServingMetrics } from '../../core/metrics';
+import type { ResolveCaller } from '../../http/caller';
+import { createPredictionRoutes } from '../../http/prediction-routes';
+import { errorResponse } from '../../http/webhook-app';
+import type { PredictionLog } from '../../ports/prediction-log';
+import { cachedEndpointState } from '../../serving/endpoint-state-cache';
+import { createModelCache } from '../../serving/model-cache';
+import { createServingCore } from '../../serving/serve';
+import { createServingFeatures } from '../../serving/serving-features';
+import { DEFAULT_SERVING_IMAGE } from '../../training/services';
+import { createBigQueryPredictionStore } from './bigquery-prediction-store';
+import { createPubSubPredictionLog } from './pubsub-prediction-log';
+import { createVertexEndpoints } from './vertex-endpoints';
+import { createVertexModelRegistry } from './vertex-model-registry';
 
 type Env = Record<string, string | undefined>;
 
@@ -76,6 +90,44 @@ export function buildPrivacyRuntime(config: AppConfig): PrivacyRuntime {
   const warehouse = createBigQueryWarehouse({ projectId: config.gcpProject!, rawDataset: config.rawDataset, log });
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
   return { service: createPrivacyService({ warehouse, artifacts, log }), log };
+}
+
+export interface ApiRuntime {
+  app: Hono;
+  predictionLog: PredictionLog;
+  log: Logger;
+}
+
+/** Endpoint states are re-read from Vertex AI after this long (a split change or a switch back reaches every instance within it). */
+export const ENDPOINT_STATE_TTL_MS = 5_000;
+
+/**
+ * The `api` function: prediction routes at /api over BigQuery (features, batch scores), Cloud Storage (artifacts), the
+ * Vertex AI registry and endpoints, and the Pub/Sub prediction log. `location` is the Vertex AI region.
+ */
+export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller: ResolveCaller }): ApiRuntime {
+  const log = createLogger({ level: config.logLevel, component: 'api' });
+  const project = config.gcpProject!;
+  const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });
+  const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
+  const registry = createVertexModelRegistry({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
+  const endpoints = cachedEndpointState(createVertexEndpoints({ project, location: opts.location, artifacts }), { ttlMs: ENDPOINT_STATE_TTL_MS });
+  const predictionLog = createPubSubPredictionLog({ projectId: project, topic: config.predictionTopic, log });
+  const metrics = createServingMetrics(createIngestMetrics().registry, { logDropped: () => predictionLog.stats().dropped });
+  const serving = createServingCore({
+    endpoints,
+    models: createModelCache({ registry, artifacts }),
+    predictions: createBigQueryPredictionStore({ projectId: project, log }),
+    features: createServingFeatures({ query: (sql) => warehouse.query(sql) }),
+    log: predictionLog,
+    metrics,
+    budgetMs: config.servingBudgetMs,
+    logger: log,
+  });
+  const app = new Hono();
+  app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller, serving, logger: log, metrics }));
+  app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
+  return { app, predictionLog, log };
 }
 
 /** Caches one instance per function instance; a failed build is not cached, so the next invocation retries it. */

@@ -75,3 +75,29 @@ test('the BigQuery schema of every table is its column list, key first, types in
     expect(s.map((c) => c.name)).toEqual(t.columns.map((c) => c.name));
   }
 });
+
+describe('read (the serving fallback: the last batch score)', () => {
+  const store = () => createBigQueryPredictionStore({ bigquery, projectId: 'demo-shop-mlops', log: silentLogger });
+  const fields = bigQuerySchema('customer_clv').map((c) => ({ name: c.name, type: c.type === 'DATE' || c.type === 'TIMESTAMP' ? 'STRING' : c.type, mode: c.mode }));
+  const cell = (v: unknown) => ({ v: v === null ? null : String(v) });
+
+  test('the newest batch holding the values, values as parameters, rows as column types', async () => {
+    const row: Record<string, unknown> = { shop: SHOP, snapshot_date: '2026-04-05', model: 'clv', version: 7, customer_id: '820982911946154508', rfm_segment: 'Loyal', expected_purchases_90d: 1.5, expected_purchases_90d_low: 1, expected_purchases_90d_high: 2, p_alive: 0.9, expected_next_order_date: '2026-05-01', expected_order_value: null, clv: null, clv_low: null, clv_high: null, clv_horizon_days: 365, scored_at: '2026-04-06T03:00:00.000Z' };
+    fake.respond = () => ({ schema: { fields }, rows: [{ f: fields.map((f) => cell(row[f.name])) }] });
+    const r = await store().read({ table: 'customer_clv', shop: SHOP, column: 'customer_id', values: ['820982911946154508'] });
+    expect(r).toEqual({ snapshotDate: '2026-04-05', version: 7, rows: [{ ...row, version: 7 }] });
+    const [job] = fake.jobs;
+    expect(norm(job!.query)).toMatch(/^WITH m AS \(SELECT \* FROM `demo-shop-mlops\.shop_predictions\.customer_clv` WHERE shop = @shop AND customer_id IN UNNEST\(@values\)\), b AS \(SELECT snapshot_date, version FROM m ORDER BY snapshot_date DESC, scored_at DESC, version DESC LIMIT 1\) SELECT .* FROM m JOIN b ON m\.snapshot_date = b\.snapshot_date AND m\.version = b\.version ORDER BY m\.customer_id$/);
+    expect(paramsOf(job!)).toEqual({ shop: SHOP, values: ['820982911946154508'] });
+  });
+
+  test('a pinned batch adds its key; no rows → null; a missing table → null; a column that is not a grain column is refused', async () => {
+    fake.respond = () => ({ schema: { fields }, rows: [] });
+    expect(await store().read({ table: 'variant_forecast', shop: SHOP, column: 'variant_id', values: ['1'], batch: { snapshotDate: '2026-04-05', version: 2 } })).toBeNull();
+    expect(norm(fake.jobs[0]!.query)).toContain('AND snapshot_date = DATE(@snapshot_date) AND version = @version');
+    expect(paramsOf(fake.jobs[0]!)).toEqual({ shop: SHOP, values: ['1'], snapshot_date: '2026-04-05', version: 2 });
+    fake.respond = () => ({ error: { status: 404, reason: 'notFound', message: 'Not found: Table demo-shop-mlops:shop_predictions.customer_clv' } });
+    expect(await store().read({ table: 'customer_clv', shop: SHOP, column: 'customer_id', values: ['1'] })).toBeNull();
+    await expect(store().read({ table: 'customer_clv', shop: SHOP, column: 'p_alive; DROP TABLE x', values: ['1'] })).rejects.toThrow(/not keyed by/);
+  });
+});

@@ -150,6 +150,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       'DELETE FROM `demo-shop-mlops.shop_features.customer_rfm` WHERE shop = @shop AND customer_id = @customer_id',
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_clv` WHERE shop = @shop AND customer_id = @customer_id',
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_propensity` WHERE shop = @shop AND customer_id = @customer_id',
+      'DELETE FROM `demo-shop-mlops.shop_predictions.prediction_log` WHERE shop = @shop AND customer_id = @customer_id',
       'UPDATE `demo-shop-mlops.shop_staging.orders` SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id',
     ]));
     // The order ledger loses the customer before the purchase days it feeds are deleted (a feature run in between

@@ -127,6 +127,14 @@ test('the local admin caller: no token → 401, a wrong token → 401, no shop �
   expect(res.status).toBe(400);
 });
 
+test('the runtime\'s /metrics exposes the serving counters next to the ingest ones', async () => {
+  const text = await (await fetch(`${rt.url}/metrics`)).text();
+  expect(text).toMatch(/shop_mlops_predictions_total\{model="recommend",arm="champion",served_by="model"\} [1-9]/);
+  expect(text).toMatch(/shop_mlops_serving_fallbacks_total\{model="clv",reason="no_data",served_by="none"\} 1/);
+  expect(text).toContain('shop_mlops_prediction_route_seconds_bucket');
+  expect(text).toContain('shop_mlops_webhooks_in_flight');
+});
+
 test('every served prediction lands in shop_predictions.prediction_log with its labels; the exposures query reads it', async () => {
   await call('recommendations/product', { product_id: productId, logged_in_customer_id: customerId });
   await rt.serving.predictionLog.drain();

@@ -37,6 +37,8 @@ const product = model.items[0]!;
 
 /** Faults the test switches on and off, injected at the ports' boundary (the adapters behind them are the real ones). */
 const faults = { registryDown: false, artifactsDown: false, storeDown: false, endpointsDown: false, slowKeys: new Set<string>(), slowMs: 3_000 };
+/** model.json reads per artifact key (how often a version was loaded). */
+const reads = new Map<string, number>();
 
 let w: DuckDbWarehouse;
 let artifacts: ArtifactStore;
@@ -53,6 +55,7 @@ const faultyArtifacts = (a: ArtifactStore): ArtifactStore => ({
   async get(key) {
     if (faults.artifactsDown) throw new Error('connect ECONNREFUSED (fault injection)');
     if ([...faults.slowKeys].some((k) => key.startsWith(k))) await new Promise((r) => setTimeout(r, faults.slowMs));
+    reads.set(key, (reads.get(key) ?? 0) + 1);
     return a.get(key);
   },
 });
@@ -154,6 +157,16 @@ test('no fault: each arm is served by its own version; the holdout gets populari
   expect(h).toMatchObject({ arm: 'holdout', version: null, served_by: 'popularity', fallback: false, fallback_reason: null });
   // Most bought first; non-product lines never recommended.
   expect(h.prediction.map((p) => p.recommended_product_id)).toEqual(['pop-a', 'pop-b']);
+});
+
+test('a version is loaded once: concurrent first requests share one load, later ones reuse it', async () => {
+  await setChallenger(2);
+  reads.clear();
+  const get = stack();
+  const answers = await Promise.all(Array.from({ length: 10 }, () => get('challenger')));
+  expect(answers.every((a) => a.served_by === 'model' && a.version === 2)).toBe(true);
+  await get('challenger');
+  expect(reads.get('models/recommend/recfault-v2/model.json')).toBe(1);
 });
 
 test('the challenger\'s model throws → the champion answers, model_error', async () => {

@@ -120,7 +120,6 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     return out;
   };
 
-  let stagingReady = false;
   const landEvents = (events: LandedEvent[]): Promise<LandResult> =>
     lock(async () => {
       checkFault();
@@ -129,12 +128,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       try {
         if (faults?.poison && events.some(faults.poison)) throw new Error('Conversion Error: malformed value (fault injection)');
         return await inTransaction(async () => {
-          // One staging table per connection, emptied per batch (no catalog churn per batch).
-          if (!stagingReady) {
-            await conn.run(`CREATE TEMP TABLE IF NOT EXISTS load_events (${EVENT_COLS.map((c) => `${c} VARCHAR`).join(', ')})`);
-            stagingReady = true;
-          }
-          await conn.run('DELETE FROM temp.main.load_events');
+          // A staging table for the batch, dropped with it (it never outlives the transaction, so no query sees it).
+          await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (${EVENT_COLS.map((c) => `${c} VARCHAR`).join(', ')})`);
           const app = await conn.createAppender('load_events', 'main', 'temp');
           for (const e of staged) {
             app.appendVarchar(e.shop);
@@ -159,7 +154,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
             WHERE NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.webhook_id = s.webhook_id)
               AND (s.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.shop = s.shop AND e.topic = s.topic AND e.event_id = s.event_id))`);
           const inserted = Number(res.rowsChanged);
-          await conn.run('DELETE FROM temp.main.load_events');
+          await conn.run('DROP TABLE temp.main.load_events');
           return { inserted, duplicates: events.length - inserted };
         });
       } catch (err) {

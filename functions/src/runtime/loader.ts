@@ -17,7 +17,7 @@ const UNKNOWN_ERROR_ATTEMPTS = 5;
  * Most bytes of log read (and landed) per transaction. Under load the backlog fills whole reads, so each
  * transaction carries thousands of deliveries (its fixed costs: commit, the dedup anti-join over the table).
  */
-const READ_BYTES = 32 * 1024 * 1024;
+const READ_BYTES = 64 * 1024 * 1024;
 /** A batch smaller than this means we are caught up: linger so the next one is bigger. */
 const LINGER_BELOW_BYTES = 2 * 1024 * 1024;
 /** First wait after a failure; doubles up to maxBackoffMs. */
@@ -46,6 +46,8 @@ export type LoaderStats = {
   quarantined: number;
   duplicates: number;
   failures: number;
+  /** Batches landed (one warehouse transaction each, plus any isolation of poison). */
+  batches: number;
   lastError: string | null;
   backlogBytes: number;
   /** Seconds since the loader last moved forward while deliveries waited (0 when caught up). */
@@ -87,7 +89,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   let loopDone: Promise<void> = Promise.resolve();
   let progressAt = Date.now();
   const stallMs = deps.stallMs ?? 120_000;
-  const counts = { landed: 0, quarantined: 0, duplicates: 0, failures: 0, lastError: null as string | null };
+  const counts = { landed: 0, quarantined: 0, duplicates: 0, failures: 0, batches: 0, lastError: null as string | null };
   const stageSeconds: StageSeconds = { read: 0, classify: 0, land: 0, privacy: 0, checkpoint: 0 };
   const timed = async <T>(stage: keyof StageSeconds, fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -239,6 +241,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         await timed('checkpoint', () => deps.log.commitCheckpoint(batch.end));
         offset = batch.end;
         current = null;
+        counts.batches++;
         progressAt = Date.now();
         backoff = FIRST_BACKOFF_MS;
         attempts = 0;

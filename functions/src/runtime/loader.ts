@@ -115,6 +115,29 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         resolve();
       };
     });
+  // The log checkpoint is written behind landing (the next batch lands meanwhile): a crash before it is durable only
+  // means some landed records are read again, and landing skips them as duplicates (exactly once holds in the warehouse).
+  let checkpointed = offset;
+  let checkpointing: Promise<void> | null = null;
+  const checkpointSoon = (): Promise<void> => {
+    checkpointing ??= (async () => {
+      try {
+        while (checkpointed < offset) {
+          const to = offset;
+          await timed('checkpoint', () => deps.log.commitCheckpoint(to));
+          checkpointed = to;
+        }
+      } catch (err) {
+        // Retried after the next batch, or within 250 ms when idle.
+        counts.failures++;
+        counts.lastError = (err as Error).message;
+        deps.logger.warn('log checkpoint failed; will retry (landing continues, duplicates are skipped on restart)', { error: counts.lastError, offset });
+      } finally {
+        checkpointing = null;
+      }
+    })();
+    return checkpointing;
+  };
   const releaseWaiters = () => {
     for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
   };
@@ -221,6 +244,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           if (!current) {
             progressAt = Date.now();
             releaseWaiters();
+            if (checkpointed < offset) void checkpointSoon();
             await sleep(250);
             continue;
           }
@@ -238,8 +262,8 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           await timed('privacy', () => actOnPrivacy(events, attempts));
           batch.landed = true;
         }
-        await timed('checkpoint', () => deps.log.commitCheckpoint(batch.end));
         offset = batch.end;
+        void checkpointSoon();
         current = null;
         counts.batches++;
         progressAt = Date.now();
@@ -307,6 +331,8 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       stopping = true;
       wake?.();
       await loopDone;
+      await checkpointing;
+      await checkpointSoon();
       unsubscribe();
       await classifier.close();
     },

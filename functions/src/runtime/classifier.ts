@@ -70,7 +70,7 @@ export function createClassifier(logger: Logger): Classifier {
         deathsInARow = 0;
         const p = pending.get(r.id);
         pending.delete(r.id);
-        p?.resolve({ events: r.events, customerIds: r.customerIds, quarantined: r.quarantined, undecodable: r.undecodable });
+        p?.resolve({ events: r.events, customerIds: r.customerIds, indexes: r.indexes, quarantined: r.quarantined, undecodable: r.undecodable });
       });
       w.on('error', (err) => logger.warn('classifier worker failed', { error: err.message }));
       w.once('exit', (code) => died(w, code));

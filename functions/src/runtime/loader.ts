@@ -9,6 +9,7 @@ import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 import { createClassifier, type Classified, type Classifier } from './classifier';
 import { scrubPayload } from '../core/privacy';
 import { parseExact } from '../core/json';
+import { bodyOf } from '../core/envelope';
 
 /** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
 const UNKNOWN_ERROR_ATTEMPTS = 5;
@@ -151,16 +152,26 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       (r) => `${String(r['shop'])}\u0000${String(r['customer_id'])}`,
     ),
   );
-  const applyRedactions = (events: LandedEvent[], customerIds: (string | null)[]): LandedEvent[] => {
-    if (redacted.size === 0) return events;
-    const out: LandedEvent[] = [];
-    events.forEach((e, i) => {
+  /**
+   * The batch's events as they land, each with its body bytes from the log record (the exact UTF-8 text the payload
+   * holds, landed without re-encoding), or null where a redaction scrubbed the payload.
+   */
+  const toLand = (batch: Batch): { events: LandedEvent[]; bodies: (Uint8Array | null)[] } => {
+    const { events: all, customerIds, indexes } = batch.classified;
+    const events: LandedEvent[] = [];
+    const bodies: (Uint8Array | null)[] = [];
+    all.forEach((e, i) => {
       const cid = customerIds[i];
-      if (!cid || !redacted.has(`${e.shop}\u0000${cid}`)) return void out.push(e);
-      if (e.topic.startsWith('orders/')) out.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+      if (redacted.size === 0 || !cid || !redacted.has(`${e.shop}\u0000${cid}`)) {
+        events.push(e);
+        bodies.push(bodyOf(batch.records[indexes[i]!]!.payload));
+      } else if (e.topic.startsWith('orders/')) {
+        events.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+        bodies.push(null);
+      }
       // customers/* records of a redacted customer are not landed at all.
     });
-    return out;
+    return { events, bodies };
   };
 
   /** Reads and classifies the batch starting at `from` (null when the log holds nothing there yet). */
@@ -174,9 +185,9 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   };
 
   /** Lands one batch; a failure that is not an outage is narrowed down to the poison records, which go to quarantine. */
-  const land = async (events: LandedEvent[], quarantined: QuarantineRecord[], isolateUnexplained: boolean): Promise<void> => {
+  const land = async (events: LandedEvent[], bodies: (Uint8Array | null)[], quarantined: QuarantineRecord[], isolateUnexplained: boolean): Promise<void> => {
     try {
-      const r = await deps.warehouse.landEvents(events);
+      const r = await deps.warehouse.landEvents(events, bodies);
       counts.landed += r.inserted;
       counts.duplicates += r.duplicates;
       deps.metrics.landed.inc({ table: 'shop_raw.events' }, r.inserted);
@@ -194,8 +205,8 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         quarantined.push({ ...ev, reason: `load_failed: ${e.message}`, body: ev.payload, body_encoding: 'utf8' });
       } else {
         const mid = Math.ceil(events.length / 2);
-        await land(events.slice(0, mid), [], isolateUnexplained);
-        await land(events.slice(mid), quarantined, isolateUnexplained);
+        await land(events.slice(0, mid), bodies.slice(0, mid), [], isolateUnexplained);
+        await land(events.slice(mid), bodies.slice(mid), quarantined, isolateUnexplained);
         return;
       }
     }
@@ -257,8 +268,8 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         }
         if (!batch.landed) {
           attempts++;
-          const events = applyRedactions(batch.classified.events, batch.classified.customerIds);
-          await timed('land', () => land(events, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
+          const { events, bodies } = toLand(batch);
+          await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
           await timed('privacy', () => actOnPrivacy(events, attempts));
           batch.landed = true;
         }

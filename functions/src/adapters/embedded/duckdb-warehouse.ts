@@ -106,21 +106,22 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
    * Rows to stage: the first delivery of each webhook id and of each (shop, topic, event id) in the batch. Done here
    * in one pass over the keys, so DuckDB never sorts or windows the payloads (that cost more than the insert itself).
    */
-  const firstOfEachKey = (events: LandedEvent[]): LandedEvent[] => {
+  const firstOfEachKey = (events: LandedEvent[]): number[] => {
     const webhooks = new Set<string>();
     const actions = new Set<string>();
-    const out: LandedEvent[] = [];
-    for (const e of events) {
+    const out: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       const action = e.event_id === null ? null : `${e.shop}\u0000${e.topic}\u0000${e.event_id}`;
       const seen = webhooks.has(e.webhook_id) || (action !== null && actions.has(action));
       webhooks.add(e.webhook_id);
       if (action !== null) actions.add(action);
-      if (!seen) out.push(e);
+      if (!seen) out.push(i);
     }
     return out;
   };
 
-  const landEvents = (events: LandedEvent[]): Promise<LandResult> =>
+  const landEvents = (events: LandedEvent[], bodies?: readonly (Uint8Array | null)[]): Promise<LandResult> =>
     lock(async () => {
       checkFault();
       if (events.length === 0) return { inserted: 0, duplicates: 0 };
@@ -129,9 +130,10 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
         if (faults?.poison && events.some(faults.poison)) throw new Error('Conversion Error: malformed value (fault injection)');
         return await inTransaction(async () => {
           // A staging table for the batch, dropped with it (it never outlives the transaction, so no query sees it).
-          await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (${EVENT_COLS.map((c) => `${c} VARCHAR`).join(', ')})`);
+          await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (${EVENT_COLS.map((c) => `${c} ${c === 'payload' ? 'BLOB' : 'VARCHAR'}`).join(', ')})`);
           const app = await conn.createAppender('load_events', 'main', 'temp');
-          for (const e of staged) {
+          for (const i of staged) {
+            const e = events[i]!;
             app.appendVarchar(e.shop);
             app.appendVarchar(e.topic);
             app.appendVarchar(e.webhook_id);
@@ -141,7 +143,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
             if (e.triggered_at === null) app.appendNull();
             else app.appendVarchar(e.triggered_at);
             app.appendVarchar(e.received_at);
-            app.appendVarchar(e.payload);
+            // The payload as UTF-8 bytes: the received body when the caller has it (a copy, no text encoding).
+            app.appendBlob(bodies?.[i] ?? Buffer.from(e.payload, 'utf8'));
             app.endRow();
           }
           app.flushSync();
@@ -149,7 +152,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           // Staged rows are in batch order (insertion order is preserved), so no ORDER BY over the payloads.
           const res = await conn.run(`
             INSERT INTO shop_raw.events (${EVENT_COLS.join(', ')})
-            SELECT shop, topic, webhook_id, event_id, api_version, triggered_at::TIMESTAMPTZ, received_at::TIMESTAMPTZ, payload::JSON
+            SELECT shop, topic, webhook_id, event_id, api_version, triggered_at::TIMESTAMPTZ, received_at::TIMESTAMPTZ, decode(payload)::JSON
             FROM temp.main.load_events s
             WHERE NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.webhook_id = s.webhook_id)
               AND (s.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.shop = s.shop AND e.topic = s.topic AND e.event_id = s.event_id))`);

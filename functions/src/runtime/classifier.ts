@@ -49,11 +49,11 @@ export function createClassifier(logger: Logger): Classifier {
     // One copy into a fresh buffer, transferred (not cloned) to the worker: the main thread never copies twice.
     // The request keeps its own payloads, so a worker that dies mid-request can be sent it again.
     const total = p.payloads.reduce((n, x) => n + x.length, 0);
-    const block = new Uint8Array(total);
+    const block = Buffer.allocUnsafeSlow(total); // its own ArrayBuffer (transferable), not zero-filled first
     const views: Uint8Array[] = [];
     let at = 0;
     for (const x of p.payloads) {
-      block.set(x, at);
+      x.copy(block, at);
       views.push(block.subarray(at, at + x.length));
       at += x.length;
     }

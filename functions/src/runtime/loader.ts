@@ -19,8 +19,11 @@ const UNKNOWN_ERROR_ATTEMPTS = 5;
  * transaction carries thousands of deliveries (its fixed costs: commit, the dedup anti-join over the table).
  */
 const READ_BYTES = 64 * 1024 * 1024;
-/** A batch smaller than this means we are caught up: linger so the next one is bigger. */
-const LINGER_BELOW_BYTES = 2 * 1024 * 1024;
+/**
+ * Less than this waiting means we are caught up: linger (up to lingerMs) until this much has gathered, so each
+ * transaction carries a large batch (per-transaction costs dominate small ones and compete with acknowledgements).
+ */
+const LINGER_BELOW_BYTES = 16 * 1024 * 1024;
 /** First wait after a failure; doubles up to maxBackoffMs. */
 const FIRST_BACKOFF_MS = 100;
 
@@ -78,7 +81,6 @@ interface Batch {
   records: LogRecord[];
   classified: Classified;
   end: number;
-  bytes: number;
   landed: boolean;
 }
 
@@ -90,6 +92,8 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   let loopDone: Promise<void> = Promise.resolve();
   let progressAt = Date.now();
   const stallMs = deps.stallMs ?? 120_000;
+  const lingerMs = deps.lingerMs ?? 200;
+  const lingering = lingerMs > 0;
   const counts = { landed: 0, quarantined: 0, duplicates: 0, failures: 0, batches: 0, lastError: null as string | null };
   const stageSeconds: StageSeconds = { read: 0, classify: 0, land: 0, privacy: 0, checkpoint: 0 };
   const timed = async <T>(stage: keyof StageSeconds, fn: () => Promise<T>): Promise<T> => {
@@ -181,7 +185,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     const classified = await timed('classify', () => classifier.classify(records.map((x) => x.payload)));
     for (const u of classified.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
     const end = records[records.length - 1]!.next;
-    return { records, classified, end, bytes: end - records[0]!.offset, landed: false };
+    return { records, classified, end, landed: false };
   };
 
   /** Lands one batch; a failure that is not an outage is narrowed down to the poison records, which go to quarantine. */
@@ -261,8 +265,9 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           }
         }
         const batch: Batch = current;
-        // Pipelining: the next batch is read and classified (worker thread) while this one lands (DuckDB's thread).
-        if (!ahead && batch.end < deps.log.end) {
+        // Pipelining: the next batch is read and classified (worker thread) while this one lands (DuckDB's thread),
+        // once a full one is waiting (a partial one is better gathered by lingering).
+        if (!ahead && deps.log.end - batch.end >= (lingering ? LINGER_BELOW_BYTES : 1)) {
           ahead = { from: batch.end, batch: fetchBatch(batch.end) };
           ahead.batch.catch(() => undefined); // its failure surfaces when it is taken, and is retried then
         }
@@ -282,9 +287,11 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         attempts = 0;
         counts.lastError = null;
         releaseWaiters();
-        // A short batch means we caught up: let more deliveries gather so each warehouse transaction carries many
-        // (per-transaction cost dominates small batches and competes with acknowledgements for the CPU).
-        if (batch.records.length < deps.batchSize && batch.bytes < LINGER_BELOW_BYTES && !ahead && !waiters.length && !stopping) await sleep(deps.lingerMs ?? 200);
+        // Caught up: let more deliveries gather so the next warehouse transaction carries many.
+        if (lingering && !ahead) {
+          const until = Date.now() + lingerMs;
+          while (Date.now() < until && backlog() < LINGER_BELOW_BYTES && !waiters.length && !stopping) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+        }
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
         counts.failures++;

@@ -76,12 +76,11 @@ export interface Loader {
   stats(): LoaderStats;
 }
 
-/** A batch read from the log and classified; `landed` once its rows and privacy actions are done (only the checkpoint left). */
+/** A batch read from the log and classified. */
 interface Batch {
   records: LogRecord[];
   classified: Classified;
   end: number;
-  landed: boolean;
 }
 
 export async function createLoader(deps: LoaderDeps): Promise<Loader> {
@@ -185,7 +184,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     const classified = await timed('classify', () => classifier.classify(records.map((x) => x.payload)));
     for (const u of classified.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
     const end = records[records.length - 1]!.next;
-    return { records, classified, end, landed: false };
+    return { records, classified, end };
   };
 
   /** Lands one batch; a failure that is not an outage is narrowed down to the poison records, which go to quarantine. */
@@ -271,13 +270,10 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           ahead = { from: batch.end, batch: fetchBatch(batch.end) };
           ahead.batch.catch(() => undefined); // its failure surfaces when it is taken, and is retried then
         }
-        if (!batch.landed) {
-          attempts++;
-          const { events, bodies } = toLand(batch);
-          await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
-          await timed('privacy', () => actOnPrivacy(events, attempts));
-          batch.landed = true;
-        }
+        attempts++;
+        const { events, bodies } = toLand(batch);
+        await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
+        await timed('privacy', () => actOnPrivacy(events, attempts));
         offset = batch.end;
         void checkpointSoon();
         current = null;

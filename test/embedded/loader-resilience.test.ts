@@ -111,3 +111,24 @@ test('a poison delivery costs no backoff: the next good delivery lands within 1 
     await rt.close();
   }
 }, 60_000);
+
+test('a delivery DuckDB itself rejects (a lone surrogate escape) is quarantined without backoff: the next good one lands within 1 s', async () => {
+  const rt = await startTestRuntime({ loadLingerMs: 0 });
+  try {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    const poison = Buffer.from(body.toString('utf8').replace('"note":', '"note":"\\ud800",\n  "was_note":'), 'utf8');
+    expect(poison.equals(body)).toBe(false);
+    const bad = forgeWebhook({ secret: SECRET, topic: 'orders/create', body: poison, webhookId: 'ls-poison', eventId: 'ev-ls-poison', shop: 'loader.myshopify.com' });
+    expect(await postOn(agent, `${rt.url}/webhooks`, bad)).toBe(200);
+    expect(await postOn(agent, `${rt.url}/webhooks`, hook('ls-good'))).toBe(200);
+    const acked = performance.now();
+    while ((await countLike(rt, 'ls-good')) === 0 && performance.now() - acked < 10_000) await new Promise((r) => setTimeout(r, 10));
+    agent.destroy();
+    expect(performance.now() - acked).toBeLessThan(1000);
+    expect(await rt.loader.drain(10_000)).toBe(true);
+    expect(await countLike(rt, 'ls-')).toBe(1);
+    expect((await rt.warehouse.listQuarantine()).map((q) => q.webhook_id)).toEqual(['ls-poison']);
+  } finally {
+    await rt.close();
+  }
+}, 60_000);

@@ -63,8 +63,10 @@ export const ASSERTION_PASSES = 'shop_assertions.passed';
 const DETERMINISTIC_ERRORS = /^(Conversion|Invalid Input|Constraint|Out of Range|Mismatch Type) Error\b/;
 
 function landingError(err: unknown): unknown {
-  if (err instanceof ShopMlopsError || !(err instanceof Error) || !DETERMINISTIC_ERRORS.test(err.message)) return err;
-  return new ShopMlopsError('UNPROCESSABLE', err.message, { cause: err });
+  // Not `instanceof Error`: the native addon's errors may come from another realm (e.g. under a test VM).
+  const message = (err as { message?: unknown } | null)?.message;
+  if (err instanceof ShopMlopsError || typeof message !== 'string' || !DETERMINISTIC_ERRORS.test(message)) return err;
+  return new ShopMlopsError('UNPROCESSABLE', message, { cause: err });
 }
 
 export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {

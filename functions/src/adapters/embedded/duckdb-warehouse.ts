@@ -76,7 +76,10 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     // keeps payloads as uncompressed overflow strings, and reading them cold dominated the build). A store created
     // in the older format keeps it.
     storage_compatibility_version: 'v1.2.0',
-    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : {}),
+    // Landing commits a batch of 10 KB payloads every second or so; with the default 16 MB threshold nearly every
+    // commit also checkpointed, rewriting the table's last, partly filled row group each time (measured: commit CPU
+    // 46 -> 31 us per landed row at 300k rows). The WAL this leaves is replayed at the next open.
+    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : { checkpoint_threshold: '256MB' }),
     ...(opts.threads ? { threads: String(opts.threads) } : {}),
   });
   const conn = await instance.connect();

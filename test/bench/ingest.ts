@@ -194,6 +194,8 @@ export async function run(): Promise<BenchResult> {
   const p50 = pct(r.latenciesMs, 50);
   const p99 = pct(r.latenciesMs, 99);
   const keepsUp = sustainedLandRate / sustainedAckRate;
+  // Everything acknowledged in the sustained phase, over the phase plus the time it took to land its tail.
+  const sustainedToRows = s2.acked.length / (s2.seconds + tailSeconds);
   const recordBytes = body0Bytes();
   const backlogMaxDeliveries = Math.round(sus.backlogMaxBytes / recordBytes);
   return {
@@ -208,11 +210,13 @@ export async function run(): Promise<BenchResult> {
       { name: 'shop-mlops up (closed loop, to rows incl. drain)', 'webhooks/s': Math.round(endToEnd), 'p50 ms': '', 'p99 ms': '', ratio: endToEnd / bareRate, acked: r.acked.length, lost, duplicated },
       { name: `sustained ${Math.round(s2.seconds)} s open loop: acks`, 'webhooks/s': Math.round(sustainedAckRate), 'p50 ms': pct(s2.latenciesMs, 50), 'p99 ms': pct(s2.latenciesMs, 99), ratio: sustainedAckRate / bareRate, acked: s2.acked.length, lost, duplicated },
       { name: `sustained ${Math.round(s2.seconds)} s open loop: landed rows`, 'webhooks/s': Math.round(sustainedLandRate), 'p50 ms': '', 'p99 ms': '', ratio: sustainedLandRate / bareRate, acked: s2.acked.length, lost, duplicated },
+      { name: `sustained: to rows incl. the ${tailSeconds.toFixed(1)} s tail`, 'webhooks/s': Math.round(sustainedToRows), 'p50 ms': '', 'p99 ms': '', ratio: sustainedToRows / bareRate, acked: s2.acked.length, lost, duplicated },
     ],
     targets: [
       { metric: 'ratio to bare server (ack)', target: '>= 0.40', value: Number((rtRate / bareRate).toFixed(3)), pass: rtRate / bareRate >= 0.4 },
       { metric: 'ratio to bare server (sustained landing)', target: '>= 0.35', value: Number((sustainedLandRate / bareRate).toFixed(3)), pass: sustainedLandRate / bareRate >= 0.35 },
       { metric: 'sustained landed / acked per second', target: '>= 0.95', value: Number(keepsUp.toFixed(3)), pass: keepsUp >= 0.95 },
+      { metric: 'sustained acked / (run + tail) vs acks/s', target: 'info', value: Number((sustainedToRows / sustainedAckRate).toFixed(3)), pass: true },
       { metric: 'backlog maximum (sustained), MB', target: 'bounded (< high-water mark, 1024)', value: Number((sus.backlogMaxBytes / 2 ** 20).toFixed(1)), pass: sus.backlogMaxBytes < 2 ** 30 },
       { metric: 'p99 ack latency ms', target: '<= 50', value: Number(p99.toFixed(1)), pass: p99 <= 50 },
       { metric: 'lost', target: '0', value: lost, pass: lost === 0 },

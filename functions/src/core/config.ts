@@ -32,6 +32,12 @@ const base = z.object({
   loadBatchSize: intFrom(20000, 1, 1_000_000),
   /** Embedded loader: pause after catching up, so the next transaction carries a bigger batch (ms). */
   loadLingerMs: intFrom(1000, 0, 60_000),
+  /** Embedded runtime: acknowledged bytes not yet landed above which POST /webhooks answers 503 with Retry-After. */
+  maxBacklogBytes: intFrom(1024 ** 3, 64 * 1024, 2 ** 50),
+  /** Embedded runtime: free disk under the data directory below which POST /webhooks answers 503 (bytes). */
+  minFreeDiskBytes: intFrom(512 * 1024 ** 2, 0, 2 ** 50),
+  /** Embedded runtime: no landing progress on a non-empty backlog for this long makes /healthz answer 503 (seconds). */
+  loaderStallSeconds: intFrom(120, 1, 86_400),
   /** Embedded runtime: rebuild the feature tables every N minutes (0 = never). */
   featuresEveryMinutes: intFrom(360, 0, 10_080),
   /** The shop's IANA time zone: feature days are days there. */
@@ -86,6 +92,9 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   retryAfterSeconds: 'SHOP_MLOPS_RETRY_AFTER_SECONDS',
   loadBatchSize: 'SHOP_MLOPS_LOAD_BATCH_SIZE',
   loadLingerMs: 'SHOP_MLOPS_LOAD_LINGER_MS',
+  maxBacklogBytes: 'SHOP_MLOPS_MAX_BACKLOG_BYTES',
+  minFreeDiskBytes: 'SHOP_MLOPS_MIN_FREE_DISK_BYTES',
+  loaderStallSeconds: 'SHOP_MLOPS_LOADER_STALL_SECONDS',
   featuresEveryMinutes: 'SHOP_MLOPS_FEATURES_EVERY_MINUTES',
   shopTimezone: 'SHOP_MLOPS_SHOP_TIMEZONE',
   adminSqlTimeoutMs: 'SHOP_MLOPS_ADMIN_SQL_TIMEOUT_MS',

@@ -1,5 +1,4 @@
 // Prediction-route security over real HTTP on 127.0.0.1: App Proxy signatures and session tokens signed by @shopify/shopify-api's own test helpers, per-shop 429s, CORS per shop.
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -10,8 +9,10 @@ import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { Hono } from 'hono';
 import { loadConfig } from '../../functions/src/core/config';
 import { ShopMlopsError } from '../../functions/src/core/errors';
+import { createLogger } from '../../functions/src/core/log';
 import { callerOf, createCallerResolver, storefrontAuthFromConfig, type IsKnownShop, type StorefrontEnv } from '../../functions/src/http/storefront-auth';
 import type { ShopRateLimiter } from '../../functions/src/http/shop-rate-limiter';
+import { appProxySignature, signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer';
 
 // smol-toml ships CommonJS under `require` but only ESM typings (as in test/gcp/infra.test.ts).
 const { parse: parseToml } = require('smol-toml') as { parse(text: string): unknown };
@@ -35,9 +36,10 @@ interface Server {
   close(): Promise<void>;
 }
 
-async function start(env: Record<string, string> = {}, isKnownShop?: IsKnownShop): Promise<Server> {
+async function start(env: Record<string, string> = {}, isKnownShop?: IsKnownShop, logLines?: string[]): Promise<Server> {
   const config = loadConfig({ SHOPIFY_API_SECRET: SECRET, SHOPIFY_API_KEY: API_KEY, ...env });
-  const { middleware, limiter } = storefrontAuthFromConfig(config, config.shopifyApiSecret!, isKnownShop ? { isKnownShop } : {});
+  const log = logLines ? createLogger({ write: (line) => logLines.push(line) }) : undefined;
+  const { middleware, limiter } = storefrontAuthFromConfig(config, config.shopifyApiSecret!, { ...(isKnownShop ? { isKnownShop } : {}), ...(log ? { log } : {}) });
   const app = new Hono<StorefrontEnv>();
   app.use('/api/*', middleware);
   app.get('/api/echo', (c) => c.json(callerOf(c)));
@@ -63,15 +65,11 @@ async function librarySigned(base: string, store: string, params: Record<string,
   return signed.url;
 }
 
-/** The same algorithm with node:crypto, for what the helper cannot make (a chosen timestamp, none at all); checked against the helper below. */
+/** Our shipped signer (functions/src/testing/app-proxy-signer.ts), for what the helper cannot make (a chosen timestamp, none at all); checked against the helper below. */
 function ownSigned(base: string, params: Record<string, string>, secret = SECRET, route = '/api/echo'): string {
-  const message = Object.entries(params)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('');
   const url = new URL(route, base);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  url.searchParams.set('signature', createHmac('sha256', secret).update(message).digest('hex'));
+  url.searchParams.set('signature', appProxySignature(secret, params));
   return url.href;
 }
 
@@ -102,6 +100,9 @@ describe('App Proxy (storefront)', () => {
     const fromLib = new URL(await librarySigned(srv.base, 'shop-a', { path_prefix: PREFIX, logged_in_customer_id: '7' }));
     const params = Object.fromEntries([...fromLib.searchParams].filter(([k]) => k !== 'signature'));
     expect(new URL(ownSigned(srv.base, params)).searchParams.get('signature')).toBe(fromLib.searchParams.get('signature'));
+    // signAppProxyQuery (for the demo and the benchmark) builds a whole query the verifier accepts.
+    const q = signAppProxyQuery({ secret: SECRET, shop: SHOP_A, loggedInCustomerId: '2', params: { product_id: '123', visitor_id: 'visitor-0001' } });
+    expect((await call(`${srv.base}/api/echo?${q}`)).body).toEqual({ shop: SHOP_A, customerId: '2', visitorId: 'visitor-0001', via: 'app_proxy' });
   });
 
   test('not logged in: customer null; a visitor id from the signed visitor_id parameter (malformed ones ignored)', async () => {
@@ -237,6 +238,25 @@ describe('session tokens (admin)', () => {
     const current = createCallerResolver({ apiKey: API_KEY, apiSecret: 'the-new-secret', appProxyPathPrefixes: [PREFIX] });
     expect(await current(new Request('http://x/api/echo', bearer(token)))).toMatchObject({ ok: false, reason: 'invalid_session_token' });
   });
+});
+
+test('refusals are logged once a minute per reason, without the token, signature or customer', async () => {
+  const lines: string[] = [];
+  const s = await start({}, undefined, lines);
+  try {
+    const { token } = await getJwt('shop-a', 'another-app', SECRET);
+    for (let i = 0; i < 5; i++) expect((await call(`${s.base}/api/echo`, bearer(token))).status).toBe(401);
+    const forged = ownSigned(s.base, proxyParams({ logged_in_customer_id: '987654321' }), 'not-our-secret');
+    for (let i = 0; i < 5; i++) expect((await call(forged)).status).toBe(401);
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ message: 'prediction route caller refused', reason: 'wrong_audience', status: 401, count: 1 }),
+      expect.objectContaining({ message: 'prediction route caller refused', reason: 'invalid_signature', status: 401, count: 1 }),
+    ]);
+    const all = lines.join('\n');
+    for (const secretish of [token, new URL(forged).searchParams.get('signature')!, '987654321', SECRET]) expect(all).not.toContain(secretish);
+  } finally {
+    await s.close();
+  }
 });
 
 describe('per-shop rate limit', () => {

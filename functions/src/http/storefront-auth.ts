@@ -110,6 +110,8 @@ function withCors(res: Response, origin: string | null): Response {
   }
 }
 
+const REFUSAL_NOTE_MS = 60_000;
+
 /**
  * Mount before the prediction routes. Preflight (OPTIONS with Access-Control-Request-Method): 204 with CORS headers
  * for an origin of a known shop, else 403. Otherwise: resolve the caller (401/403 with the JSON error body), take a
@@ -118,6 +120,19 @@ function withCors(res: Response, origin: string | null): Response {
  */
 export function storefrontAuth(deps: StorefrontAuthDeps): MiddlewareHandler<StorefrontEnv> {
   const known = deps.isKnownShop ?? (() => true);
+  // Refusals are logged at most once a minute per reason, with the count since: unsigned traffic cannot flood the log.
+  const refusals = new Map<CallerFailure, { lastMs: number; since: number }>();
+  function noteRefusal(reason: CallerFailure, status: number): void {
+    if (!deps.log) return;
+    const now = Date.now();
+    const n = refusals.get(reason) ?? { lastMs: -Infinity, since: 0 };
+    n.since += 1;
+    refusals.set(reason, n);
+    if (now - n.lastMs < REFUSAL_NOTE_MS) return;
+    deps.log.notice('prediction route caller refused', { reason, status, count: n.since });
+    n.lastMs = now;
+    n.since = 0;
+  }
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
@@ -137,7 +152,7 @@ export function storefrontAuth(deps: StorefrontAuthDeps): MiddlewareHandler<Stor
     }
     const r = await deps.resolve(c.req.raw);
     if (!r.ok) {
-      deps.log?.notice('prediction route caller refused', { reason: r.reason, status: r.status });
+      noteRefusal(r.reason, r.status);
       return errorResponse(r.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', r.message, { reason: r.reason }, { vary: 'Origin' });
     }
     const { caller } = r;
@@ -159,8 +174,8 @@ export function storefrontAuthFromConfig(
   config: Pick<AppConfig, 'shopifyApiKey' | 'shopifyApiSecretPrevious' | 'appProxyPathPrefixes' | 'storefrontDomains' | 'rateLimitPerSecond' | 'rateLimitBurst' | 'rateLimitMaxShops'>,
   apiSecret: string,
   extra: { isKnownShop?: IsKnownShop; log?: Logger; now?: () => number } = {},
-): { middleware: MiddlewareHandler<StorefrontEnv>; resolve: CallerResolver; limiter: ShopRateLimiter } {
-  const resolve = createCallerResolver({
+): { middleware: MiddlewareHandler<StorefrontEnv>; resolveCaller: CallerResolver; limiter: ShopRateLimiter } {
+  const resolveCaller = createCallerResolver({
     apiKey: config.shopifyApiKey,
     apiSecret,
     previousSecrets: config.shopifyApiSecretPrevious,
@@ -169,5 +184,5 @@ export function storefrontAuthFromConfig(
   });
   const limiter = createShopRateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, maxShops: config.rateLimitMaxShops, ...(extra.now ? { now: extra.now } : {}) });
   const cors = createShopCors(staticShopDomains(config.storefrontDomains));
-  return { resolve, limiter, middleware: storefrontAuth({ resolve, limiter, cors, ...(extra.isKnownShop ? { isKnownShop: extra.isKnownShop } : {}), ...(extra.log ? { log: extra.log } : {}) }) };
+  return { resolveCaller, limiter, middleware: storefrontAuth({ resolve: resolveCaller, limiter, cors, ...(extra.isKnownShop ? { isKnownShop: extra.isKnownShop } : {}), ...(extra.log ? { log: extra.log } : {}) }) };
 }

@@ -80,3 +80,23 @@ test('rollback sends the challenger to 0 % in one change and keeps the holdout; 
   expect((await swapTo(s, KEY, 3, WHO)).registryChampion).toBe(3);
   expect((await swapBack(s, KEY, WHO)).registryChampion).toBe(1);
 });
+
+test('the verbs refuse bad flags with the usage before opening anything', async () => {
+  const ctx = { config: {} as never, json: false, out: () => undefined, err: () => undefined };
+  const open = () => {
+    throw new Error('opened');
+  };
+  const verb = (name: string) => (require(`../../functions/src/cli/verbs/${name}`) as { run(a: string[], c: typeof ctx, o: typeof open): Promise<number> }).run;
+  const cases: [string, string[], RegExp][] = [
+    ['deploy', ['clv'], /deploy needs --version\nusage: shop-mlops deploy/],
+    ['deploy', ['clv', '--version', '0'], /--version must be a version number or a registry alias/],
+    ['deploy', ['clv', '--version', '2', '--canary', '2.5'], /--canary must be a whole percent, 1..99/],
+    ['deploy', ['clv', '--version', '2', '--canary', '100'], /--canary must be a whole percent, 1..99/],
+    ['swap', ['clv'], /give either --version or --back/],
+    ['swap', ['clv', '--back', '--version', '2'], /give either --version or --back/],
+    ['promote', [], /missing argument\nusage: shop-mlops promote/],
+    ['rollback', ['clv', 'recommend'], /unexpected argument: recommend/],
+    ['traffic', ['clv', '--canary', '5'], /Unknown option '--canary'/],
+  ];
+  for (const [name, argv, msg] of cases) await rejects(verb(name)(argv, ctx, open), 'BAD_REQUEST', msg);
+});

@@ -15,7 +15,7 @@ export async function run(argv: string[], ctx: CliContext, open: OpenRolloutWorl
   const { values, positionals } = parseVerbArgs(argv, { ...WHO_OPTIONS, version: { type: 'string' }, canary: { type: 'string' } }, USAGE, { min: 1, max: 1 });
   if (values.version === undefined) throw usageError('deploy needs --version', USAGE);
   const version = flag(versionRef, values.version, USAGE);
-  const canary = values.canary === undefined ? undefined : flag(z.coerce.number().int('--canary must be a whole percent').min(1, '--canary must be 1..99').max(99, '--canary must be 1..99'), values.canary, USAGE);
+  const canary = values.canary === undefined ? undefined : flag(z.coerce.number({ error: '--canary must be a whole percent, 1..99' }).int('--canary must be a whole percent, 1..99').min(1, '--canary must be a whole percent, 1..99').max(99, '--canary must be a whole percent, 1..99'), values.canary, USAGE);
   const who = whoFrom(values, canary === undefined ? `deploy version ${version}` : `canary of version ${version} at ${canary} %`);
   return withEndpoint(ctx, open, values.shop, positionals[0]!, async (s, key) => printResult(ctx, key, await deployVersion(s, key, version, who, canary)));
 }

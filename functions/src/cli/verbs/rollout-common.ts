@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CliContext } from '../context';
 import { usageError } from '../flags';
 import { endpointKeySchema, parseInput, type EndpointKey } from '../../ports/endpoints';
+import { parseVersionRef } from '../../ports/model-registry';
 import { formatSplit, type RolloutResult, type RolloutServices, type RolloutWho } from '../../serving/rollout';
 import { resolveShop } from '../../training/score';
 import { createTrainingServices, trainingWorldFromConfig, type FeatureReader } from '../../training/services';
@@ -25,10 +26,12 @@ export const WHO_USAGE = `  --shop S    the shop domain (default: the only shop 
   --why TEXT  recorded as the reason`;
 
 /** A version flag: a number or a registry alias. */
-export const versionRef = z
-  .string()
-  .regex(/^([1-9]\d{0,15}|[a-z][a-zA-Z0-9-]{0,126}[a-z0-9])$/, '--version must be a version number or a registry alias (champion, challenger, ...)')
-  .transform((v) => (/^\d+$/.test(v) ? Number(v) : v));
+export const versionRef = z.string().transform((v, ctx): number | string => {
+  const ref = parseVersionRef(v);
+  if (ref) return 'version' in ref ? ref.version : ref.alias;
+  ctx.addIssue({ code: 'custom', message: '--version must be a version number or a registry alias (champion, challenger, ...)' });
+  return z.NEVER;
+});
 
 /** Parses a flag with its schema; a failure is a usage error. */
 export function flag<S extends z.ZodType>(schema: S, value: unknown, usage: string): z.output<S> {

@@ -1,5 +1,5 @@
-// Small helpers the CLI verbs share for their flags: parsing + validation with the usage on error, numbers from text, a usage error.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The CLI verbs' one flag parser (strict parseArgs, positional counts, zod validation, the usage on error), numbers from text, a usage error.
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import type { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
 import type { CliContext } from './context';
@@ -12,29 +12,38 @@ export function usageError(message: string, usage: string): ShopMlopsError {
   return new ShopMlopsError('BAD_REQUEST', `${message}\n${usage}`);
 }
 
+/** A verb's own flags and positionals (node:util parseArgs, strict); an unknown flag or a wrong count of positionals is a usage error. */
+export function parseVerbArgs<O extends ParseArgsOptionsConfig>(argv: string[], options: O, usage: string, positionals: { min: number; max: number }): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values']; positionals: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw usageError((err as Error).message, usage);
+  }
+  const n = parsed.positionals.length;
+  if (n < positionals.min || n > positionals.max) throw usageError(n < positionals.min ? 'missing argument' : `unexpected argument: ${parsed.positionals[positionals.max]}`, usage);
+  return { values: parsed.values, positionals: parsed.positionals };
+}
+
 /**
- * Parses a verb's flags (node:util parseArgs, strict) and validates them with its zod schema. On a problem the message
- * and the usage go to stderr and the result is null (the verb returns exit code 2).
+ * parseVerbArgs, then the verb's zod schema over the flags. On a problem the message and the usage go to stderr and
+ * the result is null (the verb returns exit code 2).
  */
 export function parseVerbFlags<S extends z.ZodType>(
   argv: string[],
-  options: NonNullable<ParseArgsConfig['options']>,
+  options: ParseArgsOptionsConfig,
   schema: S,
   usage: string,
   ctx: Pick<CliContext, 'err'>,
-  allowPositionals = false,
+  positionals = { min: 0, max: 0 },
 ): { flags: z.output<S>; positionals: string[] } | null {
-  let parsed;
   try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals, options });
+    const args = parseVerbArgs(argv, options, usage, positionals);
+    const f = schema.safeParse(args.values);
+    if (!f.success) throw usageError(f.error.issues[0]!.message, usage);
+    return { flags: f.data, positionals: args.positionals };
   } catch (err) {
-    ctx.err(`${(err as Error).message}\n${usage}`);
+    ctx.err((err as Error).message);
     return null;
   }
-  const f = schema.safeParse(parsed.values);
-  if (!f.success) {
-    ctx.err(`${f.error.issues[0]!.message}\n${usage}`);
-    return null;
-  }
-  return { flags: f.data, positionals: parsed.positionals };
 }

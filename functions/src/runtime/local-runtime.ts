@@ -52,6 +52,7 @@ export const paths = (dataDir: string) => ({
   artifacts: path.join(dataDir, 'artifacts'),
   runs: path.join(dataDir, 'runs'),
   registry: path.join(dataDir, 'registry'),
+  endpoints: path.join(dataDir, 'endpoints'),
 });
 
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {

@@ -3,7 +3,6 @@ import { defineSecret } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
 import { buildApiRuntime, buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
-import { refuseEveryCaller } from './http/caller';
 import { sendWebResponse, toWebRequest } from './adapters/gcp/http-bridge';
 import { decodePrivacyMessage, isRetryable } from './adapters/gcp/privacy-message';
 import { ShopMlopsError } from './core/errors';
@@ -16,7 +15,7 @@ export const SERVICE_ACCOUNT = 'shop-mlops-functions@';
 export const PRIVACY_TOPIC = 'shopify-privacy';
 
 const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
-const apiRuntime = lazy(() => buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION, resolveCaller: refuseEveryCaller }));
+const apiRuntime = lazy(() => buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
 const privacyRuntime = lazy(() => buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
 
 export const webhooks = onRequest(

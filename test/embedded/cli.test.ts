@@ -110,6 +110,21 @@ test('npm start path: `up --exit-after-demo` fills the store, prints URLs and a 
   for (const [model, metric] of [['clv', 'holdout_mae \\(lower\\)'], ['propensity', 'holdout_brier \\(lower\\)'], ['forecast', 'holdout_rmsse \\(lower\\)'], ['recommend', 'holdout_ndcg \\(higher\\)']]) {
     expect(r.stdout).toMatch(new RegExp(`${model}\\s+${metric}\\s+[\\d.]+\\s+no_champion\\s+v1`));
   }
+  // serving: every champion deployed, the second run's challenger at a 5 % canary, the traffic table printed
+  expect(r.stdout).toMatch(/Serving \([\d.]+ s\): every champion deployed; second training run \S+: succeeded/);
+  for (const model of ['clv', 'propensity', 'forecast', 'recommend']) expect(r.stdout).toMatch(new RegExp(`${model}\\s+v1 95 %\\s+v2 5 %\\s+0 %\\s+v1 v2\\s+3\\s+v1`));
+  const split = await runCli(['traffic', 'clv', '--json', '--data-dir', dataDir]);
+  expect(split.code).toBe(0);
+  expect(JSON.parse(split.stdout)).toMatchObject({ shop: 'demo-store.myshopify.com', split: { champion: { version: 1, percent: 95 }, challenger: { version: 2, percent: 5 }, holdout: 0 }, aliases: { champion: 1, challenger: 2 }, revision: 3 });
+  // Two processes change the same endpoint at once: both land, one after the other (5 → 25 → 50 %), revisions without gaps.
+  const both = await Promise.all([runCli(['promote', 'clv', '--data-dir', dataDir]), runCli(['promote', 'clv', '--data-dir', dataDir])]);
+  expect(both.map((b) => b.code)).toEqual([0, 0]);
+  const after = JSON.parse((await runCli(['traffic', 'clv', '--json', '--data-dir', dataDir])).stdout) as { split: unknown; history: { revision: number; action: string }[] };
+  expect(after.split).toEqual({ champion: { version: 1, percent: 50 }, challenger: { version: 2, percent: 50 }, holdout: 0 });
+  expect(after.history.map((h) => [h.revision, h.action])).toEqual([[1, 'deploy'], [2, 'deploy'], [3, 'split'], [4, 'ramp'], [5, 'ramp']]);
+  const neither = await runCli(['swap', 'clv', '--data-dir', dataDir]);
+  expect(neither.code).toBe(1);
+  expect(neither.stderr).toMatch(/give either --version or --back\nusage: shop-mlops swap MODEL/);
   const runs = await runCli(['runs', '--json', '--data-dir', dataDir]);
   expect(runs.code).toBe(0);
   expect(runs.stdout).toContain('"experiment"');

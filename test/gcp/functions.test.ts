@@ -6,6 +6,7 @@ import functionsTest from 'firebase-functions-test';
 // The functions read their environment on first invocation, so importing them before beforeAll sets it is fine.
 import * as fns from '../../functions/src/index';
 import { forgeWebhook, type ForgedDelivery } from '../../functions/src/testing/forge';
+import { signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer';
 import { paramsOf, startFakeBigQuery, type FakeBigQuery } from './support/fake-bigquery';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
@@ -202,17 +203,25 @@ describe('webhooks function', () => {
 
 describe('api function', () => {
   const get = (url: string) => invoke({ body: Buffer.alloc(0), headers: {} } as unknown as ForgedDelivery, { url, method: 'GET', fn: fns.api });
+  const signed = (params: Record<string, string>, secret = SECRET) => signAppProxyQuery({ secret, shop: 'demo-store.myshopify.com', params });
 
-  test('a prediction route without storefront credentials gets the JSON 401 body; nothing is logged or published', async () => {
+  test('a prediction route without storefront credentials gets the JSON 401 body (storefrontAuth runs first); nothing is published', async () => {
     const res = await get('/api/recommendations/product?shop=demo-store.myshopify.com&product_id=1');
     expect(res.statusCode).toBe(401);
-    expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED', retryable: false } });
+    expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED', retryable: false, details: { reason: 'missing_credentials' } } });
     expect(pubsub.messages).toHaveLength(0);
   });
 
-  test('a path outside the routes is a 404, never the webhook handler', async () => {
-    const res = await get('/api/admin/sql');
-    expect(res.statusCode).toBe(404);
+  test('a signed App Proxy call passes the check and reaches the route: bad input is its 400; a wrong signature is refused', async () => {
+    const bad = await get(`/api/recommendations/product?${signed({ k: '0' })}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    expect((bad.json as { error: { message: string } }).error.message).toMatch(/product_id/);
+    const forged = await get(`/api/recommendations/product?${signed({ product_id: '1' }, 'not-the-secret')}`);
+    expect(forged.statusCode).toBe(401);
+    const unknown = await get(`/api/admin/sql?${signed({})}`);
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect(pubsub.messages).toHaveLength(0);
   });
 });

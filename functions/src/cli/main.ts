@@ -23,6 +23,11 @@ const VERBS: Record<string, Verb> = {
   score: { summary: 'write batch scores of a registered version to shop_predictions: score [--model M] [--version V|ALIAS] [--snapshot DATE] [--json]', load: () => load('../training/score-verb') },
   pipeline: { summary: 'run, compile or submit a training pipeline: pipeline run|compile|submit|list ...', load: () => load('../pipeline/cli-verb') },
   runs: { summary: 'list and compare tracked training runs: runs [--json] [RUN_ID ...]', load: () => load('./verbs/runs') },
+  deploy: { summary: 'deploy a registered version behind its endpoint: deploy MODEL --version V|ALIAS [--canary 5] [--shop S] [--why TEXT]', load: () => load('./verbs/deploy') },
+  traffic: { summary: "an endpoint's split, deployed versions and rollout history: traffic [MODEL] [--shop S] [--json]", load: () => load('./verbs/traffic') },
+  promote: { summary: 'ramp the challenger one step (5 → 25 → 50 → 100 %, then it is champion): promote MODEL', load: () => load('./verbs/promote') },
+  rollback: { summary: "the challenger's traffic to 0 at once: rollback MODEL", load: () => load('./verbs/rollback') },
+  swap: { summary: 'blue-green switch to a version, or back: swap MODEL --version V|ALIAS | --back', load: () => load('./verbs/swap') },
 };
 
 /** Verbs that only read and write files the user names; every other verb may write the data directory (kept 0700/0600). */

@@ -32,6 +32,12 @@ const base = z.object({
   loadBatchSize: intFrom(20000, 1, 1_000_000),
   /** Embedded loader: pause after catching up, so the next transaction carries a bigger batch (ms). */
   loadLingerMs: intFrom(1000, 0, 60_000),
+  /** Embedded runtime: acknowledged bytes not yet landed above which POST /webhooks answers 503 with Retry-After. */
+  maxBacklogBytes: intFrom(1024 ** 3, 64 * 1024, 2 ** 50),
+  /** Embedded runtime: free disk under the data directory below which POST /webhooks answers 503 (bytes). */
+  minFreeDiskBytes: intFrom(512 * 1024 ** 2, 0, 2 ** 50),
+  /** Embedded runtime: no landing progress on a non-empty backlog for this long makes /healthz answer 503 (seconds). */
+  loaderStallSeconds: intFrom(120, 1, 86_400),
   /** Embedded runtime: rebuild the feature tables every N minutes (0 = never). */
   featuresEveryMinutes: intFrom(360, 0, 10_080),
   /** The shop's IANA time zone: feature days are days there. */
@@ -53,7 +59,45 @@ const base = z.object({
   /** Pub/Sub topic of the prediction log (gcp); infra/serving-log.tf declares it. */
   predictionTopic: z.string().min(1).default('shop-mlops-predictions'),
   allowedHosts: z.union([z.string(), z.array(z.string())]).default([]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0)),
+  /** App Proxy path prefixes accepted in the signed `path_prefix` (comma-separated; `/<prefix>/<subpath>` of shopify.app.toml's [app_proxy], plus any a merchant renamed it to). */
+  appProxyPathPrefixes: z
+    .string()
+    .default('/apps/shop-mlops')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .pipe(z.array(z.string().regex(/^\/(apps|a|community|tools)\/[A-Za-z0-9_.~-]+$/, 'each must be /apps|a|community|tools/<subpath>')).min(1, 'at least one prefix')),
+  /** Each shop's own storefront domains, for CORS: `shop.myshopify.com=www.shop.com|shop.com;other.myshopify.com=...` (its myshopify domain is always allowed). */
+  storefrontDomains: z
+    .string()
+    .default('')
+    .transform((s, ctx) => parseStorefrontDomains(s, ctx)),
+  /** Prediction routes: each shop's token bucket refills at this many requests per second... */
+  rateLimitPerSecond: z.coerce.number().positive().max(1_000_000).default(100),
+  /** ...and holds at most this many (the burst). */
+  rateLimitBurst: intFrom(200, 1, 10_000_000),
+  /** Most shops with a bucket at once (memory bound); full buckets are dropped first, then the least recently used. */
+  rateLimitMaxShops: intFrom(10_000, 1, 10_000_000),
 });
+
+/** A shop's myshopify domain, as Shopify writes it. */
+export const MYSHOPIFY_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+/** A storefront host name (no scheme, port or wildcard). */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+function parseStorefrontDomains(s: string, ctx: z.RefinementCtx): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const entry of s.split(';').map((e) => e.trim()).filter((e) => e !== '')) {
+    const [shop, domains, ...rest] = entry.split('=').map((x) => x.trim().toLowerCase());
+    if (!shop || !MYSHOPIFY_DOMAIN.test(shop) || domains === undefined || rest.length) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not shop.myshopify.com=domain|domain` });
+      continue;
+    }
+    const list = domains.split('|').map((d) => d.trim()).filter((d) => d !== '');
+    const bad = list.filter((d) => !HOST_NAME.test(d));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `${shop}: not a plain host name (no scheme, port or wildcard): ${bad.join(', ')}` });
+    out[shop] = [...(out[shop] ?? []), ...list];
+  }
+  return out;
+}
 
 export type RawConfig = z.input<typeof base>;
 
@@ -90,6 +134,9 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   retryAfterSeconds: 'SHOP_MLOPS_RETRY_AFTER_SECONDS',
   loadBatchSize: 'SHOP_MLOPS_LOAD_BATCH_SIZE',
   loadLingerMs: 'SHOP_MLOPS_LOAD_LINGER_MS',
+  maxBacklogBytes: 'SHOP_MLOPS_MAX_BACKLOG_BYTES',
+  minFreeDiskBytes: 'SHOP_MLOPS_MIN_FREE_DISK_BYTES',
+  loaderStallSeconds: 'SHOP_MLOPS_LOADER_STALL_SECONDS',
   featuresEveryMinutes: 'SHOP_MLOPS_FEATURES_EVERY_MINUTES',
   shopTimezone: 'SHOP_MLOPS_SHOP_TIMEZONE',
   adminSqlTimeoutMs: 'SHOP_MLOPS_ADMIN_SQL_TIMEOUT_MS',
@@ -103,6 +150,11 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   allowedHosts: 'SHOP_MLOPS_ALLOWED_HOSTS',
   servingBudgetMs: 'SHOP_MLOPS_SERVING_BUDGET_MS',
   predictionTopic: 'SHOP_MLOPS_PREDICTION_TOPIC',
+  appProxyPathPrefixes: 'SHOP_MLOPS_APP_PROXY_PATH_PREFIXES',
+  storefrontDomains: 'SHOP_MLOPS_STOREFRONT_DOMAINS',
+  rateLimitPerSecond: 'SHOP_MLOPS_RATE_LIMIT_PER_SECOND',
+  rateLimitBurst: 'SHOP_MLOPS_RATE_LIMIT_BURST',
+  rateLimitMaxShops: 'SHOP_MLOPS_RATE_LIMIT_MAX_SHOPS',
 };
 
 /** Reads env, overlays flags, validates; throws CONFIG_INVALID naming every bad or missing key at once. */

@@ -32,6 +32,11 @@ export function encodeEnvelope(env: WebhookEnvelope): Buffer {
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), env.body]);
 }
 
+/** The raw body inside an encoded envelope (a view, no copy). */
+export function bodyOf(buf: Buffer): Buffer {
+  return buf.subarray(buf.indexOf(0x0a) + 1);
+}
+
 export function decodeEnvelope(buf: Buffer): WebhookEnvelope {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) throw new Error('envelope has no header line');

@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   REQUEST_TIMEOUT: { status: 408, retryable: true },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNPROCESSABLE: { status: 422, retryable: false },
+  /** A caller (a shop) over its request rate: 429 with Retry-After. */
+  RATE_LIMITED: { status: 429, retryable: true },
   OVERLOADED: { status: 503, retryable: true },
   UNAVAILABLE: { status: 503, retryable: true },
   CONFIG_INVALID: { status: 500, retryable: false },

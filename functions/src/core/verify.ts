@@ -4,7 +4,7 @@ import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 import type { Logger } from './log';
 import { normaliseTimestamp, type WebhookEnvelope } from './envelope';
 
-// test/embedded/verify-differential.test.ts holds this module to webhooks.validate (13.x) on generated cases:
+// test/embedded/verify-differential.test.ts holds this module to webhooks.validate (15.x) on generated cases:
 // same verdict, same failure class, same missing header names, same shop / webhook id / API version.
 
 export type VerifyFailure =

@@ -1,29 +1,27 @@
-// Who is calling a prediction route: the one interface every caller check implements (App Proxy, App Bridge session token, the runtime's local admin).
+// Who is calling a prediction route: the Caller of http/storefront-auth.ts (App Proxy, App Bridge session token) plus the runtime's local admin, and the one interface the routes take it through.
 import { ShopMlopsError } from '../core/errors';
-export type CallerVia = 'app_proxy' | 'session_token' | 'local_admin';
+import type { Caller as StorefrontCaller } from './storefront-auth';
 
-export interface Caller {
-  /** The shop, from verified credentials only (signed App Proxy parameters, the token's dest, the runtime's operator). */
-  shop: string;
-  /** The logged-in customer (App Proxy: `logged_in_customer_id` only); null for admins and anonymous shoppers. */
-  customerId: string | null;
-  /** An anonymous visitor id (the assignment unit when no customer is logged in). */
-  visitorId: string | null;
+export type CallerVia = StorefrontCaller['via'] | 'local_admin';
+
+/** Shop and customer come from verified credentials only (see storefront-auth.ts); `local_admin` is the runtime's operator. */
+export interface Caller extends Omit<StorefrontCaller, 'via'> {
   via: CallerVia;
 }
 
-/** What a route needs to know about the connection besides the Request. */
+/** What a route knows about the request besides the Request itself. */
 export interface CallerContext {
   remoteAddress: string | undefined;
+  /** The caller a middleware mounted before the routes resolved (storefrontAuth's `caller`), if any. */
+  caller: Caller | undefined;
 }
 
 /**
  * Resolves the caller of a request. A refusal is either a thrown ShopMlopsError (answered as its JSON error body) or a
- * Response to send as is (e.g. 429 with Retry-After, or CORS headers on a 403). Route handlers never read the shop or
- * the customer from anything else.
+ * Response to send as is (e.g. 429 with Retry-After). Route handlers never read the shop or the customer from anything else.
  */
 export type ResolveCaller = (request: Request, ctx: CallerContext) => Promise<Caller | Response>;
 
-/** Until the App Proxy / session-token check (http/storefront-auth.ts) is wired in, the cloud `api` function answers every call 401. */
-export const refuseEveryCaller: ResolveCaller = () =>
-  Promise.reject(new ShopMlopsError('UNAUTHORIZED', 'prediction routes need App Proxy or session-token credentials'));
+/** The caller storefrontAuth (mounted on the same paths, before the routes) resolved, rate-limited and set. */
+export const callerFromMiddleware: ResolveCaller = (_request, ctx) =>
+  ctx.caller ? Promise.resolve(ctx.caller) : Promise.reject(new ShopMlopsError('INTERNAL', 'storefrontAuth middleware is not mounted before the prediction routes'));

@@ -1,5 +1,5 @@
 // Prediction routes (Hono, Web Request/Response, mounted at /api): product and cart recommendations, a customer's predictions, a variant's forecast, and a bounded batch of them; queries validated with zod, every answer labelled by the serving core.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -105,10 +105,10 @@ export function createPredictionRoutes(deps: PredictionRoutesDeps): Hono {
       .max(maxBatch, `at most ${maxBatch} requests per call`),
   });
 
-  async function handle(c: { req: { raw: Request }; env: unknown }, route: RouteName | 'batch'): Promise<Response> {
+  async function handle(c: Context, route: RouteName | 'batch'): Promise<Response> {
     const started = performance.now();
     try {
-      const resolved = await deps.resolveCaller(c.req.raw, { remoteAddress: deps.remoteAddress?.(c.req.raw, c.env) });
+      const resolved = await deps.resolveCaller(c.req.raw, { remoteAddress: deps.remoteAddress?.(c.req.raw, c.env), caller: c.get('caller') as Caller | undefined });
       if (resolved instanceof Response) return resolved;
       const caller = resolved;
       let a: Answer;

@@ -22,6 +22,10 @@ export interface WebhookAppDeps {
   retryAfterSeconds: number;
   /** Extra health facts (backlog, warehouse state) for GET /healthz. */
   health?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Why deliveries must wait (backlog over its high-water mark, disk nearly full), or null: 503 with Retry-After. */
+  backpressure?: () => string | null;
+  /** Why the service is unhealthy (e.g. a stalled loader), or null: GET /healthz answers 503 with it. */
+  unhealthy?: () => string | null;
 }
 
 export function errorResponse(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
@@ -139,7 +143,9 @@ export function createWebhookApp(deps: WebhookAppDeps, app: Hono = new Hono()): 
     const incoming = nodeIncoming(c.env);
     const read = incoming ? await readNodeBody(incoming, limits) : await readBody(c.req.raw, limits);
     if (!read.ok) return done(read.outcome, refusedBody(read, limits, incoming));
-    // 2. Admission: deliveries being verified and made durable at once.
+    // 2. Admission: a backlog above its high-water mark, or too many deliveries being verified and made durable at once.
+    const held = deps.backpressure?.() ?? null;
+    if (held) return done('overloaded', errorResponse('OVERLOADED', held, {}, { 'retry-after': String(deps.retryAfterSeconds) }));
     if (inFlight >= deps.maxInFlight) {
       return done('overloaded', errorResponse('OVERLOADED', `more than ${deps.maxInFlight} deliveries in flight; retry later`, {}, { 'retry-after': String(deps.retryAfterSeconds) }));
     }
@@ -168,7 +174,10 @@ export function createWebhookApp(deps: WebhookAppDeps, app: Hono = new Hono()): 
   });
   app.all('/webhooks', () => errorResponse('METHOD_NOT_ALLOWED', 'use POST for /webhooks', {}, { allow: 'POST' }));
 
-  app.get('/healthz', async (c) => c.json({ status: 'ok', inFlight, ...(deps.health ? await deps.health() : {}) }));
+  app.get('/healthz', async (c) => {
+    const problem = deps.unhealthy?.() ?? null;
+    return c.json({ status: problem ? 'unhealthy' : 'ok', ...(problem ? { problem } : {}), inFlight, ...(deps.health ? await deps.health() : {}) }, problem ? 503 : 200);
+  });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
   app.notFound((c) => errorResponse('NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));

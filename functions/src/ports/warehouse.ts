@@ -39,8 +39,12 @@ export interface PrivacyAuditRow {
 
 export interface Warehouse {
   readonly dialect: 'duckdb' | 'bigquery';
-  /** Idempotent landing: a webhook id, or a (shop, topic, event id), that has already landed is skipped. */
-  landEvents(events: LandedEvent[]): Promise<LandResult>;
+  /**
+   * Idempotent landing: a webhook id, or a (shop, topic, event id), that has already landed is skipped. `bodies`, when
+   * given, holds each event's payload as the UTF-8 bytes it was received as (null where the payload text differs),
+   * so an adapter can land bytes without re-encoding text.
+   */
+  landEvents(events: LandedEvent[], bodies?: readonly (Uint8Array | null)[]): Promise<LandResult>;
   quarantine(records: QuarantineRecord[]): Promise<void>;
   listQuarantine(opts?: { includeReplayed?: boolean; ids?: string[] }): Promise<StoredQuarantine[]>;
   markReplayed(ids: string[], at: string): Promise<void>;

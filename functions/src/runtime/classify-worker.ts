@@ -14,6 +14,8 @@ export interface ClassifyResponse {
   events: LandedEvent[];
   /** The customer each event is about (order's customer, or the customer record itself), aligned with events. */
   customerIds: (string | null)[];
+  /** The index (in the request) of the payload each event came from, aligned with events. */
+  indexes: number[];
   quarantined: QuarantineRecord[];
   undecodable: { index: number; error: string }[];
 }
@@ -28,6 +30,7 @@ function customerOf(topic: string, parsed: unknown): string | null {
 export function classifyPayloads(payloads: Uint8Array[]): Omit<ClassifyResponse, 'id'> {
   const events: LandedEvent[] = [];
   const customerIds: (string | null)[] = [];
+  const indexes: number[] = [];
   const quarantined: QuarantineRecord[] = [];
   const undecodable: { index: number; error: string }[] = [];
   payloads.forEach((p, index) => {
@@ -42,9 +45,10 @@ export function classifyPayloads(payloads: Uint8Array[]): Omit<ClassifyResponse,
     if (c.kind === 'event') {
       events.push(c.event);
       customerIds.push(customerOf(c.event.topic, c.parsed));
+      indexes.push(index);
     } else quarantined.push(c.record);
   });
-  return { events, customerIds, quarantined, undecodable };
+  return { events, customerIds, indexes, quarantined, undecodable };
 }
 
 if (parentPort) {

@@ -6,6 +6,7 @@ import { sendDeliveries } from '../simulator/send';
 import type { Row } from '../ports/warehouse';
 import { runFeaturesJob } from './features-job';
 import { runTraining, trainingResultOf, type TrainingSummary } from '../training/run';
+import { runDemoRollout, type DemoRollout } from './demo-rollout';
 
 export interface DemoOptions {
   /** Data directory of the runtime (the training pipeline's registry and runs live there). */
@@ -30,6 +31,23 @@ export interface DemoSummary {
   features: { snapshotDate: string; ok: boolean; seconds: number; actions: number; failed: string[] };
   /** The training pipeline on those features: models trained, evaluated, compared and registered. */
   training: TrainingSummary | { ok: false; error: string };
+  /** Serving: every champion deployed, a second run's challengers at a 5 % canary, the traffic per model (null when training did not run). */
+  rollout: DemoRollout | null;
+  /** A prediction route call to try and its answer (null while the runtime mounts no prediction routes). */
+  route: RouteExample | null;
+}
+
+export interface RouteExample {
+  call: string;
+  answer: unknown;
+}
+
+/** The demo's shop (the simulator's store). */
+export const DEMO_SHOP = 'demo-store.myshopify.com';
+
+/** One prediction route call on the demo store to show in the summary, with its answer; null until the runtime mounts the prediction routes. */
+export async function routeExample(_rt: Runtime, _rollout: DemoRollout | null): Promise<RouteExample | null> {
+  return null;
 }
 
 /** Earlier snapshots the propensity model needs (its labels look 30 days past a snapshot). */
@@ -51,7 +69,7 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
   if (seeded) {
     // The demo store's history ends yesterday in the shop's zone (or on the pinned end day).
     const startDate = addDays(o.endDate ?? addDays(localDate(new Date(), o.timezone), -1), 1 - o.days);
-    const plan = planStore({ days: o.days, seed: o.seed, timezone: o.timezone, shop: 'demo-store.myshopify.com', startDate, duplicates: true });
+    const plan = planStore({ days: o.days, seed: o.seed, timezone: o.timezone, shop: DEMO_SHOP, startDate, duplicates: true });
     o.progress?.(`demo: ${plan.deliveries.length} webhooks for ${o.days} days of a simulated store`);
     const res = await sendDeliveries(`${rt.url}/webhooks`, plan.deliveries, {
       secret: o.secret,
@@ -85,14 +103,18 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     await runFeaturesJob(rt.warehouse, { timezone: o.timezone, snapshotDate: report.snapshotDate });
   }
   let training: DemoSummary['training'];
+  let rollout: DemoRollout | null = null;
   if (report.ok) {
     o.progress?.('demo: training pipeline (extract → validate → train → evaluate → compare with champion → register)');
+    const params = { snapshot_date: report.snapshotDate, ...(seeded ? { holdout_days: demoHoldoutDays(o.days) } : {}) };
     try {
-      const params = { snapshot_date: report.snapshotDate, ...(seeded ? { holdout_days: demoHoldoutDays(o.days) } : {}) };
       training = (await runTraining({ world: { mode: 'embedded', dataDir: o.dataDir, warehouse: rt.warehouse }, params, progress: o.progress ? 'lines' : 'silent' })).summary;
     } catch (err) {
       training = trainingResultOf(err)?.summary ?? { ok: false, error: (err as Error).message };
     }
+    o.progress?.('demo: deploying every champion behind its endpoint');
+    // A store the demo just seeded also gets a second run, whose registered challengers go out as canaries.
+    rollout = await runDemoRollout({ dataDir: o.dataDir, shop: ('shop' in training && training.shop) || DEMO_SHOP, warehouse: rt.warehouse, retrainFrom: seeded && training.ok ? params : null, ...(o.progress ? { progress: o.progress } : {}) });
   } else training = { ok: false, error: 'features failed: nothing to train on' };
   const featureTables = await rt.warehouse.query(`
     SELECT schema_name || '.' || table_name AS "table", estimated_size AS "rows" FROM duckdb_tables()
@@ -105,5 +127,7 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     loader: { landed, duplicates, quarantined },
     features: { snapshotDate: report.snapshotDate, ok: report.ok, seconds: report.seconds, actions: report.actions.length, failed: report.actions.filter((a) => a.status !== 'ok').map((a) => a.name) },
     training,
+    rollout,
+    route: await routeExample(rt, rollout),
   };
 }

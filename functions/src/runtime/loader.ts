@@ -6,17 +6,26 @@ import type { IngestMetrics } from '../core/metrics';
 import { isPrivacyTopic } from '../core/topics';
 import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
-import { createClassifier } from './classifier';
+import { createClassifier, type Classified, type Classifier } from './classifier';
 import { scrubPayload } from '../core/privacy';
 import { parseExact } from '../core/json';
+import { bodyOf } from '../core/envelope';
 
 /** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
 const UNKNOWN_ERROR_ATTEMPTS = 5;
 
-/** Most bytes of log read (and landed) per transaction. */
-const READ_BYTES = 8 * 1024 * 1024;
-/** A batch smaller than this means we are caught up: linger so the next one is bigger. */
-const LINGER_BELOW_BYTES = 2 * 1024 * 1024;
+/**
+ * Most bytes of log read (and landed) per transaction. Under load the backlog fills whole reads, so each
+ * transaction carries thousands of deliveries (its fixed costs: commit, the dedup anti-join over the table).
+ */
+const READ_BYTES = 64 * 1024 * 1024;
+/**
+ * Less than this waiting means we are caught up: linger (up to lingerMs) until this much has gathered, so each
+ * transaction carries a large batch (per-transaction costs dominate small ones and compete with acknowledgements).
+ */
+const LINGER_BELOW_BYTES = 16 * 1024 * 1024;
+/** First wait after a failure; doubles up to maxBackoffMs. */
+const FIRST_BACKOFF_MS = 100;
 
 export interface LoaderDeps {
   log: DurableLog;
@@ -29,16 +38,49 @@ export interface LoaderDeps {
   lingerMs?: number;
   /** Longest wait between retries while the warehouse is failing. */
   maxBackoffMs?: number;
+  /** No progress for this long on a non-empty backlog makes the loader report itself stalled. Default 120 s. */
+  stallMs?: number;
 }
+
+/** Wall-clock seconds spent in each step of the loop (reading and classifying overlap landing: they run ahead). */
+export type StageSeconds = Record<'read' | 'classify' | 'land' | 'privacy' | 'checkpoint', number>;
+
+export type LoaderStats = {
+  landed: number;
+  quarantined: number;
+  duplicates: number;
+  failures: number;
+  /** Batches landed (one warehouse transaction each, plus any isolation of poison). */
+  batches: number;
+  lastError: string | null;
+  backlogBytes: number;
+  /** Seconds since the loader last moved forward while deliveries waited (0 when caught up). */
+  stalledSeconds: number;
+  classifierRestarts: number;
+  stageSeconds: StageSeconds;
+};
 
 export interface Loader {
   start(): void;
   /** Offset below which every record has landed. */
   readonly landedOffset: number;
+  /** Acknowledged bytes not yet landed. */
+  readonly backlogBytes: number;
+  /** The classification worker (inspection and tests). */
+  readonly classifier: Classifier;
   /** Resolves once everything acknowledged before the call has landed (or the timeout passes: false). */
   drain(timeoutMs?: number): Promise<boolean>;
+  /** Why the loader is unhealthy (no progress on a non-empty backlog for longer than stallMs), or null. */
+  stalled(): string | null;
   stop(): Promise<void>;
-  stats(): { landed: number; quarantined: number; duplicates: number; failures: number; lastError: string | null; backlogBytes: number };
+  stats(): LoaderStats;
+}
+
+/** A batch read from the log and classified. */
+interface Batch {
+  records: LogRecord[];
+  classified: Classified;
+  end: number;
 }
 
 export async function createLoader(deps: LoaderDeps): Promise<Loader> {
@@ -47,9 +89,23 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   let stopping = false;
   let wake: (() => void) | null = null;
   let loopDone: Promise<void> = Promise.resolve();
-  const counts = { landed: 0, quarantined: 0, duplicates: 0, failures: 0, lastError: null as string | null };
+  let progressAt = Date.now();
+  const stallMs = deps.stallMs ?? 120_000;
+  const lingerMs = deps.lingerMs ?? 200;
+  const lingering = lingerMs > 0;
+  const counts = { landed: 0, quarantined: 0, duplicates: 0, failures: 0, batches: 0, lastError: null as string | null };
+  const stageSeconds: StageSeconds = { read: 0, classify: 0, land: 0, privacy: 0, checkpoint: 0 };
+  const timed = async <T>(stage: keyof StageSeconds, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stageSeconds[stage] += (performance.now() - t0) / 1000;
+    }
+  };
   const waiters: { until: number; resolve: () => void }[] = [];
   const unsubscribe = deps.log.onAppend(() => wake?.());
+  const backlog = () => Math.max(0, deps.log.end - offset);
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -63,6 +119,32 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         resolve();
       };
     });
+  // The log checkpoint is written behind landing (the next batch lands meanwhile): a crash before it is durable only
+  // means some landed records are read again, and landing skips them as duplicates (exactly once holds in the warehouse).
+  let checkpointed = offset;
+  let checkpointing: Promise<void> | null = null;
+  const checkpointSoon = (): Promise<void> => {
+    checkpointing ??= (async () => {
+      try {
+        while (checkpointed < offset) {
+          const to = offset;
+          await timed('checkpoint', () => deps.log.commitCheckpoint(to));
+          checkpointed = to;
+        }
+      } catch (err) {
+        // Retried after the next batch, or within 250 ms when idle.
+        counts.failures++;
+        counts.lastError = (err as Error).message;
+        deps.logger.warn('log checkpoint failed; will retry (landing continues, duplicates are skipped on restart)', { error: counts.lastError, offset });
+      } finally {
+        checkpointing = null;
+      }
+    })();
+    return checkpointing;
+  };
+  const releaseWaiters = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
+  };
 
   const classifier = createClassifier(deps.logger);
 
@@ -73,43 +155,61 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       (r) => `${String(r['shop'])}\u0000${String(r['customer_id'])}`,
     ),
   );
-  const applyRedactions = (events: LandedEvent[], customerIds: (string | null)[]): LandedEvent[] => {
-    if (redacted.size === 0) return events;
-    const out: LandedEvent[] = [];
-    events.forEach((e, i) => {
+  /**
+   * The batch's events as they land, each with its body bytes from the log record (the exact UTF-8 text the payload
+   * holds, landed without re-encoding), or null where a redaction scrubbed the payload.
+   */
+  const toLand = (batch: Batch): { events: LandedEvent[]; bodies: (Uint8Array | null)[] } => {
+    const { events: all, customerIds, indexes } = batch.classified;
+    const events: LandedEvent[] = [];
+    const bodies: (Uint8Array | null)[] = [];
+    all.forEach((e, i) => {
       const cid = customerIds[i];
-      if (!cid || !redacted.has(`${e.shop}\u0000${cid}`)) return void out.push(e);
-      if (e.topic.startsWith('orders/')) out.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+      if (redacted.size === 0 || !cid || !redacted.has(`${e.shop}\u0000${cid}`)) {
+        events.push(e);
+        bodies.push(bodyOf(batch.records[indexes[i]!]!.payload));
+      } else if (e.topic.startsWith('orders/')) {
+        events.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+        bodies.push(null);
+      }
       // customers/* records of a redacted customer are not landed at all.
     });
-    return out;
-  };
-  const split = async (records: LogRecord[]) => {
-    const r = await classifier.classify(records.map((x) => x.payload));
-    for (const u of r.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
-    return r;
+    return { events, bodies };
   };
 
-  /** Lands one batch; a non-retryable failure is narrowed down to the poison records, which go to quarantine. */
-  const land = async (events: LandedEvent[], quarantined: QuarantineRecord[], isolatePoison = false): Promise<void> => {
+  /** Reads and classifies the batch starting at `from` (null when the log holds nothing there yet). */
+  const fetchBatch = async (from: number): Promise<Batch | null> => {
+    const records = await timed('read', () => deps.log.read(from, READ_BYTES, deps.batchSize));
+    if (records.length === 0) return null;
+    const classified = await timed('classify', () => classifier.classify(records.map((x) => x.payload)));
+    for (const u of classified.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
+    const end = records[records.length - 1]!.next;
+    return { records, classified, end };
+  };
+
+  /** Lands one batch; a failure that is not an outage is narrowed down to the poison records, which go to quarantine. */
+  const land = async (events: LandedEvent[], bodies: (Uint8Array | null)[], quarantined: QuarantineRecord[], isolateUnexplained: boolean): Promise<void> => {
     try {
-      const r = await deps.warehouse.landEvents(events);
+      const r = await deps.warehouse.landEvents(events, bodies);
       counts.landed += r.inserted;
       counts.duplicates += r.duplicates;
       deps.metrics.landed.inc({ table: 'shop_raw.events' }, r.inserted);
       deps.metrics.duplicates.inc(r.duplicates);
     } catch (err) {
+      // A declared outage (retryable) is retried for as long as it lasts; a declared rejection of the rows themselves
+      // (not retryable: the same rows fail the same way) is isolated at once, without backing off; an unexplained
+      // error is retried a few times, then isolated.
+      const declared = err instanceof ShopMlopsError;
       const e = ShopMlopsError.fromUnknown(err);
-      // A declared outage is retried for as long as it lasts; an unexplained error only a few times, then the poison is isolated.
-      const retry = err instanceof ShopMlopsError ? e.retryable : !isolatePoison;
-      if (retry || events.length === 0) throw e;
+      const isolate = declared ? !e.retryable : isolateUnexplained;
+      if (!isolate || events.length === 0) throw e;
       if (events.length === 1) {
         const ev = events[0]!;
         quarantined.push({ ...ev, reason: `load_failed: ${e.message}`, body: ev.payload, body_encoding: 'utf8' });
       } else {
         const mid = Math.ceil(events.length / 2);
-        await land(events.slice(0, mid), [], isolatePoison);
-        await land(events.slice(mid), quarantined, isolatePoison);
+        await land(events.slice(0, mid), bodies.slice(0, mid), [], isolateUnexplained);
+        await land(events.slice(mid), bodies.slice(mid), quarantined, isolateUnexplained);
         return;
       }
     }
@@ -121,55 +221,95 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     }
   };
 
-  const loop = async () => {
-    let backoff = 100;
-    let attempts = 0;
-    while (!stopping) {
-      const records = await deps.log.read(offset, READ_BYTES, deps.batchSize);
-      deps.metrics.backlog.set(Math.max(0, deps.log.end - offset));
-      if (records.length === 0) {
-        for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
-        await sleep(250);
-        continue;
-      }
-      const split_ = await split(records);
-      const events = applyRedactions(split_.events, split_.customerIds);
-      const quarantined = split_.quarantined;
-      attempts++;
+  const actOnPrivacy = async (events: LandedEvent[], attempts: number) => {
+    for (const ev of events) {
+      if (!isPrivacyTopic(ev.topic)) continue;
       try {
-        await land(events, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS);
-        for (const ev of events) {
-          if (!isPrivacyTopic(ev.topic)) continue;
-          try {
-            await deps.privacy.handle(ev);
-            if (ev.topic === 'customers/redact') {
-              const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
-              if (id !== undefined) redacted.add(`${ev.shop}\u0000${String(id)}`);
-            }
-          } catch (err) {
-            const e = ShopMlopsError.fromUnknown(err);
-            if (err instanceof ShopMlopsError ? e.retryable : attempts <= UNKNOWN_ERROR_ATTEMPTS) throw e;
-            deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
+        await deps.privacy.handle(ev);
+        if (ev.topic === 'customers/redact') {
+          const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
+          if (id !== undefined) redacted.add(`${ev.shop}\u0000${String(id)}`);
+        }
+      } catch (err) {
+        const e = ShopMlopsError.fromUnknown(err);
+        if (err instanceof ShopMlopsError ? e.retryable : attempts <= UNKNOWN_ERROR_ATTEMPTS) throw e;
+        deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
+      }
+    }
+  };
+
+  /**
+   * One pass per batch: take the batch (read and classified ahead while the previous one landed), start reading and
+   * classifying the next, land this one, act on its privacy requests, checkpoint. Every step is inside the error
+   * handling: a failure backs off and retries the step it failed in; nothing ends the loop but stop().
+   */
+  const loop = async () => {
+    let backoff = FIRST_BACKOFF_MS;
+    let attempts = 0;
+    let current: Batch | null = null;
+    let ahead: { from: number; batch: Promise<Batch | null> } | null = null;
+    while (!stopping) {
+      try {
+        deps.metrics.backlog.set(backlog());
+        if (!current) {
+          const next: Promise<Batch | null> = ahead && ahead.from === offset ? ahead.batch : fetchBatch(offset);
+          ahead = null;
+          current = await next;
+          if (!current) {
+            progressAt = Date.now();
+            releaseWaiters();
+            if (checkpointed < offset) void checkpointSoon();
+            await sleep(250);
+            continue;
           }
         }
-        offset = records[records.length - 1]!.next;
-        await deps.log.commitCheckpoint(offset);
-        backoff = 100;
+        const batch: Batch = current;
+        // Pipelining: the next batch is read and classified (worker thread) while this one lands (DuckDB's thread),
+        // once a full one is waiting (a partial one is better gathered by lingering).
+        if (!ahead && deps.log.end - batch.end >= (lingering ? LINGER_BELOW_BYTES : 1)) {
+          ahead = { from: batch.end, batch: fetchBatch(batch.end) };
+          ahead.batch.catch(() => undefined); // its failure surfaces when it is taken, and is retried then
+        }
+        attempts++;
+        const { events, bodies } = toLand(batch);
+        await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
+        await timed('privacy', () => actOnPrivacy(events, attempts));
+        offset = batch.end;
+        void checkpointSoon();
+        current = null;
+        counts.batches++;
+        progressAt = Date.now();
+        backoff = FIRST_BACKOFF_MS;
         attempts = 0;
         counts.lastError = null;
-        for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.until <= offset) waiters.splice(i, 1)[0]!.resolve();
-        // A short batch means we caught up: let more deliveries gather so each warehouse transaction carries many
-        // (per-transaction cost dominates small batches and competes with acknowledgements for the CPU).
-        const bytes = records[records.length - 1]!.next - records[0]!.offset;
-        if (records.length < deps.batchSize && bytes < LINGER_BELOW_BYTES && !waiters.length && !stopping) await new Promise((r) => setTimeout(r, deps.lingerMs ?? 200));
+        releaseWaiters();
+        // Caught up: let more deliveries gather so the next warehouse transaction carries many.
+        if (lingering && !ahead) {
+          const until = Date.now() + lingerMs;
+          while (Date.now() < until && backlog() < LINGER_BELOW_BYTES && !waiters.length && !stopping) await new Promise((r) => setTimeout(r, Math.min(50, until - Date.now())));
+        }
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
         counts.failures++;
         counts.lastError = e.message;
         deps.metrics.loadFailures.inc({ retryable: String(e.retryable) });
-        deps.logger.warn('landing failed; will retry (acknowledgements continue, nothing is lost)', { error: e.message, code: e.code, backoffMs: backoff, offset });
+        deps.logger.warn('loader step failed; will retry (acknowledgements continue, nothing is lost)', { error: e.message, code: e.code, backoffMs: backoff, offset });
         await sleep(backoff);
         backoff = Math.min(backoff * 2, deps.maxBackoffMs ?? 5000);
+      }
+    }
+  };
+
+  /** The loop again if anything ever escapes it (it should not): the loader never stops silently. */
+  const run = async () => {
+    while (!stopping) {
+      try {
+        await loop();
+      } catch (err) {
+        counts.failures++;
+        counts.lastError = (err as Error).message;
+        deps.logger.error('loader loop failed; restarting it', { error: (err as Error).message });
+        await sleep(1000);
       }
     }
   };
@@ -178,13 +318,16 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     start() {
       if (running) return;
       running = true;
-      loopDone = loop().catch((err) => {
-        deps.logger.error('loader stopped unexpectedly', { error: (err as Error).message });
-      });
+      progressAt = Date.now();
+      loopDone = run();
     },
     get landedOffset() {
       return offset;
     },
+    get backlogBytes() {
+      return backlog();
+    },
+    classifier,
     drain(timeoutMs = 30000) {
       const until = deps.log.end;
       if (offset >= until) return Promise.resolve(true);
@@ -194,15 +337,25 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         wake?.();
       });
     },
+    stalled() {
+      const s = stalledSeconds();
+      return s * 1000 > stallMs ? `loader made no progress for ${Math.round(s)} s with ${backlog()} bytes waiting${counts.lastError ? ` (last error: ${counts.lastError})` : ''}` : null;
+    },
     async stop() {
       stopping = true;
       wake?.();
       await loopDone;
+      await checkpointing;
+      await checkpointSoon();
       unsubscribe();
       await classifier.close();
     },
     stats() {
-      return { ...counts, backlogBytes: Math.max(0, deps.log.end - offset) };
+      return { ...counts, backlogBytes: backlog(), stalledSeconds: stalledSeconds(), classifierRestarts: classifier.restarts, stageSeconds: { ...stageSeconds } };
     },
   };
+
+  function stalledSeconds(): number {
+    return backlog() > 0 && running ? Math.max(0, (Date.now() - progressAt) / 1000) : 0;
+  }
 }

@@ -21,6 +21,7 @@ import { openDuckDbWarehouse, type DuckDbWarehouse, type WarehouseFaults } from 
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
 import type { ArtifactStore } from '../ports/artifact-store';
 import { createLoader, type Loader } from './loader';
+import { createBackpressure } from './backpressure';
 import { mountAdminRoutes } from './admin-routes';
 import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
@@ -117,7 +118,8 @@ async function serve(
   opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
-  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs });
+  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000 });
+  const backpressure = createBackpressure({ backlogBytes: () => loader.backlogBytes, maxBacklogBytes: config.maxBacklogBytes, dir: config.dataDir, minFreeDiskBytes: config.minFreeDiskBytes });
   const bus = createLogEventBus(log);
   const adminToken = randomBytes(24).toString('base64url');
 
@@ -150,6 +152,8 @@ async function serve(
       maxInFlight: config.maxInFlight,
       retryAfterSeconds: config.retryAfterSeconds,
       health: () => ({ mode: 'embedded', loader: loader.stats() }),
+      backpressure: () => backpressure.check(),
+      unhealthy: () => loader.stalled(),
     },
     app as unknown as Hono,
   );
@@ -199,6 +203,7 @@ async function serve(
     (closing ??= (async () => {
       logger.info('shutting down: draining acknowledged deliveries into the warehouse');
       if (featuresTimer) clearInterval(featuresTimer);
+      backpressure.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections?.();

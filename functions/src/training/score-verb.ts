@@ -1,8 +1,8 @@
 // `shop-mlops score [--model M] [--version V|ALIAS] [--snapshot DATE] [--k K] [--json]`: a registered version (default each champion) scores the snapshot into shop_predictions.*.
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CliContext } from '../cli/context';
 import { formatTable } from '../cli/table';
+import { parseVerbFlags } from '../cli/flags';
 import { SCORED_MODELS, scoreVersions, type ScoreReport } from './score';
 import { createTrainingServices, trainingWorldFromConfig } from './services';
 
@@ -31,18 +31,9 @@ export function formatScoreReport(r: ScoreReport): string {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' }, version: { type: 'string' }, snapshot: { type: 'string' }, k: { type: 'string' } } }));
-  } catch (err) {
-    ctx.err(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const f = flags.safeParse(values);
-  if (!f.success) {
-    ctx.err(`${f.error.issues[0]!.message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseVerbFlags(argv, { model: { type: 'string' }, version: { type: 'string' }, snapshot: { type: 'string' }, k: { type: 'string' } }, flags, USAGE, ctx);
+  if (!parsed) return 2;
+  const f = { data: parsed.flags };
   const services = createTrainingServices(trainingWorldFromConfig(ctx.config));
   try {
     const v = f.data.version;

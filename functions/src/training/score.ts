@@ -49,8 +49,8 @@ export interface ScoreReport {
   models: ModelScore[];
 }
 
-async function resolveShopAndSnapshot(features: FeatureReader, req: ScoreRequest): Promise<{ shop: string; snapshot: string }> {
-  let shop = req.shop;
+/** The shop asked for, else the only shop in customer_rfm (several → BAD_REQUEST listing them, like the training pipeline's `shop`). */
+export async function resolveShop(features: FeatureReader, shop?: string): Promise<string> {
   if (!shop) {
     const shops = (await features.query(sql.shopsSql())).map((r) => String(r['shop']));
     if (shops.length === 0) throw new ShopMlopsError('UNPROCESSABLE', 'shop_features.customer_rfm is empty: build the feature tables first (`shop-mlops features`)');
@@ -58,6 +58,11 @@ async function resolveShopAndSnapshot(features: FeatureReader, req: ScoreRequest
     shop = shops[0]!;
   }
   sql.assertShop(shop);
+  return shop;
+}
+
+async function resolveShopAndSnapshot(features: FeatureReader, req: ScoreRequest): Promise<{ shop: string; snapshot: string }> {
+  const shop = await resolveShop(features, req.shop);
   let snapshot = req.snapshotDate;
   if (snapshot) sql.assertDay(snapshot, 'snapshot_date');
   else {

@@ -5,6 +5,7 @@ import type { AppConfig } from '../core/config';
 import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
 import type { ArtifactStore } from '../ports/artifact-store';
+import type { Endpoints } from '../ports/endpoints';
 import type { ModelRegistry } from '../ports/model-registry';
 import type { PredictionWriter } from '../ports/prediction-store';
 import type { RunTracker } from '../ports/run-tracker';
@@ -14,6 +15,9 @@ import { createFileModelRegistry } from '../adapters/embedded/file-model-registr
 import { createFileRunTracker } from '../adapters/embedded/file-run-tracker';
 import { findRunningRuntime, type RuntimeInfo } from '../runtime/runtime-file';
 import { createDuckDbPredictionStore, type DuckDbTransactions } from '../adapters/embedded/duckdb-prediction-store';
+import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
+import type { VertexClientOptions } from '../adapters/gcp/vertex-common';
+import type { Storage } from '@google-cloud/storage';
 
 /** The embedded data dir layout (loaded lazily: the runtime module is heavy and a cloud step never needs it). */
 const paths = (dataDir: string) => (require('../runtime/local-runtime') as typeof import('../runtime/local-runtime')).paths(dataDir);
@@ -57,6 +61,8 @@ export type TrainingWorld =
       bigqueryLocation?: string;
       /** Serving container recorded with each Vertex model version. */
       servingImage: string;
+      /** Clients pointed elsewhere (tests: the in-process Vertex and GCS fakes); default the regional endpoints and ADC. */
+      clients?: { vertex?: VertexClientOptions; storage?: Storage };
     };
 
 /** A prebuilt Vertex prediction image: Vertex refuses custom models without a serving container even when nothing is deployed. */
@@ -157,8 +163,11 @@ function embeddedReader(dataDir: string, via: 'auto' | 'runtime' | 'direct'): Fe
   };
 }
 
+/** What createTrainingServices builds besides the steps' services: the run tracker, and the serving endpoints the rollout verbs and the demo drive. */
+export type WorldServices = TrainingServices & { tracker: RunTracker; endpoints: Endpoints; close(): Promise<void> };
+
 /** Builds the services of a world. Cloud clients are loaded only in gcp mode and connect on first use. */
-export function createTrainingServices(world: TrainingWorld, log: Logger = silentLogger): TrainingServices & { tracker: RunTracker; close(): Promise<void> } {
+export function createTrainingServices(world: TrainingWorld, log: Logger = silentLogger): WorldServices {
   if (world.mode === 'embedded') {
     const p = paths(path.resolve(world.dataDir));
     const artifacts = createFileArtifactStore(p.artifacts);
@@ -176,6 +185,8 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
       : embeddedReader(world.dataDir, world.via ?? 'auto');
     const registry = createFileModelRegistry({ dir: p.registry, artifacts });
     const tracker = createFileRunTracker({ dir: p.runs, artifacts });
+    // One fdatasync'd journal per (shop, model): the CLI, the demo and the runtime may all write it at once.
+    const endpoints = createJournalEndpoints({ dir: p.endpoints });
     return {
       world: 'embedded',
       features,
@@ -183,10 +194,12 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
       artifacts,
       registry,
       tracker,
+      endpoints,
       async close() {
         await features.close();
         await registry.close();
         await tracker.close();
+        await endpoints.close();
       },
     };
   }
@@ -195,10 +208,14 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
   const { createVertexModelRegistry } = require('../adapters/gcp/vertex-model-registry') as typeof import('../adapters/gcp/vertex-model-registry');
   const { createVertexRunTracker } = require('../adapters/gcp/vertex-run-tracker') as typeof import('../adapters/gcp/vertex-run-tracker');
   const { createBigQueryPredictionStore } = require('../adapters/gcp/bigquery-prediction-store') as typeof import('../adapters/gcp/bigquery-prediction-store');
+  const { createVertexEndpoints, SERVING_ACCOUNT_ID } = require('../adapters/gcp/vertex-endpoints') as typeof import('../adapters/gcp/vertex-endpoints');
   const warehouse = createBigQueryWarehouse({ projectId: world.project, rawDataset: 'shop_raw', log, ...(world.bigqueryLocation ? { location: world.bigqueryLocation } : {}) });
-  const artifacts = createGcsArtifactStore({ bucket: world.bucket, log });
-  const registry = createVertexModelRegistry({ project: world.project, location: world.location, artifacts, containerImageUri: world.servingImage });
-  const tracker = createVertexRunTracker({ project: world.project, location: world.location, artifacts });
+  const vertex = world.clients?.vertex ? { clientOptions: world.clients.vertex } : {};
+  const artifacts = createGcsArtifactStore({ bucket: world.bucket, log, ...(world.clients?.storage ? { storage: world.clients.storage } : {}) });
+  const registry = createVertexModelRegistry({ project: world.project, location: world.location, artifacts, containerImageUri: world.servingImage, ...vertex });
+  const tracker = createVertexRunTracker({ project: world.project, location: world.location, artifacts, ...vertex });
+  // Endpoints per (shop, model) in the registry's region; the deployed containers run as the serving account (infra/serving.tf).
+  const endpoints = createVertexEndpoints({ project: world.project, location: world.location, artifacts, serviceAccount: `${SERVING_ACCOUNT_ID}@${world.project}.iam.gserviceaccount.com`, ...vertex });
   return {
     world: 'gcp',
     features: { dialect: 'bigquery', source: `bigquery:${world.project}`, query: (sql) => warehouse.query(sql) },
@@ -206,10 +223,12 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
     artifacts,
     registry,
     tracker,
+    endpoints,
     async close() {
       await warehouse.close();
       await registry.close();
       await tracker.close();
+      await endpoints.close();
     },
   };
 }

@@ -1,8 +1,8 @@
 // `shop-mlops train [--snapshot DATE] [--param K=V ...] [--json]`: runs the training pipeline on the store with progress, then prints models, metrics, verdicts and versions.
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CliContext } from '../cli/context';
 import { formatTable } from '../cli/table';
+import { parseVerbFlags } from '../cli/flags';
 import { cliParams } from '../pipeline/cli-verb';
 import { PipelineRunError } from '../pipeline';
 import { runTraining, trainingResultOf, type TrainingSummary } from './run';
@@ -22,6 +22,7 @@ export const USAGE = `usage: shop-mlops train [--snapshot YYYY-MM-DD] [--param K
 const flags = z.object({
   snapshot: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '--snapshot must be a date YYYY-MM-DD').optional(),
   'run-id': z.string().regex(/^training-[a-z0-9][a-z0-9-]{0,21}$/, '--run-id must be training-<name> (name: 1-22 of a-z, 0-9, -)').optional(),
+  param: z.array(z.string()).optional(),
 });
 
 const num = (v: number | null) => (v === null ? '' : Number.isInteger(v) ? String(v) : v.toPrecision(4));
@@ -45,21 +46,12 @@ export function formatSummary(s: TrainingSummary): string {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { snapshot: { type: 'string' }, param: { type: 'string', multiple: true }, 'run-id': { type: 'string' } } }));
-  } catch (err) {
-    ctx.err(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const f = flags.safeParse(values);
-  if (!f.success) {
-    ctx.err(`${f.error.issues[0]!.message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseVerbFlags(argv, { snapshot: { type: 'string' }, param: { type: 'string', multiple: true }, 'run-id': { type: 'string' } }, flags, USAGE, ctx);
+  if (!parsed) return 2;
+  const f = { data: parsed.flags };
   let params;
   try {
-    params = cliParams(training, values.param);
+    params = cliParams(training, f.data.param);
     checkOptions(params);
   } catch (err) {
     ctx.err(`${(err as Error).message}\n${USAGE}`);

@@ -77,6 +77,19 @@ async function rows(conn: DuckDBConnection, sql: string, params: unknown[] = [])
  */
 export const ASSERTION_PASSES = 'shop_assertions.passed';
 
+/**
+ * DuckDB's error classes that a row's own content causes (a bad value, a constraint): retrying the same rows fails the
+ * same way, so the loader isolates the row at once instead of backing off. Anything else stays an outage (retryable).
+ */
+const DETERMINISTIC_ERRORS = /^(Conversion|Invalid Input|Constraint|Out of Range|Mismatch Type) Error\b/;
+
+function landingError(err: unknown): unknown {
+  // Not `instanceof Error`: the native addon's errors may come from another realm (e.g. under a test VM).
+  const message = (err as { message?: unknown } | null)?.message;
+  if (err instanceof ShopMlopsError || typeof message !== 'string' || !DETERMINISTIC_ERRORS.test(message)) return err;
+  return new ShopMlopsError('UNPROCESSABLE', message, { cause: err });
+}
+
 export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
   const instance = await DuckDBInstance.create(opts.path, {
     // A new store is written in the v1.2 storage format, which compresses long strings (the JSON payloads) with
@@ -84,7 +97,10 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     // keeps payloads as uncompressed overflow strings, and reading them cold dominated the build). A store created
     // in the older format keeps it.
     storage_compatibility_version: 'v1.2.0',
-    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : {}),
+    // Landing commits a batch of 10 KB payloads every second or so; with the default 16 MB threshold nearly every
+    // commit also checkpointed, rewriting the table's last, partly filled row group each time (measured: commit CPU
+    // 46 -> 31 us per landed row at 300k rows). The WAL this leaves is replayed at the next open.
+    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : { checkpoint_threshold: '256MB' }),
     ...(opts.threads ? { threads: String(opts.threads) } : {}),
   });
   const conn = await instance.connect();
@@ -114,42 +130,67 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     }
   };
 
-  const landEvents = (events: LandedEvent[]): Promise<LandResult> =>
+  /**
+   * Rows to stage: the first delivery of each webhook id and of each (shop, topic, event id) in the batch. Done here
+   * in one pass over the keys, so DuckDB never sorts or windows the payloads (that cost more than the insert itself).
+   */
+  const firstOfEachKey = (events: LandedEvent[]): number[] => {
+    const webhooks = new Set<string>();
+    const actions = new Set<string>();
+    const out: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const action = e.event_id === null ? null : `${e.shop}\u0000${e.topic}\u0000${e.event_id}`;
+      const seen = webhooks.has(e.webhook_id) || (action !== null && actions.has(action));
+      webhooks.add(e.webhook_id);
+      if (action !== null) actions.add(action);
+      if (!seen) out.push(i);
+    }
+    return out;
+  };
+
+  const landEvents = (events: LandedEvent[], bodies?: readonly (Uint8Array | null)[]): Promise<LandResult> =>
     lock(async () => {
       checkFault();
       if (events.length === 0) return { inserted: 0, duplicates: 0 };
-      if (faults?.poison && events.some(faults.poison)) throw new Error('Conversion Error: malformed value (fault injection)');
-      return inTransaction(async () => {
-        await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (seq INTEGER, ${EVENT_COLS.map((c) => `${c} VARCHAR`).join(', ')})`);
-        const app = await conn.createAppender('load_events', 'main', 'temp');
-        events.forEach((e, i) => {
-          app.appendInteger(i);
-          for (const c of EVENT_COLS) {
-            const v = e[c as keyof LandedEvent];
-            if (v === null || v === undefined) app.appendNull();
-            else app.appendVarchar(v);
+      const staged = firstOfEachKey(events);
+      try {
+        if (faults?.poison && events.some(faults.poison)) throw new Error('Conversion Error: malformed value (fault injection)');
+        return await inTransaction(async () => {
+          // A staging table for the batch, dropped with it (it never outlives the transaction, so no query sees it).
+          await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (${EVENT_COLS.map((c) => `${c} ${c === 'payload' ? 'BLOB' : 'VARCHAR'}`).join(', ')})`);
+          const app = await conn.createAppender('load_events', 'main', 'temp');
+          for (const i of staged) {
+            const e = events[i]!;
+            app.appendVarchar(e.shop);
+            app.appendVarchar(e.topic);
+            app.appendVarchar(e.webhook_id);
+            if (e.event_id === null) app.appendNull();
+            else app.appendVarchar(e.event_id);
+            app.appendVarchar(e.api_version);
+            if (e.triggered_at === null) app.appendNull();
+            else app.appendVarchar(e.triggered_at);
+            app.appendVarchar(e.received_at);
+            // The payload as UTF-8 bytes: the received body when the caller has it (a copy, no text encoding).
+            app.appendBlob(bodies?.[i] ?? Buffer.from(e.payload, 'utf8'));
+            app.endRow();
           }
-          app.endRow();
+          app.flushSync();
+          app.closeSync();
+          // Staged rows are in batch order (insertion order is preserved), so no ORDER BY over the payloads.
+          const res = await conn.run(`
+            INSERT INTO shop_raw.events (${EVENT_COLS.join(', ')})
+            SELECT shop, topic, webhook_id, event_id, api_version, triggered_at::TIMESTAMPTZ, received_at::TIMESTAMPTZ, decode(payload)::JSON
+            FROM temp.main.load_events s
+            WHERE NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.webhook_id = s.webhook_id)
+              AND (s.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.shop = s.shop AND e.topic = s.topic AND e.event_id = s.event_id))`);
+          const inserted = Number(res.rowsChanged);
+          await conn.run('DROP TABLE temp.main.load_events');
+          return { inserted, duplicates: events.length - inserted };
         });
-        app.flushSync();
-        app.closeSync();
-        const res = await conn.run(`
-          INSERT INTO shop_raw.events (${EVENT_COLS.join(', ')})
-          SELECT shop, topic, webhook_id, event_id, api_version, triggered_at::TIMESTAMPTZ, received_at::TIMESTAMPTZ, payload::JSON
-          FROM (
-            SELECT *,
-              row_number() OVER (PARTITION BY webhook_id ORDER BY seq) AS rn_w,
-              CASE WHEN event_id IS NULL THEN 1 ELSE row_number() OVER (PARTITION BY shop, topic, event_id ORDER BY seq) END AS rn_e
-            FROM temp.main.load_events
-          ) s
-          WHERE rn_w = 1 AND rn_e = 1
-            AND NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.webhook_id = s.webhook_id)
-            AND (s.event_id IS NULL OR NOT EXISTS (SELECT 1 FROM shop_raw.events e WHERE e.shop = s.shop AND e.topic = s.topic AND e.event_id = s.event_id))
-          ORDER BY seq`);
-        const inserted = Number(res.rowsChanged);
-        await conn.run('DROP TABLE temp.main.load_events');
-        return { inserted, duplicates: events.length - inserted };
-      });
+      } catch (err) {
+        throw landingError(err);
+      }
     });
 
   const quarantine = (records: QuarantineRecord[]): Promise<void> =>

@@ -11,7 +11,8 @@ import { createBigQueryWarehouse } from './bigquery-warehouse';
 import { createGcsArtifactStore } from './gcs-artifact-store';
 import { createPubSubEventBus } from './pubsub-event-bus';
 import { createServingMetrics } from '../../core/metrics';
-import type { ResolveCaller } from '../../http/caller';
+import { callerFromMiddleware, type ResolveCaller } from '../../http/caller';
+import { storefrontAuthFromConfig } from '../../http/storefront-auth';
 import { createPredictionRoutes } from '../../http/prediction-routes';
 import { errorResponse } from '../../http/webhook-app';
 import type { PredictionLog } from '../../ports/prediction-log';
@@ -102,10 +103,10 @@ export interface ApiRuntime {
 export const ENDPOINT_STATE_TTL_MS = 5_000;
 
 /**
- * The `api` function: prediction routes at /api over BigQuery (features, batch scores), Cloud Storage (artifacts), the
+ * The `api` function: prediction routes at /api (callers checked by storefrontAuth unless `resolveCaller` is given) over BigQuery (features, batch scores), Cloud Storage (artifacts), the
  * Vertex AI registry and endpoints, and the Pub/Sub prediction log. `location` is the Vertex AI region.
  */
-export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller: ResolveCaller }): ApiRuntime {
+export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller }): ApiRuntime {
   const log = createLogger({ level: config.logLevel, component: 'api' });
   const project = config.gcpProject!;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });
@@ -125,7 +126,9 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
     logger: log,
   });
   const app = new Hono();
-  app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller, serving, logger: log, metrics }));
+  // The storefront's App Proxy signature or the admin's session token, the shop's rate limit and CORS, before any route.
+  if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
+  app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
   return { app, predictionLog, log };
 }

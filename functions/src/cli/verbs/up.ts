@@ -8,6 +8,8 @@ import { startRuntime } from '../../runtime/local-runtime';
 import { runDemo } from '../../runtime/demo';
 import { formatSummary } from '../../training/train-verb';
 import { formatTable } from '../table';
+import { formatTrafficSummary } from './traffic';
+import type { DemoRollout } from '../../runtime/demo-rollout';
 import { usageError } from '../flags';
 import { addDays, localDate } from '../../simulator/zoned-time';
 
@@ -35,6 +37,13 @@ function demoFlags(v: { 'demo-days'?: string; 'demo-end'?: string; seed?: string
   }
   if (problems.length) throw usageError(problems.join('; '), USAGE);
   return { days, endDate: end, seed, timezone };
+}
+
+/** The serving stage of the demo: the second run, a line per model, the traffic table. */
+function formatDemoRollout(r: DemoRollout): string {
+  const second = r.retraining === null ? 'no second training run (the store was not seeded by this demo)' : 'runId' in r.retraining ? `second training run ${r.retraining.runId}: ${r.retraining.ok ? 'succeeded' : 'FAILED'}` : `second training run FAILED (${r.retraining.error})`;
+  const notes = r.models.filter((m) => m.note).map((m) => `  ${m.model}: ${m.note}`);
+  return [`Serving (${r.seconds.toFixed(1)} s): every champion deployed; ${second}`, ...notes, '', `Traffic on ${r.traffic[0]?.state.shop ?? ''} (npx shop-mlops traffic MODEL for the history; promote, rollback, swap):`, formatTrafficSummary(r.traffic), ''].join('\n');
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -100,6 +109,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out('');
       ctx.out('models' in summary.training ? formatSummary(summary.training) : `Training: FAILED (${summary.training.error})`);
       ctx.out('');
+      if (summary.rollout) ctx.out(formatDemoRollout(summary.rollout));
+      if (summary.route) ctx.out(`Try: ${summary.route.call}\n${JSON.stringify(summary.route.answer, null, 2)}\n`);
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
       ctx.out(`\nTry: npx shop-mlops sql "SELECT topic, count(*) AS n FROM shop_raw.events GROUP BY 1 ORDER BY 2 DESC"`);
     }

@@ -1,0 +1,86 @@
+// Rollout end to end on the simulator's store: the demo deploys champions and 5 % canaries; the verbs (run while the runtime runs) roll back, canary, ramp, swap and switch back; 10,000 units assigned from the endpoint's state each time.
+import { loadConfig } from '../../functions/src/core/config';
+import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
+import type { CliContext } from '../../functions/src/cli/context';
+import type { Split } from '../../functions/src/ports/endpoints';
+import { paths } from '../../functions/src/runtime/local-runtime';
+import { runDemo } from '../../functions/src/runtime/demo';
+import { assignArm, type Assignment, type AssignmentUnit } from '../../functions/src/serving/assignment';
+import { SECRET, startTestRuntime } from '../helpers/runtime';
+
+const UNITS = 10_000;
+/** 99.9 % two-sided normal quantile. */
+const Z999 = 3.2905;
+const MODEL = 'clv';
+
+/** Within the 99.9 % binomial tolerance of n units at share p. */
+const expectBinomial = (count: number, n: number, p: number) => {
+  const tol = Z999 * Math.sqrt(n * p * (1 - p));
+  expect(Math.abs(count - n * p)).toBeLessThanOrEqual(tol);
+};
+
+test('champion + 5 % challenger: 10,000 units split 95/5 within tolerance and sticky; a ramp to 25 % moves only champion units; swap and switch back are immediate', async () => {
+  const rt = await startTestRuntime();
+  // A reader of the endpoint journal like the prediction routes': its own instance over the same files.
+  const reader = createJournalEndpoints({ dir: paths(rt.dataDir).endpoints });
+  try {
+    const demo = await runDemo(rt, { dataDir: rt.dataDir, days: 120, seed: 42, timezone: 'America/New_York', endDate: '2026-11-25', secret: SECRET });
+    const shop = demo.training && 'shop' in demo.training ? demo.training.shop! : '';
+    // The demo left every model with its first champion at 95 % and the second run's challenger at 5 %.
+    expect(demo.rollout!.traffic.map((t) => [t.state.model, t.state.split])).toEqual(
+      ['clv', 'propensity', 'forecast', 'recommend'].map((m) => [m, { champion: { version: 1, percent: 95 }, challenger: { version: 2, percent: 5 }, holdout: 0 }]),
+    );
+
+    // The verbs as the CLI runs them (embedded world from the config), while the runtime runs.
+    const out: string[] = [];
+    const ctx: CliContext = { config: loadConfig({}, { dataDir: rt.dataDir, shopifyApiSecret: SECRET }), json: true, out: (s) => out.push(s), err: (s) => out.push(s) };
+    const verb = async (name: string, ...args: string[]) => {
+      const mod = require(`../../functions/src/cli/verbs/${name}`) as { run(argv: string[], ctx: CliContext): Promise<number> };
+      expect(await mod.run([MODEL, '--who', 'e2e', ...args], ctx)).toBe(0);
+      return JSON.parse(out.at(-1)!) as { split: Split; registryChampion: number; revision: number };
+    };
+    expect((await verb('rollback')).split).toEqual({ champion: { version: 1, percent: 100 }, challenger: { version: 2, percent: 0 }, holdout: 0 });
+    const canary = await verb('deploy', '--version', 'challenger', '--canary', '5', '--why', 'e2e canary');
+    expect(canary).toMatchObject({ split: { champion: { version: 1, percent: 95 }, challenger: { version: 2, percent: 5 } }, registryChampion: 1 });
+
+    // 10,000 customer units: the store's customers, then more ids of the same form.
+    const known = (await rt.warehouse.query(`SELECT DISTINCT customer_id FROM shop_features.customer_rfm ORDER BY 1`)).map((r) => String(r['customer_id']));
+    expect(known.length).toBeGreaterThan(500);
+    const units: AssignmentUnit[] = Array.from({ length: UNITS }, (_, i) => ({ kind: 'customer', id: known[i] ?? String(9_000_000_000 + i) }));
+    const assignAll = async (): Promise<Assignment[]> => {
+      const split = (await reader.getState({ shop, model: MODEL })).split!;
+      return units.map((u) => assignArm(split, shop, MODEL, u));
+    };
+
+    const at5 = await assignAll();
+    expectBinomial(at5.filter((a) => a.arm === 'challenger').length, UNITS, 0.05);
+    expect(at5.filter((a) => a.arm === 'champion').length + at5.filter((a) => a.arm === 'challenger').length).toBe(UNITS);
+    expect(at5.every((a) => a.version === (a.arm === 'challenger' ? 2 : 1))).toBe(true);
+    // Sticky: the same units, read again, get the same arms.
+    expect((await assignAll()).map((a) => a.arm)).toEqual(at5.map((a) => a.arm));
+
+    // Ramp to 25 %: units only move champion → challenger; the challenger's units stay.
+    expect((await verb('promote')).split.challenger).toEqual({ version: 2, percent: 25 });
+    const at25 = await assignAll();
+    const moved = units.map((_, i) => i).filter((i) => at25[i]!.arm !== at5[i]!.arm);
+    expect(moved.every((i) => at5[i]!.arm === 'champion' && at25[i]!.arm === 'challenger')).toBe(true);
+    expectBinomial(at25.filter((a) => a.arm === 'challenger').length, UNITS, 0.25);
+    expectBinomial(moved.length, UNITS, 0.2);
+
+    // Blue-green swap to v2, then back: the state read right after each shows the new split, for every unit.
+    const swapped = await verb('swap', '--version', '2');
+    expect(swapped).toMatchObject({ split: { champion: { version: 2, percent: 100 }, challenger: null }, registryChampion: 2 });
+    expect((await assignAll()).every((a) => a.arm === 'champion' && a.version === 2)).toBe(true);
+    const back = await verb('swap', '--back');
+    expect(back).toMatchObject({ split: { champion: { version: 1, percent: 75 }, challenger: { version: 2, percent: 25 } }, registryChampion: 1 });
+    expect((await assignAll()).map((a) => a.arm)).toEqual(at25.map((a) => a.arm));
+
+    // Every change is in the rollout table with who and why.
+    const history = await reader.history({ shop, model: MODEL });
+    expect(history.filter((h) => h.actor === 'e2e').map((h) => h.action)).toEqual(['split', 'split', 'ramp', 'swap', 'switch_back']);
+    expect(history.find((h) => h.reason === 'e2e canary')?.after).toEqual(canary.split);
+  } finally {
+    await reader.close();
+    await rt.close();
+  }
+}, 180_000);

@@ -1,4 +1,4 @@
-// Bench reference: a bare Node HTTP server that only verifies each delivery with our verifier (webhooks.validate) and answers.
+// Bench reference: a bare Node HTTP server that only verifies each delivery with our verifier (core/verify.ts, node:crypto HMAC) and answers.
 import * as http from 'node:http';
 import { createWebhookVerifier } from '../../functions/src/core/verify';
 

@@ -18,12 +18,14 @@ const UNKNOWN_ERROR_ATTEMPTS = 5;
  * Most bytes of log read (and landed) per transaction. Under load the backlog fills whole reads, so each
  * transaction carries thousands of deliveries (its fixed costs: commit, the dedup anti-join over the table).
  */
-const READ_BYTES = 64 * 1024 * 1024;
+const READ_BYTES = 16 * 1024 * 1024;
+/** Log bytes read and classified per step of a batch (one step's main-thread work stays a few milliseconds). */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 /**
  * Less than this waiting means we are caught up: linger (up to lingerMs) until this much has gathered, so each
  * transaction carries a large batch (per-transaction costs dominate small ones and compete with acknowledgements).
  */
-const LINGER_BELOW_BYTES = 16 * 1024 * 1024;
+const LINGER_BELOW_BYTES = 8 * 1024 * 1024;
 /** First wait after a failure; doubles up to maxBackoffMs. */
 const FIRST_BACKOFF_MS = 100;
 
@@ -179,12 +181,29 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
 
   /** Reads and classifies the batch starting at `from` (null when the log holds nothing there yet). */
   const fetchBatch = async (from: number): Promise<Batch | null> => {
-    const records = await timed('read', () => deps.log.read(from, READ_BYTES, deps.batchSize));
+    // Read and classify in chunks: each chunk's CRC check, copy to the worker and answer back is a few ms of the
+    // main thread, so acknowledgements never wait behind one 64 MB step (the batch still lands as one transaction).
+    const records: LogRecord[] = [];
+    const classified: Classified = { events: [], customerIds: [], indexes: [], quarantined: [], undecodable: [] };
+    let at = from;
+    let bytes = 0;
+    while (bytes < READ_BYTES && records.length < deps.batchSize) {
+      const chunk = await timed('read', () => deps.log.read(at, CHUNK_BYTES, deps.batchSize - records.length));
+      if (chunk.length === 0) break;
+      const c = await timed('classify', () => classifier.classify(chunk.map((x) => x.payload)));
+      const base = records.length;
+      classified.events.push(...c.events);
+      classified.customerIds.push(...c.customerIds);
+      for (const i of c.indexes) classified.indexes.push(base + i);
+      classified.quarantined.push(...c.quarantined);
+      for (const u of c.undecodable) classified.undecodable.push({ index: base + u.index, error: u.error });
+      for (const r of chunk) records.push(r);
+      at = chunk[chunk.length - 1]!.next;
+      bytes += at - chunk[0]!.offset;
+    }
     if (records.length === 0) return null;
-    const classified = await timed('classify', () => classifier.classify(records.map((x) => x.payload)));
     for (const u of classified.undecodable) deps.logger.error('undecodable log record skipped', { offset: records[u.index]?.offset, error: u.error });
-    const end = records[records.length - 1]!.next;
-    return { records, classified, end };
+    return { records, classified, end: at };
   };
 
   /** Lands one batch; a failure that is not an outage is narrowed down to the poison records, which go to quarantine. */

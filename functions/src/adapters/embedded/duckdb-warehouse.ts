@@ -160,7 +160,10 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           // A staging table for the batch, dropped with it (it never outlives the transaction, so no query sees it).
           await conn.run(`CREATE OR REPLACE TEMP TABLE load_events (${EVENT_COLS.map((c) => `${c} ${c === 'payload' ? 'BLOB' : 'VARCHAR'}`).join(', ')})`);
           const app = await conn.createAppender('load_events', 'main', 'temp');
+          let n = 0;
           for (const i of staged) {
+            // Appending is synchronous work on the caller's thread: let the event loop (acknowledgements) in every 256 rows.
+            if (++n % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
             const e = events[i]!;
             app.appendVarchar(e.shop);
             app.appendVarchar(e.topic);

@@ -182,7 +182,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   /** Reads and classifies the batch starting at `from` (null when the log holds nothing there yet). */
   const fetchBatch = async (from: number): Promise<Batch | null> => {
     // Read and classify in chunks: each chunk's CRC check, copy to the worker and answer back is a few ms of the
-    // main thread, so acknowledgements never wait behind one 64 MB step (the batch still lands as one transaction).
+    // main thread, so acknowledgements never wait behind one whole batch (the batch still lands as one transaction).
     const records: LogRecord[] = [];
     const classified: Classified = { events: [], customerIds: [], indexes: [], quarantined: [], undecodable: [] };
     let at = from;

@@ -6,20 +6,28 @@ export type ServedBy = 'model' | 'champion' | 'batch' | 'popularity' | 'none';
 export type FallbackReason = 'model_error' | 'timeout' | 'unavailable' | 'no_version' | 'no_data';
 export const FALLBACK_REASONS: readonly FallbackReason[] = ['model_error', 'timeout', 'unavailable', 'no_version', 'no_data'];
 
+/** What every served answer says about where it came from: the answer's labels and the log's columns alike. */
+export interface ServedLabels {
+  model: string;
+  /** The unit's arm (the exposure); 'champion' when there is no unit, no endpoint, or the endpoint state is unknown. */
+  arm: ArmName;
+  bucket: number | null;
+  /** The arm's version (null for the holdout). */
+  assigned_version: number | null;
+  /** The version whose output was served: a loaded model, or the batch scores it wrote; null for popularity / nothing. */
+  version: number | null;
+  served_by: ServedBy;
+  /** True when a fault made the answer leave the arm's model (the holdout's no-model answer is by design, not a fallback). */
+  fallback: boolean;
+  fallback_reason: FallbackReason | null;
+}
+
 /** One row of shop_predictions.prediction_log (serving/prediction-log-table.ts); timestamps ISO text, output JSON text. */
-export interface PredictionLogEntry {
+export interface PredictionLogEntry extends ServedLabels {
   prediction_id: string;
   shop: string;
   served_at: string;
   route: string;
-  model: string;
-  arm: ArmName;
-  bucket: number | null;
-  assigned_version: number | null;
-  version: number | null;
-  served_by: ServedBy;
-  fallback: boolean;
-  fallback_reason: FallbackReason | null;
   customer_id: string | null;
   visitor_id: string | null;
   entity_id: string | null;

@@ -3,8 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { ServingMetrics } from '../core/metrics';
-import type { ArmName, EndpointState, Endpoints } from '../ports/endpoints';
-import type { FallbackReason, PredictionLog, ServedBy } from '../ports/prediction-log';
+import type { EndpointState, Endpoints } from '../ports/endpoints';
+import type { FallbackReason, PredictionLog, ServedBy, ServedLabels } from '../ports/prediction-log';
 import type { PredictionStore } from '../ports/prediction-store';
 import type { TrainedModelName } from '../training/models/types';
 import { assignArm, type AssignmentUnit } from './assignment';
@@ -34,19 +34,7 @@ export interface PredictRequest {
 }
 
 /** What every answer says besides the prediction. */
-export interface ServedPrediction {
-  model: string;
-  /** The unit's arm (the exposure); 'champion' when there is no unit, no endpoint, or the endpoint state is unknown. */
-  arm: ArmName;
-  bucket: number | null;
-  /** The arm's version (null for the holdout). */
-  assigned_version: number | null;
-  /** The version whose output was served: a loaded model, or the batch scores it wrote; null for popularity / nothing. */
-  version: number | null;
-  served_by: ServedBy;
-  /** True when a fault made the answer leave the arm's model (the holdout's no-model answer is by design, not a fallback). */
-  fallback: boolean;
-  fallback_reason: FallbackReason | null;
+export interface ServedPrediction extends ServedLabels {
   /** Feature or batch snapshot the prediction rests on. */
   snapshot_date: string | null;
   prediction: unknown;

@@ -2,20 +2,10 @@
 import { promises as fsp } from 'node:fs';
 import { DurableLog, type LogFileIo } from '../../functions/src/adapters/embedded/durable-log';
 import { tempDir } from '../helpers/runtime';
+import { readAll } from './support/log-read';
 
 function osError(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: injected fault`), { code });
-}
-
-async function readAll(log: DurableLog): Promise<string[]> {
-  const out: string[] = [];
-  let off = 0;
-  for (;;) {
-    const recs = await log.read(off, 1 << 16);
-    if (!recs.length) return out;
-    out.push(...recs.map((r) => r.payload.toString()));
-    off = recs[recs.length - 1]!.next;
-  }
 }
 
 /** Concurrent appends in waves (so group commits overlap); sorts them into acknowledged and rejected. */

@@ -6,6 +6,7 @@ import { DurableLog } from '../../functions/src/adapters/embedded/durable-log';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { tempDir } from '../helpers/runtime';
 import { ROOT } from '../helpers/process';
+import { readAll } from './support/log-read';
 
 const HOLDER = path.join(__dirname, 'support/log-holder.ts');
 
@@ -42,17 +43,6 @@ function holder(dir: string, count = 0): { child: ChildProcess; outcome: Promise
 }
 
 const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r)));
-
-async function readAll(log: DurableLog): Promise<string[]> {
-  const out: string[] = [];
-  let off = 0;
-  for (;;) {
-    const recs = await log.read(off, 1 << 16);
-    if (!recs.length) return out;
-    out.push(...recs.map((r) => r.payload.toString()));
-    off = recs[recs.length - 1]!.next;
-  }
-}
 
 test('within one process: a second open of the same directory is refused, naming this process, until the first is closed', async () => {
   const dir = tempDir();

@@ -1,5 +1,6 @@
 // Serving benchmark: open-loop load at fixed rates on the prediction routes (App Proxy verified, local runtime) vs a bare constant handler, latency from the intended send time; plus the `api` module's cold start.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -182,6 +183,7 @@ const row = (name: string, s: RunStats, bareOk: number | null): BenchRow => ({
   'max ms': s.latenciesMs.at(-1) ?? NaN,
   errors: s.errors,
   'vs bare': bareOk ? Number((s.ok / s.seconds / bareOk).toFixed(3)) : '',
+  'non-2xx': Object.entries(s.statuses).filter(([k]) => !k.startsWith('2')).map(([k, n]) => `${k === '0' ? 'net' : k}:${n}`).join(' '),
 });
 
 export async function run(): Promise<BenchResult> {
@@ -252,7 +254,8 @@ export async function run(): Promise<BenchResult> {
     const worstP99 = Math.max(...routesAtTop.map((r) => pct(r.stats.latenciesMs, 99)));
     const errors = allRoutes.reduce((n, r) => n + r.stats.errors, 0);
     const maxRuns = results.filter((r) => r.rate === 'max' && r.target !== targets[0]!.name);
-    const ratio = maxRuns.length ? Math.min(...maxRuns.map((r) => r.stats.ok / r.stats.seconds / bareOf('max'))) : Math.min(...routesAtTop.map((r) => r.stats.ok / r.stats.seconds / bareOf(top)));
+    const ratioAtTop = Math.min(...routesAtTop.map((r) => r.stats.ok / r.stats.seconds / bareOf(top)));
+    const ratioMax = maxRuns.length ? Math.min(...maxRuns.map((r) => r.stats.ok / r.stats.seconds / bareOf('max'))) : NaN;
     return {
       name: 'serve: prediction routes through App Proxy verification on the local runtime vs a bare constant handler',
       machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}; load average before ${load.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
@@ -260,7 +263,8 @@ export async function run(): Promise<BenchResult> {
       targets: [
         { metric: `worst route p99 at ${top}/s (ms)`, target: '<= 10 (goal 5)', value: Number(worstP99.toFixed(2)), pass: worstP99 <= 10 },
         { metric: 'route errors (non-2xx) at fixed rates', target: '0', value: errors, pass: errors === 0 },
-        { metric: `route throughput / bare handler's (${maxRuns.length ? 'closed loop maximum' : `at ${top}/s`}, worst route)`, target: '>= 0.5', value: Number(ratio.toFixed(3)), pass: ratio >= 0.5 },
+        { metric: `route throughput / bare handler's at ${top}/s (worst route)`, target: '>= 0.5', value: Number(ratioAtTop.toFixed(3)), pass: ratioAtTop >= 0.5 },
+        ...(maxRuns.length ? [{ metric: `route throughput / bare handler's, closed-loop maxima (worst route)`, target: '>= 0.5', value: Number(ratioMax.toFixed(3)), pass: ratioMax >= 0.5 }] : []),
       ],
       notes: [
         'latency of a fixed-rate run is measured from each request\'s intended send time (start + i / rate), so a stall is not hidden',
@@ -273,5 +277,6 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await stop(rt);
     await stop(bare);
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -113,6 +113,13 @@ test('npm start path: `up --exit-after-demo` fills the store, prints URLs and a 
   // serving: every champion deployed, the second run's challenger at a 5 % canary, the traffic table printed
   expect(r.stdout).toMatch(/Serving \([\d.]+ s\): every champion deployed; second training run \S+: succeeded/);
   for (const model of ['clv', 'propensity', 'forecast', 'recommend']) expect(r.stdout).toMatch(new RegExp(`${model}\\s+v1 95 %\\s+v2 5 %\\s+0 %\\s+v1 v2\\s+3\\s+v1`));
+  // one real prediction route call to try, with the answer it got: the model, version and arm that served it
+  const tried = /Try: (curl .*)\n(\{[\s\S]*?\n\})\n/.exec(r.stdout);
+  expect(tried).not.toBeNull();
+  expect(tried![1]).toMatch(/^curl -s -H "authorization: Bearer \$\(node -p "require\('[^']+runtime\.json'\)\.adminToken"\)" 'http:\/\/127\.0\.0\.1:\d+\/api\/recommendations\/product\?shop=demo-store\.myshopify\.com&product_id=\w+&k=3&visitor_id=demo-visitor'$/);
+  const answer = JSON.parse(tried![2]!) as { model: string; version: number; arm: string; fallback: boolean; prediction: unknown[] };
+  expect(answer).toMatchObject({ model: 'recommend', version: expect.any(Number), arm: expect.stringMatching(/^(champion|challenger)$/), fallback: false });
+  expect(answer.prediction).toHaveLength(3);
   const split = await runCli(['traffic', 'clv', '--json', '--data-dir', dataDir]);
   expect(split.code).toBe(0);
   expect(JSON.parse(split.stdout)).toMatchObject({ shop: 'demo-store.myshopify.com', split: { champion: { version: 1, percent: 95 }, challenger: { version: 2, percent: 5 }, holdout: 0 }, aliases: { champion: 1, challenger: 2 }, revision: 3 });

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runTraining } from '../../functions/src/training/run';
-import { startTestRuntime } from '../helpers/runtime';
+import { SECRET, startTestRuntime } from '../helpers/runtime';
+import { signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer';
 import { buildTrainingStore, SHOP, SNAPSHOT } from '../training/support/store';
 import type { Runtime } from '../../functions/src/runtime/local-runtime';
 
@@ -156,4 +157,27 @@ test('every served prediction lands in shop_predictions.prediction_log with its 
   const mine = exposures.filter((e) => e['unit'] === customerId);
   expect(mine.map((e) => [e['model'], e['arm']]).sort()).toEqual([['clv', expect.any(String)], ['propensity', expect.any(String)], ['recommend', expect.any(String)]]);
   expect(mine.find((e) => e['model'] === 'clv')).toMatchObject({ shop: SHOP, served: '1', fallbacks: '0' });
+});
+
+test('the storefront through the App Proxy: a signed call gets its shop\'s prediction (its own customer only); a tampered one 401', async () => {
+  const signed = (params: Record<string, string>, loggedInCustomerId = '') => signAppProxyQuery({ secret: SECRET, shop: SHOP, loggedInCustomerId, params });
+  const get = async (route: string, query: string) => {
+    const res = await fetch(`${rt.url}/api/${route}?${query}`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers are read field by field below
+    return { status: res.status, json: (await res.json()) as Record<string, any> };
+  };
+  const recs = await get('recommendations/product', signed({ product_id: productId, k: '3', visitor_id: 'v-42' }));
+  expect(recs.status).toBe(200);
+  expect(recs.json).toMatchObject({ shop: SHOP, product_ids: [productId], model: 'recommend', version: 1, arm: 'champion', fallback: false });
+  expect(recs.json['prediction']).toHaveLength(3);
+  const mine = await get('customers/predictions', signed({}, customerId));
+  expect(mine.status).toBe(200);
+  expect(mine.json).toMatchObject({ shop: SHOP, customer_id: customerId, clv: { model: 'clv', version: 1 }, propensity: { model: 'propensity', version: 1 } });
+  // Another customer's predictions are not a shopper's to read.
+  expect((await get('customers/predictions', signed({ customer_id: 'someone-else' }, customerId))).status).toBe(403);
+  // Tampered: a parameter changed after signing, or another secret.
+  const tampered = signed({ product_id: productId, k: '3' }).replace(`product_id=${productId}`, 'product_id=other');
+  expect(await get('recommendations/product', tampered)).toMatchObject({ status: 401, json: { error: { code: 'UNAUTHORIZED' } } });
+  const otherSecret = signAppProxyQuery({ secret: 'not-the-secret', shop: SHOP, params: { product_id: productId } });
+  expect((await get('recommendations/product', otherSecret)).status).toBe(401);
 });

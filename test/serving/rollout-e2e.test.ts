@@ -1,4 +1,4 @@
-// Rollout end to end on the simulator's store: the demo deploys champions and 5 % canaries; the verbs (run while the runtime runs) roll back, canary, ramp, swap and switch back; 10,000 units assigned from the endpoint's state each time.
+// Rollout end to end on the simulator's store: the demo deploys champions and 5 % canaries; the verbs (run while the runtime runs) roll back, canary, ramp, swap and switch back (under storefront load through the prediction route); 10,000 units assigned from the endpoint's state each time.
 import { loadConfig } from '../../functions/src/core/config';
 import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
 import type { CliContext } from '../../functions/src/cli/context';
@@ -7,6 +7,7 @@ import { paths } from '../../functions/src/runtime/local-runtime';
 import { runDemo } from '../../functions/src/runtime/demo';
 import { assignArm, type Assignment, type AssignmentUnit } from '../../functions/src/serving/assignment';
 import { SECRET, startTestRuntime } from '../helpers/runtime';
+import { signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer';
 
 const UNITS = 10_000;
 /** 99.9 % two-sided normal quantile. */
@@ -19,8 +20,45 @@ const expectBinomial = (count: number, n: number, p: number) => {
   expect(Math.abs(count - n * p)).toBeLessThanOrEqual(tol);
 };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface LoadAnswer {
+  customer: string;
+  sentAt: number;
+  status: number;
+  version: number | null;
+  arm: string | null;
+  /** Either model of the answer (clv, propensity) fell back. */
+  fallback: boolean;
+}
+
+/** Closed-loop storefront load: a few workers calling customers/predictions through signed App Proxy queries, customers in turn. */
+function startLoad(url: string, shop: string, customers: string[], workers = 6): { stop(): Promise<LoadAnswer[]> } {
+  const answers: LoadAnswer[] = [];
+  let running = true;
+  let next = 0;
+  const worker = async () => {
+    while (running) {
+      const customer = customers[next++ % customers.length]!;
+      const sentAt = performance.now();
+      const res = await fetch(`${url}/api/customers/predictions?${signAppProxyQuery({ secret: SECRET, shop, loggedInCustomerId: customer })}`);
+      const body = (await res.json()) as { clv?: { version: number | null; arm: string; fallback: boolean }; propensity?: { fallback: boolean } };
+      answers.push({ customer, sentAt, status: res.status, version: body.clv?.version ?? null, arm: body.clv?.arm ?? null, fallback: body.clv?.fallback !== false || body.propensity?.fallback !== false });
+    }
+  };
+  const all = Promise.all(Array.from({ length: workers }, worker));
+  return {
+    async stop() {
+      running = false;
+      await all;
+      return answers;
+    },
+  };
+}
+
 test('champion + 5 % challenger: 10,000 units split 95/5 within tolerance and sticky; a ramp to 25 % moves only champion units; swap and switch back are immediate', async () => {
-  const rt = await startTestRuntime();
+  // The storefront load below is far above the default per-shop rate limit, and this test is about switching, not speed.
+  const rt = await startTestRuntime({ rateLimitPerSecond: 1_000_000, rateLimitBurst: 1_000_000, servingBudgetMs: 10_000 });
   // A reader of the endpoint journal like the prediction routes': its own instance over the same files.
   const reader = createJournalEndpoints({ dir: paths(rt.dataDir).endpoints });
   try {
@@ -67,13 +105,36 @@ test('champion + 5 % challenger: 10,000 units split 95/5 within tolerance and st
     expectBinomial(at25.filter((a) => a.arm === 'challenger').length, UNITS, 0.25);
     expectBinomial(moved.length, UNITS, 0.2);
 
-    // Blue-green swap to v2, then back: the state read right after each shows the new split, for every unit.
+    // Blue-green swap to v2, then back, while storefront calls (signed App Proxy, the customer's own predictions) keep
+    // coming: none fails or falls back, and every call sent after a verb returns is answered by the new split.
+    const split25 = (await reader.getState({ shop, model: MODEL })).split!;
+    const load = startLoad(rt.url, shop, known.slice(0, 300));
+    await sleep(800);
+    const swapStart = performance.now();
     const swapped = await verb('swap', '--version', '2');
+    const swapDone = performance.now();
     expect(swapped).toMatchObject({ split: { champion: { version: 2, percent: 100 }, challenger: null }, registryChampion: 2 });
     expect((await assignAll()).every((a) => a.arm === 'champion' && a.version === 2)).toBe(true);
+    await sleep(800);
+    const backStart = performance.now();
     const back = await verb('swap', '--back');
+    const backDone = performance.now();
     expect(back).toMatchObject({ split: { champion: { version: 1, percent: 75 }, challenger: { version: 2, percent: 25 } }, registryChampion: 1 });
     expect((await assignAll()).map((a) => a.arm)).toEqual(at25.map((a) => a.arm));
+    await sleep(800);
+    const answers = await load.stop();
+    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+    expect(answers.filter((a) => a.fallback)).toEqual([]);
+    const expected25 = (a: LoadAnswer) => assignArm(split25, shop, MODEL, { kind: 'customer', id: a.customer });
+    const before = answers.filter((a) => a.sentAt < swapStart);
+    const onV2 = answers.filter((a) => a.sentAt > swapDone && a.sentAt < backStart);
+    const after = answers.filter((a) => a.sentAt > backDone);
+    for (const phase of [before, onV2, after]) expect(phase.length).toBeGreaterThan(50);
+    expect(before.filter((a) => a.version !== expected25(a).version || a.arm !== expected25(a).arm)).toEqual([]);
+    expect(onV2.filter((a) => a.version !== 2 || a.arm !== 'champion')).toEqual([]);
+    expect(after.filter((a) => a.version !== expected25(a).version || a.arm !== expected25(a).arm)).toEqual([]);
+    // Both versions really served before and after (the 25 % arm is not empty among these customers).
+    expect(new Set(after.map((a) => a.version))).toEqual(new Set([1, 2]));
 
     // Every change is in the rollout table with who and why.
     const history = await reader.history({ shop, model: MODEL });

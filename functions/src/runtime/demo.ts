@@ -1,5 +1,7 @@
 // The demo: on an empty store, send a simulated store's webhooks (signed) to the runtime and summarise what landed.
+import * as path from 'node:path';
 import type { Runtime } from './local-runtime';
+import { runtimeFile } from './runtime-file';
 import { planStore } from '../simulator/plan-store';
 import { addDays, localDate } from '../simulator/zoned-time';
 import { sendDeliveries } from '../simulator/send';
@@ -33,7 +35,7 @@ export interface DemoSummary {
   training: TrainingSummary | { ok: false; error: string };
   /** Serving: every champion deployed, a second run's challengers at a 5 % canary, the traffic per model (null when training did not run). */
   rollout: DemoRollout | null;
-  /** A prediction route call to try and its answer (null while the runtime mounts no prediction routes). */
+  /** A prediction route call to try (while the runtime runs) and the answer the demo got to it (null without a deployed recommend model). */
   route: RouteExample | null;
 }
 
@@ -45,9 +47,30 @@ export interface RouteExample {
 /** The demo's shop (the simulator's store). */
 export const DEMO_SHOP = 'demo-store.myshopify.com';
 
-/** One prediction route call on the demo store to show in the summary, with its answer; null until the runtime mounts the prediction routes. */
-export async function routeExample(_rt: Runtime, _rollout: DemoRollout | null): Promise<RouteExample | null> {
-  return null;
+/** The anonymous visitor the demo's example call is bucketed as (sticky: the same arm every time). */
+const DEMO_VISITOR = 'demo-visitor';
+
+/**
+ * One real prediction route call on the demo store, made through the running runtime as its operator would (loopback
+ * + the admin token of runtime.json): the recommendations for the product with the most of them in the batch scores.
+ * Returns the curl command to try (reading the token from runtime.json, never printing it) and the answer it got;
+ * null when the recommend model is not deployed.
+ */
+export async function routeExample(rt: Runtime, rollout: DemoRollout | null, dataDir: string): Promise<RouteExample | null> {
+  const recommend = rollout?.models.find((m) => m.model === 'recommend');
+  const shop = rollout?.traffic.find((t) => t.state.model === 'recommend')?.state.shop;
+  if (!recommend?.champion || !shop) return null;
+  const top = await rt.warehouse.query(`
+    SELECT product_id FROM shop_predictions.product_recommendations
+    WHERE shop = '${shop.replace(/'/g, "''")}' AND model = 'recommend' AND version = ${recommend.champion}
+    GROUP BY product_id ORDER BY count(*) DESC, product_id LIMIT 1`);
+  const productId = top[0]?.['product_id'];
+  if (productId === undefined) return null;
+  const url = `${rt.url}/api/recommendations/product?${new URLSearchParams({ shop, product_id: String(productId), k: '3', visitor_id: DEMO_VISITOR })}`;
+  const res = await fetch(url, { headers: { authorization: `Bearer ${rt.adminToken}` } });
+  const answer: unknown = await res.json();
+  const tokenFile = path.resolve(runtimeFile(dataDir));
+  return { call: `curl -s -H "authorization: Bearer $(node -p "require('${tokenFile}').adminToken")" '${url}'`, answer };
 }
 
 /** Earlier snapshots the propensity model needs (its labels look 30 days past a snapshot). */
@@ -128,6 +151,6 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     features: { snapshotDate: report.snapshotDate, ok: report.ok, seconds: report.seconds, actions: report.actions.length, failed: report.actions.filter((a) => a.status !== 'ok').map((a) => a.name) },
     training,
     rollout,
-    route: await routeExample(rt, rollout),
+    route: await routeExample(rt, rollout, o.dataDir),
   };
 }

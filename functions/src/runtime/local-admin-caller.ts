@@ -7,6 +7,15 @@ import { LOOPBACK, tokenMatches } from './admin-routes';
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
+ * Whether a request is the operator's (it carries the runtime's admin token and no App Proxy signature): those go to
+ * localAdminCaller; every other /api request is the storefront's or the admin app's and goes through storefrontAuth.
+ */
+export function isLocalAdminRequest(req: Request, token: string): boolean {
+  const bearer = req.headers.get('authorization')?.replace(/^Bearer\s+/i, '');
+  return bearer !== undefined && !new URL(req.url).searchParams.has('signature') && tokenMatches(bearer, token);
+}
+
+/**
  * Query parameters, named as the App Proxy names them: `shop` (required), `logged_in_customer_id` and `visitor_id`
  * (optional: the assignment unit). Only for the operator of this machine, never for the storefront.
  */

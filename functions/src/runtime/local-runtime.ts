@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import type { IncomingMessage, Server } from 'node:http';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { isLoopbackHost, type AppConfig } from '../core/config';
 import { ShopMlopsError } from '../core/errors';
@@ -27,7 +27,9 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
 import { holdPrivateUmask, preparePrivateDataDir } from './data-dir';
 import { createEmbeddedServing, type EmbeddedServing } from './serving-runtime';
-import { localAdminCaller } from './local-admin-caller';
+import { isLocalAdminRequest, localAdminCaller } from './local-admin-caller';
+import type { ResolveCaller } from '../http/caller';
+import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront-auth';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -128,9 +130,14 @@ async function serve(
   let isAllowedHost: (host: string | undefined) => boolean = () => false; // set once the port is known
   app.use('*', hostAllowlist((host) => isAllowedHost(host)));
   const remoteAddress = (_req: Request, env: unknown) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
-  // Prediction routes; the storefront's App Proxy / session-token check replaces localAdminCaller where it is wired.
-  const serving = createEmbeddedServing({ paths: p, warehouse, artifacts, metricsRegistry: metrics.registry, logger, budgetMs: config.servingBudgetMs, resolveCaller: localAdminCaller(adminToken), remoteAddress });
+  // Prediction routes: the storefront (App Proxy) and the admin app (session token) through the same storefrontAuth
+  // the `api` function mounts, with this runtime's secrets; the operator (loopback + admin token) as local_admin.
+  const storefront = storefrontAuthFromConfig({ ...config, shopifyApiSecretPrevious: secrets.previous }, secrets.current, { log: logger.child({ component: 'storefront-auth' }) });
+  const localAdmin = localAdminCaller(adminToken);
+  const resolveCaller: ResolveCaller = (req, ctx) => (ctx.caller ? Promise.resolve(ctx.caller) : localAdmin(req, ctx));
+  const serving = createEmbeddedServing({ paths: p, warehouse, artifacts, metricsRegistry: metrics.registry, logger, budgetMs: config.servingBudgetMs, resolveCaller, remoteAddress });
   opened.push(() => serving.close());
+  app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,

@@ -107,6 +107,21 @@ export function inputsHash(req: Pick<PredictRequest, 'route' | 'model' | 'entity
   return createHash('sha256').update(JSON.stringify({ route: req.route, model: req.model, entity: req.entity })).digest('hex');
 }
 
+/** Most customer predictions kept per loaded version (oldest evicted first). */
+const MEMO_PER_VERSION = 200_000;
+const memos = new WeakMap<LoadedModel, Map<string, unknown>>();
+
+/** The loaded version's answer for `key`, computed once (bounded per version; dropped with the version). */
+function memoized(m: LoadedModel, key: string, compute: () => unknown): unknown {
+  let memo = memos.get(m);
+  if (!memo) memos.set(m, (memo = new Map()));
+  if (memo.has(key)) return memo.get(key);
+  const value = compute();
+  if (memo.size >= MEMO_PER_VERSION) memo.delete(memo.keys().next().value!);
+  memo.set(key, value);
+  return value;
+}
+
 export function createServingCore(deps: ServingCoreDeps): ServingCore {
   const { models, features, budgetMs } = deps;
   const now = deps.now ?? (() => new Date());
@@ -126,8 +141,11 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
       });
       const row = f.customers.get(e.customerId);
       if (!row || !f.snapshot) throw new Fault('no_data', `customer ${e.customerId} is not in the latest customer_rfm snapshot`);
-      const prediction = m.model === 'clv' ? clvScore(m.production, row, { snapshot: f.snapshot }) : propensityScore(m.production, row);
-      return { prediction, snapshot: f.snapshot };
+      const snapshot = f.snapshot;
+      // A version's prediction for a customer's features row is deterministic (CLV's interval draws are seeded), and
+      // CLV costs ~1 ms of CPU: each (version, snapshot, customer) is computed once and then served from memory.
+      const prediction = memoized(m, `${snapshot}|${e.customerId}`, () => (m.model === 'clv' ? clvScore(m.production, row, { snapshot }) : propensityScore(m.production, row)));
+      return { prediction, snapshot };
     }
     if (m.model === 'forecast' && e.kind === 'variant') {
       const v = m.byVariant.get(e.variantId);

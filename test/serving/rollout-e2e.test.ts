@@ -56,7 +56,7 @@ function startLoad(url: string, shop: string, customers: string[], workers = 6):
   };
 }
 
-test('champion + 5 % challenger: 10,000 units split 95/5 within tolerance and sticky; a ramp to 25 % moves only champion units; swap and switch back are immediate', async () => {
+test('champion + 5 % challenger: 10,000 route requests and 10,000 units split 95/5 within tolerance and sticky; a ramp to 25 % moves only champion units; swap and switch back are immediate', async () => {
   // The storefront load below is far above the default per-shop rate limit, and this test is about switching, not speed.
   const rt = await startTestRuntime({ rateLimitPerSecond: 1_000_000, rateLimitBurst: 1_000_000, servingBudgetMs: 10_000 });
   // A reader of the endpoint journal like the prediction routes': its own instance over the same files.
@@ -68,6 +68,31 @@ test('champion + 5 % challenger: 10,000 units split 95/5 within tolerance and st
     expect(demo.rollout!.traffic.map((t) => [t.state.model, t.state.split])).toEqual(
       ['clv', 'propensity', 'forecast', 'recommend'].map((m) => [m, { champion: { version: 1, percent: 95 }, challenger: { version: 2, percent: 5 }, holdout: 0 }]),
     );
+
+    // 10,000 storefront requests through the prediction route (signed App Proxy queries, one visitor each): the
+    // recommendation arms the answers name are 95/5 within tolerance, match the assignment, and are sticky per unit.
+    const productId = String((await rt.warehouse.query(`SELECT product_id FROM shop_predictions.product_recommendations LIMIT 1`))[0]!['product_id']);
+    const recSplit = (await reader.getState({ shop, model: 'recommend' })).split!;
+    const askArm = async (visitor: string) => {
+      const q = signAppProxyQuery({ secret: SECRET, shop, params: { product_id: productId, k: '3', visitor_id: visitor } });
+      const res = await fetch(`${rt.url}/api/recommendations/product?${q}`);
+      const body = (await res.json()) as { arm?: string; assigned_version?: number | null };
+      return { status: res.status, arm: body.arm ?? null, version: body.assigned_version ?? null };
+    };
+    const visitors = Array.from({ length: UNITS }, (_, i) => `visitor-${i}`);
+    const served: { status: number; arm: string | null; version: number | null }[] = new Array(UNITS);
+    let nextVisitor = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let i = nextVisitor++; i < UNITS; i = nextVisitor++) served[i] = await askArm(visitors[i]!);
+      }),
+    );
+    expect(served.filter((r) => r.status !== 200)).toEqual([]);
+    expectBinomial(served.filter((r) => r.arm === 'challenger').length, UNITS, 0.05);
+    const expectedArm = (v: string) => assignArm(recSplit, shop, 'recommend', { kind: 'visitor', id: v });
+    expect(visitors.filter((v, i) => served[i]!.arm !== expectedArm(v).arm || served[i]!.version !== expectedArm(v).version)).toEqual([]);
+    const again = await Promise.all(visitors.slice(0, 300).map((v) => askArm(v)));
+    expect(again.map((r) => r.arm)).toEqual(served.slice(0, 300).map((r) => r.arm));
 
     // The verbs as the CLI runs them (embedded world from the config), while the runtime runs.
     const out: string[] = [];

@@ -6,7 +6,7 @@ import type { PredictionLog, PredictionLogEntry, PredictionLogStats } from '../.
 import { PREDICTIONS_DATASET, duckdbType } from '../../serving/prediction-tables';
 import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG, duckdbCreatePredictionLog } from '../../serving/prediction-log-table';
 import type { DuckDbTransactions } from './duckdb-prediction-store';
-import { appendRecords, readRecords, syncDir } from './jsonl-journal';
+import { appendRecords, syncDir } from './jsonl-journal';
 
 type Exec = Parameters<Parameters<DuckDbTransactions['transaction']>[0]>[0];
 
@@ -31,8 +31,13 @@ export interface JournalPredictionLog extends PredictionLog {
 
 const PENDING = 'pending.jsonl';
 const DRAINING = /^draining-\d+-\d+\.jsonl$/;
-/** Rows per INSERT statement (one JSON parameter each). */
-const CHUNK = 5_000;
+/**
+ * Rows per INSERT statement (one JSON parameter each). Parsing the journal's lines, encoding the parameter and reading
+ * the answer are synchronous on the serving thread: small chunks with a yield between keep each step near a
+ * millisecond, so a drain never stalls the prediction routes (5,000-row chunks put ~40 ms stalls into their p99).
+ */
+const CHUNK = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Creates the log table (and its schema) when absent. */
 export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
@@ -57,11 +62,37 @@ export async function insertLogEntries(exec: Exec, entries: readonly PredictionL
       [JSON.stringify(chunk), since],
     );
     inserted += rows.length;
+    await yieldToEventLoop();
   }
   return inserted;
 }
 
 const isEntry = (r: Record<string, unknown>): r is PredictionLogEntry & Record<string, unknown> => typeof r['prediction_id'] === 'string' && typeof r['shop'] === 'string' && typeof r['served_at'] === 'string';
+
+/** The journal file's entries (a torn or foreign line is skipped), parsed CHUNK lines at a time with yields between. */
+async function readEntries(file: string): Promise<PredictionLogEntry[]> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const lines = text.split('\n');
+  const entries: PredictionLogEntry[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (i > 0 && i % CHUNK === 0) await yieldToEventLoop();
+    const line = lines[i]!;
+    if (!line) continue;
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) entries.push(v as PredictionLogEntry);
+    } catch {
+      /* a torn last line after a crash: its entry was never acknowledged as durable */
+    }
+  }
+  return entries;
+}
 
 export function createJournalPredictionLog(opts: JournalPredictionLogOptions): JournalPredictionLog {
   const { dir, warehouse, logger } = opts;
@@ -119,8 +150,7 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       let inserted = 0;
       for (const f of files) {
         const file = path.join(dir, f);
-        const read = await readRecords(file);
-        const entries = (read?.records ?? []).filter(isEntry);
+        const entries = await readEntries(file);
         if (entries.length) {
           inserted += await warehouse.transaction(async (exec) => {
             await ensurePredictionLogTable(exec);

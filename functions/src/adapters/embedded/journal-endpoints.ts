@@ -5,21 +5,14 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import {
-  deployInputSchema,
   emptyState,
-  endpointKeySchema,
-  parseInput,
-  rampInputSchema,
-  setSplitInputSchema,
-  swapInputSchema,
-  switchBackInputSchema,
-  undeployInputSchema,
   type EndpointKey,
   type EndpointState,
   type Endpoints,
   type RolloutRecord,
 } from '../../ports/endpoints';
 import { planChange, rolloutRecord, type Change, type Who } from '../../serving/rollout-plan';
+import { endpointsFrom } from '../../serving/endpoints-from-core';
 import { appendRecords, readRecords } from './jsonl-journal';
 
 /** A version being deployed or checked, for the warm-up and health hooks. */
@@ -131,41 +124,14 @@ export function createJournalEndpoints(opts: JournalEndpointsOptions): Endpoints
     return mutate(k, who, () => ({ action: 'deploy', version, deployed: { version, deployedAt: now().toISOString(), deployedModelId: null } }));
   };
 
-  return {
-    async deploy(input) {
-      const i = parseInput(deployInputSchema, input);
-      return deploy(i, i, i.version);
-    },
-    async setSplit(input) {
-      const i = parseInput(setSplitInputSchema, input);
-      return mutate(i, i, () => ({ action: 'split', split: i.split }));
-    },
-    async ramp(input) {
-      const i = parseInput(rampInputSchema, input);
-      return mutate(i, i, () => ({ action: 'ramp', policy: i.policy }));
-    },
-    async swap(input) {
-      const i = parseInput(swapInputSchema, input);
-      await deploy(i, i, i.version);
-      if (opts.healthy && !(await opts.healthy(i))) throw new ShopMlopsError('UNAVAILABLE', `swap: version ${i.version} of ${i.model} on ${i.shop} is not healthy; traffic unchanged`);
-      return mutate(i, i, () => ({ action: 'swap', version: i.version }));
-    },
-    async switchBack(input) {
-      const i = parseInput(switchBackInputSchema, input);
-      return mutate(i, i, () => ({ action: 'switch_back' }));
-    },
-    async undeploy(input) {
-      const i = parseInput(undeployInputSchema, input);
-      return mutate(i, i, () => ({ action: 'undeploy', version: i.version }));
-    },
-    async getState(key) {
-      return (await load(parseInput(endpointKeySchema, key))).state;
-    },
-    async history(key) {
-      return (await load(parseInput(endpointKeySchema, key))).history;
-    },
+  return endpointsFrom({
+    deploy,
+    apply: (k, who, change) => mutate(k, who, () => change),
+    healthy: async (target) => (opts.healthy ? opts.healthy(target) : true),
+    getState: async (k) => (await load(k)).state,
+    history: async (k) => (await load(k)).history,
     async close() {
       cache.clear();
     },
-  };
+  });
 }

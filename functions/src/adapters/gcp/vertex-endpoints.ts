@@ -5,16 +5,8 @@ import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import {
-  deployInputSchema,
   emptyState,
-  endpointKeySchema,
-  parseInput,
-  rampInputSchema,
-  setSplitInputSchema,
   splitSchema,
-  swapInputSchema,
-  switchBackInputSchema,
-  undeployInputSchema,
   type DeployedVersion,
   type EndpointKey,
   type EndpointState,
@@ -23,6 +15,7 @@ import {
   type Split,
 } from '../../ports/endpoints';
 import { planChange, rolloutRecord, type Change, type Who } from '../../serving/rollout-plan';
+import { endpointsFrom } from '../../serving/endpoints-from-core';
 import { Code, grpcCode, lastSegment, newEndpointServiceClient, regionalEndpoint, timestampToIso, vertexError, type EndpointServiceClient, type VertexClientOptions } from './vertex-common';
 
 type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
@@ -249,52 +242,21 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
     }
   };
 
-  return {
-    async deploy(input) {
-      const i = parseInput(deployInputSchema, input);
-      return deploy(i, i, i.version);
-    },
-    async setSplit(input) {
-      const i = parseInput(setSplitInputSchema, input);
-      return mutate(i, i, () => ({ action: 'split', split: i.split }), (ep, next) => writeState(i, ep, next));
-    },
-    async ramp(input) {
-      const i = parseInput(rampInputSchema, input);
-      return mutate(i, i, () => ({ action: 'ramp', policy: i.policy }), (ep, next) => writeState(i, ep, next));
-    },
-    async swap(input) {
-      const i = parseInput(swapInputSchema, input);
-      const deployed = await deploy(i, i, i.version);
-      const healthy = opts.healthy ? await opts.healthy(i) : deployed.deployed.some((d) => d.version === i.version);
-      if (!healthy) throw new ShopMlopsError('UNAVAILABLE', `swap: version ${i.version} of ${i.model} on ${i.shop} is not healthy; traffic unchanged`);
-      return mutate(i, i, () => ({ action: 'swap', version: i.version }), (ep, next) => writeState(i, ep, next));
-    },
-    async switchBack(input) {
-      const i = parseInput(switchBackInputSchema, input);
-      return mutate(i, i, () => ({ action: 'switch_back' }), (ep, next) => writeState(i, ep, next));
-    },
-    async undeploy(input) {
-      const i = parseInput(undeployInputSchema, input);
-      return mutate(
-        i,
-        i,
-        () => ({ action: 'undeploy', version: i.version }),
-        async (ep, next, state) => {
-          // Take the version out of the split and the state first (Vertex refuses to undeploy a model with traffic), then
-          // undeploy it. Should that fail, the version is served but unrecorded: a later deploy records it without redeploying.
-          const id = state.deployed.find((d) => d.version === i.version)!.deployedModelId!;
-          await writeState(i, ep, next);
-          const [op] = await client.undeployModel({ endpoint: ep.name, deployedModelId: id });
-          await op.promise();
-        },
-      );
-    },
-    async getState(key) {
-      const k = parseInput(endpointKeySchema, key);
-      return toState(k, await getEndpoint(k));
-    },
-    async history(key) {
-      const k = parseInput(endpointKeySchema, key);
+  /** Takes the version out of the split and the state first (Vertex refuses to undeploy a model with traffic), then
+   * undeploys it. Should that fail, the version is served but unrecorded: a later deploy records it without redeploying. */
+  const undeployApply = (k: EndpointKey, version: number) => async (ep: IEndpoint, next: EndpointState, state: EndpointState) => {
+    const id = state.deployed.find((d) => d.version === version)!.deployedModelId!;
+    await writeState(k, ep, next);
+    const [op] = await client.undeployModel({ endpoint: ep.name, deployedModelId: id });
+    await op.promise();
+  };
+
+  return endpointsFrom({
+    deploy,
+    apply: (k, who, change) => mutate(k, who, () => change, change.action === 'undeploy' ? undeployApply(k, change.version) : (ep, next) => writeState(k, ep, next)),
+    healthy: async (target, deployed) => (opts.healthy ? opts.healthy(target) : deployed.deployed.some((d) => d.version === target.version)),
+    getState: async (k) => toState(k, await getEndpoint(k)),
+    async history(k) {
       const items = await opts.artifacts.list(historyPrefix(k));
       const records = await Promise.all(items.map(async (it) => JSON.parse((await opts.artifacts.get(it.key))?.toString('utf8') ?? 'null') as RolloutRecord | null));
       return records.filter((r): r is RolloutRecord => !!r).sort((a, b) => a.revision - b.revision);
@@ -302,5 +264,5 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
     async close() {
       if (!opts.client) await client.close();
     },
-  };
+  });
 }

@@ -4,9 +4,11 @@ export interface MetricPoint {
   name: string;
   labels: Record<string, string>;
   value: number;
+  /** set (a gauge's value; the default) or add (a counter's increment). */
+  op?: 'set' | 'add';
 }
 
 export interface MetricsSink {
-  /** Sets each series to its value as of `at` (gauges; counters are written as their running totals). */
+  /** Sets each gauge to its value, or adds to each counter, as of `at`. */
   write(points: readonly MetricPoint[], at: Date): Promise<void>;
 }

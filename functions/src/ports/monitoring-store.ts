@@ -126,6 +126,9 @@ export interface RetrainRequest {
   error: string | null;
 }
 
+/** What asks for retraining (drift job, velocity check, schedule, the Flow action): the retrainer's entry point. */
+export type RequestRetrain = (r: { shop: string; models: string[]; trigger: RetrainTrigger; reason: string }) => Promise<RetrainRequest>;
+
 export interface MonitoringStore {
   /** Appends a decision; false (nothing written) when its decision_id is already recorded. */
   recordDecision(d: MonitorDecision): Promise<boolean>;

@@ -10,7 +10,7 @@ import { derivedTables } from '../../core/privacy';
 import { PREDICTIONS_DATASET } from '../../serving/prediction-tables';
 
 /** Datasets derived from the raw tables: what the Dataform pipeline writes (dataform/workflow_settings.yaml) and the batch scores. */
-const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET, 'shop_monitoring'];
+const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET];
 
 export interface BigQueryWarehouseOptions {
   bigquery?: BigQuery;

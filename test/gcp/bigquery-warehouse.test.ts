@@ -151,6 +151,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_clv` WHERE shop = @shop AND customer_id = @customer_id',
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_propensity` WHERE shop = @shop AND customer_id = @customer_id',
       'DELETE FROM `demo-shop-mlops.shop_predictions.prediction_log` WHERE shop = @shop AND customer_id = @customer_id',
+      'DELETE FROM `demo-shop-mlops.shop_monitoring.prediction_outcomes` WHERE shop = @shop AND customer_id = @customer_id',
       'UPDATE `demo-shop-mlops.shop_staging.orders` SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id',
     ]));
     // The order ledger loses the customer before the purchase days it feeds are deleted (a feature run in between
@@ -187,7 +188,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
   test('redactCustomer skips derived tables not created yet (Dataform, batch scores: 404 Not found: Table)', async () => {
     fake.respond = (job) => {
       if (job.query.startsWith('SELECT DISTINCT')) return { schema: { fields: [{ name: 'order_id', type: 'STRING' }] }, rows: [] };
-      if (/shop_staging|shop_features|shop_predictions/.test(job.query)) return { error: { status: 404, reason: 'notFound', message: 'Not found: Table demo-shop-mlops:shop_staging.x was not found in location US' } };
+      if (/shop_staging|shop_features|shop_predictions|shop_monitoring/.test(job.query)) return { error: { status: 404, reason: 'notFound', message: 'Not found: Table demo-shop-mlops:shop_staging.x was not found in location US' } };
       return { numDmlAffectedRows: 1 };
     };
     const res = await wh.redactCustomer({ shop: SHOP, customerId: '207119551', orderIds: [] });

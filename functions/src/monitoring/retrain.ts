@@ -84,9 +84,12 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
       requested_at: now.toISOString(),
     };
     const since = new Date(now.getTime() - deps.policy.retrain.coalesceMinutes * 60_000).toISOString();
-    const owner = await deps.store.claimRetrain(own, since);
-    if (owner.request_id !== own.request_id) {
-      const joined: RetrainRequest = { ...own, status: 'coalesced', run_request_id: owner.run_request_id || owner.request_id, run_id: owner.run_id, finished_at: null, error: null };
+    const claimed = await deps.store.claimRetrain(own, since);
+    // Adapters answer with this request as recorded (coalesced into run_request_id) or with the request it joined.
+    if (claimed.request_id !== own.request_id || claimed.status === 'coalesced') {
+      const runRequestId = claimed.request_id !== own.request_id ? claimed.run_request_id || claimed.request_id : claimed.run_request_id;
+      const owner = (await deps.store.retrainRequests({ shop: own.shop, since })).find((r) => r.request_id === runRequestId);
+      const joined: RetrainRequest = { ...own, status: 'coalesced', run_request_id: runRequestId, run_id: owner?.run_id ?? null, finished_at: null, error: null };
       log.info('retraining request joined a run already started', { shop: own.shop, trigger: own.trigger, requestId: own.request_id, runRequestId: joined.run_request_id });
       await count(joined, 'coalesced');
       return joined;
@@ -199,4 +202,22 @@ export async function runScheduledRetrain(deps: RetrainJobDeps, now: Date): Prom
   }
   await lastRun(deps, 'scheduled_retrain', now);
   return report;
+}
+
+/** POST /admin/retrain's body (and the Flow action's fields): the shop (default: the only shop in the warehouse), models (default all), why. */
+export const retrainRouteBody = z.strictObject({
+  shop: retrainInputSchema.shape.shop.optional(),
+  models: retrainInputSchema.shape.models.optional(),
+  reason: z.string().min(1).max(2000).optional(),
+});
+
+/** A request from outside (operator, Flow action): trigger 'external'; without a shop, the warehouse's only shop. */
+export async function retrainRouteRequest(request: RequestRetrain, warehouse: { query(sql: string): Promise<Row[]> }, body: z.output<typeof retrainRouteBody>): Promise<RetrainRequest> {
+  let shop = body.shop;
+  if (!shop) {
+    const shops = (await warehouse.query('SELECT DISTINCT shop FROM shop_raw.events ORDER BY shop')).map((r) => String(r['shop']));
+    if (shops.length !== 1) throw new ShopMlopsError('BAD_REQUEST', shops.length ? `name the shop: the warehouse has ${shops.join(', ')}` : 'name the shop: the warehouse has no shop yet');
+    shop = shops[0]!;
+  }
+  return request({ shop, models: body.models ?? [...RETRAIN_MODELS], trigger: 'external', reason: body.reason ?? 'requested from outside (operator or Flow action)' });
 }

@@ -9,7 +9,9 @@ import { isLoopbackHost, type AppConfig } from '../core/config';
 import { ShopMlopsError } from '../core/errors';
 import { webhookSecrets } from '../core/webhook-secrets';
 import { createLogger, type Logger } from '../core/log';
-import { createIngestMetrics, type IngestMetrics } from '../core/metrics';
+import { createIngestMetrics, createMonitoringMetrics, createQueueMetrics, type IngestMetrics } from '../core/metrics';
+import type { MetricsSink } from '../ports/metrics-sink';
+import { createPromMetricsSink } from '../adapters/embedded/prom-metrics-sink';
 import { createWebhookVerifier } from '../core/verify';
 import { createAcceptor } from '../core/ingest';
 import { createPrivacyService } from '../core/privacy-service';
@@ -54,6 +56,8 @@ export interface Runtime {
   serving: EmbeddedServing;
   /** Retraining requests (velocity, drift, schedule, POST /admin/retrain): coalesced, the training pipeline in this process. */
   retrainer: Retrainer;
+  /** Where the monitoring jobs write their series (gauges and counters served on /metrics). */
+  monitoringSink: MetricsSink;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -127,6 +131,15 @@ async function serve(
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
   const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000 });
+  // Scraped on /metrics: the age of the oldest unlanded delivery, and the quarantine waiting for a replay.
+  createQueueMetrics(metrics.registry, {
+    queueLagSeconds: async () => {
+      const at = await loader.oldestUnlandedAt();
+      return at === null ? 0 : Math.max(0, (Date.now() - Date.parse(at)) / 1000);
+    },
+    quarantineRecords: async () => Number((await warehouse.query('SELECT count(*) AS n FROM shop_raw.quarantine WHERE replayed_at IS NULL'))[0]?.['n'] ?? 0),
+  });
+  const monitoringSink = createPromMetricsSink(createMonitoringMetrics(metrics.registry));
   const backpressure = createBackpressure({ backlogBytes: () => loader.backlogBytes, maxBacklogBytes: config.maxBacklogBytes, dir: config.dataDir, minFreeDiskBytes: config.minFreeDiskBytes });
   const bus = createLogEventBus(log);
   const adminToken = randomBytes(24).toString('base64url');
@@ -151,6 +164,7 @@ async function serve(
     start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock: systemClock, logger }),
     policy: DEFAULT_MONITORING_POLICY,
     clock: systemClock,
+    sink: monitoringSink,
     logger: logger.child({ component: 'retrain' }),
   });
   mountAdminRoutes(app as unknown as Hono, {
@@ -243,5 +257,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, retrainer, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, retrainer, monitoringSink, close };
 }

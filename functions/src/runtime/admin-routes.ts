@@ -11,6 +11,8 @@ import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-predict
 import { predictionBatchesSchema } from '../serving/prediction-batch-schema';
 import { runFeaturesJob } from './features-job';
 import type { Loader } from './loader';
+import type { RequestRetrain } from '../ports/monitoring-store';
+import { retrainRouteBody, retrainRouteRequest } from '../monitoring/retrain';
 
 export interface AdminDeps {
   token: string;
@@ -23,6 +25,8 @@ export interface AdminDeps {
   privacy: { handle(e: LandedEvent): Promise<unknown> };
   /** Remote address of the request (loopback only is accepted). */
   remoteAddress: (req: Request, env: unknown) => string | undefined;
+  /** The retrainer's entry point (POST /admin/retrain: the operator's and the Flow action's requests, trigger 'external'). */
+  requestRetrain?: RequestRetrain;
 }
 
 export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -75,6 +79,17 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
     const body = predictionBatchesSchema.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return errorResponse('BAD_REQUEST', `body must be {"batches": [{table, key, rows}]}: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ')}`);
     return c.json({ written: await createDuckDbPredictionStore(deps.warehouse).replace(body.data.batches) });
+  });
+  app.post('/admin/retrain', async (c) => {
+    const body = retrainRouteBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success || !deps.requestRetrain) return errorResponse(deps.requestRetrain ? 'BAD_REQUEST' : 'NOT_FOUND', deps.requestRetrain ? `body must be {"shop"?, "models"?: string[], "reason"?}: ${body.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` : 'retraining is not set up in this runtime');
+    try {
+      const request = await retrainRouteRequest(deps.requestRetrain, deps.warehouse, body.data);
+      return c.json({ request }, request.status === 'failed' ? 503 : 202);
+    } catch (err) {
+      const e = ShopMlopsError.fromUnknown(err, 'INTERNAL');
+      return errorResponse(e.code, e.message, e.details ?? {});
+    }
   });
   app.get('/admin/quarantine', async (c) => c.json({ items: await deps.warehouse.listQuarantine({ includeReplayed: c.req.query('all') === '1' }) }));
   app.post('/admin/quarantine/replay', async (c) => {

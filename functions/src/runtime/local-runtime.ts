@@ -32,6 +32,10 @@ import { createEmbeddedServing, type EmbeddedServing } from './serving-runtime';
 import { isLocalAdminRequest, localAdminCaller } from './local-admin-caller';
 import type { ResolveCaller } from '../http/caller';
 import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront-auth';
+import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
+import { DEFAULT_MONITORING_POLICY } from '../monitoring/config';
+import { createRetrainer, type Retrainer } from '../monitoring/retrain';
+import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -50,6 +54,8 @@ export interface Runtime {
   metrics: IngestMetrics;
   /** Prediction routes (/api): endpoints, loaded models, the prediction log. */
   serving: EmbeddedServing;
+  /** Retraining requests (velocity, drift, schedule, POST /admin/retrain): coalesced, the training pipeline in this process. */
+  retrainer: Retrainer;
   /** Where the monitoring jobs write their series (gauges and counters served on /metrics). */
   monitoringSink: MetricsSink;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
@@ -152,6 +158,15 @@ async function serve(
   opened.push(() => serving.close());
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
+  const systemClock = { now: () => new Date() };
+  const retrainer = createRetrainer({
+    store: createDuckDbMonitoringStore(warehouse),
+    start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock: systemClock, logger }),
+    policy: DEFAULT_MONITORING_POLICY,
+    clock: systemClock,
+    sink: monitoringSink,
+    logger: logger.child({ component: 'retrain' }),
+  });
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -160,6 +175,7 @@ async function serve(
     loader,
     privacy,
     remoteAddress,
+    requestRetrain: retrainer.request,
   });
   createWebhookApp(
     {
@@ -232,6 +248,7 @@ async function serve(
       const drained = await loader.drain(30_000);
       if (!drained) logger.warn('shutdown before everything landed; the rest lands at next start', loader.stats());
       await loader.stop();
+      await retrainer.idle(); // a training run in progress ends before DuckDB closes
       await bus.close();
       await serving.close(); // the prediction log drains into DuckDB before it closes
       await warehouse.close();
@@ -240,5 +257,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, retrainer, monitoringSink, close };
 }

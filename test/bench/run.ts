@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ run(): Promise<BenchResult> }>> = 
   'train-forecast': () => Promise.resolve(require('./train-forecast') as { run(): Promise<BenchResult> }),
   'train-recommend': () => Promise.resolve(require('./train-recommend') as { run(): Promise<BenchResult> }),
   serve: () => Promise.resolve(require('./serve') as { run(): Promise<BenchResult> }),
+  monitor: () => Promise.resolve(require('./monitor') as { run(): Promise<BenchResult> }),
 };
 
 export interface BenchRow {

@@ -314,7 +314,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           // base tables only: a view over them (an analyst's) holds no rows of its own
           `SELECT c.table_schema || '.' || c.table_name AS t FROM information_schema.columns AS c
            JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-           WHERE c.column_name = 'shop' AND c.table_schema IN ('shop_raw', 'shop_staging', 'shop_features', 'shop_predictions') AND c.table_name <> 'privacy_audit' ORDER BY 1`,
+           WHERE c.column_name = 'shop' AND c.table_schema IN ('shop_raw', 'shop_staging', 'shop_features', 'shop_predictions', 'shop_monitoring') AND c.table_name <> 'privacy_audit' ORDER BY 1`,
         );
         for (const { t } of withShop) {
           const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1`, [shop]);

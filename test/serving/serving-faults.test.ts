@@ -224,3 +224,15 @@ test('the fallback metric counted each fault by reason, and the log holds every 
   ]);
   expect(await w.query(`SELECT arm, served_by, fallback FROM shop_predictions.prediction_log WHERE arm = 'holdout'`)).toEqual([{ arm: 'holdout', served_by: 'popularity', fallback: false }]);
 });
+
+test('the per-version latency histogram counts every answer under the version that answered (none: no version), as the log labels it', async () => {
+  const text = await metricsRegistry.metrics();
+  const histogram: Record<string, number> = {};
+  for (const m of text.matchAll(/^shop_mlops_prediction_seconds_count\{model="recommend",version="([^"]+)"\} (\d+)$/gm)) histogram[m[1]!] = Number(m[2]);
+  await log.drain();
+  const rows = await w.query(`SELECT coalesce(CAST(version AS VARCHAR), 'none') AS version, count(*) AS n FROM shop_predictions.prediction_log GROUP BY ALL`);
+  expect(rows.length).toBeGreaterThan(1);
+  expect(histogram).toEqual(Object.fromEntries(rows.map((r) => [String(r['version']), Number(r['n'])])));
+  // Buckets are in seconds (the 1 s bucket exists).
+  expect(text).toMatch(/shop_mlops_prediction_seconds_bucket\{le="1",model="recommend",version="1"\} \d+/);
+});

@@ -9,7 +9,7 @@ import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 import { createClassifier, type Classified, type Classifier } from './classifier';
 import { scrubPayload } from '../core/privacy';
 import { parseExact } from '../core/json';
-import { bodyOf } from '../core/envelope';
+import { bodyOf, decodeEnvelope } from '../core/envelope';
 
 /** Attempts at a batch failing with an unexplained error before its poison records are isolated into quarantine. */
 const UNKNOWN_ERROR_ATTEMPTS = 5;
@@ -74,6 +74,8 @@ export interface Loader {
   drain(timeoutMs?: number): Promise<boolean>;
   /** Why the loader is unhealthy (no progress on a non-empty backlog for longer than stallMs), or null. */
   stalled(): string | null;
+  /** When the oldest acknowledged delivery not yet landed was received (ISO), or null when everything has landed. */
+  oldestUnlandedAt(): Promise<string | null>;
   stop(): Promise<void>;
   stats(): LoaderStats;
 }
@@ -355,6 +357,11 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         waiters.push({ until, resolve: () => { clearTimeout(t); resolve(true); } });
         wake?.();
       });
+    },
+    async oldestUnlandedAt() {
+      if (backlog() === 0) return null;
+      const [record] = await deps.log.read(offset, 64 * 1024, 1);
+      return record ? decodeEnvelope(record.payload).receivedAt : null;
     },
     stalled() {
       const s = stalledSeconds();

@@ -9,7 +9,9 @@ import { isLoopbackHost, type AppConfig } from '../core/config';
 import { ShopMlopsError } from '../core/errors';
 import { webhookSecrets } from '../core/webhook-secrets';
 import { createLogger, type Logger } from '../core/log';
-import { createIngestMetrics, type IngestMetrics } from '../core/metrics';
+import { createIngestMetrics, createMonitoringMetrics, createQueueMetrics, type IngestMetrics } from '../core/metrics';
+import type { MetricsSink } from '../ports/metrics-sink';
+import { createPromMetricsSink } from '../adapters/embedded/prom-metrics-sink';
 import { createWebhookVerifier } from '../core/verify';
 import { createAcceptor } from '../core/ingest';
 import { createPrivacyService } from '../core/privacy-service';
@@ -48,6 +50,8 @@ export interface Runtime {
   metrics: IngestMetrics;
   /** Prediction routes (/api): endpoints, loaded models, the prediction log. */
   serving: EmbeddedServing;
+  /** Where the monitoring jobs write their series (gauges and counters served on /metrics). */
+  monitoringSink: MetricsSink;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -121,6 +125,15 @@ async function serve(
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
   const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000 });
+  // Scraped on /metrics: the age of the oldest unlanded delivery, and the quarantine waiting for a replay.
+  createQueueMetrics(metrics.registry, {
+    queueLagSeconds: async () => {
+      const at = await loader.oldestUnlandedAt();
+      return at === null ? 0 : Math.max(0, (Date.now() - Date.parse(at)) / 1000);
+    },
+    quarantineRecords: async () => Number((await warehouse.query('SELECT count(*) AS n FROM shop_raw.quarantine WHERE replayed_at IS NULL'))[0]?.['n'] ?? 0),
+  });
+  const monitoringSink = createPromMetricsSink(createMonitoringMetrics(metrics.registry));
   const backpressure = createBackpressure({ backlogBytes: () => loader.backlogBytes, maxBacklogBytes: config.maxBacklogBytes, dir: config.dataDir, minFreeDiskBytes: config.minFreeDiskBytes });
   const bus = createLogEventBus(log);
   const adminToken = randomBytes(24).toString('base64url');
@@ -227,5 +240,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, close };
 }

@@ -2,7 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
-import type { ServingMetrics } from '../core/metrics';
+import { versionLabel, type ServingMetrics } from '../core/metrics';
 import type { EndpointState, Endpoints } from '../ports/endpoints';
 import type { FallbackReason, PredictionLog, ServedBy, ServedLabels } from '../ports/prediction-log';
 import type { PredictionStore } from '../ports/prediction-store';
@@ -300,6 +300,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
 
     const served: ServedPrediction = { ...out, latency_ms: performance.now() - t0 };
     deps.metrics?.predictions.inc({ model: req.model, arm: served.arm, served_by: served.served_by });
+    deps.metrics?.predictionSeconds.observe({ model: req.model, version: versionLabel(served.version) }, served.latency_ms / 1000);
     if (served.fallback) deps.metrics?.fallbacks.inc({ model: req.model, reason: served.fallback_reason!, served_by: served.served_by });
     logServed(req, served);
     return served;

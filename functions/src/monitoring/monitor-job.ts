@@ -81,8 +81,18 @@ function proportion(t: OutcomeTotals | undefined, metric: string, threshold: num
 
 const hours = (from: string, to: Date) => (to.getTime() - Date.parse(from)) / 3_600_000;
 
-/** One monitor pass over every endpoint with a challenger, as of `now`. */
-export async function runMonitorPass(deps: MonitorDeps, now: Date): Promise<MonitorReport> {
+/** One monitor pass over every endpoint with a challenger, as of `now`: decides, acts, records, writes the series. */
+export function runMonitorPass(deps: MonitorDeps, now: Date): Promise<MonitorReport> {
+  return pass(deps, now, true);
+}
+
+/** What a pass would see and decide, changing nothing (no action, no record, no series): `shop-mlops rollouts`. */
+export function assessRollouts(deps: Omit<MonitorDeps, 'store' | 'sink'>, now: Date): Promise<MonitorReport> {
+  const inert = { store: null as unknown as MonitoringStore, sink: { write: () => Promise.resolve() } };
+  return pass({ ...deps, ...inert }, now, false);
+}
+
+async function pass(deps: MonitorDeps, now: Date, act: boolean): Promise<MonitorReport> {
   const log = deps.logger ?? silentLogger;
   const shops = deps.shops ?? (await deps.queries.shops());
   const models = deps.models ?? SCORED_MODELS;
@@ -91,7 +101,7 @@ export async function runMonitorPass(deps: MonitorDeps, now: Date): Promise<Moni
   for (const [model, p] of Object.entries(deps.policy.models)) points.push({ name: 'shop_mlops_precision_threshold', labels: { model }, value: p.threshold });
   for (const shop of shops) {
     for (const model of models) {
-      const r = await monitorEndpoint(deps, { shop, model }, now, points);
+      const r = await monitorEndpoint(deps, { shop, model }, now, points, act);
       if (r) {
         reports.push(r);
         if (r.decision.action !== 'hold') log.notice('monitor decision', { shop, model, action: r.decision.action, reason: r.decision.reason, acted: r.acted, why: r.decision.why });
@@ -99,11 +109,11 @@ export async function runMonitorPass(deps: MonitorDeps, now: Date): Promise<Moni
     }
   }
   points.push({ name: 'shop_mlops_monitor_last_run_timestamp_seconds', labels: { job: 'monitor' }, value: Math.floor(now.getTime() / 1000) });
-  await deps.sink.write(points, now);
+  if (act) await deps.sink.write(points, now);
   return { at: now.toISOString(), endpoints: reports };
 }
 
-async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, points: MetricPoint[]): Promise<EndpointReport | null> {
+async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, points: MetricPoint[], act: boolean): Promise<EndpointReport | null> {
   const state = await deps.endpoints.getState(key);
   const split = state.split;
   if (!split?.challenger) return null;
@@ -153,7 +163,7 @@ async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, p
     challengerPercent: split.challenger.percent,
   });
   const report: EndpointReport = { ...key, revision: state.revision, split, challenger: v, since, lastChange, precision, championPrecision, ab, decision, acted: false, decisionId: null, did: null, after: null };
-  if (decision.action === 'hold') return report;
+  if (decision.action === 'hold' || !act) return report;
 
   const id = decisionId(key.shop, key.model, state.revision, decision.action);
   report.decisionId = id;

@@ -29,6 +29,9 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
 import { holdPrivateUmask, preparePrivateDataDir } from './data-dir';
 import { createEmbeddedServing, type EmbeddedServing } from './serving-runtime';
+import { createEmbeddedMonitor, type EmbeddedMonitor } from './monitor-runtime';
+import { createScheduler, type Scheduler } from './scheduler';
+import { systemClock, type Clock } from '../core/clock';
 import { isLocalAdminRequest, localAdminCaller } from './local-admin-caller';
 import type { ResolveCaller } from '../http/caller';
 import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront-auth';
@@ -38,6 +41,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Fault injection (tests): toggling failLoads simulates a warehouse outage. */
   faults?: WarehouseFaults;
+  /** What the scheduled jobs read "now" from (tests and the simulator drive a manual clock). */
+  clock?: Clock;
 }
 
 export interface Runtime {
@@ -52,6 +57,9 @@ export interface Runtime {
   serving: EmbeddedServing;
   /** Where the monitoring jobs write their series (gauges and counters served on /metrics). */
   monitoringSink: MetricsSink;
+  /** The monitoring loop (outcome join + monitor pass) and the scheduler that runs it. */
+  monitor: EmbeddedMonitor;
+  scheduler: Scheduler;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -152,6 +160,22 @@ async function serve(
   opened.push(() => serving.close());
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
+  const clock = opts.clock ?? systemClock;
+  const monitor = createEmbeddedMonitor({
+    warehouse,
+    endpoints: serving.endpoints,
+    registry: serving.registry,
+    sink: monitoringSink,
+    policy: config.monitoringPolicy,
+    timezone: config.shopTimezone,
+    logger: logger.child({ component: 'monitor' }),
+    land: async () => {
+      await loader.drain(600_000);
+      await serving.predictionLog.drain();
+    },
+  });
+  // The monitor pass every policy.everyMinutes (on the runtime's clock; `shop-mlops monitor` runs one now).
+  const scheduler = createScheduler({ clock, jobs: monitor.jobs(clock), logger: logger.child({ component: 'scheduler' }) });
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -160,6 +184,7 @@ async function serve(
     loader,
     privacy,
     remoteAddress,
+    monitor: { pass: (now) => monitor.pass(now), rollouts: (now) => monitor.rollouts(now), clock },
   });
   createWebhookApp(
     {
@@ -217,12 +242,14 @@ async function serve(
         }, config.featuresEveryMinutes * 60_000)
       : null;
   featuresTimer?.unref();
+  scheduler.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: draining acknowledged deliveries into the warehouse');
       if (featuresTimer) clearInterval(featuresTimer);
+      await scheduler.stop(); // a pass under way finishes before the warehouse closes
       backpressure.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -240,5 +267,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, close };
 }

@@ -229,6 +229,18 @@ function date_trunc_week(d) {
 function format_date(fmt, d) {
   return DUCK ? `strftime(${d}, '${fmt}')` : `FORMAT_DATE('${fmt}', ${d})`;
 }
+/** The UTC calendar DATE of a TIMESTAMP (whatever the shop's zone). */
+function utc_date(ts) {
+  return DUCK ? `CAST(timezone('UTC', ${ts}) AS DATE)` : `DATE(${ts})`;
+}
+/** The TIMESTAMP at which shop-local day `d` (a DATE) begins. */
+function local_day_start(d) {
+  return DUCK ? `timezone('${TIMEZONE}', CAST(${d} AS TIMESTAMP))` : `TIMESTAMP(${d}, '${TIMEZONE}')`;
+}
+/** TIMESTAMP + whole hours (exact hours: a day is 24 of them whatever the zone does). */
+function timestamp_add_hours(ts, hours) {
+  return DUCK ? `((${ts}) + INTERVAL (${hours}) HOUR)` : `TIMESTAMP_ADD(${ts}, INTERVAL ${hours} HOUR)`;
+}
 function timestamp_sub_hours(ts, hours) {
   return DUCK ? `((${ts}) - INTERVAL (${hours}) HOUR)` : `TIMESTAMP_SUB(${ts}, INTERVAL ${hours} HOUR)`;
 }
@@ -320,6 +332,9 @@ module.exports = {
   date_sub_days,
   date_trunc_week,
   format_date,
+  utc_date,
+  local_day_start,
+  timestamp_add_hours,
   timestamp_sub_hours,
   timestamp_diff_hours,
   date_spine,

@@ -124,11 +124,35 @@ function topoSort(actions: PlannedAction[], declared: Set<string>): PlannedActio
   return out;
 }
 
-export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
+/** Which actions a run selects by their Dataform tags (`config { tags: [...] }`; built-in assertions inherit their table's). */
+export interface TagFilter {
+  /** Only actions with at least one of these tags (every action when absent or empty). */
+  include?: readonly string[];
+  /** No action with any of these tags. */
+  exclude?: readonly string[];
+}
+
+export function selectedByTags(tags: readonly string[] | undefined, f: TagFilter): boolean {
+  const own = tags ?? [];
+  if (f.include?.length && !own.some((t) => f.include!.includes(t))) return false;
+  return !own.some((t) => f.exclude?.includes(t));
+}
+
+/**
+ * The actions of the graph a run executes, in dependency order. With a tag filter, an action left out counts as built
+ * already (like a declaration): a run of the monitoring actions reads the staging tables the features run built.
+ */
+export function planDuckdb(graph: CompiledGraph, tags: TagFilter = {}): PlannedAction[] {
   const declared = new Set(graph.declarations.map((d) => targetKey(d.target)));
+  const chosen = <T extends { disabled?: boolean | undefined; tags?: string[] | undefined; target: Target }>(a: T): boolean => {
+    if (a.disabled) return false;
+    if (selectedByTags(a.tags, tags)) return true;
+    declared.add(targetKey(a.target));
+    return false;
+  };
   const actions: PlannedAction[] = [];
   for (const t of graph.tables) {
-    if (t.disabled) continue;
+    if (!chosen(t)) continue;
     const kind: ActionKind = t.type ?? (t.enumType === 'VIEW' ? 'view' : t.enumType === 'INCREMENTAL' ? 'incremental' : 'table');
     const schema = `CREATE SCHEMA IF NOT EXISTS "${t.target.schema}"`;
     const pre = t.preOps.map(body);
@@ -161,11 +185,11 @@ export function planDuckdb(graph: CompiledGraph): PlannedAction[] {
     actions.push(a);
   }
   for (const o of graph.operations) {
-    if (o.disabled) continue;
+    if (!chosen(o)) continue;
     actions.push({ key: targetKey(o.target), kind: 'operation', target: o.target, ...(o.fileName ? { fileName: o.fileName } : {}), dependsOn: o.dependencyTargets.map(targetKey), full: o.queries.map(body) });
   }
   for (const s of graph.assertions) {
-    if (s.disabled) continue;
+    if (!chosen(s)) continue;
     const parent = s.parentAction ? targetKey(s.parentAction) : s.dependencyTargets[0] ? targetKey(s.dependencyTargets[0]) : undefined;
     const parentTable = parent ? graph.tables.find((t) => targetKey(t.target) === parent && (t.type === 'incremental' || t.enumType === 'INCREMENTAL')) : undefined;
     const builtIn = parentTable ? scopedAssertion(s.target.name, body(s.query), parentTable.target) : undefined;

@@ -5,7 +5,7 @@ import { ShopMlopsError } from '../core/errors';
 import { ASSERTION_PASSES as PASSED, type DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { bindSnapshotDate, compileProjectDeferred } from './compile';
 import { boxedUniqueKeyCheck } from './key-box';
-import { planDuckdb, type ActionKind, type PlannedAction } from './plan';
+import { planDuckdb, type ActionKind, type PlannedAction, type TagFilter } from './plan';
 
 export interface ActionReport {
   name: string;
@@ -38,7 +38,16 @@ export interface RunOptions {
   /** Where compilations are cached (default: the OS temp dir). */
   compileCacheDir?: string;
   onProgress?: (a: ActionReport, index: number, total: number) => void;
+  /** Which actions run, by Dataform tag (default FEATURES_RUN: everything but the monitoring actions). */
+  tags?: TagFilter;
 }
+
+/** The tag of the monitoring actions (dataform/definitions/monitoring): the outcome join, run on its own schedule. */
+export const MONITORING_TAG = 'monitoring';
+/** The features run: staging, features and their assertions; the monitoring actions run apart (monitoring/outcomes-job.ts). */
+export const FEATURES_RUN: TagFilter = { exclude: [MONITORING_TAG] };
+/** The monitoring run: only the monitoring actions, over the staging tables the features run built. */
+export const MONITORING_RUN: TagFilter = { include: [MONITORING_TAG] };
 
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
@@ -64,7 +73,7 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
   const timezone = o.timezone ?? 'UTC';
   const started = performance.now();
   const graph = bindSnapshotDate(await compileProjectDeferred({ projectDir: o.projectDir ?? DEFAULT_PROJECT_DIR, dialect: 'duckdb', vars: { shop_timezone: timezone }, ...(o.compileCacheDir ? { cacheDir: o.compileCacheDir } : {}) }), o.snapshotDate);
-  const plan = planDuckdb(graph);
+  const plan = planDuckdb(graph, o.tags ?? FEATURES_RUN);
   const failed = new Set<string>();
   const reports: ActionReport[] = [];
   // Built-in assertions of a table built incrementally check only its new rows when their last check passed.

@@ -1,0 +1,156 @@
+-- table shop_monitoring.prediction_outcomes
+
+-- full build
+CREATE SCHEMA IF NOT EXISTS "shop_monitoring";
+CREATE OR REPLACE TABLE "shop_monitoring"."prediction_outcomes" AS -- shop_monitoring.prediction_outcomes: each served prediction joined with what the customer then bought.
+-- One row per (shop, model, version, arm, unit, served_date): the unit's first prediction of the UTC day (the unit is
+-- the customer; for forecasts the variant). Only predictions with a unit and an answer can be labelled.
+-- Windows start at served_at and last whole 24-hour days: propensity 30, recommend 7, clv 90; a forecast's window is
+-- its own forecast days (shop-local). A window is closed once it ends at or before the shop's data watermark (its
+-- latest order's created_at): only closed windows count in outcome_daily. Orders count when included (not test, not
+-- cancelled) and placed after served_at, up to the window's end.
+--   propensity  predicted_positive = will_repeat; outcome_positive = an order in the window
+--   recommend   k = products recommended; hits = of those, products the customer bought (net quantity > 0) in the
+--               window; outcome_positive = any order in the window
+--   clv         predicted_value = expected_purchases_90d (expected purchase days); actual_value = distinct
+--               shop-local days with an order in the window
+--   forecast    predicted_value = forecast_total over its horizon; actual_value = net units of the variant sold on
+--               the forecast days
+-- Rebuilt whole on every monitoring run (tag monitoring; the features run leaves it alone).
+
+
+
+
+WITH watermarks AS (
+  SELECT shop, MAX(created_at) AS as_of
+  FROM "shop_staging"."orders"
+  GROUP BY shop
+),
+
+served AS (
+  -- labellable predictions with their unit: the customer, or for forecasts the variant
+  SELECT
+    prediction_id, shop, model, version, assigned_version, arm, served_by, customer_id, entity_id, served_at, output,
+    CAST(timezone('UTC', served_at) AS DATE) AS served_date,
+    CASE WHEN model = 'forecast' THEN entity_id ELSE customer_id END AS unit_id
+  FROM "shop_predictions"."prediction_log"
+  WHERE output IS NOT NULL
+    AND ((model IN ('propensity', 'recommend', 'clv') AND customer_id IS NOT NULL) OR (model = 'forecast' AND entity_id IS NOT NULL))
+),
+
+ranked AS (
+  SELECT *,
+    ROW_NUMBER() OVER (
+      PARTITION BY shop, model, version, arm, unit_id, served_date
+      ORDER BY served_at, prediction_id
+    ) AS day_rank
+  FROM served
+),
+
+firsts AS (
+  SELECT
+    r.prediction_id, r.shop, r.model, r.version, r.assigned_version, r.arm, r.served_by, r.customer_id, r.entity_id,
+    r.served_at, r.served_date, r.output,
+    CASE r.model
+      WHEN 'propensity' THEN ((r.served_at) + INTERVAL (720) HOUR)
+      WHEN 'recommend' THEN ((r.served_at) + INTERVAL (168) HOUR)
+      WHEN 'clv' THEN ((r.served_at) + INTERVAL (2160) HOUR)
+      WHEN 'forecast' THEN timezone('America/New_York', CAST(CAST((f.first_date) + to_days(CAST(f.horizon_days AS INTEGER)) AS DATE) AS TIMESTAMP))
+    END AS window_end,
+    f.first_date,
+    CAST((f.first_date) + to_days(CAST(f.horizon_days - 1 AS INTEGER)) AS DATE) AS last_date
+  FROM ranked AS r
+  LEFT JOIN (
+    -- a forecast's days: the first forecast date and the horizon (batch answers hold dates as text or timestamps)
+    SELECT prediction_id,
+      CAST(SUBSTR(json_extract_string(output, '$.forecast[0].date'), 1, 10) AS DATE) AS first_date,
+      CAST(json_extract_string(output, '$.replenishment.horizon_days') AS BIGINT) AS horizon_days
+    FROM ranked
+    WHERE model = 'forecast' AND day_rank = 1
+  ) AS f ON f.prediction_id = r.prediction_id
+  WHERE r.day_rank = 1
+),
+
+customer_orders AS (
+  -- included orders of known customers
+  SELECT shop, customer_id, created_at, order_date
+  FROM "shop_staging"."orders"
+  WHERE is_included AND customer_id IS NOT NULL
+),
+
+ordered AS (
+  -- customer models: the shop-local days with an order in the window
+  SELECT p.prediction_id, COUNT(DISTINCT o.order_date) AS order_days
+  FROM firsts AS p
+  INNER JOIN customer_orders AS o
+    ON o.shop = p.shop AND o.customer_id = p.customer_id AND o.created_at > p.served_at AND o.created_at <= p.window_end
+  WHERE p.model IN ('propensity', 'recommend', 'clv')
+  GROUP BY p.prediction_id
+),
+
+recommended AS (
+  -- recommend: one row per recommended product
+  SELECT r.prediction_id, r.shop, r.customer_id, r.served_at, r.window_end, json_extract_string(rec, '$.recommended_product_id') AS product_id
+  FROM (SELECT * FROM firsts WHERE model = 'recommend') AS r
+  CROSS JOIN UNNEST(json_extract(r.output, '$[*]')) AS _rec(rec)
+),
+
+bought AS (
+  -- products bought by known customers, when
+  SELECT l.shop, l.customer_id, l.product_id, o.created_at
+  FROM "shop_staging"."order_lines" AS l
+  INNER JOIN "shop_staging"."orders" AS o ON o.shop = l.shop AND o.order_id = l.order_id
+  WHERE l.is_included AND NOT l.is_non_product AND l.net_quantity > 0 AND l.product_id IS NOT NULL AND l.customer_id IS NOT NULL
+),
+
+hits AS (
+  SELECT r.prediction_id, COUNT(DISTINCT r.product_id) AS k, COUNT(DISTINCT b.product_id) AS hits
+  FROM recommended AS r
+  LEFT JOIN bought AS b
+    ON b.shop = r.shop AND b.customer_id = r.customer_id AND b.product_id = r.product_id AND b.created_at > r.served_at AND b.created_at <= r.window_end
+  GROUP BY r.prediction_id
+),
+
+sold AS (
+  -- forecast: net units of the variant sold on the forecast days
+  SELECT p.prediction_id, SUM(l.net_quantity) AS units
+  FROM (SELECT * FROM firsts WHERE model = 'forecast') AS p
+  INNER JOIN "shop_staging"."order_lines" AS l
+    ON l.shop = p.shop AND l.variant_id = p.entity_id AND l.order_date >= p.first_date AND l.order_date <= p.last_date
+  WHERE l.is_included AND NOT l.is_non_product
+  GROUP BY p.prediction_id
+)
+
+SELECT
+  p.prediction_id,
+  p.shop,
+  p.model,
+  p.version,
+  p.assigned_version,
+  p.arm,
+  p.served_by,
+  p.customer_id,
+  p.entity_id,
+  p.served_at,
+  p.served_date,
+  p.window_end,
+  COALESCE(p.window_end <= w.as_of, FALSE) AS closed,
+  w.as_of,
+  CASE WHEN p.model = 'propensity' THEN COALESCE(json_extract_string(p.output, '$.will_repeat') = 'true', FALSE) END AS predicted_positive,
+  CASE WHEN p.model IN ('propensity', 'recommend', 'clv') THEN COALESCE(o.order_days, 0) > 0 END AS outcome_positive,
+  CASE WHEN p.model = 'recommend' THEN COALESCE(h.k, 0) END AS k,
+  CASE WHEN p.model = 'recommend' THEN COALESCE(h.hits, 0) END AS hits,
+  CASE p.model
+    WHEN 'clv' THEN CAST(json_extract_string(p.output, '$.expected_purchases_90d') AS DOUBLE)
+    WHEN 'forecast' THEN CAST(json_extract_string(p.output, '$.replenishment.forecast_total') AS DOUBLE)
+  END AS predicted_value,
+  CASE p.model
+    WHEN 'clv' THEN CAST(COALESCE(o.order_days, 0) AS DOUBLE)
+    WHEN 'forecast' THEN CAST(COALESCE(s.units, 0) AS DOUBLE)
+  END AS actual_value
+FROM firsts AS p
+LEFT JOIN watermarks AS w ON w.shop = p.shop
+LEFT JOIN ordered AS o ON o.prediction_id = p.prediction_id
+LEFT JOIN hits AS h ON h.prediction_id = p.prediction_id
+LEFT JOIN sold AS s ON s.prediction_id = p.prediction_id
+WHERE p.window_end IS NOT NULL

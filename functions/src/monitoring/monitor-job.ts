@@ -7,6 +7,7 @@ import type { MetricPoint, MetricsSink } from '../ports/metrics-sink';
 import type { ModelRegistry } from '../ports/model-registry';
 import type { DecisionAction, GuardrailEvidence, MonitorDecision, MonitoringStore, ProportionEvidence } from '../ports/monitoring-store';
 import { promote, rollback } from '../serving/rollout';
+import { nextRampPercent } from '../serving/rollout-plan';
 import { SCORED_MODELS } from '../training/score';
 import { analyseAb, type AbAnalysis } from './ab';
 import type { MonitoringPolicy } from './config';
@@ -77,6 +78,15 @@ function proportion(t: OutcomeTotals | undefined, metric: string, threshold: num
   if (!t || t.trials <= 0) return null;
   const w = wilsonInterval(t.successes, t.trials, confidence);
   return { metric, trials: t.trials, successes: t.successes, value: w.value, low: w.low, high: w.high, confidence, threshold, from: t.from, to: t.to };
+}
+
+/** The split a rollback or a promotion leads to (serving/rollout.ts does the same change): the audit row is written before the change. */
+export function plannedSplit(split: Split, action: DecisionAction, ramp: readonly number[]): Split {
+  const c = split.challenger!;
+  if (action === 'rollback') return { champion: { version: split.champion.version, percent: split.champion.percent + c.percent }, challenger: { version: c.version, percent: 0 }, holdout: split.holdout };
+  const next = nextRampPercent(split, ramp);
+  if (next === null || next >= 100 - split.holdout) return { champion: { version: c.version, percent: split.champion.percent + c.percent }, challenger: null, holdout: split.holdout };
+  return { champion: { version: split.champion.version, percent: 100 - split.holdout - next }, challenger: { version: c.version, percent: next }, holdout: split.holdout };
 }
 
 const hours = (from: string, to: Date) => (to.getTime() - Date.parse(from)) / 3_600_000;
@@ -167,11 +177,7 @@ async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, p
 
   const id = decisionId(key.shop, key.model, state.revision, decision.action);
   report.decisionId = id;
-  // The same evidence (same endpoint revision, same action) never acts twice.
-  if ((await deps.store.decisions({ shop: key.shop, model: key.model })).some((d) => d.decision_id === id)) return report;
-  const who = { actor: MONITOR_ACTOR, reason: `${decision.reason}: ${decision.why}`.slice(0, 1000) };
-  const services = { endpoints: deps.endpoints, registry: deps.registry };
-  const result = decision.action === 'rollback' ? await rollback(services, key, who) : await promote(services, key, who, deps.policy.promotion.ramp);
+  const planned = plannedSplit(split, decision.action, deps.policy.promotion.ramp);
   const row: MonitorDecision = {
     decision_id: id,
     shop: key.shop,
@@ -181,14 +187,24 @@ async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, p
     reason: decision.reason,
     version: v,
     precision,
-    guardrails: ab.guardrails.filter((x: GuardrailEvidence) => Number.isFinite(x.low)),
+    guardrails: ab.guardrails.filter((x: GuardrailEvidence) => Number.isFinite(x.low) && Number.isFinite(x.high)),
     before: split,
-    after: result.state.split,
+    after: planned,
     revision_before: state.revision,
-    revision_after: result.state.revision,
+    revision_after: state.revision + 1,
     flow_event: { trigger: decision.action === 'rollback' ? 'model_rolled_back' : 'model_promoted', shop: key.shop, model: key.model, version: v, precision: precision?.value ?? null, reason: decision.reason },
   };
-  await deps.store.recordDecision(row);
+  // The decision row is the claim: the same evidence (endpoint revision + action) is decided once, whoever races.
+  // A claim whose change never landed (the endpoint still at its revision a full pass interval later) is retried.
+  if (!(await deps.store.recordDecision(row))) {
+    const prior = (await deps.store.decisions({ shop: key.shop, model: key.model })).find((d) => d.decision_id === id);
+    const stale = prior && now.getTime() - Date.parse(prior.decided_at) >= deps.policy.everyMinutes * 60_000;
+    if (!stale) return report;
+    deps.logger?.warn('retrying a decision whose change did not land', { shop: key.shop, model: key.model, decisionId: id, decidedAt: prior.decided_at });
+  }
+  const who = { actor: MONITOR_ACTOR, reason: `${decision.reason}: ${decision.why}`.slice(0, 1000) };
+  const services = { endpoints: deps.endpoints, registry: deps.registry };
+  const result = decision.action === 'rollback' ? await rollback(services, key, who) : await promote(services, key, who, deps.policy.promotion.ramp);
   points.push({ name: 'shop_mlops_monitor_decisions_total', labels: { shop: key.shop, model: key.model, action: decision.action, reason: decision.reason }, value: 1, op: 'add' });
   return { ...report, acted: true, did: result.did, after: result.state.split };
 }

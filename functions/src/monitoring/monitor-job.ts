@@ -63,10 +63,16 @@ export function decisionId(shop: string, model: string, revisionBefore: number, 
   return createHash('sha256').update(JSON.stringify([shop, model, revisionBefore, action])).digest('hex');
 }
 
-/** Where the challenger's current stretch of traffic began: the oldest change of the unbroken run of changes at whose end it still has traffic as the challenger. */
+/**
+ * Where the challenger's current stretch of traffic began: the oldest change of the unbroken run of changes after which
+ * it had traffic as the challenger. A challenger rolled back to 0 % keeps the stretch that ended with the rollback
+ * (so `rollouts` still shows the evidence it was rolled back on).
+ */
 export function challengerStart(history: readonly RolloutRecord[], version: number): RolloutRecord | null {
+  let i = history.length - 1;
+  while (i >= 0 && history[i]!.after?.challenger?.version === version && history[i]!.after!.challenger!.percent === 0) i--;
   let start: RolloutRecord | null = null;
-  for (let i = history.length - 1; i >= 0; i--) {
+  for (; i >= 0; i--) {
     const c = history[i]!.after?.challenger;
     if (!c || c.version !== version || c.percent <= 0) break;
     start = history[i]!;

@@ -1,5 +1,18 @@
 // The embedded monitoring loop: the outcome join on DuckDB then the monitor pass (journal endpoints, file registry, DuckDB store), as scheduler jobs of the local runtime and as one call for the CLI.
 import type { Clock } from '../core/clock';
+import type { AppConfig } from '../core/config';
+import { ShopMlopsError } from '../core/errors';
+import { createLogger, silentLogger } from '../core/log';
+import { createIngestMetrics } from '../core/metrics';
+import { createPrivacyService } from '../core/privacy-service';
+import { DurableLog } from '../adapters/embedded/durable-log';
+import { openDuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
+import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
+import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
+import { createJournalPredictionLog } from '../adapters/embedded/journal-prediction-log';
+import { createLoader } from './loader';
+import { paths } from './local-runtime';
 import type { Logger } from '../core/log';
 import type { Endpoints } from '../ports/endpoints';
 import type { MetricsSink } from '../ports/metrics-sink';
@@ -68,4 +81,39 @@ export function createEmbeddedMonitor(o: EmbeddedMonitorOptions): EmbeddedMonito
     rollouts: (now) => assessRollouts(deps, now),
     jobs: (clock) => [{ name: 'monitor', due: every(o.policy.everyMinutes, { since: clock.now() }), run: (now) => pass(now) }],
   };
+}
+
+/** With no runtime running: opens the data directory's store, lands the acknowledged backlog and the prediction log's journal, and runs `fn` on its monitor. */
+export async function withStoreMonitor<T>(config: AppConfig, fn: (m: EmbeddedMonitor) => Promise<T>): Promise<T> {
+  const p = paths(config.dataDir);
+  const log = await DurableLog.open({ dir: p.log });
+  const logger = createLogger({ level: 'WARNING', component: 'monitor' });
+  const warehouse = await openDuckDbWarehouse({ path: p.warehouse }).catch(async (err: Error) => {
+    await log.close();
+    throw new ShopMlopsError('UNAVAILABLE', `cannot open the warehouse in ${config.dataDir}: ${err.message}`);
+  });
+  const artifacts = createFileArtifactStore(p.artifacts);
+  const registry = createFileModelRegistry({ dir: p.registry, artifacts });
+  const endpoints = createJournalEndpoints({ dir: p.endpoints });
+  const predictionLog = createJournalPredictionLog({ dir: p.predictionLog, warehouse, logger });
+  try {
+    const land = async () => {
+      const privacy = createPrivacyService({ warehouse, artifacts, log: logger });
+      const loader = await createLoader({ log, warehouse, privacy, metrics: createIngestMetrics(), logger: silentLogger, batchSize: config.loadBatchSize, lingerMs: 0 });
+      loader.start();
+      const drained = await loader.drain(600_000);
+      await loader.stop();
+      if (!drained) throw new ShopMlopsError('UNAVAILABLE', 'could not land the acknowledged backlog before the monitor pass');
+      await predictionLog.drain();
+    };
+    // No one scrapes a CLI process: the series of a direct pass are not kept (the runtime's /metrics has them).
+    const sink = { write: () => Promise.resolve() };
+    return await fn(createEmbeddedMonitor({ warehouse, endpoints, registry, sink, policy: config.monitoringPolicy, timezone: config.shopTimezone, logger, land }));
+  } finally {
+    await predictionLog.close();
+    await endpoints.close();
+    await registry.close();
+    await log.close();
+    await warehouse.close();
+  }
 }

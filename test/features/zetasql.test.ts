@@ -140,7 +140,7 @@ describe('the real project (dataform/, BigQuery dialect)', () => {
     const results = await analyzeBigQueryGraph(real);
     const declared = results.filter((r) => r.kind === 'declaration').map((r) => r.action);
     expect(declared).toContain('shop_raw.events');
-    for (const d of declared) expect(Object.keys(RAW_TABLES).map((n) => `shop_raw.${n}`)).toContain(d);
+    for (const d of declared) expect([...Object.keys(RAW_TABLES).map((n) => `shop_raw.${n}`), 'shop_predictions.prediction_log']).toContain(d);
     expect(formatAnalysisFailures(results)).toBe('');
     expect(results).toHaveLength(real.tables.length + real.assertions.length + real.operations.length + real.declarations.length);
     const built = results.filter((r) => r.kind !== 'declaration');

@@ -151,6 +151,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_clv` WHERE shop = @shop AND customer_id = @customer_id',
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_propensity` WHERE shop = @shop AND customer_id = @customer_id',
       'DELETE FROM `demo-shop-mlops.shop_predictions.prediction_log` WHERE shop = @shop AND customer_id = @customer_id',
+      'DELETE FROM `demo-shop-mlops.shop_monitoring.prediction_outcomes` WHERE shop = @shop AND customer_id = @customer_id',
       'UPDATE `demo-shop-mlops.shop_staging.orders` SET customer_id = NULL WHERE shop = @shop AND customer_id = @customer_id',
     ]));
     // The order ledger loses the customer before the purchase days it feeds are deleted (a feature run in between
@@ -187,7 +188,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
   test('redactCustomer skips derived tables not created yet (Dataform, batch scores: 404 Not found: Table)', async () => {
     fake.respond = (job) => {
       if (job.query.startsWith('SELECT DISTINCT')) return { schema: { fields: [{ name: 'order_id', type: 'STRING' }] }, rows: [] };
-      if (/shop_staging|shop_features|shop_predictions/.test(job.query)) return { error: { status: 404, reason: 'notFound', message: 'Not found: Table demo-shop-mlops:shop_staging.x was not found in location US' } };
+      if (/shop_staging|shop_features|shop_predictions|shop_monitoring/.test(job.query)) return { error: { status: 404, reason: 'notFound', message: 'Not found: Table demo-shop-mlops:shop_staging.x was not found in location US' } };
       return { numDmlAffectedRows: 1 };
     };
     const res = await wh.redactCustomer({ shop: SHOP, customerId: '207119551', orderIds: [] });
@@ -198,14 +199,15 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
     await expect(wh.redactCustomer({ shop: SHOP, customerId: '1|.*', orderIds: [] })).rejects.toThrow('not a decimal Shopify id');
   });
 
-  test('redactShop deletes every row of the shop in events and quarantine, and in the derived datasets (features, batch scores)', async () => {
+  test('redactShop deletes every row of the shop in events and quarantine, and in the derived datasets (features, batch scores, monitoring records)', async () => {
     fake.respond = (job) => {
       if (job.query.includes('shop_staging.INFORMATION_SCHEMA')) return { schema: { fields: [{ name: 'table_name', type: 'STRING' }] }, rows: [{ f: [{ v: 'orders' }] }] };
       if (job.query.includes('shop_predictions.INFORMATION_SCHEMA')) return { schema: { fields: [{ name: 'table_name', type: 'STRING' }] }, rows: [{ f: [{ v: 'customer_clv' }] }] };
+      if (job.query.includes('shop_monitoring.INFORMATION_SCHEMA')) return { schema: { fields: [{ name: 'table_name', type: 'STRING' }] }, rows: [{ f: [{ v: 'decisions' }] }] };
       if (job.query.includes('INFORMATION_SCHEMA')) return { schema: { fields: [{ name: 'table_name', type: 'STRING' }] }, rows: [] };
       return { numDmlAffectedRows: job.query.includes('events') ? 7 : 2 };
     };
-    expect(await wh.redactShop(SHOP)).toEqual({ tables: { 'shop_raw.events': { deleted: 7, scrubbed: 0 }, 'shop_raw.quarantine': { deleted: 2, scrubbed: 0 }, 'shop_staging.orders': { deleted: 2, scrubbed: 0 }, 'shop_predictions.customer_clv': { deleted: 2, scrubbed: 0 } } });
+    expect(await wh.redactShop(SHOP)).toEqual({ tables: { 'shop_raw.events': { deleted: 7, scrubbed: 0 }, 'shop_raw.quarantine': { deleted: 2, scrubbed: 0 }, 'shop_staging.orders': { deleted: 2, scrubbed: 0 }, 'shop_predictions.customer_clv': { deleted: 2, scrubbed: 0 }, 'shop_monitoring.decisions': { deleted: 2, scrubbed: 0 } } });
     // views (an analyst's, over the derived tables) are not asked to delete
     expect(fake.jobs.find((j) => j.query.includes('shop_staging.INFORMATION_SCHEMA'))!.query).toMatch(/JOIN `demo-shop-mlops\.shop_staging\.INFORMATION_SCHEMA\.TABLES` AS t USING \(table_name\) WHERE c\.column_name = 'shop' AND t\.table_type = 'BASE TABLE'/);
     const deletes = fake.jobs.filter((j) => j.query.startsWith('DELETE'));
@@ -214,6 +216,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
       'DELETE FROM `demo-shop-mlops.shop_raw.quarantine` WHERE shop = @shop',
       'DELETE FROM `demo-shop-mlops.shop_staging.orders` WHERE shop = @shop',
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_clv` WHERE shop = @shop',
+      'DELETE FROM `demo-shop-mlops.shop_monitoring.decisions` WHERE shop = @shop',
     ]);
     for (const j of deletes) expect(paramsOf(j)).toEqual({ shop: SHOP });
   });

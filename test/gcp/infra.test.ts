@@ -13,6 +13,7 @@ import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endp
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, PREDICTION_TABLE_NAMES, bigQuerySchema } from '../../functions/src/serving/prediction-tables';
 import { PREDICTION_LOG_TABLE, predictionLogBigQuerySchema } from '../../functions/src/serving/prediction-log-table';
+import { MONITORING_DATASET, MONITORING_TABLES, MONITORING_TABLE_NAMES, monitoringBigQuerySchema } from '../../functions/src/monitoring/monitoring-tables';
 
 // smol-toml ships CommonJS under `require` but only ESM typings, which a CommonJS TypeScript file cannot import.
 const { parse: parseToml } = require('smol-toml') as { parse(text: string): unknown };
@@ -163,9 +164,10 @@ describe('Terraform', () => {
       .filter((b) => b['member'] === sa)
       .map((b) => b['role'])
       .sort();
-    // dataEditor on shop_raw (landing, privacy) and shop_predictions (redaction deletes batch scores); dataViewer on
+    // dataEditor on shop_raw (landing, privacy), shop_predictions (redaction deletes batch scores) and shop_monitoring
+    // (the monitor's records, shop/redact); dataViewer on
     // shop_features and shop_staging (the api function's online features); publisher on webhooks, privacy, predictions.
-    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataViewer', 'roles/bigquery.dataViewer', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataViewer', 'roles/bigquery.dataViewer', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
   });
 
   test('serving: endpoints are created per shop at deploy time (none declared); the functions may manage them and act as the serving account, which only reads artifacts', () => {
@@ -200,6 +202,25 @@ describe('Terraform', () => {
     const editors = all('google_bigquery_dataset_iam_member').filter(([, b]) => b['dataset_id'] === '${google_bigquery_dataset.shop_predictions.dataset_id}');
     // The Pub/Sub service agent writes the prediction log through its BigQuery subscription.
     expect(editors.map(([, b]) => [b['member'], b['role']]).sort()).toEqual([['${local.functions_sa}', 'roles/bigquery.dataEditor'], ['${local.pipelines_sa}', 'roles/bigquery.dataEditor'], ['${local.pubsub_agent}', 'roles/bigquery.dataEditor']]);
+  });
+
+  test('shop_monitoring: the dataset and every table the MonitoringStore writes, with the code\'s schema, partitions and clustering; the functions may edit it', () => {
+    expect(res('google_bigquery_dataset', 'shop_monitoring')['dataset_id']).toBe(MONITORING_DATASET);
+    const tables = res('google_bigquery_table', 'monitoring');
+    expect([tables['for_each'], tables['dataset_id'], tables['table_id'], tables['clustering']]).toEqual(['${local.monitoring_tables}', '${google_bigquery_dataset.shop_monitoring.dataset_id}', '${each.key}', '${each.value.clustering}']);
+    expect(tables['schema']).toBe('${file("${path.module}/schemas/monitoring_${each.key}.json")}');
+    expect(first(tables['time_partitioning'])).toEqual({ type: 'DAY', field: '${each.value.partition}' });
+    const locals = Object.assign({}, ...tf.locals!) as Record<string, unknown>;
+    expect(locals['monitoring_tables']).toEqual(Object.fromEntries(MONITORING_TABLE_NAMES.map((t) => [t, { partition: MONITORING_TABLES[t].partition, clustering: [...MONITORING_TABLES[t].clustering] }])));
+    // The schema files are what the code writes (regenerate them from monitoringBigQuerySchema); the store holds no customer ids.
+    for (const t of MONITORING_TABLE_NAMES) {
+      const schema = JSON.parse(readFileSync(path.join(INFRA, 'schemas', `monitoring_${t}.json`), 'utf8')) as ReturnType<typeof monitoringBigQuerySchema>;
+      expect([t, schema]).toEqual([t, monitoringBigQuerySchema(t)]);
+      expect([t, schema.filter((c) => /customer|visitor|email/.test(c.name))]).toEqual([t, []]);
+      expect([t, schema[MONITORING_TABLES[t].columns.findIndex((c) => c.name === 'shop')]?.mode]).toEqual([t, 'REQUIRED']);
+    }
+    const editors = all('google_bigquery_dataset_iam_member').filter(([, b]) => b['dataset_id'] === '${google_bigquery_dataset.shop_monitoring.dataset_id}');
+    expect(editors.map(([, b]) => [b['member'], b['role']])).toContainEqual(['${local.functions_sa}', 'roles/bigquery.dataEditor']);
   });
 
   test('prediction log: the topic the api function publishes to, a BigQuery subscription into shop_predictions.prediction_log with the code\'s schema, dead letters', () => {

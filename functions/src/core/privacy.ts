@@ -94,6 +94,7 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_predictions.customer_clv': { customers: 'delete', why: 'batch scores about the customer (CLV, P(alive), next order)' },
   'shop_predictions.customer_propensity': { customers: 'delete', why: 'batch scores about the customer (repeat propensity and decision)' },
   'shop_predictions.prediction_log': { customers: 'delete', why: 'served predictions about or for the customer (their exposures leave the A/B analysis with them)' },
+  'shop_monitoring.prediction_outcomes': { customers: 'delete', why: 'the customer\'s served predictions joined with their orders (the daily counts built from them hold no customer)' },
 };
 
 /** Tables of a redaction treatment, outside the raw landing schema (which the adapters handle first). */

@@ -139,9 +139,10 @@ export interface MonitoringStore {
   driftRuns(q?: { shop?: string; since?: string }): Promise<DriftRun[]>;
   driftResults(q?: { shop?: string; since?: string }): Promise<DriftResult[]>;
   /**
-   * Records a retraining request. When a started request for the same shop sharing a model exists at or after
-   * `coalesceSince`, this one is recorded as coalesced into it and that request is returned; otherwise this one is
-   * recorded as started (exactly one of several racing requests starts).
+   * Records a retraining request. When a request for the same shop sharing a model started a run at or after
+   * `coalesceSince` (and the run has not failed), this one is recorded as coalesced into the earliest such request;
+   * otherwise this one is recorded as started (exactly one of several racing requests starts). Returns this request
+   * as recorded; the same request_id again returns what it already is.
    */
   claimRetrain(req: Omit<RetrainRequest, 'status' | 'run_request_id' | 'run_id' | 'finished_at' | 'error'>, coalesceSince: string): Promise<RetrainRequest>;
   /** Sets a started request's run id, then its outcome. */

@@ -1,4 +1,4 @@
-// In-process BigQuery REST API (jobs.insert, jobs.getQueryResults, jobs.get) that records each query job and answers with scripted results.
+// In-process BigQuery REST API (jobs.insert, jobs.getQueryResults, jobs.get) that records each query job and answers with scripted results (or runs it: bigquery-on-duckdb.ts).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,8 +30,8 @@ export interface FakeBigQuery {
   endpoint: string;
   jobs: RecordedJob[];
   requests: Array<{ method: string; path: string }>;
-  /** Decides the result of each query job; default: a DML job that affected 0 rows. */
-  respond: (job: RecordedJob) => ScriptedResult;
+  /** Decides the result of each query job (or runs it: see bigquery-on-duckdb.ts); default: a DML job that affected 0 rows. */
+  respond: (job: RecordedJob) => ScriptedResult | Promise<ScriptedResult>;
   stop(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       const q = body.configuration.query;
       const job: RecordedJob = { jobId, projectId: m[1]!, query: q.query, useLegacySql: q.useLegacySql, parameterMode: q.parameterMode, queryParameters: q.queryParameters ?? [], location: body.jobReference?.location };
       jobs.push(job);
-      const result = fake.respond(job);
+      const result = await fake.respond(job);
       if (result.error) {
         send(result.error.status, { error: { code: result.error.status, message: result.error.message, errors: [{ reason: result.error.reason, message: result.error.message }] } });
         return;

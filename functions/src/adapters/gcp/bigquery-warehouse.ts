@@ -8,9 +8,10 @@ import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, R
 import * as q from './bigquery-sql';
 import { derivedTables } from '../../core/privacy';
 import { PREDICTIONS_DATASET } from '../../serving/prediction-tables';
+import { MONITORING_DATASET } from '../../monitoring/monitoring-tables';
 
-/** Datasets derived from the raw tables: what the Dataform pipeline writes (dataform/workflow_settings.yaml) and the batch scores. */
-const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET];
+/** Datasets derived from the raw tables: what the Dataform pipeline writes (dataform/workflow_settings.yaml), the batch scores and the monitoring records. */
+const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET, MONITORING_DATASET];
 
 export interface BigQueryWarehouseOptions {
   bigquery?: BigQuery;

@@ -3,7 +3,9 @@ import type { RegisterCatalogRequest } from '@fivetrandevelopers/zetasql/lib/typ
 import type { AnalyzeRequest } from '@fivetrandevelopers/zetasql';
 import { RAW_TABLES } from '../../core/raw-schema';
 import { targetKey, type CompiledGraph, type Target } from '../compiled-graph';
-import { Catalog, cleanType, rawColumnType, typeName, unstorablePart, type CatalogColumn, type CatalogTable } from './catalog';
+import { PREDICTION_LOG_COLUMNS, PREDICTION_LOG_TABLE } from '../../serving/prediction-log-table';
+import { PREDICTIONS_DATASET } from '../../serving/prediction-tables';
+import { Catalog, cleanType, rawColumnType, scalarColumnType, typeName, unstorablePart, type CatalogColumn, type CatalogTable } from './catalog';
 import { zetasqlServer, stopZetaSqlServer, type ZetaSqlServer } from './server';
 
 export type AnalysedKind = 'declaration' | 'table' | 'view' | 'incremental' | 'operation' | 'assertion';
@@ -218,7 +220,7 @@ function order(steps: Step[]): { ordered: Step[]; cyclic: Map<string, string> } 
 }
 
 /**
- * Analyses the compiled BigQuery graph: declarations resolve to RAW_TABLES (or extraTables); every table,
+ * Analyses the compiled BigQuery graph: declarations resolve to RAW_TABLES, the prediction log (or extraTables); every table,
  * view and incremental table is analysed as the `create or replace` Dataform runs (so unnamed or duplicate
  * columns fail too), incremental tables also as their MERGE / INSERT over the table's own columns; then the
  * resolved columns join the catalog for downstream actions. Operations and pre/post operations are analysed
@@ -238,6 +240,8 @@ export async function analyzeBigQueryGraph(graph: CompiledGraph, opts: AnalyzeBi
     for (const [name, cols] of Object.entries(RAW_TABLES)) {
       catalog.set({ ...(project ? { project } : {}), dataset: rawDataset, name, columns: cols.map((c) => ({ name: c.name, type: rawColumnType(c.type) })) });
     }
+    // The prediction log: landed by the serving path (Pub/Sub → BigQuery), declared by the monitoring actions.
+    catalog.set({ ...(project ? { project } : {}), dataset: PREDICTIONS_DATASET, name: PREDICTION_LOG_TABLE, columns: PREDICTION_LOG_COLUMNS.map((c) => ({ name: c.name, type: scalarColumnType(c.type) })) });
     for (const t of opts.extraTables ?? []) catalog.set({ ...t, ...(t.project ?? project ? { project: t.project ?? project } : {}) });
   }
   for (const d of graph.declarations) {

@@ -40,6 +40,13 @@ const kindNumber = (k: number | string): number => (typeof k === 'number' ? k : 
 
 const RAW_TYPES: Record<ColumnType, ZType> = { STRING: { typeKind: 8 }, TIMESTAMP: { typeKind: 19 }, JSON: { typeKind: 26 } };
 export const rawColumnType = (t: ColumnType): ZType => RAW_TYPES[t];
+const SCALAR_TYPES: Record<string, ZType> = { ...RAW_TYPES, INT64: { typeKind: 2 }, BOOL: { typeKind: 5 }, FLOAT64: { typeKind: 7 }, DATE: { typeKind: 10 } };
+/** A scalar BigQuery column type by name (STRING, INT64, FLOAT64, BOOL, DATE, TIMESTAMP, JSON). */
+export function scalarColumnType(t: string): ZType {
+  const z = SCALAR_TYPES[t];
+  if (!z) throw new Error(`no catalog type for ${t}`);
+  return z;
+}
 
 /** A resolved-AST type (proto-loader output, nulls and defaults included) reduced to a clean ZType. */
 export function cleanType(t: unknown): ZType {

@@ -120,3 +120,12 @@ test('a feature with an empty sample is skipped, not tested, and does not count 
   expect(a.results.map((r) => r.feature)).toEqual(['units']);
   expect(a.results[0]!.pAdjusted).toBe(a.results[0]!.pValue);
 });
+
+test('minSamples skips a feature with too few values on either side (PSI of 20 draws from the same distribution would alert)', () => {
+  const small = { feature: 'monetary', kind: 'continuous' as const, reference: normals(5000, 50, 10, 9), current: normals(20, 50, 10, 10) };
+  expect(analyseDrift([small], policy).results[0]!.psi).toBeGreaterThan(policy.psiWarn);
+  const a = analyseDrift([small], policy, { minSamples: 100 });
+  expect(a.results).toEqual([]);
+  expect(a.skipped).toEqual([{ feature: 'monetary', reason: '20 current values (fewer than 100)' }]);
+  expect(a.drifted).toBe(false);
+});

@@ -49,15 +49,26 @@ const sizeOf = (s: FeatureSample, side: 'reference' | 'current'): number => {
   return Object.values(s[side]).reduce((a, b) => a + b, 0);
 };
 
+export interface AnalyseOptions {
+  /**
+   * Fewer values than this on either side: the feature is skipped. PSI is biased upwards on small samples (about
+   * (bins − 1)/n with 10 bins: 20 values make ~0.45 out of nothing), and PSI ≥ psiAlert drifts on its own.
+   */
+  minSamples?: number;
+}
+
 /** Tests each feature, corrects the p-values over the features tested, and gives each a level and the dataset a verdict. */
-export function analyseDrift(features: readonly FeatureSample[], policy: DriftPolicy): DriftAnalysis {
+export function analyseDrift(features: readonly FeatureSample[], policy: DriftPolicy, o: AnalyseOptions = {}): DriftAnalysis {
+  const minSamples = Math.max(1, o.minSamples ?? 1);
   const skipped: DriftAnalysis['skipped'] = [];
   const partial: Omit<FeatureDrift, 'pAdjusted' | 'drifted' | 'level'>[] = [];
   for (const f of features) {
     const nReference = sizeOf(f, 'reference');
     const nCurrent = sizeOf(f, 'current');
-    if (nReference === 0 || nCurrent === 0) {
-      skipped.push({ feature: f.feature, reason: nReference === 0 ? 'no reference values' : 'no current values' });
+    if (nReference < minSamples || nCurrent < minSamples) {
+      const side = nReference < minSamples ? 'reference' : 'current';
+      const n = side === 'reference' ? nReference : nCurrent;
+      skipped.push({ feature: f.feature, reason: n === 0 ? `no ${side} values` : `${n} ${side} values (fewer than ${minSamples})` });
       continue;
     }
     if (f.kind === 'continuous') {

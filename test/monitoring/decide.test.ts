@@ -107,6 +107,12 @@ describe('promotion', () => {
     expect(decide(base({ precision: prec(800, 1000, 0.78, 0.82) })).action).toBe('promote');
   });
 
+  test('a sample-ratio mismatch blocks promotion (the assignment is broken) but not a rollback', () => {
+    const srm = 'units per arm champion 9600, challenger 400, holdout 0 do not match the split (chi-square p = 4.47e-6 < 0.001)';
+    expect(decide(base({ precision: prec(900, 1000, 0.88, 0.917), sampleRatioMismatch: srm }))).toMatchObject({ action: 'hold', reason: 'sample_ratio_mismatch', why: expect.stringMatching(/lower bound included; but units per arm/) });
+    expect(decide(base({ precision: prec(100, 300, 0.28, 0.39), sampleRatioMismatch: srm })).action).toBe('rollback');
+  });
+
   test('within the hold window: hold, however good', () => {
     expect(decide(base({ precision: prec(900, 1000, 0.88, 0.917), hoursSinceChange: 23.9 }))).toMatchObject({ action: 'hold', reason: 'within_hold', why: expect.stringMatching(/23\.9 h at this step of the 24 h hold$/) });
   });

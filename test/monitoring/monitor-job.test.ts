@@ -57,6 +57,9 @@ async function world(): Promise<World> {
   // outcome_daily as the outcome join builds it (the contract's columns)
   await warehouse.execute(`CREATE TABLE shop_monitoring.outcome_daily (shop VARCHAR, model VARCHAR, version BIGINT, arm VARCHAR, served_by VARCHAR, served_date DATE, metric VARCHAR,
     trials BIGINT, successes BIGINT, sum_abs_error DOUBLE, sum_error DOUBLE, sum_actual DOUBLE, as_of TIMESTAMP)`);
+  // the staged orders the A/B guardrails read (the features run builds them)
+  await warehouse.execute('CREATE SCHEMA IF NOT EXISTS shop_staging');
+  await warehouse.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, total_price DECIMAL(18, 2), is_included BOOLEAN)');
   const metrics = new Registry();
   const deps: MonitorDeps = {
     endpoints,
@@ -233,4 +236,50 @@ test('the decision row is the claim: evidence another monitor already decided on
   expect((await runMonitorPass(w.deps, w.clock.now())).endpoints[0]).toMatchObject({ acted: true });
   expect((await w.deps.endpoints.getState(KEY)).split!.challenger!.percent).toBe(0);
   expect(await w.deps.store.decisions()).toHaveLength(1);
+});
+
+test('a challenger worse on conversion with always-valid evidence is rolled back on the guardrail, whatever its precision', async () => {
+  const w = await world();
+  await outcomes(w, 2, 'challenger', [[500, 450], [500, 450]]); // precision alone would promote
+  await w.deps.endpoints.setSplit({ ...KEY, ...OPS, split: { champion: { version: 1, percent: 50 }, challenger: { version: 2, percent: 50 }, holdout: 0 } });
+  // 600 customers per arm exposed on 2 November; 300 of the champion's and 150 of the challenger's ordered (40.00 each) within 7 days
+  const expose = (arm: string, version: number, prefix: string) =>
+    w.warehouse.execute(`INSERT INTO shop_predictions.prediction_log (prediction_id, shop, served_at, route, model, arm, bucket, assigned_version, version, served_by, fallback, customer_id, inputs_hash, output, latency_ms)
+      SELECT '${prefix}-' || i, $1, TIMESTAMPTZ '2026-11-02 12:00:00+00', 'customer_predictions', 'propensity', '${arm}', 0, ${version}, ${version}, 'model', false, '${prefix}' || i, 'h', '{"will_repeat": true}', 1.0 FROM range(600) t(i)`, [SHOP]);
+  await expose('champion', 1, 'a');
+  await expose('challenger', 2, 'b');
+  const buy = (prefix: string, n: number) => w.warehouse.execute(`INSERT INTO shop_staging.orders SELECT $1, 'o-${prefix}' || i, '${prefix}' || i, TIMESTAMPTZ '2026-11-04 10:00:00+00', 40.00, true FROM range(${n}) t(i)`, [SHOP]);
+  await buy('a', 300);
+  await buy('b', 150);
+  await w.warehouse.execute(`INSERT INTO shop_staging.orders VALUES ($1, 'o-late', 'x', TIMESTAMPTZ '2026-11-20 00:00:00+00', 10.00, true)`, [SHOP]);
+  w.clock.set('2026-11-21T00:00:00Z');
+  const e = (await runMonitorPass(w.deps, w.clock.now())).endpoints[0]!;
+  expect(e.ab.verdict).toBe('challenger_worse');
+  const [conv, rev] = e.ab.guardrails;
+  expect(conv).toMatchObject({ metric: 'conversion', champion: { units: 600, mean: 0.5 }, challenger: { units: 600, mean: 0.25 }, difference: -0.25, since: '2026-11-01T01:00:00.000Z' });
+  expect(conv!.high).toBeLessThan(0);
+  expect(rev).toMatchObject({ metric: 'revenue_per_exposure', champion: { units: 600, mean: 20 }, challenger: { units: 600, mean: 10 } });
+  expect(e).toMatchObject({ acted: true, decision: { action: 'rollback', reason: 'guardrail_conversion' } });
+  expect(e.decision.why).toMatch(/^the challenger is worse than the champion: conversion challenger 0\.250 vs champion 0\.500 \(difference -0\.250, always-valid 95 % interval -0\.\d+ to -0\.\d+, units 600 \/ 600\)$/);
+  const [d] = await w.deps.store.decisions();
+  expect(d).toMatchObject({ action: 'rollback', reason: 'guardrail_conversion', guardrails: [{ metric: 'conversion', difference: -0.25 }, { metric: 'revenue_per_exposure', difference: -10 }], precision: { trials: 1000, successes: 900 } });
+  expect(await split(w)).toEqual({ champion: { version: 1, percent: 100 }, challenger: { version: 2, percent: 0 }, holdout: 0 });
+  // 600 / 600 against 50 / 50: no sample-ratio mismatch
+  expect(e.ab.srm).toMatchObject({ observed: { champion: 600, challenger: 600, holdout: 0 }, mismatch: false });
+  expect(await metricValue(w, 'shop_mlops_ab_srm_p_value', { model: 'propensity' })).toBe(1);
+});
+
+test('a sample-ratio mismatch holds a promotion that precision alone would make', async () => {
+  const w = await world(); // 95 / 5
+  await outcomes(w, 2, 'challenger', [[500, 450], [500, 450]]);
+  const expose = (arm: string, version: number, n: number) =>
+    w.warehouse.execute(`INSERT INTO shop_predictions.prediction_log (prediction_id, shop, served_at, route, model, arm, bucket, assigned_version, version, served_by, fallback, visitor_id, inputs_hash, output, latency_ms)
+      SELECT '${arm}-' || i, $1, TIMESTAMPTZ '2026-11-02 12:00:00+00', 'customer_predictions', 'propensity', '${arm}', 0, ${version}, ${version}, 'model', false, '${arm}' || i, 'h', '{}', 1.0 FROM range(${n}) t(i)`, [SHOP]);
+  await expose('champion', 1, 600);
+  await expose('challenger', 2, 600);
+  w.clock.set('2026-11-21T00:00:00Z');
+  const e = (await runMonitorPass(w.deps, w.clock.now())).endpoints[0]!;
+  expect(e).toMatchObject({ acted: false, ab: { verdict: 'sample_ratio_mismatch' }, decision: { action: 'hold', reason: 'sample_ratio_mismatch' } });
+  expect(await w.deps.store.decisions()).toEqual([]);
+  expect(await metricValue(w, 'shop_mlops_ab_srm_p_value', { model: 'propensity' })).toBeLessThan(1e-6);
 });

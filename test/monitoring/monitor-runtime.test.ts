@@ -57,12 +57,12 @@ test('a bad canary is rolled back by POST /admin/monitor over the real outcome j
   await log('challenger', 2, 'c');
   await log('champion', 1, 'd');
   await w.execute('CREATE SCHEMA IF NOT EXISTS shop_staging');
-  await w.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, order_date DATE, is_included BOOLEAN)');
+  await w.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, order_date DATE, total_price DECIMAL(18, 2), is_included BOOLEAN)');
   await w.execute('CREATE TABLE shop_staging.order_lines (shop VARCHAR, line_item_id VARCHAR, order_id VARCHAR, customer_id VARCHAR, order_date DATE, product_id VARCHAR, variant_id VARCHAR, net_quantity BIGINT, is_included BOOLEAN, is_non_product BOOLEAN)');
-  const order = (prefix: string, n: number) => w.execute(`INSERT INTO shop_staging.orders SELECT $1, 'o-${prefix}' || i, '${prefix}' || i, TIMESTAMPTZ '2026-10-10 10:00:00+00', DATE '2026-10-10', true FROM range(${n}) t(i)`, [SHOP]);
+  const order = (prefix: string, n: number) => w.execute(`INSERT INTO shop_staging.orders SELECT $1, 'o-${prefix}' || i, '${prefix}' || i, TIMESTAMPTZ '2026-10-10 10:00:00+00', DATE '2026-10-10', 30.00, true FROM range(${n}) t(i)`, [SHOP]);
   await order('c', 100);
   await order('d', 220);
-  await w.execute(`INSERT INTO shop_staging.orders VALUES ($1, 'o-late', 'someone', TIMESTAMPTZ '2026-11-20 00:00:00+00', DATE '2026-11-20', true)`, [SHOP]);
+  await w.execute(`INSERT INTO shop_staging.orders VALUES ($1, 'o-late', 'someone', TIMESTAMPTZ '2026-11-20 00:00:00+00', DATE '2026-11-20', 30.00, true)`, [SHOP]);
 
   clock.set('2026-11-21T00:00:00Z');
   const { report } = await admin<{ report: MonitorPassResult }>(rt, 'POST', '/admin/monitor');
@@ -80,11 +80,13 @@ test('a bad canary is rolled back by POST /admin/monitor over the real outcome j
 
   // the scheduler's pass (every 60 min on the runtime's clock) sees the same evidence and does nothing more
   // (the runtime started at 2026-10-01 on its clock, so a pass is due at once; then not again until 60 min later)
-  expect((await rt.scheduler.tick()).map((r) => [r.job, r.ok, r.startedAt])).toEqual([['monitor', true, '2026-11-21T00:00:00.000Z']]);
+  const monitorRuns = async () => (await rt!.scheduler.tick()).filter((r) => r.job === 'monitor').map((r) => [r.ok, r.startedAt, r.error]);
+  expect(await monitorRuns()).toEqual([[true, '2026-11-21T00:00:00.000Z', undefined]]);
   clock.advance(59 * 60_000);
-  expect(await rt.scheduler.tick()).toEqual([]);
+  expect(await monitorRuns()).toEqual([]);
   clock.advance(60_000);
-  expect((await rt.scheduler.tick()).map((r) => [r.job, r.ok])).toEqual([['monitor', true]]);
+  expect(await monitorRuns()).toEqual([[true, '2026-11-21T01:00:00.000Z', undefined]]);
+  expect(Object.keys(rt.scheduler.status()).sort()).toEqual(['drift', 'monitor', 'scheduled_retrain', 'velocity']);
   expect(await rt.monitor.store.decisions()).toHaveLength(1);
   const { report: seen } = await admin<{ report: MonitorReport }>(rt, 'GET', '/admin/rollouts');
   expect(seen.endpoints[0]).toMatchObject({ acted: false, decision: { action: 'hold', reason: 'no_challenger_traffic' } });

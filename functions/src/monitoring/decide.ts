@@ -3,7 +3,7 @@ import type { ModelPolicy } from './config';
 import type { DecisionReason, GuardrailEvidence, ProportionEvidence } from '../ports/monitoring-store';
 
 /** Why the monitor did nothing. */
-export type HoldReason = 'no_challenger_traffic' | 'too_little_data' | 'within_hold' | 'inconclusive';
+export type HoldReason = 'no_challenger_traffic' | 'too_little_data' | 'within_hold' | 'inconclusive' | 'sample_ratio_mismatch';
 
 export type Decision =
   | { action: 'rollback'; reason: Exclude<DecisionReason, 'guardrails_held'>; why: string }
@@ -25,6 +25,8 @@ export interface DecisionInput {
   hoursSinceChange: number;
   /** The challenger's share now. */
   challengerPercent: number;
+  /** Units per arm do not match the split (chi-square p < 0.001): the assignment is broken, so nothing is promoted (a rollback still stands). */
+  sampleRatioMismatch?: string | null;
 }
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
@@ -53,7 +55,8 @@ const precisionHasData = (p: ProportionEvidence | null, policy: ModelPolicy): p 
  * threshold (noise does not roll back a good model), or a guardrail whose always-valid interval lies wholly below 0
  * with ≥ minExposures units per arm. Promotion (one ramp step): the hold window since the last change has passed, the
  * lower bound of the precision interval is at or above the threshold with enough outcomes (for a model not watched on
- * precision: every guardrail has enough units), and no guardrail is below. Otherwise hold, saying why.
+ * precision: every guardrail has enough units), no guardrail is below, and the units per arm match the split (no
+ * sample-ratio mismatch). Otherwise hold, saying why.
  */
 export function decide(i: DecisionInput): Decision {
   if (i.challengerPercent <= 0) return { action: 'hold', reason: 'no_challenger_traffic', why: 'the challenger serves no traffic' };
@@ -82,6 +85,7 @@ export function decide(i: DecisionInput): Decision {
     }
     evidence = 'no precision rule for this model';
   }
+  if (i.sampleRatioMismatch) return { action: 'hold', reason: 'sample_ratio_mismatch', why: `${evidence}; but ${i.sampleRatioMismatch}` };
   if (i.hoursSinceChange < i.holdHours) {
     return { action: 'hold', reason: 'within_hold', why: `${evidence}; ${f1(i.hoursSinceChange)} h at this step of the ${i.holdHours} h hold` };
   }

@@ -177,6 +177,7 @@ async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, p
     holdHours: deps.policy.promotion.holdHours,
     hoursSinceChange: hours(lastChange, now),
     challengerPercent: split.challenger.percent,
+    sampleRatioMismatch: ab.verdict === 'sample_ratio_mismatch' ? ab.why : null,
   });
   const report: EndpointReport = { ...key, revision: state.revision, split, challenger: v, since, lastChange, precision, championPrecision, ab, decision, acted: false, decisionId: null, did: null, after: null };
   if (decision.action === 'hold' || !act) return report;

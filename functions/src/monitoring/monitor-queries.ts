@@ -4,10 +4,10 @@ import { SHOP_DOMAIN, type ArmName } from '../ports/endpoints';
 import { MODEL_NAME } from '../ports/model-registry';
 import type { Row } from '../ports/warehouse';
 import type { ArmExposure } from './ab';
-import { abExposureSql } from './ab-sql';
+import { abExposureRow, abExposureSql } from './ab-sql';
 
-/** A read-only statement with its parameters, in the warehouse's dialect (BigQuery: named @params; DuckDB: what abExposureSql produces). */
-export type RunSql = (stmt: { sql: string; params?: unknown }) => Promise<Row[]>;
+/** A read-only statement in the warehouse's dialect with its parameters (DuckDB: positional $n; BigQuery: named @name with types). */
+export type RunSql = (stmt: { sql: string; params?: unknown[] | Record<string, string | number>; types?: Record<string, string> }) => Promise<Row[]>;
 
 export interface OutcomeTotals {
   version: number;
@@ -63,16 +63,10 @@ GROUP BY version, arm`;
     },
     async exposures(q) {
       const rows = await run(abExposureSql(dialect, { shop: q.shop, model: q.model, since: q.since, windowDays: q.windowDays }));
-      return rows
-        .filter((r) => ARMS.has(String(r['arm'])))
-        .map((r) => ({
-          arm: String(r['arm']) as ArmName,
-          units: num(r['units']),
-          closedUnits: num(r['closed_units']),
-          conversions: num(r['conversions']),
-          revenue: num(r['revenue_sum']),
-          revenueSquares: num(r['revenue_sum_squares']),
-        }));
+      return rows.map((raw) => {
+        const r = abExposureRow.parse(raw);
+        return { arm: r.arm, units: r.units, closedUnits: r.closed_units, conversions: r.conversions, revenue: r.revenue, revenueSquares: r.revenue_squares };
+      });
     },
     async shops() {
       const rows = await run({ sql: 'SELECT DISTINCT shop FROM shop_predictions.prediction_log ORDER BY shop' });

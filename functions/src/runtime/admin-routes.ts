@@ -12,6 +12,8 @@ import { predictionBatchesSchema } from '../serving/prediction-batch-schema';
 import { runFeaturesJob } from './features-job';
 import type { Loader } from './loader';
 import type { Clock } from '../core/clock';
+import type { RequestRetrain } from '../ports/monitoring-store';
+import { retrainRouteBody, retrainRouteRequest } from '../monitoring/retrain';
 
 export interface AdminDeps {
   token: string;
@@ -26,6 +28,8 @@ export interface AdminDeps {
   remoteAddress: (req: Request, env: unknown) => string | undefined;
   /** The monitoring loop: POST /admin/monitor runs a pass now, GET /admin/rollouts reads every rollout's evidence. */
   monitor?: { pass(now: Date): Promise<unknown>; rollouts(now: Date): Promise<unknown>; clock: Clock };
+  /** The retrainer's entry point (POST /admin/retrain: the operator's and the Flow action's requests, trigger 'external'). */
+  requestRetrain?: RequestRetrain;
 }
 
 export const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -83,6 +87,17 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
     if (!deps.monitor) return errorResponse('NOT_FOUND', 'this runtime has no monitor');
     try {
       return c.json({ report: await deps.monitor.pass(deps.monitor.clock.now()) });
+    } catch (err) {
+      const e = ShopMlopsError.fromUnknown(err, 'INTERNAL');
+      return errorResponse(e.code, e.message, e.details ?? {});
+    }
+  });
+  app.post('/admin/retrain', async (c) => {
+    const body = retrainRouteBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success || !deps.requestRetrain) return errorResponse(deps.requestRetrain ? 'BAD_REQUEST' : 'NOT_FOUND', deps.requestRetrain ? `body must be {"shop"?, "models"?: string[], "reason"?}: ${body.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` : 'retraining is not set up in this runtime');
+    try {
+      const request = await retrainRouteRequest(deps.requestRetrain, deps.warehouse, body.data);
+      return c.json({ request }, request.status === 'failed' ? 503 : 202);
     } catch (err) {
       const e = ShopMlopsError.fromUnknown(err, 'INTERNAL');
       return errorResponse(e.code, e.message, e.details ?? {});

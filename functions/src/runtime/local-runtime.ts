@@ -35,6 +35,9 @@ import { systemClock, type Clock } from '../core/clock';
 import { isLocalAdminRequest, localAdminCaller } from './local-admin-caller';
 import type { ResolveCaller } from '../http/caller';
 import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront-auth';
+import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
+import { createRetrainer, type Retrainer } from '../monitoring/retrain';
+import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -60,6 +63,8 @@ export interface Runtime {
   /** The monitoring loop (outcome join + monitor pass) and the scheduler that runs it. */
   monitor: EmbeddedMonitor;
   scheduler: Scheduler;
+  /** Retraining requests (velocity, drift, schedule, POST /admin/retrain): coalesced, the training pipeline in this process. */
+  retrainer: Retrainer;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -161,6 +166,14 @@ async function serve(
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
   const clock = opts.clock ?? systemClock;
+  const retrainer = createRetrainer({
+    store: createDuckDbMonitoringStore(warehouse),
+    start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock, logger }),
+    policy: config.monitoringPolicy,
+    clock,
+    sink: monitoringSink,
+    logger: logger.child({ component: 'retrain' }),
+  });
   const monitor = createEmbeddedMonitor({
     warehouse,
     endpoints: serving.endpoints,
@@ -173,8 +186,10 @@ async function serve(
       await loader.drain(600_000);
       await serving.predictionLog.drain();
     },
+    requestRetrain: retrainer.request,
   });
-  // The monitor pass every policy.everyMinutes (on the runtime's clock; `shop-mlops monitor` runs one now).
+  // On the runtime's clock: the monitor pass every policy.everyMinutes (`shop-mlops monitor` runs one now), drift nightly
+  // at policy.drift.hour shop-local, the velocity check and scheduled retraining hourly.
   const scheduler = createScheduler({ clock, jobs: monitor.jobs(clock), logger: logger.child({ component: 'scheduler' }) });
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
@@ -185,6 +200,7 @@ async function serve(
     privacy,
     remoteAddress,
     monitor: { pass: (now) => monitor.pass(now), rollouts: (now) => monitor.rollouts(now), clock },
+    requestRetrain: retrainer.request,
   });
   createWebhookApp(
     {
@@ -259,6 +275,7 @@ async function serve(
       const drained = await loader.drain(30_000);
       if (!drained) logger.warn('shutdown before everything landed; the rest lands at next start', loader.stats());
       await loader.stop();
+      await retrainer.idle(); // a training run in progress ends before DuckDB closes
       await bus.close();
       await serving.close(); // the prediction log drains into DuckDB before it closes
       await warehouse.close();
@@ -267,5 +284,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, close };
 }

@@ -17,14 +17,16 @@ import type { Logger } from '../core/log';
 import type { Endpoints } from '../ports/endpoints';
 import type { MetricsSink } from '../ports/metrics-sink';
 import type { ModelRegistry } from '../ports/model-registry';
-import type { MonitoringStore } from '../ports/monitoring-store';
+import type { MonitoringStore, RequestRetrain } from '../ports/monitoring-store';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
 import type { MonitoringPolicy } from '../monitoring/config';
 import { assessRollouts, runMonitorPass, type MonitorReport } from '../monitoring/monitor-job';
 import { createMonitorQueries, type MonitorQueries } from '../monitoring/monitor-queries';
 import { runOutcomeJoin } from '../monitoring/outcomes-job';
-import { every, type ScheduledJob } from './scheduler';
+import { dailyAt, every, type ScheduledJob } from './scheduler';
+import { runDriftJob } from '../monitoring/drift-job';
+import { runScheduledRetrain, runVelocityCheck } from '../monitoring/retrain';
 
 export interface EmbeddedMonitorOptions {
   warehouse: DuckDbWarehouse;
@@ -37,6 +39,8 @@ export interface EmbeddedMonitorOptions {
   logger: Logger;
   /** Lands what is pending first (acknowledged webhooks, the prediction log's journal). */
   land?: () => Promise<void>;
+  /** The retrainer's entry point: with it the jobs include nightly drift, the hourly velocity check and scheduled retraining. */
+  requestRetrain?: RequestRetrain;
 }
 
 /** What `POST /admin/monitor` and `shop-mlops monitor` answer. */
@@ -52,7 +56,7 @@ export interface EmbeddedMonitor {
   pass(now: Date): Promise<MonitorPassResult>;
   /** Every rollout with its evidence and A/B verdict, acting on nothing. */
   rollouts(now: Date): Promise<MonitorReport>;
-  /** The scheduler's jobs: the monitor pass every `policy.everyMinutes`. */
+  /** The scheduler's jobs: the monitor pass every `policy.everyMinutes`; with a retrainer, drift nightly at `drift.hour` shop-local, the velocity check hourly, scheduled retraining (checked hourly). */
   jobs(clock: Clock): ScheduledJob[];
 }
 
@@ -79,7 +83,26 @@ export function createEmbeddedMonitor(o: EmbeddedMonitorOptions): EmbeddedMonito
     queries,
     pass,
     rollouts: (now) => assessRollouts(deps, now),
-    jobs: (clock) => [{ name: 'monitor', due: every(o.policy.everyMinutes, { since: clock.now() }), run: (now) => pass(now) }],
+    jobs: (clock) => {
+      const since = clock.now();
+      const jobs: ScheduledJob[] = [{ name: 'monitor', due: every(o.policy.everyMinutes, { since }), run: (now) => pass(now) }];
+      const requestRetrain = o.requestRetrain;
+      if (!requestRetrain) return jobs;
+      const retrainDeps = { warehouse: o.warehouse, store, policy: o.policy, requestRetrain, sink: o.sink, logger: o.logger };
+      jobs.push(
+        {
+          name: 'drift',
+          due: dailyAt(o.policy.drift.hour, o.timezone),
+          run: async (now) => {
+            await o.land?.();
+            return runDriftJob({ warehouse: o.warehouse, store, sink: o.sink, registry: o.registry, policy: o.policy, timezone: o.timezone, requestRetrain, logger: o.logger }, now);
+          },
+        },
+        { name: 'velocity', due: every(60, { since }), run: (now) => runVelocityCheck(retrainDeps, now) },
+        { name: 'scheduled_retrain', due: every(60, { since }), run: (now) => runScheduledRetrain(retrainDeps, now) },
+      );
+      return jobs;
+    },
   };
 }
 

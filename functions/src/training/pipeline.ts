@@ -29,6 +29,10 @@ export const training = kit.pipeline({
     rec_source: p.string({ default: DEFAULTS.rec_source, description: "'order_lines' (customer-level item-kNN) or 'co_purchase' (basket pairs)" }),
     history_days: p.integer({ default: DEFAULTS.history_days, description: 'days of demand and order lines extracted; 0 = all' }),
     propensity_train_snapshots: p.integer({ default: DEFAULTS.propensity_train_snapshots, description: 'most label snapshots the propensity model trains on' }),
+    // What started the run (monitoring/retrain.ts): recorded with the run's params, read by no step.
+    trigger: p.string({ default: 'manual', description: "what started the run: manual, velocity, drift, schedule or external" }),
+    trigger_request_id: p.string({ default: '', description: 'the retraining request (shop_monitoring.retrain_requests) that started the run; empty when started by hand' }),
+    trigger_models: p.string({ default: '', description: 'the models the request named, comma-separated (the run trains every model)' }),
   },
   // Container steps and `pipeline run training` build their services from the environment (SHOP_MLOPS_MODE and the gcp keys).
   services: ({ env, log }) => createTrainingServices(trainingWorldFromEnv(env), log),

@@ -1,4 +1,5 @@
-# Features in the cloud: the Dataform datasets, repository (Git remote), nightly release + workflow configs, their runner account and grants.
+# Features in the cloud: the Dataform datasets, repository (Git remote), nightly release + workflow configs (and the hourly
+# outcome join: actions tagged monitoring), their runner account and grants.
 
 # --- Datasets Dataform writes (same names as the DuckDB schemas and dataform/workflow_settings.yaml) ----
 
@@ -26,11 +27,13 @@ resource "google_bigquery_dataset" "shop_assertions" {
 locals {
   dataform_sa    = "serviceAccount:${google_service_account.dataform.email}"
   dataform_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-dataform.iam.gserviceaccount.com"
-  # Datasets the workflow creates and replaces tables in; shop_raw is only read (declarations).
+  # Datasets the workflows create and replace tables in; shop_raw and shop_predictions are only read (declarations).
+  # shop_monitoring (infra/monitoring-tables.tf) also holds the MonitoringStore's tables, which Dataform never touches.
   dataform_written = {
     staging    = google_bigquery_dataset.shop_staging.dataset_id
     features   = google_bigquery_dataset.shop_features.dataset_id
     assertions = google_bigquery_dataset.shop_assertions.dataset_id
+    monitoring = google_bigquery_dataset.shop_monitoring.dataset_id
   }
   dataform_git_token_version = "${google_secret_manager_secret.dataform_git_token.id}/versions/${var.dataform_git_token_version}"
 }
@@ -61,6 +64,13 @@ resource "google_bigquery_dataset_iam_member" "dataform_data_editor" {
 
 resource "google_bigquery_dataset_iam_member" "dataform_raw_viewer" {
   dataset_id = google_bigquery_dataset.shop_raw.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = local.dataform_sa
+}
+
+# The outcome join reads the prediction log (the serving path writes it).
+resource "google_bigquery_dataset_iam_member" "dataform_predictions_viewer" {
+  dataset_id = google_bigquery_dataset.shop_predictions.dataset_id
   role       = "roles/bigquery.dataViewer"
   member     = local.dataform_sa
 }
@@ -168,7 +178,8 @@ resource "google_dataform_repository_workflow_config" "nightly" {
   cron_schedule  = var.dataform_workflow_cron
   time_zone      = var.shop_timezone
 
-  # No included tags or targets: every action (staging, features, assertions) in dependency order.
+  # No included tags or targets: every action (staging, features, assertions; the monitoring ones too, a cheap extra
+  # outcome join after the night's build) in dependency order. Dataform has no excluded tags.
   invocation_config {
     service_account                          = google_service_account.dataform.email
     transitive_dependencies_included         = true
@@ -178,6 +189,34 @@ resource "google_dataform_repository_workflow_config" "nightly" {
   depends_on = [
     google_bigquery_dataset_iam_member.dataform_data_editor,
     google_bigquery_dataset_iam_member.dataform_raw_viewer,
+    google_project_iam_member.dataform_job_user,
+  ]
+}
+
+# The outcome join, hourly: only the actions tagged monitoring (shop_monitoring.prediction_outcomes, outcome_daily,
+# live_metrics and their checks) over the staging tables the nightly run built and the prediction log; nothing upstream
+# is rebuilt. The monitor job reads outcome_daily after it.
+resource "google_dataform_repository_workflow_config" "monitoring" {
+  provider   = google-beta
+  project    = google_dataform_repository.shop_mlops.project
+  region     = google_dataform_repository.shop_mlops.region
+  repository = google_dataform_repository.shop_mlops.name
+
+  name           = "monitoring"
+  release_config = google_dataform_repository_release_config.nightly.id
+  cron_schedule  = var.dataform_monitoring_cron
+  time_zone      = var.shop_timezone
+
+  invocation_config {
+    included_tags                            = ["monitoring"]
+    service_account                          = google_service_account.dataform.email
+    transitive_dependencies_included         = false
+    fully_refresh_incremental_tables_enabled = false
+  }
+
+  depends_on = [
+    google_bigquery_dataset_iam_member.dataform_data_editor,
+    google_bigquery_dataset_iam_member.dataform_predictions_viewer,
     google_project_iam_member.dataform_job_user,
   ]
 }

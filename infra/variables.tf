@@ -81,3 +81,9 @@ variable "dataform_workflow_cron" {
   default     = "30 3 * * *"
   description = "When the workflow config runs the latest compilation in BigQuery (cron, in shop_timezone); after the release cron."
 }
+
+variable "dataform_monitoring_cron" {
+  type        = string
+  default     = "15 * * * *"
+  description = "When the monitoring workflow runs the actions tagged monitoring (the outcome join) from the latest compilation: hourly, before the monitor job."
+}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { loadConfig } from '../../functions/src/core/config';
+import { MONITORING_TAG } from '../../functions/src/features/runner';
 
 const ROOT = path.join(__dirname, '../..');
 const INFRA = path.join(ROOT, 'infra');
@@ -138,12 +139,27 @@ describe('infra/dataform.tf', () => {
     expect(dailyAt(varDefault('dataform_workflow_cron'))).toBeGreaterThan(dailyAt(varDefault('dataform_release_cron')));
   });
 
-  test('the runner account writes the three datasets, reads shop_raw, runs jobs and reads the Git token: nothing more', () => {
+  test('the monitoring workflow runs only the actions tagged monitoring, hourly, from the same release, without rebuilding upstream', () => {
+    const wf = res('google_dataform_repository_workflow_config', 'monitoring');
+    expect(wf).toMatchObject({
+      repository: '${google_dataform_repository.shop_mlops.name}',
+      release_config: '${google_dataform_repository_release_config.nightly.id}',
+      cron_schedule: '${var.dataform_monitoring_cron}',
+      time_zone: '${var.shop_timezone}',
+    });
+    expect(first(wf['invocation_config'])).toEqual({ included_tags: ['monitoring'], service_account: SA_EMAIL, transitive_dependencies_included: false, fully_refresh_incremental_tables_enabled: false });
+    expect(varDefault('dataform_monitoring_cron')).toMatch(/^\d{1,2} \* \* \* \*$/);
+    // the tag is the one the local runner's monitoring run selects
+    expect(first(wf['invocation_config'])['included_tags']).toEqual([MONITORING_TAG]);
+  });
+
+  test('the runner account writes the four datasets, reads shop_raw and the prediction log, runs jobs and reads the Git token: nothing more', () => {
     expect(res('google_service_account', 'dataform')['account_id']).toBe('shop-mlops-dataform');
     expect(locals()['dataform_sa']).toBe(`serviceAccount:${SA_EMAIL}`);
     const grants = iamMembers(SA).map((b) => `${String(b['role'])} ${String(b['dataset_id'] ?? b['secret_id'] ?? b['project'])}`).sort();
     expect(grants).toEqual([
       'roles/bigquery.dataEditor ${each.value}',
+      'roles/bigquery.dataViewer ${google_bigquery_dataset.shop_predictions.dataset_id}',
       'roles/bigquery.dataViewer ${google_bigquery_dataset.shop_raw.dataset_id}',
       'roles/bigquery.jobUser ${var.project}',
       'roles/secretmanager.secretAccessor ${google_secret_manager_secret.dataform_git_token.id}',
@@ -153,6 +169,7 @@ describe('infra/dataform.tf', () => {
       staging: '${google_bigquery_dataset.shop_staging.dataset_id}',
       features: '${google_bigquery_dataset.shop_features.dataset_id}',
       assertions: '${google_bigquery_dataset.shop_assertions.dataset_id}',
+      monitoring: '${google_bigquery_dataset.shop_monitoring.dataset_id}',
     });
   });
 
@@ -229,7 +246,7 @@ describe('dataform/ compiled as the release config compiles it', () => {
     expect(graph.projectConfig.vars).toMatchObject({ dialect: 'bigquery', shop_timezone: TIMEZONE, snapshot_date: '' });
   });
 
-  test('every action lands in this project: tables and assertions in datasets the runner writes, declarations in shop_raw it reads', () => {
+  test('every action lands in this project: tables and assertions in datasets the runner writes, declarations in shop_raw and shop_predictions it reads', () => {
     const written = new Set(Object.values(locals()['dataform_written'] as Record<string, string>).map(resolve));
     const outputs = [...(graph.tables ?? []), ...(graph.assertions ?? []), ...(graph.operations ?? [])];
     expect(outputs.length).toBeGreaterThan(0);
@@ -237,7 +254,9 @@ describe('dataform/ compiled as the release config compiles it', () => {
       expect(a.target.database).toBe(PROJECT);
       expect(written).toContain(a.target.schema);
     }
-    for (const d of graph.declarations ?? []) expect(d.target.schema).toBe(resolve('${google_bigquery_dataset.shop_raw.dataset_id}'));
+    const read = ['${google_bigquery_dataset.shop_raw.dataset_id}', '${google_bigquery_dataset.shop_predictions.dataset_id}'].map(resolve);
+    for (const d of graph.declarations ?? []) expect(read).toContain(d.target.schema);
+    expect((graph.declarations ?? []).map((d) => `${d.target.schema}.${d.target.name}`)).toContain('shop_predictions.prediction_log');
     const features = (graph.tables ?? []).filter((t) => t.fileName?.startsWith('definitions/features/'));
     expect(features.map((t) => t.target.name).sort()).toEqual([...FEATURE_TABLES].sort());
     for (const t of features) expect(t.target.schema).toBe('shop_features');

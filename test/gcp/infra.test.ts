@@ -200,8 +200,8 @@ describe('Terraform', () => {
     // Customer score tables are in the redaction list.
     for (const t of PREDICTION_TABLE_NAMES.filter((x) => PREDICTION_TABLES[x].columns.some((c) => c.name === 'customer_id'))) expect(CUSTOMER_DATA_TABLES[`${PREDICTIONS_DATASET}.${t}`]?.customers).toBe('delete');
     const editors = all('google_bigquery_dataset_iam_member').filter(([, b]) => b['dataset_id'] === '${google_bigquery_dataset.shop_predictions.dataset_id}');
-    // The Pub/Sub service agent writes the prediction log through its BigQuery subscription.
-    expect(editors.map(([, b]) => [b['member'], b['role']]).sort()).toEqual([['${local.functions_sa}', 'roles/bigquery.dataEditor'], ['${local.pipelines_sa}', 'roles/bigquery.dataEditor'], ['${local.pubsub_agent}', 'roles/bigquery.dataEditor']]);
+    // The Pub/Sub service agent writes the prediction log through its BigQuery subscription; Dataform's outcome join reads it.
+    expect(editors.map(([, b]) => [b['member'], b['role']]).sort()).toEqual([['${local.dataform_sa}', 'roles/bigquery.dataViewer'], ['${local.functions_sa}', 'roles/bigquery.dataEditor'], ['${local.pipelines_sa}', 'roles/bigquery.dataEditor'], ['${local.pubsub_agent}', 'roles/bigquery.dataEditor']]);
   });
 
   test('shop_monitoring: the dataset and every table the MonitoringStore writes, with the code\'s schema, partitions and clustering; the functions may edit it', () => {

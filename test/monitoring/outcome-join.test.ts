@@ -180,3 +180,14 @@ test('live_metrics: value with its Wilson 95 % interval (values from the closed 
   close('forecast forecast_units champion', { n: 1, value: 0.5, mean_error: -0.5, mean_actual: 5 });
   expect(rows).toHaveLength(8);
 });
+
+test('DuckDB builds the contract\'s columns with the types BigQuery gets (INT64 → BIGINT, FLOAT64 → DOUBLE)', async () => {
+  const types = async (table: string) =>
+    Object.fromEntries((await w.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'shop_monitoring' AND table_name = '${table}' ORDER BY ordinal_position`)).map((r) => [r['column_name'], r['data_type']]));
+  expect(await types('outcome_daily')).toEqual({
+    shop: 'VARCHAR', model: 'VARCHAR', version: 'BIGINT', arm: 'VARCHAR', served_by: 'VARCHAR', served_date: 'DATE', metric: 'VARCHAR', trials: 'BIGINT', successes: 'BIGINT',
+    sum_abs_error: 'DOUBLE', sum_error: 'DOUBLE', sum_actual: 'DOUBLE', as_of: 'TIMESTAMP WITH TIME ZONE',
+  });
+  expect(await types('live_metrics')).toMatchObject({ version: 'BIGINT', n: 'BIGINT', successes: 'BIGINT', value: 'DOUBLE', low: 'DOUBLE', high: 'DOUBLE', first_served_date: 'DATE' });
+  expect(await types('prediction_outcomes')).toMatchObject({ version: 'BIGINT', served_at: 'TIMESTAMP WITH TIME ZONE', served_date: 'DATE', window_end: 'TIMESTAMP WITH TIME ZONE', closed: 'BOOLEAN', k: 'BIGINT', hits: 'BIGINT', predicted_value: 'DOUBLE' });
+});

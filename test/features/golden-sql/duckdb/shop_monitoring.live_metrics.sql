@@ -7,7 +7,7 @@ CREATE OR REPLACE VIEW "shop_monitoring"."live_metrics" AS -- shop_monitoring.li
 --   p = successes / n, z = 1.959963984540054, centre = (p + z²/2n) / (1 + z²/n),
 --   half-width = z √(p(1 − p)/n + z²/4n²) / (1 + z²/n); n = 0 gives value NULL, low 0, high 1.
 -- The error metrics' value is the mean absolute error (mean_error: the signed mean, predicted − actual).
--- What `shop-mlops rollouts` and the dashboard read; the monitor job sums outcome_daily itself over the rollout's days.
+-- What shop-mlops rollouts and the dashboard read; the monitor job sums outcome_daily itself over the rollout's days.
 
 
 

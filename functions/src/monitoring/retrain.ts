@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
+import { SHOP_DOMAIN } from '../ports/endpoints';
 import type { MetricsSink } from '../ports/metrics-sink';
 import type { MonitoringStore, RequestRetrain, RetrainRequest, RetrainTrigger } from '../ports/monitoring-store';
 import type { Row } from '../ports/warehouse';
@@ -17,7 +18,7 @@ export const RETRAIN_MODELS: readonly string[] = SCORED_MODELS;
 export const RETRAIN_TRIGGERS = ['velocity', 'drift', 'schedule', 'external'] as const satisfies readonly RetrainTrigger[];
 
 export const retrainInputSchema = z.strictObject({
-  shop: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/, 'must be a shop domain'),
+  shop: z.string().regex(SHOP_DOMAIN, 'must be a shop domain like example.myshopify.com'),
   models: z.array(z.enum(RETRAIN_MODELS as [string, ...string[]])).min(1, 'name at least one model'),
   trigger: z.enum(RETRAIN_TRIGGERS),
   reason: z.string().min(1).max(2000),

@@ -95,3 +95,9 @@ test('an outage is a retryable UNAVAILABLE; a refused request is BAD_REQUEST', a
   fake.failNext(grpc.status.INVALID_ARGUMENT);
   await expect(s.write([{ name: 'shop_mlops_ab_srm_p_value', labels: { shop: 's', model: 'recommend' }, value: 0.3 }], AT)).rejects.toMatchObject({ code: 'BAD_REQUEST', retryable: false });
 });
+
+test('without an injected client the sink builds its own MetricServiceClient from clientOptions', async () => {
+  const own = createCloudMonitoringSink({ projectId: PROJECT, clientOptions: { apiEndpoint: '127.0.0.1', port: fake.port, sslCreds: grpc.credentials.createInsecure(), universeDomain: 'googleapis.com' } });
+  await own.write([{ name: 'shop_mlops_monitor_last_run_timestamp_seconds', labels: { job: 'monitor' }, value: AT.getTime() / 1000 }], AT);
+  expect(fake.requests.flatMap((r) => r.timeSeries.map((s) => s.metric.type))).toEqual(['custom.googleapis.com/shop_mlops/monitor_last_run_timestamp_seconds']);
+});

@@ -201,6 +201,19 @@ describe('webhooks function', () => {
   });
 });
 
+describe('webhooks function: nothing but webhooks in public', () => {
+  test('GET /healthz and /metrics (at the function URL or through the rewrite) are 404s that reveal nothing', async () => {
+    const get = (url: string) => invoke({ body: Buffer.alloc(0), headers: {} } as unknown as ForgedDelivery, { url, method: 'GET' });
+    await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders, webhookId: 'wh-ops' })); // something to count
+    for (const url of ['/metrics', '/healthz', '/webhooks/metrics']) {
+      const res = await get(url);
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
+      expect(res.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      expect(res.body.toString('utf8')).not.toMatch(/shop_mlops_|inFlight|topic/);
+    }
+  });
+});
+
 describe('api function', () => {
   const get = (url: string) => invoke({ body: Buffer.alloc(0), headers: {} } as unknown as ForgedDelivery, { url, method: 'GET', fn: fns.api });
   const signed = (params: Record<string, string>, secret = SECRET) => signAppProxyQuery({ secret, shop: 'demo-store.myshopify.com', params });

@@ -165,8 +165,9 @@ describe('Terraform', () => {
       .map((b) => b['role'])
       .sort();
     // dataEditor on shop_raw (landing, privacy), shop_predictions (redaction deletes batch scores) and shop_monitoring
-    // (the monitor's records, shop/redact); dataViewer on shop_features and shop_staging (the api function's online
-    // features); publisher on webhooks, privacy, predictions; metricWriter for the monitoring series (infra/alerts.tf).
+    // (the monitor's records, shop/redact); dataViewer on
+    // shop_features and shop_staging (the api function's online features); publisher on webhooks, privacy, predictions;
+    // metricWriter for the monitoring series (infra/alerts.tf).
     expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataViewer', 'roles/bigquery.dataViewer', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/monitoring.metricWriter', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
   });
 

@@ -26,6 +26,12 @@ export interface WebhookAppDeps {
   backpressure?: () => string | null;
   /** Why the service is unhealthy (e.g. a stalled loader), or null: GET /healthz answers 503 with it. */
   unhealthy?: () => string | null;
+  /**
+   * Serve GET /healthz and /metrics (default true: the local runtime, bound to loopback unless configured otherwise).
+   * The `webhooks` Cloud Function is public (Shopify must reach it) and passes false: its health and metrics are not
+   * anyone's business, and the platform watches the function itself.
+   */
+  opsRoutes?: boolean;
 }
 
 export function errorResponse(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Response {
@@ -174,11 +180,13 @@ export function createWebhookApp(deps: WebhookAppDeps, app: Hono = new Hono()): 
   });
   app.all('/webhooks', () => errorResponse('METHOD_NOT_ALLOWED', 'use POST for /webhooks', {}, { allow: 'POST' }));
 
-  app.get('/healthz', async (c) => {
-    const problem = deps.unhealthy?.() ?? null;
-    return c.json({ status: problem ? 'unhealthy' : 'ok', ...(problem ? { problem } : {}), inFlight, ...(deps.health ? await deps.health() : {}) }, problem ? 503 : 200);
-  });
-  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  if (deps.opsRoutes ?? true) {
+    app.get('/healthz', async (c) => {
+      const problem = deps.unhealthy?.() ?? null;
+      return c.json({ status: problem ? 'unhealthy' : 'ok', ...(problem ? { problem } : {}), inFlight, ...(deps.health ? await deps.health() : {}) }, problem ? 503 : 200);
+    });
+    app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  }
 
   app.notFound((c) => errorResponse('NOT_FOUND', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err) => {

@@ -76,7 +76,8 @@ export function buildWebhookRuntime(config: AppConfig): WebhookRuntime {
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxInFlight: config.maxInFlight,
     retryAfterSeconds: config.retryAfterSeconds,
-    health: () => ({ mode: 'gcp', topic: config.pubsubTopic }),
+    // The function is public (Shopify posts to it): no /healthz or /metrics there (404 like any unknown path).
+    opsRoutes: false,
   });
   return { app, log, config };
 }

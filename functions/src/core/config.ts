@@ -80,6 +80,8 @@ const base = z.object({
   rateLimitMaxShops: intFrom(10_000, 1, 10_000_000),
   /** A JSON file with the monitoring policy (thresholds per model, evidence minimums, promotion hold, drift, velocity); absent: the defaults. */
   monitoringPolicyFile: z.string().min(1).optional(),
+  /** gcp: the training pipeline's step container image, for retraining the monitoring jobs start (`pipeline submit --image`). */
+  pipelineImage: z.string().min(1).optional(),
 });
 
 /** A shop's myshopify domain, as Shopify writes it. */
@@ -160,6 +162,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   rateLimitBurst: 'SHOP_MLOPS_RATE_LIMIT_BURST',
   rateLimitMaxShops: 'SHOP_MLOPS_RATE_LIMIT_MAX_SHOPS',
   monitoringPolicyFile: 'SHOP_MLOPS_MONITORING_POLICY',
+  pipelineImage: 'SHOP_MLOPS_PIPELINE_IMAGE',
 };
 
 /** Reads env, overlays flags, validates; throws CONFIG_INVALID naming every bad or missing key at once. */

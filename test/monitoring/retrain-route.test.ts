@@ -38,6 +38,10 @@ describe('on the running runtime', () => {
     expect(run).toMatchObject({ status: 'FAILED', params: { trigger: 'external', trigger_request_id: started[0]!.request_id, trigger_models: 'propensity', shop: SHOP } });
     const rows = await rt.warehouse.query(`SELECT status, count(*) AS n FROM shop_monitoring.retrain_requests GROUP BY status ORDER BY status`);
     expect(rows.map((r) => [r['status'], Number(r['n'])])).toEqual([['coalesced', 19], ['failed', 1]]);
+    // The counters on /metrics (the runtime's monitoring sink).
+    const metrics = await (await fetch(`${rt.url}/metrics`)).text();
+    const count = (status: string) => Number(new RegExp(`^shop_mlops_retrain_runs_total\\{[^}]*status="${status}"[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect({ started: count('started'), coalesced: count('coalesced'), failed: count('failed') }).toEqual({ started: 1, coalesced: 19, failed: 1 });
   }, 120_000);
 
   test('without a shop: the only shop in the warehouse, or 400 naming the problem; bad bodies 400; no token 401', async () => {

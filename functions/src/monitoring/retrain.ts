@@ -86,9 +86,9 @@ export function createRetrainer(deps: RetrainerDeps): Retrainer {
     };
     const since = new Date(now.getTime() - deps.policy.retrain.coalesceMinutes * 60_000).toISOString();
     const claimed = await deps.store.claimRetrain(own, since);
-    // Adapters answer with this request as recorded (coalesced into run_request_id) or with the request it joined.
-    if (claimed.request_id !== own.request_id || claimed.status === 'coalesced') {
-      const runRequestId = claimed.request_id !== own.request_id ? claimed.run_request_id || claimed.request_id : claimed.run_request_id;
+    // The store answers with this request as recorded: started, or coalesced into run_request_id's run.
+    if (claimed.status === 'coalesced') {
+      const runRequestId = claimed.run_request_id;
       const owner = (await deps.store.retrainRequests({ shop: own.shop, since })).find((r) => r.request_id === runRequestId);
       const joined: RetrainRequest = { ...own, status: 'coalesced', run_request_id: runRequestId, run_id: owner?.run_id ?? null, finished_at: null, error: null };
       log.info('retraining request joined a run already started', { shop: own.shop, trigger: own.trigger, requestId: own.request_id, runRequestId: joined.run_request_id });
@@ -201,7 +201,7 @@ export async function runScheduledRetrain(deps: RetrainJobDeps, now: Date): Prom
     const request = due ? await deps.requestRetrain({ shop, models: [...(deps.models ?? RETRAIN_MODELS)], trigger: 'schedule', reason: `scheduled: no retraining run started in the ${every} hours before ${now.toISOString()}` }) : null;
     report.shops.push({ shop, due, lastRunAt, request });
   }
-  await lastRun(deps, 'scheduled_retrain', now);
+  await lastRun(deps, 'retrain', now);
   return report;
 }
 

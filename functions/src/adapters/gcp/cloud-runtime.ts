@@ -6,7 +6,7 @@ import { systemClock } from '../../core/clock';
 import { ShopMlopsError } from '../../core/errors';
 import { runDriftJob, type DriftJobReport } from '../../monitoring/drift-job';
 import { runMonitorPass, type MonitorReport } from '../../monitoring/monitor-job';
-import { createMonitorQueries } from '../../monitoring/monitor-queries';
+import { createMonitorQueries, type MonitorQueries } from '../../monitoring/monitor-queries';
 import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
 import { createVertexStarter } from '../../monitoring/retrain-start-vertex';
 import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
@@ -152,6 +152,12 @@ export interface MonitorRuntime {
   log: Logger;
 }
 
+/** The monitor's reads on BigQuery: named @parameters with their types (abExposureSql), 64-bit integers as strings. */
+export function bigQueryMonitorQueries(bigquery: BigQuery, log: Logger): MonitorQueries {
+  const runner = bigQueryJobRunner(bigquery, { log });
+  return createMonitorQueries(async (stmt) => (await runner({ sql: stmt.sql, ...(stmt.params && !Array.isArray(stmt.params) ? { params: stmt.params, types: stmt.types ?? {} } : {}) }, 'monitor')).rows, 'bigquery');
+}
+
 /**
  * The scheduled `monitor` and `driftNightly` functions: BigQuery (outcome tables, exposures, the monitoring store),
  * Vertex AI endpoints and registry (rollbacks and promotions), Cloud Monitoring (the series), and the retrainer
@@ -162,8 +168,7 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   const project = config.gcpProject!;
   const bigquery = opts.bigquery ?? new BigQuery({ projectId: project });
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log, bigquery });
-  const runner = bigQueryJobRunner(bigquery, { log });
-  const queries = createMonitorQueries(async (stmt) => (await runner({ sql: stmt.sql, ...(stmt.params && !Array.isArray(stmt.params) ? { params: stmt.params, types: stmt.types ?? {} } : {}) }, 'monitor')).rows, 'bigquery');
+  const queries = bigQueryMonitorQueries(bigquery, log);
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
   const registry = createVertexModelRegistry({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
   const endpoints = createVertexEndpoints({ project, location: opts.location, artifacts });

@@ -48,7 +48,7 @@ test('exposures: abExposureSql with named parameters and their types; rows per a
   ]);
   const job = fake.jobs[0]!;
   expect(job.parameterMode).toBe('named');
-  expect(paramsOf(job)).toEqual({ shop: 'demo-store.myshopify.com', model: 'propensity', since: '2026-11-01T01:00:00.000Z', window_hours: '168' });
+  expect(paramsOf(job)).toEqual({ shop: 'demo-store.myshopify.com', model: 'propensity', since: '2026-11-01T01:00:00.000Z', window_hours: 168 });
   expect(paramTypesOf(job)).toEqual({ shop: 'STRING', model: 'STRING', since: 'STRING', window_hours: 'INT64' });
   expect(job.query).toMatch(/FROM shop_predictions\.prediction_log\s+WHERE shop = @shop AND model = @model AND served_at >= TIMESTAMP\(@since\)/);
 });

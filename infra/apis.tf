@@ -1,4 +1,4 @@
-# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build; Dataform builds the features).
+# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build; Dataform builds the features; Cloud Scheduler triggers the scheduled functions).
 resource "google_project_service" "apis" {
   for_each = toset([
     "pubsub.googleapis.com",
@@ -11,6 +11,7 @@ resource "google_project_service" "apis" {
     "cloudbuild.googleapis.com",
     "artifactregistry.googleapis.com",
     "dataform.googleapis.com",
+    "cloudscheduler.googleapis.com",
   ])
   project            = var.project
   service            = each.value

@@ -1,8 +1,9 @@
-// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse) and `api` (prediction routes behind the hosting rewrite /api/**).
+// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse), `api` (prediction routes behind the hosting rewrite /api/**), and the scheduled `monitor` (hourly rollbacks and promotions) and `driftNightly`.
 import { defineSecret } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
-import { buildApiRuntime, buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
+import { onSchedule } from 'firebase-functions/scheduler';
+import { buildApiRuntime, buildMonitorRuntime, buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
 import { sendWebResponse, toWebRequest } from './adapters/gcp/http-bridge';
 import { decodePrivacyMessage, isRetryable } from './adapters/gcp/privacy-message';
 import { ShopMlopsError } from './core/errors';
@@ -17,6 +18,9 @@ export const PRIVACY_TOPIC = 'shopify-privacy';
 const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
 const apiRuntime = lazy(() => buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
 const privacyRuntime = lazy(() => buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+const monitorRuntime = lazy(() => buildMonitorRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
+/** Cloud Scheduler's time zone for the schedules below (the drift hour is UTC in the cloud; set the policy's drift.hour accordingly). */
+export const SCHEDULE_TIME_ZONE = 'Etc/UTC';
 
 export const webhooks = onRequest(
   { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '512MiB', timeoutSeconds: 30, serviceAccount: SERVICE_ACCOUNT },
@@ -59,5 +63,31 @@ export const api = onRequest(
     // awaited before the invocation ends, bounded so a Pub/Sub stall never holds the instance.
     const flushed = await Promise.race([predictionLog.flush().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000).unref())]);
     if (!flushed) log.warn('prediction log publish still pending after 5 s', { ...predictionLog.stats() });
+  },
+);
+
+/**
+ * The monitor: hourly, after the Dataform workflow (infra/dataform.tf, tag monitoring) has rebuilt the outcome tables.
+ * One instance at a time and no retry: a pass that fails is simply the next hour's (decisions are claimed once per
+ * endpoint revision, so an overlapping pass cannot act twice on the same evidence).
+ */
+export const monitor = onSchedule(
+  { schedule: 'every 60 minutes', timeZone: SCHEDULE_TIME_ZONE, region: REGION, secrets: [SHOPIFY_API_SECRET], retryCount: 0, maxInstances: 1, timeoutSeconds: 540, memory: '512MiB', serviceAccount: SERVICE_ACCOUNT },
+  async (event) => {
+    const { pass, log } = monitorRuntime();
+    const report = await pass(event.scheduleTime ? new Date(event.scheduleTime) : new Date());
+    for (const e of report.endpoints) if (e.acted) log.notice('monitor acted', { shop: e.shop, model: e.model, action: e.decision.action, reason: e.decision.reason, why: e.decision.why, after: e.after });
+    log.info('monitor pass', { at: report.at, endpoints: report.endpoints.length, acted: report.endpoints.filter((e) => e.acted).length });
+  },
+);
+
+/** Drift, nightly at 02:00 UTC: per feature and per model's predictions, training reference against the latest window; a drifted verdict asks to retrain. */
+export const driftNightly = onSchedule(
+  { schedule: '0 2 * * *', timeZone: SCHEDULE_TIME_ZONE, region: REGION, secrets: [SHOPIFY_API_SECRET], retryCount: 1, maxInstances: 1, timeoutSeconds: 1800, memory: '1GiB', serviceAccount: SERVICE_ACCOUNT },
+  async (event) => {
+    const { drift, log } = monitorRuntime();
+    const report = await drift(event.scheduleTime ? new Date(event.scheduleTime) : new Date());
+    log.info('drift run', { runDate: report.runDate, runs: report.runs.length, drifted: report.runs.filter((r) => r.drifted).length, errors: report.errors.length, retrains: report.retrains.length });
+    if (report.errors.length) throw new Error(`drift: ${report.errors.length} subject(s) failed: ${report.errors.map((e) => `${e.shop} ${e.subject} ${e.model}: ${e.error}`).join('; ').slice(0, 500)}`);
   },
 );

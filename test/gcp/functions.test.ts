@@ -134,6 +134,29 @@ describe('deploy manifests', () => {
     });
     expect(ep).not.toHaveProperty('httpsTrigger');
   });
+
+  test('monitor runs hourly and driftNightly at 02:00 UTC on Cloud Scheduler, one instance each, as the functions\' account with the secret', () => {
+    const monitor = (fns.monitor as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(monitor).toMatchObject({
+      platform: 'gcfv2',
+      region: ['us-central1'],
+      scheduleTrigger: { schedule: 'every 60 minutes', timeZone: 'Etc/UTC', retryConfig: { retryCount: 0 } },
+      maxInstances: 1,
+      timeoutSeconds: 540,
+      serviceAccountEmail: 'shop-mlops-functions@',
+      secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
+    });
+    const drift = (fns.driftNightly as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(drift).toMatchObject({
+      platform: 'gcfv2',
+      region: ['us-central1'],
+      scheduleTrigger: { schedule: '0 2 * * *', timeZone: 'Etc/UTC', retryConfig: { retryCount: 1 } },
+      maxInstances: 1,
+      serviceAccountEmail: 'shop-mlops-functions@',
+      secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
+    });
+    for (const ep of [monitor, drift]) expect(ep).not.toHaveProperty('httpsTrigger');
+  });
 });
 
 describe('webhooks function', () => {

@@ -8,6 +8,7 @@ import { loadConfig } from '../../functions/src/core/config';
 import { PRIVACY_TOPICS, TOPICS } from '../../functions/src/core/topics';
 import type { LandedEvent, QuarantineRecord } from '../../functions/src/core/classify';
 import type { PrivacyAuditRow, StoredQuarantine } from '../../functions/src/ports/warehouse';
+import * as fns from '../../functions/src/index';
 import { SERVICE_ACCOUNT } from '../../functions/src/index';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
@@ -239,6 +240,20 @@ describe('Terraform', () => {
     expect(CUSTOMER_DATA_TABLES[`${PREDICTIONS_DATASET}.${PREDICTION_LOG_TABLE}`]?.customers).toBe('delete');
     const pub = res('google_pubsub_topic_iam_member', 'functions_publish_predictions');
     expect([pub['topic'], pub['role'], pub['member']]).toEqual(['${google_pubsub_topic.predictions.name}', 'roles/pubsub.publisher', '${local.functions_sa}']);
+  });
+
+  test('every Google API the exported functions require (Cloud Scheduler for the scheduled ones) is enabled', () => {
+    const enabled = new Set<string>();
+    for (const blocks of Object.values(tf.resource['google_project_service'] ?? {})) {
+      for (const b of blocks) {
+        const each = b['for_each'];
+        if (typeof b['service'] === 'string' && !String(b['service']).includes('${')) enabled.add(b['service']);
+        if (typeof each === 'string') for (const m of each.matchAll(/"([a-z0-9.-]+\.googleapis\.com)"/g)) enabled.add(m[1]!);
+      }
+    }
+    const required = Object.values(fns).flatMap((f) => ((f as { __requiredAPIs?: Array<{ api: string }> }).__requiredAPIs ?? []).map((r) => r.api));
+    expect(required).toContain('cloudscheduler.googleapis.com');
+    expect(required.filter((a) => !enabled.has(a))).toEqual([]);
   });
 
   test('the secret and the artifact bucket are named as the functions expect', () => {

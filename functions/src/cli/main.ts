@@ -28,6 +28,8 @@ const VERBS: Record<string, Verb> = {
   traffic: { summary: "an endpoint's split, deployed versions and rollout history: traffic [MODEL] [--shop S] [--json]", load: () => load('./verbs/traffic') },
   promote: { summary: 'ramp the challenger one step (5 → 25 → 50 → 100 %, then it is champion): promote MODEL', load: () => load('./verbs/promote') },
   rollback: { summary: "the challenger's traffic to 0 at once: rollback MODEL", load: () => load('./verbs/rollback') },
+  monitor: { summary: 'one monitor pass now: outcome join, live precision, roll back or promote on the evidence: monitor [--json]', load: () => load('./verbs/monitor') },
+  rollouts: { summary: "each rollout's live precision, A/B analysis and verdict (changes nothing): rollouts [--json]", load: () => load('./verbs/rollouts') },
   swap: { summary: 'blue-green switch to a version, or back: swap MODEL --version V|ALIAS | --back', load: () => load('./verbs/swap') },
 };
 

@@ -1,7 +1,9 @@
 // One zod schema for all configuration (env + CLI flags), validated once at start-up, listing every problem at once.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { readFileSync } from 'node:fs';
 import { ShopMlopsError } from './errors';
+import { parseMonitoringPolicy, type MonitoringPolicy } from '../monitoring/config';
 
 const intFrom = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
@@ -76,6 +78,10 @@ const base = z.object({
   rateLimitBurst: intFrom(200, 1, 10_000_000),
   /** Most shops with a bucket at once (memory bound); full buckets are dropped first, then the least recently used. */
   rateLimitMaxShops: intFrom(10_000, 1, 10_000_000),
+  /** A JSON file with the monitoring policy (thresholds per model, evidence minimums, promotion hold, drift, velocity); absent: the defaults. */
+  monitoringPolicyFile: z.string().min(1).optional(),
+  /** gcp: the training pipeline's step container image, for retraining the monitoring jobs start (`pipeline submit --image`). */
+  pipelineImage: z.string().min(1).optional(),
 });
 
 /** A shop's myshopify domain, as Shopify writes it. */
@@ -108,7 +114,7 @@ const GCP_REQUIRED = ['shopifyApiSecret', 'gcpProject', 'artifactBucket'] as con
  * secretSource 'env': SHOPIFY_API_SECRET is set. 'development': it is not (embedded mode on a loopback host only), and
  * the runtime and the CLI use the random secret kept in the data directory (core/dev-secret.ts).
  */
-export type AppConfig = z.output<typeof base> & { secretSource: 'env' | 'development' };
+export type AppConfig = z.output<typeof base> & { secretSource: 'env' | 'development'; monitoringPolicy: MonitoringPolicy };
 
 /** Hosts only this machine can reach: the development secret is refused on any other. */
 export function isLoopbackHost(host: string): boolean {
@@ -155,6 +161,8 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   rateLimitPerSecond: 'SHOP_MLOPS_RATE_LIMIT_PER_SECOND',
   rateLimitBurst: 'SHOP_MLOPS_RATE_LIMIT_BURST',
   rateLimitMaxShops: 'SHOP_MLOPS_RATE_LIMIT_MAX_SHOPS',
+  monitoringPolicyFile: 'SHOP_MLOPS_MONITORING_POLICY',
+  pipelineImage: 'SHOP_MLOPS_PIPELINE_IMAGE',
 };
 
 /** Reads env, overlays flags, validates; throws CONFIG_INVALID naming every bad or missing key at once. */
@@ -180,10 +188,23 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
       `shopifyApiSecret (${ENV_NAMES.shopifyApiSecret}): required when the runtime binds a non-loopback host (${ENV_NAMES.host}=${raw['host']}); the development secret is for 127.0.0.1, ::1 and localhost only`,
     );
   }
-  if (!parsed.success || problems.length) {
+  const monitoringPolicy = readMonitoringPolicy(typeof raw['monitoringPolicyFile'] === 'string' ? raw['monitoringPolicyFile'] : undefined, problems);
+  if (!parsed.success || problems.length || !monitoringPolicy) {
     throw new ShopMlopsError('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
-  return { ...parsed.data, secretSource: parsed.data.shopifyApiSecret ? 'env' : 'development' };
+  return { ...parsed.data, secretSource: parsed.data.shopifyApiSecret ? 'env' : 'development', monitoringPolicy };
+}
+
+/** The monitoring policy file (JSON) through parseMonitoringPolicy, or the defaults; its problems join the others. */
+function readMonitoringPolicy(file: string | undefined, problems: string[]): MonitoringPolicy | null {
+  const where = `monitoringPolicyFile (${ENV_NAMES.monitoringPolicyFile})`;
+  try {
+    return parseMonitoringPolicy(file === undefined ? {} : JSON.parse(readFileSync(file, 'utf8')), `${where} ${file ?? ''}`.trim());
+  } catch (err) {
+    if (err instanceof ShopMlopsError && Array.isArray(err.details?.['problems'])) problems.push(...(err.details['problems'] as string[]).map((p) => `${where}: ${p}`));
+    else problems.push(`${where}: cannot read ${file}: ${(err as Error).message}`);
+    return null;
+  }
 }
 
 // ---- the serving container (Vertex AI custom-container contract: Vertex sets the AIP_* variables) ----

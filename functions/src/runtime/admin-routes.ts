@@ -1,4 +1,4 @@
-// Local-only, token-protected admin routes of the runtime: SQL, drain, features, batch scores, quarantine list and replay.
+// Local-only, token-protected admin routes of the runtime: SQL, drain, features, batch scores, quarantine list and replay, a monitor pass and the rollouts' evidence.
 import type { Hono } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-predict
 import { predictionBatchesSchema } from '../serving/prediction-batch-schema';
 import { runFeaturesJob } from './features-job';
 import type { Loader } from './loader';
+import type { Clock } from '../core/clock';
 import type { RequestRetrain } from '../ports/monitoring-store';
 import { retrainRouteBody, retrainRouteRequest } from '../monitoring/retrain';
 
@@ -25,6 +26,8 @@ export interface AdminDeps {
   privacy: { handle(e: LandedEvent): Promise<unknown> };
   /** Remote address of the request (loopback only is accepted). */
   remoteAddress: (req: Request, env: unknown) => string | undefined;
+  /** The monitoring loop: POST /admin/monitor runs a pass now, GET /admin/rollouts reads every rollout's evidence. */
+  monitor?: { pass(now: Date): Promise<unknown>; rollouts(now: Date): Promise<unknown>; clock: Clock };
   /** The retrainer's entry point (POST /admin/retrain: the operator's and the Flow action's requests, trigger 'external'). */
   requestRetrain?: RequestRetrain;
 }
@@ -80,6 +83,15 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
     if (!body.success) return errorResponse('BAD_REQUEST', `body must be {"batches": [{table, key, rows}]}: ${body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ')}`);
     return c.json({ written: await createDuckDbPredictionStore(deps.warehouse).replace(body.data.batches) });
   });
+  app.post('/admin/monitor', async (c) => {
+    if (!deps.monitor) return errorResponse('NOT_FOUND', 'this runtime has no monitor');
+    try {
+      return c.json({ report: await deps.monitor.pass(deps.monitor.clock.now()) });
+    } catch (err) {
+      const e = ShopMlopsError.fromUnknown(err, 'INTERNAL');
+      return errorResponse(e.code, e.message, e.details ?? {});
+    }
+  });
   app.post('/admin/retrain', async (c) => {
     const body = retrainRouteBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success || !deps.requestRetrain) return errorResponse(deps.requestRetrain ? 'BAD_REQUEST' : 'NOT_FOUND', deps.requestRetrain ? `body must be {"shop"?, "models"?: string[], "reason"?}: ${body.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` : 'retraining is not set up in this runtime');
@@ -90,6 +102,10 @@ export function mountAdminRoutes(app: Hono, deps: AdminDeps): void {
       const e = ShopMlopsError.fromUnknown(err, 'INTERNAL');
       return errorResponse(e.code, e.message, e.details ?? {});
     }
+  });
+  app.get('/admin/rollouts', async (c) => {
+    if (!deps.monitor) return errorResponse('NOT_FOUND', 'this runtime has no monitor');
+    return c.json({ report: await deps.monitor.rollouts(deps.monitor.clock.now()) });
   });
   app.get('/admin/quarantine', async (c) => c.json({ items: await deps.warehouse.listQuarantine({ includeReplayed: c.req.query('all') === '1' }) }));
   app.post('/admin/quarantine/replay', async (c) => {

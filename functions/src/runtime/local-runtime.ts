@@ -29,11 +29,13 @@ import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file';
 import { runFeaturesJob } from './features-job';
 import { holdPrivateUmask, preparePrivateDataDir } from './data-dir';
 import { createEmbeddedServing, type EmbeddedServing } from './serving-runtime';
+import { createEmbeddedMonitor, type EmbeddedMonitor } from './monitor-runtime';
+import { createScheduler, type Scheduler } from './scheduler';
+import { systemClock, type Clock } from '../core/clock';
 import { isLocalAdminRequest, localAdminCaller } from './local-admin-caller';
 import type { ResolveCaller } from '../http/caller';
 import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront-auth';
 import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
-import { DEFAULT_MONITORING_POLICY } from '../monitoring/config';
 import { createRetrainer, type Retrainer } from '../monitoring/retrain';
 import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
 
@@ -42,6 +44,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Fault injection (tests): toggling failLoads simulates a warehouse outage. */
   faults?: WarehouseFaults;
+  /** What the scheduled jobs read "now" from (tests and the simulator drive a manual clock). */
+  clock?: Clock;
 }
 
 export interface Runtime {
@@ -54,10 +58,13 @@ export interface Runtime {
   metrics: IngestMetrics;
   /** Prediction routes (/api): endpoints, loaded models, the prediction log. */
   serving: EmbeddedServing;
-  /** Retraining requests (velocity, drift, schedule, POST /admin/retrain): coalesced, the training pipeline in this process. */
-  retrainer: Retrainer;
   /** Where the monitoring jobs write their series (gauges and counters served on /metrics). */
   monitoringSink: MetricsSink;
+  /** The monitoring loop (outcome join + monitor pass) and the scheduler that runs it. */
+  monitor: EmbeddedMonitor;
+  scheduler: Scheduler;
+  /** Retraining requests (velocity, drift, schedule, POST /admin/retrain): coalesced, the training pipeline in this process. */
+  retrainer: Retrainer;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -158,15 +165,32 @@ async function serve(
   opened.push(() => serving.close());
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
-  const systemClock = { now: () => new Date() };
+  const clock = opts.clock ?? systemClock;
   const retrainer = createRetrainer({
     store: createDuckDbMonitoringStore(warehouse),
-    start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock: systemClock, logger }),
-    policy: DEFAULT_MONITORING_POLICY,
-    clock: systemClock,
+    start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock, logger }),
+    policy: config.monitoringPolicy,
+    clock,
     sink: monitoringSink,
     logger: logger.child({ component: 'retrain' }),
   });
+  const monitor = createEmbeddedMonitor({
+    warehouse,
+    endpoints: serving.endpoints,
+    registry: serving.registry,
+    sink: monitoringSink,
+    policy: config.monitoringPolicy,
+    timezone: config.shopTimezone,
+    logger: logger.child({ component: 'monitor' }),
+    land: async () => {
+      await loader.drain(600_000);
+      await serving.predictionLog.drain();
+    },
+    requestRetrain: retrainer.request,
+  });
+  // On the runtime's clock: the monitor pass every policy.everyMinutes (`shop-mlops monitor` runs one now), drift nightly
+  // at policy.drift.hour shop-local, the velocity check and scheduled retraining hourly.
+  const scheduler = createScheduler({ clock, jobs: monitor.jobs(clock), logger: logger.child({ component: 'scheduler' }) });
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -175,6 +199,7 @@ async function serve(
     loader,
     privacy,
     remoteAddress,
+    monitor: { pass: (now) => monitor.pass(now), rollouts: (now) => monitor.rollouts(now), clock },
     requestRetrain: retrainer.request,
   });
   createWebhookApp(
@@ -233,12 +258,14 @@ async function serve(
         }, config.featuresEveryMinutes * 60_000)
       : null;
   featuresTimer?.unref();
+  scheduler.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       logger.info('shutting down: draining acknowledged deliveries into the warehouse');
       if (featuresTimer) clearInterval(featuresTimer);
+      await scheduler.stop(); // a pass under way finishes before the warehouse closes
       backpressure.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -257,5 +284,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, retrainer, monitoringSink, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, close };
 }

@@ -7,6 +7,7 @@ import type { ResolveCaller } from '../http/caller';
 import { createPredictionRoutes } from '../http/prediction-routes';
 import type { ArtifactStore } from '../ports/artifact-store';
 import type { Endpoints } from '../ports/endpoints';
+import type { ModelRegistry } from '../ports/model-registry';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-prediction-store';
 import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
@@ -31,6 +32,8 @@ export interface EmbeddedServingOptions {
 export interface EmbeddedServing {
   routes: Hono;
   endpoints: Endpoints;
+  /** The file registry the endpoints' versions come from (the monitor's rollout operations keep its champion alias in step). */
+  registry: ModelRegistry;
   models: ModelCache;
   predictionLog: JournalPredictionLog;
   metrics: ServingMetrics;
@@ -66,6 +69,7 @@ export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServin
   return {
     routes,
     endpoints,
+    registry,
     models,
     predictionLog,
     metrics,

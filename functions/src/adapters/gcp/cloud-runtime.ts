@@ -1,13 +1,23 @@
 // Builds the cloud wiring (config, Pub/Sub bus, verifier, Hono app; BigQuery warehouse and GCS store for the privacy worker) on first use.
 import { Hono } from 'hono';
-import { loadConfig, type AppConfig } from '../../core/config';
+import { BigQuery } from '@google-cloud/bigquery';
+import { ENV_NAMES, loadConfig, type AppConfig } from '../../core/config';
+import { systemClock } from '../../core/clock';
+import { ShopMlopsError } from '../../core/errors';
+import { runDriftJob, type DriftJobReport } from '../../monitoring/drift-job';
+import { runMonitorPass, type MonitorReport } from '../../monitoring/monitor-job';
+import { createMonitorQueries, type MonitorQueries } from '../../monitoring/monitor-queries';
+import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
+import { createVertexStarter } from '../../monitoring/retrain-start-vertex';
+import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
+import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
 import { createAcceptor } from '../../core/ingest';
 import { createLogger, type Logger } from '../../core/log';
 import { createIngestMetrics } from '../../core/metrics';
 import { createPrivacyService } from '../../core/privacy-service';
 import { createWebhookVerifier } from '../../core/verify';
 import { createWebhookApp } from '../../http/webhook-app';
-import { createBigQueryWarehouse } from './bigquery-warehouse';
+import { bigQueryJobRunner, createBigQueryWarehouse } from './bigquery-warehouse';
 import { createGcsArtifactStore } from './gcs-artifact-store';
 import { createPubSubEventBus } from './pubsub-event-bus';
 import { createServingMetrics } from '../../core/metrics';
@@ -132,6 +142,49 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
   return { app, predictionLog, log };
+}
+
+export interface MonitorRuntime {
+  /** One monitor pass (outcome tables built by the hourly Dataform workflow config, infra/dataform.tf). */
+  pass(now: Date): Promise<MonitorReport>;
+  /** The nightly drift tests; a drifted verdict asks to retrain (a Vertex pipeline run). */
+  drift(now: Date): Promise<DriftJobReport>;
+  log: Logger;
+}
+
+/** The monitor's reads on BigQuery: named @parameters with their types (abExposureSql), 64-bit integers as strings. */
+export function bigQueryMonitorQueries(bigquery: BigQuery, log: Logger): MonitorQueries {
+  const runner = bigQueryJobRunner(bigquery, { log });
+  return createMonitorQueries(async (stmt) => (await runner({ sql: stmt.sql, ...(stmt.params && !Array.isArray(stmt.params) ? { params: stmt.params, types: stmt.types ?? {} } : {}) }, 'monitor')).rows, 'bigquery');
+}
+
+/**
+ * The scheduled `monitor` and `driftNightly` functions: BigQuery (outcome tables, exposures, the monitoring store),
+ * Vertex AI endpoints and registry (rollbacks and promotions), Cloud Monitoring (the series), and the retrainer
+ * submitting the training pipeline to Vertex AI Pipelines (image: SHOP_MLOPS_PIPELINE_IMAGE).
+ */
+export function buildMonitorRuntime(config: AppConfig, opts: { location: string; bigquery?: BigQuery; metricClient?: MetricServiceClient }): MonitorRuntime {
+  const log = createLogger({ level: config.logLevel, component: 'monitor' });
+  const project = config.gcpProject!;
+  const bigquery = opts.bigquery ?? new BigQuery({ projectId: project });
+  const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log, bigquery });
+  const queries = bigQueryMonitorQueries(bigquery, log);
+  const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
+  const registry = createVertexModelRegistry({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
+  const endpoints = createVertexEndpoints({ project, location: opts.location, artifacts });
+  const store = createBigQueryMonitoringStore({ projectId: project, log, bigquery });
+  const sink = createCloudMonitoringSink({ projectId: project, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
+  const policy = config.monitoringPolicy;
+  const image = config.pipelineImage;
+  const start: StartTraining = image
+    ? createVertexStarter({ project, location: opts.location, image, gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`, clock: systemClock, env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! } })
+    : () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
+  const retrainer = createRetrainer({ store, start, policy, clock: systemClock, sink, logger: log.child({ component: 'retrain' }) });
+  return {
+    pass: (now) => runMonitorPass({ endpoints, registry, store, sink, policy, queries, logger: log }, now),
+    drift: (now) => runDriftJob({ warehouse, store, sink, registry, policy, timezone: config.shopTimezone, requestRetrain: retrainer.request, logger: log }, now),
+    log,
+  };
 }
 
 /** Caches one instance per function instance; a failed build is not cached, so the next invocation retries it. */

@@ -161,11 +161,11 @@ async function serve(
   const storefront = storefrontAuthFromConfig({ ...config, shopifyApiSecretPrevious: secrets.previous }, secrets.current, { log: logger.child({ component: 'storefront-auth' }) });
   const localAdmin = localAdminCaller(adminToken);
   const resolveCaller: ResolveCaller = (req, ctx) => (ctx.caller ? Promise.resolve(ctx.caller) : localAdmin(req, ctx));
-  const serving = createEmbeddedServing({ paths: p, warehouse, artifacts, metricsRegistry: metrics.registry, logger, budgetMs: config.servingBudgetMs, resolveCaller, remoteAddress });
+  const clock = opts.clock ?? systemClock;
+  const serving = createEmbeddedServing({ paths: p, warehouse, artifacts, metricsRegistry: metrics.registry, logger, budgetMs: config.servingBudgetMs, resolveCaller, remoteAddress, clock });
   opened.push(() => serving.close());
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
-  const clock = opts.clock ?? systemClock;
   const retrainer = createRetrainer({
     store: createDuckDbMonitoringStore(warehouse),
     start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock, logger }),

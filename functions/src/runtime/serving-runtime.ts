@@ -1,4 +1,5 @@
 // The embedded runtime's prediction serving: endpoints journal, registry, model cache, features, batch-score reads and the prediction log over the runtime's DuckDB, mounted at /api.
+import { systemClock, type Clock } from '../core/clock';
 import type { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../core/log';
@@ -27,6 +28,8 @@ export interface EmbeddedServingOptions {
   budgetMs: number;
   resolveCaller: ResolveCaller;
   remoteAddress: (req: Request, env: unknown) => string | undefined;
+  /** The runtime's clock: when predictions are served (the log's served_at), rollout rows and registry records are dated. */
+  clock?: Clock;
 }
 
 export interface EmbeddedServing {
@@ -41,13 +44,15 @@ export interface EmbeddedServing {
 }
 
 export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServing {
-  const registry = createFileModelRegistry({ dir: o.paths.registry, artifacts: o.artifacts });
+  const now = (): Date => (o.clock ?? systemClock).now();
+  const registry = createFileModelRegistry({ dir: o.paths.registry, artifacts: o.artifacts, now });
   const models = createModelCache({ registry, artifacts: o.artifacts });
   const features = createServingFeatures({ query: (sql) => o.warehouse.query(sql) });
   // Deploying through this process warms the version (and the shop's features) before it gets traffic; versions
   // deployed from another process (the CLI shares the journal) are loaded when a request first sees them.
   const endpoints = createJournalEndpoints({
     dir: o.paths.endpoints,
+    now,
     warm: async (t) => {
       await models.warm(t);
       await features.get(t.shop).catch(() => undefined);
@@ -64,6 +69,7 @@ export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServin
     metrics,
     budgetMs: o.budgetMs,
     logger: o.logger.child({ component: 'serving' }),
+    now,
   });
   const routes = createPredictionRoutes({ resolveCaller: o.resolveCaller, serving, logger: o.logger, metrics, remoteAddress: o.remoteAddress });
   return {

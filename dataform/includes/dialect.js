@@ -201,6 +201,24 @@ function array_has(array, field, value) {
  *   FROM t CROSS JOIN ${dialect.unnest_json("t.payload", "$.line_items", "li")}
  * A missing or null array gives no rows in both warehouses.
  */
+/**
+ * After a CTE's AS: DuckDB computes a CTE once when told MATERIALIZED (it otherwise inlines it into every reader);
+ * BigQuery has no such keyword and plans CTEs itself.
+ */
+function materialized_cte() {
+  return DUCK ? "MATERIALIZED" : "";
+}
+/**
+ * An aggregate: the value of the row that comes first in `order_by` (a comma list, ties broken by its later terms).
+ * DuckDB's arg_min hashes; BigQuery's ARRAY_AGG … LIMIT 1 keeps one value per group.
+ */
+function first_by(value, order_by) {
+  return DUCK ? `arg_min(${value}, (${order_by}))` : `ARRAY_AGG(${value} ORDER BY ${order_by} LIMIT 1)[OFFSET(0)]`;
+}
+/** The length of the JSON array a JSON text holds at its root (NULL when it is not an array). */
+function json_array_length(expr) {
+  return DUCK ? `CAST(json_array_length(${expr}) AS BIGINT)` : `ARRAY_LENGTH(JSON_QUERY_ARRAY(${expr}, '$'))`;
+}
 function unnest_json(expr, path, alias) {
   return DUCK ? `UNNEST(json_extract(${expr}, '${path}[*]')) AS _${alias}(${alias})` : `UNNEST(JSON_QUERY_ARRAY(${expr}, '${path}')) AS ${alias}`;
 }
@@ -325,6 +343,9 @@ module.exports = {
   unnest_pairs,
   string_array_or_empty,
   arrays_equal,
+  json_array_length,
+  first_by,
+  materialized_cte,
   unnest_json,
   local_date,
   date_diff_days,

@@ -98,7 +98,7 @@ export async function run(): Promise<BenchResult> {
   const dbPath = path.join(dir, 'warehouse.duckdb');
   const t0 = performance.now();
   const store = await writeStore(dbPath);
-  const w = await openDuckDbWarehouse({ path: dbPath });
+  let w = await openDuckDbWarehouse({ path: dbPath });
   const features = await runFeatures({ warehouse: w, snapshotDate: dayOf(DAYS - 1), fullRefresh: true });
   if (!features.ok) throw new Error(`feature build failed: ${features.actions.filter((a) => a.status !== 'ok').map((a) => `${a.name}: ${a.error}`).join('; ')}`);
   await w.execute(`CREATE SCHEMA IF NOT EXISTS shop_predictions`);
@@ -119,6 +119,11 @@ export async function run(): Promise<BenchResult> {
   const logged = Number((await w.execute(`SELECT count(*) AS n FROM ${QUALIFIED_PREDICTION_LOG}`))[0]!['n']);
   const orders = Number((await w.execute(`SELECT count(*) AS n FROM shop_staging.orders`))[0]!['n']);
 
+  // DuckDB takes up to 80 % of RAM by default; BENCH_DUCKDB_MEMORY (e.g. 4GB) bounds the pass's warehouse as a merchant's
+  // machine would (the runtime's SHOP_MLOPS_WAREHOUSE_MEMORY_LIMIT).
+  const memoryLimit = process.env['BENCH_DUCKDB_MEMORY'];
+  await w.close();
+  w = await openDuckDbWarehouse({ path: dbPath, ...(memoryLimit ? { memoryLimit } : {}) });
   const rows: BenchRow[] = [];
   // Baseline: one scan of the prediction log (every row, the output text included).
   let mem = peakRss();
@@ -177,7 +182,7 @@ export async function run(): Promise<BenchResult> {
     ],
     notes: [
       `${logged} logged predictions (${PREDICTIONS} generated in ${predictionSeconds.toFixed(0)} s), ${orders} orders in shop_staging.orders (${store.written} raw events), ${outcomes} labelled unit-days in prediction_outcomes`,
-      `setup (store, feature build, predictions, 20-feature table) ${setupSeconds.toFixed(0)} s, not timed`,
+      `setup (store, feature build, predictions, 20-feature table) ${setupSeconds.toFixed(0)} s, not timed; DuckDB memory_limit ${memoryLimit ?? 'default (80 % of RAM)'}`,
       `drift: ${drift.runs.map((r) => `${r.subject}/${r.model} ${r.featuresDrifted}/${r.featuresTested} drifted`).join('; ')}${drift.errors.length ? `; errors: ${drift.errors.map((e) => e.error).join('; ')}` : ''}`,
       `live precision rows: ${precision.length}; e.g. ${precision.slice(0, 2).map((r) => `${r.model} v${r.version} ${r.arm} ${r.metric} ${r.value.toFixed(3)} [${r.low.toFixed(3)}, ${r.high.toFixed(3)}] n=${r.trials}`).join('; ')}`,
     ],

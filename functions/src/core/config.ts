@@ -42,6 +42,8 @@ const base = z.object({
   loaderStallSeconds: intFrom(120, 1, 86_400),
   /** Embedded runtime: rebuild the feature tables every N minutes (0 = never). */
   featuresEveryMinutes: intFrom(360, 0, 10_080),
+  /** Embedded runtime: DuckDB's memory limit (e.g. 4GB; default 80 % of RAM); past it DuckDB spills to disk (`npm run bench -- monitor`: 16 GiB peak and 32 s unbounded, 4.8 GiB and 59 s at 4GB). */
+  warehouseMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size like 4GB or 512MiB').optional(),
   /** The shop's IANA time zone: feature days are days there. */
   shopTimezone: z.string().min(1).default('UTC'),
   /** Embedded admin SQL (`shop-mlops sql`): statements are interrupted after this long (ms). */
@@ -145,6 +147,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   loaderStallSeconds: 'SHOP_MLOPS_LOADER_STALL_SECONDS',
   featuresEveryMinutes: 'SHOP_MLOPS_FEATURES_EVERY_MINUTES',
   shopTimezone: 'SHOP_MLOPS_SHOP_TIMEZONE',
+  warehouseMemoryLimit: 'SHOP_MLOPS_WAREHOUSE_MEMORY_LIMIT',
   adminSqlTimeoutMs: 'SHOP_MLOPS_ADMIN_SQL_TIMEOUT_MS',
   gcpProject: 'GOOGLE_CLOUD_PROJECT',
   pubsubTopic: 'SHOP_MLOPS_PUBSUB_TOPIC',

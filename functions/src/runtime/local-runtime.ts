@@ -133,7 +133,7 @@ async function serve(
 ): Promise<Runtime> {
   const { config } = opts;
   const p = paths(config.dataDir);
-  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1 });
+  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1, ...(config.warehouseMemoryLimit ? { memoryLimit: config.warehouseMemoryLimit } : {}) });
   opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });

@@ -37,6 +37,27 @@ export interface DemoSummary {
   rollout: DemoRollout | null;
   /** A prediction route call to try (while the runtime runs) and the answer the demo got to it (null without a deployed recommend model). */
   route: RouteExample | null;
+  /** The first monitor pass (outcome join, then each canary's evidence and the decision on it); null when it could not run. */
+  monitor: DemoMonitor | null;
+}
+
+export interface DemoMonitor {
+  outcomeJoinFailures: string[];
+  endpoints: { model: string; challenger: number; percent: number; action: string; why: string }[];
+  error?: string;
+}
+
+/** One monitor pass on the demo store, as the runtime's scheduler would run it (nothing is labelled yet: canaries hold). */
+async function demoMonitor(rt: Runtime): Promise<DemoMonitor> {
+  try {
+    const r = await rt.monitor.pass(new Date());
+    return {
+      outcomeJoinFailures: r.outcomeJoinFailures,
+      endpoints: r.endpoints.map((e) => ({ model: e.model, challenger: e.challenger, percent: e.split.challenger?.percent ?? 0, action: e.decision.action, why: e.decision.why })),
+    };
+  } catch (err) {
+    return { outcomeJoinFailures: [], endpoints: [], error: (err as Error).message };
+  }
 }
 
 export interface RouteExample {
@@ -152,5 +173,6 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     training,
     rollout,
     route: await routeExample(rt, rollout, o.dataDir),
+    monitor: rollout ? (o.progress?.('demo: first monitor pass (outcome join, live precision, rollback / promotion rules)'), await demoMonitor(rt)) : null,
   };
 }

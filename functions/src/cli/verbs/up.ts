@@ -111,6 +111,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out('');
       if (summary.rollout) ctx.out(formatDemoRollout(summary.rollout));
       if (summary.route) ctx.out(`Try: ${summary.route.call}\n${JSON.stringify(summary.route.answer, null, 2)}\n`);
+      if (summary.monitor) {
+        ctx.out(summary.monitor.error ? `Monitor: FAILED (${summary.monitor.error})` : `Monitor (every hour; \`npx shop-mlops monitor\` runs a pass now, \`rollouts\` shows the evidence):`);
+        for (const e of summary.monitor.endpoints) ctx.out(`  ${e.model} v${e.challenger} at ${e.percent} %: ${e.action}: ${e.why}`);
+        if (summary.monitor.outcomeJoinFailures.length) ctx.out(`  outcome join incomplete: ${summary.monitor.outcomeJoinFailures.join('; ')}`);
+        ctx.out('');
+      }
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
       ctx.out(`\nTry: npx shop-mlops sql "SELECT topic, count(*) AS n FROM shop_raw.events GROUP BY 1 ORDER BY 2 DESC"`);
     }

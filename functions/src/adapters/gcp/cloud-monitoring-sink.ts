@@ -12,8 +12,11 @@ export type MonitoringClientOptions = ConstructorParameters<typeof MetricService
 export const MAX_SERIES_PER_REQUEST = 200;
 const DOMAIN = 'custom.googleapis.com/shop_mlops/';
 
-/** The Cloud Monitoring metric type of a series: shop_mlops_live_precision → custom.googleapis.com/shop_mlops/live_precision (PromQL: custom_googleapis_com:shop_mlops_live_precision). */
-export const metricType = (name: MonitoringSeriesName): string => DOMAIN + name.replace(/^shop_mlops_/, '');
+/** The Cloud Monitoring metric type of a series: shop_mlops_live_precision → custom.googleapis.com/shop_mlops/live_precision (PromQL: custom_googleapis_com:shop_mlops_live_precision). Also used for the runtime's prom-client series (cloud-monitoring-exporter.ts). */
+export const metricType = (name: string): string => DOMAIN + name.replace(/^shop_mlops_/, '');
+
+/** The monitored resource points are written against by default: global in the project. */
+export const globalResource = (projectId: string) => ({ type: 'global', labels: { project_id: projectId } });
 
 export interface CloudMonitoringSinkOptions {
   projectId: string;
@@ -23,13 +26,14 @@ export interface CloudMonitoringSinkOptions {
   resource?: { type: string; labels: Record<string, string> };
 }
 
-function newMetricServiceClient(opts: MonitoringClientOptions): MetricServiceClient {
+export function newMetricServiceClient(opts: MonitoringClientOptions): MetricServiceClient {
   // Only the one generated client (the package index loads every service).
   const mod = require('@google-cloud/monitoring/build/src/v3/metric_service_client') as { MetricServiceClient: typeof MetricServiceClient };
   return new mod.MetricServiceClient(opts);
 }
 
-const timestamp = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+/** A protobuf Timestamp from Unix milliseconds. */
+export const timestamp = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 const seriesKey = (p: CheckedPoint) => `${p.name}\u0000${JSON.stringify(Object.entries(p.labels).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 
 /**
@@ -42,7 +46,7 @@ const seriesKey = (p: CheckedPoint) => `${p.name}\u0000${JSON.stringify(Object.e
 export function createCloudMonitoringSink(opts: CloudMonitoringSinkOptions): MetricsSink {
   const client = opts.client ?? newMetricServiceClient({ projectId: opts.projectId, ...(opts.clientOptions ?? {}) });
   const project = `projects/${opts.projectId}`;
-  const resource = opts.resource ?? { type: 'global', labels: { project_id: opts.projectId } };
+  const resource = opts.resource ?? globalResource(opts.projectId);
   const described = new Map<MonitoringSeriesName, Promise<void>>();
 
   const describe = (name: MonitoringSeriesName): Promise<void> => {

@@ -1,5 +1,6 @@
 // Builds the cloud wiring (config, Pub/Sub bus, verifier, Hono app; BigQuery warehouse and GCS store for the privacy worker) on first use.
 import { Hono } from 'hono';
+import { Registry } from 'prom-client';
 import { BigQuery } from '@google-cloud/bigquery';
 import { ENV_NAMES, loadConfig, type AppConfig } from '../../core/config';
 import { systemClock } from '../../core/clock';
@@ -11,6 +12,7 @@ import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
 import { createVertexStarter } from '../../monitoring/retrain-start-vertex';
 import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
 import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
+import { createCloudMonitoringExporter, type CloudMonitoringExporter } from './cloud-monitoring-exporter';
 import { createAcceptor } from '../../core/ingest';
 import { createLogger, type Logger } from '../../core/log';
 import { createIngestMetrics } from '../../core/metrics';
@@ -67,20 +69,28 @@ export function loadCloudConfig(env: Env, apiSecret: string | undefined): AppCon
   });
 }
 
+/** Options shared by the HTTPS functions' runtimes: the Cloud Monitoring client (tests point it at a fake). */
+export interface MetricsExportOptions {
+  metricClient?: MetricServiceClient;
+}
+
 export interface WebhookRuntime {
   app: Hono;
   log: Logger;
   config: AppConfig;
+  /** The instance's ingest series (the registry /metrics would serve locally), written to Cloud Monitoring: await metrics.flushIfDue() at the end of each invocation. */
+  metrics: CloudMonitoringExporter;
 }
 
-export function buildWebhookRuntime(config: AppConfig): WebhookRuntime {
+export function buildWebhookRuntime(config: AppConfig, opts: MetricsExportOptions = {}): WebhookRuntime {
   const log = createLogger({ level: config.logLevel, component: 'webhooks' });
+  const ingestMetrics = createIngestMetrics();
   const bus = createPubSubEventBus({ projectId: config.gcpProject!, topic: config.pubsubTopic, privacyTopic: config.privacyTopic, log });
   const app = createWebhookApp({
     // loadConfig requires the secret in gcp mode; SHOPIFY_API_SECRET_PREVIOUS (optional) carries the ones still accepted while rotating.
     verifier: createWebhookVerifier({ apiSecret: config.shopifyApiSecret!, previousSecrets: config.shopifyApiSecretPrevious, log }),
     accept: createAcceptor({ bus, classifyOnAck: true }),
-    metrics: createIngestMetrics(),
+    metrics: ingestMetrics,
     log,
     maxBodyBytes: config.maxBodyBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
@@ -89,7 +99,8 @@ export function buildWebhookRuntime(config: AppConfig): WebhookRuntime {
     // The function is public (Shopify posts to it): no /healthz or /metrics there (404 like any unknown path).
     opsRoutes: false,
   });
-  return { app, log, config };
+  const metrics = createCloudMonitoringExporter({ projectId: config.gcpProject!, registry: ingestMetrics.registry, functionName: 'webhooks', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
+  return { app, log, config, metrics };
 }
 
 export interface PrivacyRuntime {
@@ -108,6 +119,8 @@ export interface ApiRuntime {
   app: Hono;
   predictionLog: PredictionLog;
   log: Logger;
+  /** The instance's serving series (predictions, fallbacks, per-version latency), written to Cloud Monitoring: await metrics.flushIfDue() at the end of each invocation. */
+  metrics: CloudMonitoringExporter;
 }
 
 /** Endpoint states are re-read from Vertex AI after this long (a split change or a switch back reaches every instance within it). */
@@ -117,7 +130,7 @@ export const ENDPOINT_STATE_TTL_MS = 5_000;
  * The `api` function: prediction routes at /api (callers checked by storefrontAuth unless `resolveCaller` is given) over BigQuery (features, batch scores), Cloud Storage (artifacts), the
  * Vertex AI registry and endpoints, and the Pub/Sub prediction log. `location` is the Vertex AI region.
  */
-export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller }): ApiRuntime {
+export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller } & MetricsExportOptions): ApiRuntime {
   const log = createLogger({ level: config.logLevel, component: 'api' });
   const project = config.gcpProject!;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });
@@ -125,7 +138,8 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   const registry = createVertexModelRegistry({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
   const endpoints = cachedEndpointState(createVertexEndpoints({ project, location: opts.location, artifacts }), { ttlMs: ENDPOINT_STATE_TTL_MS });
   const predictionLog = createPubSubPredictionLog({ projectId: project, topic: config.predictionTopic, log });
-  const metrics = createServingMetrics(createIngestMetrics().registry, { logDropped: () => predictionLog.stats().dropped });
+  const promRegistry = new Registry();
+  const metrics = createServingMetrics(promRegistry, { logDropped: () => predictionLog.stats().dropped });
   const serving = createServingCore({
     endpoints,
     models: createModelCache({ registry, artifacts }),
@@ -141,7 +155,8 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
   app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
-  return { app, predictionLog, log };
+  const exporter = createCloudMonitoringExporter({ projectId: project, registry: promRegistry, functionName: 'api', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
+  return { app, predictionLog, log, metrics: exporter };
 }
 
 export interface MonitorRuntime {

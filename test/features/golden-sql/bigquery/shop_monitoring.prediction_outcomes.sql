@@ -46,17 +46,7 @@ first_ids AS (
 ),
 
 kept AS (
-  -- what the outcomes need from each answer, read once; only a recommendation keeps its JSON (its list)
-  SELECT
-    s.prediction_id, s.shop, s.model, s.version, s.assigned_version, s.arm, s.served_by, s.customer_id, s.entity_id,
-    s.served_at, s.served_date,
-    CASE WHEN s.model = 'recommend' THEN s.output END AS recommended_json,
-    CASE WHEN s.model = 'recommend' THEN ARRAY_LENGTH(JSON_QUERY_ARRAY(s.output, '$')) END AS k,
-    CASE WHEN s.model = 'propensity' THEN COALESCE(JSON_VALUE(s.output, '$.will_repeat') = 'true', FALSE) END AS predicted_positive,
-    CASE s.model
-      WHEN 'clv' THEN CAST(JSON_VALUE(s.output, '$.expected_purchases_90d') AS FLOAT64)
-      WHEN 'forecast' THEN CAST(JSON_VALUE(s.output, '$.replenishment.forecast_total') AS FLOAT64)
-    END AS predicted_value,
+  SELECT s.*,
     CASE WHEN s.model = 'forecast' THEN CAST(SUBSTR(JSON_VALUE(s.output, '$.forecast[0].date'), 1, 10) AS DATE) END AS first_date,
     CASE WHEN s.model = 'forecast' THEN CAST(JSON_VALUE(s.output, '$.replenishment.horizon_days') AS INT64) END AS horizon_days
   FROM served AS s
@@ -68,7 +58,7 @@ firsts AS  (
   -- text or timestamps)
   SELECT
     r.prediction_id, r.shop, r.model, r.version, r.assigned_version, r.arm, r.served_by, r.customer_id, r.entity_id,
-    r.served_at, r.served_date, r.recommended_json, r.k, r.predicted_positive, r.predicted_value,
+    r.served_at, r.served_date, r.output,
     CASE r.model
       WHEN 'propensity' THEN TIMESTAMP_ADD(r.served_at, INTERVAL 720 HOUR)
       WHEN 'recommend' THEN TIMESTAMP_ADD(r.served_at, INTERVAL 168 HOUR)
@@ -104,7 +94,7 @@ recommended AS (
   FROM (
     SELECT f.* FROM firsts AS f INNER JOIN ordered AS o ON o.prediction_id = f.prediction_id WHERE f.model = 'recommend'
   ) AS r
-  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(r.recommended_json, '$')) AS rec
+  CROSS JOIN UNNEST(JSON_QUERY_ARRAY(r.output, '$')) AS rec
 ),
 
 bought AS (
@@ -148,11 +138,14 @@ SELECT
   p.window_end,
   COALESCE(p.window_end <= w.as_of, FALSE) AS closed,
   w.as_of,
-  p.predicted_positive,
+  CASE WHEN p.model = 'propensity' THEN COALESCE(JSON_VALUE(p.output, '$.will_repeat') = 'true', FALSE) END AS predicted_positive,
   CASE WHEN p.model IN ('propensity', 'recommend', 'clv') THEN COALESCE(o.order_days, 0) > 0 END AS outcome_positive,
-  CASE WHEN p.model = 'recommend' THEN COALESCE(p.k, 0) END AS k,
+  CASE WHEN p.model = 'recommend' THEN COALESCE(ARRAY_LENGTH(JSON_QUERY_ARRAY(p.output, '$')), 0) END AS k,
   CASE WHEN p.model = 'recommend' THEN COALESCE(h.hits, 0) END AS hits,
-  p.predicted_value,
+  CASE p.model
+    WHEN 'clv' THEN CAST(JSON_VALUE(p.output, '$.expected_purchases_90d') AS FLOAT64)
+    WHEN 'forecast' THEN CAST(JSON_VALUE(p.output, '$.replenishment.forecast_total') AS FLOAT64)
+  END AS predicted_value,
   CASE p.model
     WHEN 'clv' THEN CAST(COALESCE(o.order_days, 0) AS FLOAT64)
     WHEN 'forecast' THEN CAST(COALESCE(s.units, 0) AS FLOAT64)

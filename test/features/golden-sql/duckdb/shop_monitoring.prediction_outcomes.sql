@@ -47,17 +47,7 @@ first_ids AS (
 ),
 
 kept AS (
-  -- what the outcomes need from each answer, read once; only a recommendation keeps its JSON (its list)
-  SELECT
-    s.prediction_id, s.shop, s.model, s.version, s.assigned_version, s.arm, s.served_by, s.customer_id, s.entity_id,
-    s.served_at, s.served_date,
-    CASE WHEN s.model = 'recommend' THEN s.output END AS recommended_json,
-    CASE WHEN s.model = 'recommend' THEN CAST(json_array_length(s.output) AS BIGINT) END AS k,
-    CASE WHEN s.model = 'propensity' THEN COALESCE(json_extract_string(s.output, '$.will_repeat') = 'true', FALSE) END AS predicted_positive,
-    CASE s.model
-      WHEN 'clv' THEN CAST(json_extract_string(s.output, '$.expected_purchases_90d') AS DOUBLE)
-      WHEN 'forecast' THEN CAST(json_extract_string(s.output, '$.replenishment.forecast_total') AS DOUBLE)
-    END AS predicted_value,
+  SELECT s.*,
     CASE WHEN s.model = 'forecast' THEN CAST(SUBSTR(json_extract_string(s.output, '$.forecast[0].date'), 1, 10) AS DATE) END AS first_date,
     CASE WHEN s.model = 'forecast' THEN CAST(json_extract_string(s.output, '$.replenishment.horizon_days') AS BIGINT) END AS horizon_days
   FROM served AS s
@@ -69,7 +59,7 @@ firsts AS MATERIALIZED (
   -- text or timestamps)
   SELECT
     r.prediction_id, r.shop, r.model, r.version, r.assigned_version, r.arm, r.served_by, r.customer_id, r.entity_id,
-    r.served_at, r.served_date, r.recommended_json, r.k, r.predicted_positive, r.predicted_value,
+    r.served_at, r.served_date, r.output,
     CASE r.model
       WHEN 'propensity' THEN ((r.served_at) + INTERVAL (720) HOUR)
       WHEN 'recommend' THEN ((r.served_at) + INTERVAL (168) HOUR)
@@ -105,7 +95,7 @@ recommended AS (
   FROM (
     SELECT f.* FROM firsts AS f INNER JOIN ordered AS o ON o.prediction_id = f.prediction_id WHERE f.model = 'recommend'
   ) AS r
-  CROSS JOIN UNNEST(json_extract(r.recommended_json, '$[*]')) AS _rec(rec)
+  CROSS JOIN UNNEST(json_extract(r.output, '$[*]')) AS _rec(rec)
 ),
 
 bought AS (
@@ -149,11 +139,14 @@ SELECT
   p.window_end,
   COALESCE(p.window_end <= w.as_of, FALSE) AS closed,
   w.as_of,
-  p.predicted_positive,
+  CASE WHEN p.model = 'propensity' THEN COALESCE(json_extract_string(p.output, '$.will_repeat') = 'true', FALSE) END AS predicted_positive,
   CASE WHEN p.model IN ('propensity', 'recommend', 'clv') THEN COALESCE(o.order_days, 0) > 0 END AS outcome_positive,
-  CASE WHEN p.model = 'recommend' THEN COALESCE(p.k, 0) END AS k,
+  CASE WHEN p.model = 'recommend' THEN COALESCE(CAST(json_array_length(p.output) AS BIGINT), 0) END AS k,
   CASE WHEN p.model = 'recommend' THEN COALESCE(h.hits, 0) END AS hits,
-  p.predicted_value,
+  CASE p.model
+    WHEN 'clv' THEN CAST(json_extract_string(p.output, '$.expected_purchases_90d') AS DOUBLE)
+    WHEN 'forecast' THEN CAST(json_extract_string(p.output, '$.replenishment.forecast_total') AS DOUBLE)
+  END AS predicted_value,
   CASE p.model
     WHEN 'clv' THEN CAST(COALESCE(o.order_days, 0) AS DOUBLE)
     WHEN 'forecast' THEN CAST(COALESCE(s.units, 0) AS DOUBLE)

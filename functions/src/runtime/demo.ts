@@ -160,6 +160,12 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     // A store the demo just seeded also gets a second run, whose registered challengers go out as canaries.
     rollout = await runDemoRollout({ dataDir: o.dataDir, shop: ('shop' in training && training.shop) || DEMO_SHOP, warehouse: rt.warehouse, retrainFrom: seeded && training.ok ? params : null, ...(o.progress ? { progress: o.progress } : {}) });
   } else training = { ok: false, error: 'features failed: nothing to train on' };
+  const route = await routeExample(rt, rollout, o.dataDir);
+  let monitor: DemoMonitor | null = null;
+  if (rollout) {
+    o.progress?.('demo: first monitor pass (outcome join, live precision, rollback / promotion rules)');
+    monitor = await demoMonitor(rt);
+  }
   const featureTables = await rt.warehouse.query(`
     SELECT schema_name || '.' || table_name AS "table", estimated_size AS "rows" FROM duckdb_tables()
     WHERE schema_name IN ('shop_staging', 'shop_features') ORDER BY 1`);
@@ -172,7 +178,7 @@ export async function runDemo(rt: Runtime, o: DemoOptions): Promise<DemoSummary>
     features: { snapshotDate: report.snapshotDate, ok: report.ok, seconds: report.seconds, actions: report.actions.length, failed: report.actions.filter((a) => a.status !== 'ok').map((a) => a.name) },
     training,
     rollout,
-    route: await routeExample(rt, rollout, o.dataDir),
-    monitor: rollout ? (o.progress?.('demo: first monitor pass (outcome join, live precision, rollback / promotion rules)'), await demoMonitor(rt)) : null,
+    route,
+    monitor,
   };
 }

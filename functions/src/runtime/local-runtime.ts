@@ -166,8 +166,10 @@ async function serve(
   opened.push(() => serving.close());
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
+  // One monitoring store for the retrainer's claims and the monitor's decisions and drift.
+  const monitoringStore = createDuckDbMonitoringStore(warehouse);
   const retrainer = createRetrainer({
-    store: createDuckDbMonitoringStore(warehouse),
+    store: monitoringStore,
     start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock, logger }),
     policy: config.monitoringPolicy,
     clock,
@@ -176,6 +178,7 @@ async function serve(
   });
   const monitor = createEmbeddedMonitor({
     warehouse,
+    store: monitoringStore,
     endpoints: serving.endpoints,
     registry: serving.registry,
     sink: monitoringSink,

@@ -30,6 +30,8 @@ import { runScheduledRetrain, runVelocityCheck } from '../monitoring/retrain';
 
 export interface EmbeddedMonitorOptions {
   warehouse: DuckDbWarehouse;
+  /** The monitoring store over `warehouse` (default: a new one); the runtime shares its own with the retrainer. */
+  store?: MonitoringStore;
   endpoints: Endpoints;
   registry: ModelRegistry;
   sink: MetricsSink;
@@ -61,7 +63,7 @@ export interface EmbeddedMonitor {
 }
 
 export function createEmbeddedMonitor(o: EmbeddedMonitorOptions): EmbeddedMonitor {
-  const store = createDuckDbMonitoringStore(o.warehouse);
+  const store = o.store ?? createDuckDbMonitoringStore(o.warehouse);
   const queries = createMonitorQueries((stmt) => o.warehouse.execute(stmt.sql, (stmt.params as unknown[] | undefined) ?? []), 'duckdb');
   const deps = { endpoints: o.endpoints, registry: o.registry, store, sink: o.sink, policy: o.policy, queries, logger: o.logger };
   // One pass at a time, whoever asks (the scheduler, POST /admin/monitor): a second waits for the first, then sees its effect.

@@ -78,10 +78,15 @@ export const api = onRequest(
 export const monitor = onSchedule(
   { schedule: 'every 60 minutes', timeZone: SCHEDULE_TIME_ZONE, region: REGION, secrets: [SHOPIFY_API_SECRET], retryCount: 0, maxInstances: 1, timeoutSeconds: 540, memory: '512MiB', serviceAccount: SERVICE_ACCOUNT },
   async (event) => {
-    const { pass, log } = monitorRuntime();
-    const report = await pass(event.scheduleTime ? new Date(event.scheduleTime) : new Date());
-    for (const e of report.endpoints) if (e.acted) log.notice('monitor acted', { shop: e.shop, model: e.model, action: e.decision.action, reason: e.decision.reason, why: e.decision.why, after: e.after });
-    log.info('monitor pass', { at: report.at, endpoints: report.endpoints.length, acted: report.endpoints.filter((e) => e.acted).length });
+    const { pass, queueHealth, log } = monitorRuntime();
+    try {
+      const report = await pass(event.scheduleTime ? new Date(event.scheduleTime) : new Date());
+      for (const e of report.endpoints) if (e.acted) log.notice('monitor acted', { shop: e.shop, model: e.model, action: e.decision.action, reason: e.decision.reason, why: e.decision.why, after: e.after });
+      log.info('monitor pass', { at: report.at, endpoints: report.endpoints.length, acted: report.endpoints.filter((e) => e.acted).length });
+    } finally {
+      // The quarantine size in Cloud Monitoring, whatever the pass did (never throws).
+      await queueHealth();
+    }
   },
 );
 

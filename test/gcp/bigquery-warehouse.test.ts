@@ -130,6 +130,10 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
 
     await wh.listQuarantine();
     expect(paramsOf(fake.jobs[3]!)).toEqual({ include_replayed: false, ids: [] });
+
+    fake.respond = () => ({ schema: { fields: [{ name: 'n', type: 'INTEGER' }] }, rows: [{ f: [{ v: '2' }] }] });
+    expect(await wh.countQuarantine()).toBe(2);
+    expect(norm(fake.jobs[4]!.query)).toBe('SELECT COUNT(*) AS n FROM `demo-shop-mlops.shop_raw.quarantine` WHERE replayed_at IS NULL');
   });
 
   test('redactCustomer deletes customer records, scrubs personal order fields (and refunds of those orders), deletes quarantine mentions', async () => {

@@ -1,9 +1,12 @@
 // The Cloud Monitoring exporter of a function instance's prom-client registry, with the real client against an in-process MetricService (real gRPC, the API's per-series rules).
+import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Counter, Registry } from 'prom-client';
 import { createCloudMonitoringExporter, DEFAULT_INTERVAL_MS } from '../../functions/src/adapters/gcp/cloud-monitoring-exporter';
 import type { MetricServiceClient } from '../../functions/src/adapters/gcp/cloud-monitoring-sink';
-import { buildApiRuntime, buildWebhookRuntime, loadCloudConfig } from '../../functions/src/adapters/gcp/cloud-runtime';
+import { BigQuery } from '@google-cloud/bigquery';
+import { buildApiRuntime, buildMonitorRuntime, buildWebhookRuntime, loadCloudConfig } from '../../functions/src/adapters/gcp/cloud-runtime';
+import { startFakeBigQuery } from './support/fake-bigquery';
 import { createLogger } from '../../functions/src/core/log';
 import { createIngestMetrics, createServingMetrics } from '../../functions/src/core/metrics';
 import { startFakeMonitoring, type FakeMonitoring, type WireSeries } from './support/fake-monitoring';
@@ -227,5 +230,24 @@ describe('the functions write their instance series', () => {
     for (const name of ['predictions_total', 'serving_fallbacks_total', 'prediction_seconds', 'prediction_log_dropped']) expect(types).toContain(`custom.googleapis.com/shop_mlops/${name}`);
     expect(types).not.toContain('custom.googleapis.com/shop_mlops/webhooks_received_total');
     await rt.predictionLog.flush();
+  });
+
+  test('monitor: the quarantine waiting for a replay (a count on BigQuery) reaches Cloud Monitoring as shop_mlops_quarantine_records', async () => {
+    const bq = await startFakeBigQuery();
+    try {
+      bq.respond = (job) => (/COUNT\(\*\) AS n FROM `demo-shop\.shop_raw\.quarantine` WHERE replayed_at IS NULL/.test(job.query) ? { schema: { fields: [{ name: 'n', type: 'INTEGER' }] }, rows: [{ f: [{ v: '3' }] }] } : { numDmlAffectedRows: 0 });
+      const monitorConfig = loadCloudConfig({ GOOGLE_CLOUD_PROJECT: PROJECT, SHOP_MLOPS_LOG_LEVEL: 'ERROR', SHOP_MLOPS_ARTIFACT_BUCKET: 'demo-shop-artifacts' }, 'hush');
+      const rt = buildMonitorRuntime(monitorConfig, { location: 'us-central1', metricClient: client, bigquery: new BigQuery({ projectId: PROJECT, apiEndpoint: bq.endpoint, autoRetry: false }) });
+      expect(await rt.queueHealth()).toBe(true);
+      const q = written('quarantine_records');
+      expect(q).toHaveLength(1);
+      expect(q[0]).toMatchObject({ metricKind: 'GAUGE', valueType: 'DOUBLE' });
+      expect(q[0]!.metric.labels['instance']).toMatch(/^monitor-/);
+      expect(q[0]!.points[0]!.value.doubleValue).toBe(3);
+      // Queue lag is Pub/Sub's own metric in the cloud (infra/alert-rules.tf): the monitor writes none.
+      expect(written('queue_lag_seconds')).toHaveLength(0);
+    } finally {
+      await bq.stop();
+    }
   });
 });

@@ -70,25 +70,26 @@ export function createServingMetrics(registry: Registry, opts: { logDropped?: ()
 /** The served version as a label value. */
 export const versionLabel = (version: number | null): string => (version === null ? 'none' : String(version));
 
-/** Ingest queue health of the embedded runtime, read when scraped. */
+/** Ingest queue health, read when scraped (embedded) or exported (the cloud monitor). */
 export interface QueueSources {
-  /** Age in seconds of the oldest acknowledged delivery not yet landed (0 when caught up). */
-  queueLagSeconds(): Promise<number> | number;
+  /** Age in seconds of the oldest acknowledged delivery not yet landed (0 when caught up); the cloud has none: Pub/Sub measures its own. */
+  queueLagSeconds?(): Promise<number> | number;
   /** Deliveries waiting in quarantine (not replayed). */
   quarantineRecords(): Promise<number> | number;
 }
 
 /** Queue lag and quarantine size in the runtime's registry; a source that fails keeps the last value. */
-export function createQueueMetrics(registry: Registry, sources: QueueSources): { queueLag: Gauge; quarantine: Gauge } {
+export function createQueueMetrics(registry: Registry, sources: QueueSources): { queueLag: Gauge | null; quarantine: Gauge } {
+  const lag = sources.queueLagSeconds?.bind(sources);
   return {
-    queueLag: new Gauge({
+    queueLag: lag ? new Gauge({
       name: 'shop_mlops_queue_lag_seconds',
       help: 'Age in seconds of the oldest acknowledged webhook delivery not yet landed in the warehouse (0 when caught up).',
       registers: [registry],
       async collect(this: Gauge) {
-        this.set(await Promise.resolve(sources.queueLagSeconds()).catch(() => NaN));
+        this.set(await Promise.resolve(lag()).catch(() => NaN));
       },
-    }),
+    }) : null,
     quarantine: new Gauge({
       name: 'shop_mlops_quarantine_records',
       help: 'Deliveries waiting in quarantine (shop_raw.quarantine rows not replayed).',

@@ -48,6 +48,8 @@ export interface Warehouse {
   quarantine(records: QuarantineRecord[]): Promise<void>;
   listQuarantine(opts?: { includeReplayed?: boolean; ids?: string[] }): Promise<StoredQuarantine[]>;
   markReplayed(ids: string[], at: string): Promise<void>;
+  /** Deliveries waiting in quarantine (not replayed): the `shop_mlops_quarantine_records` gauge in both worlds. */
+  countQuarantine(): Promise<number>;
   /** Deletes the customer's own records and scrubs personal fields from their order events (line items are kept). */
   redactCustomer(req: CustomerRedaction): Promise<RedactionResult>;
   redactShop(shop: string): Promise<RedactionResult>;

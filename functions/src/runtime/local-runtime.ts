@@ -144,7 +144,7 @@ async function serve(
       const at = await loader.oldestUnlandedAt();
       return at === null ? 0 : Math.max(0, (Date.now() - Date.parse(at)) / 1000);
     },
-    quarantineRecords: async () => Number((await warehouse.query('SELECT count(*) AS n FROM shop_raw.quarantine WHERE replayed_at IS NULL'))[0]?.['n'] ?? 0),
+    quarantineRecords: () => warehouse.countQuarantine(),
   });
   const monitoringSink = createPromMetricsSink(createMonitoringMetrics(metrics.registry));
   const backpressure = createBackpressure({ backlogBytes: () => loader.backlogBytes, maxBacklogBytes: config.maxBacklogBytes, dir: config.dataDir, minFreeDiskBytes: config.minFreeDiskBytes });

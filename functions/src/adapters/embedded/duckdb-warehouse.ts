@@ -236,6 +236,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       return r as unknown as StoredQuarantine[];
     });
 
+  const countQuarantine = async (): Promise<number> => Number((await query('SELECT count(*) AS n FROM shop_raw.quarantine WHERE replayed_at IS NULL'))[0]?.['n'] ?? 0);
+
   const markReplayed = (ids: string[], at: string): Promise<void> =>
     lock(async () => {
       if (ids.length) await conn.run(`UPDATE shop_raw.quarantine SET replayed_at = $1::TIMESTAMPTZ WHERE list_contains(from_json($2, '["VARCHAR"]'), quarantine_id)`, [at, JSON.stringify(ids)] as never);
@@ -383,6 +385,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     landEvents,
     quarantine,
     listQuarantine,
+    countQuarantine,
     markReplayed,
     redactCustomer,
     redactShop,

@@ -141,6 +141,10 @@ ORDER BY q.quarantined_at, q.quarantine_id`;
   return { sql, params: { include_replayed: opts.includeReplayed ?? false, ids: opts.ids ?? [] }, types: { include_replayed: 'BOOL', ids: ['STRING'] } };
 }
 
+export function countQuarantineSql(t: TableNames): Statement {
+  return { sql: `SELECT COUNT(*) AS n FROM ${t.quarantine} WHERE replayed_at IS NULL`, params: {}, types: {} };
+}
+
 export function markReplayedSql(t: TableNames, ids: string[], at: string): Statement {
   return {
     sql: `UPDATE ${t.quarantine} SET replayed_at = TIMESTAMP(@at) WHERE quarantine_id IN UNNEST(@ids)`,

@@ -115,6 +115,10 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       const { rows } = await run(q.listQuarantineSql(t, o), 'list quarantine');
       return rows as unknown as StoredQuarantine[];
     },
+    async countQuarantine(): Promise<number> {
+      const { rows } = await run(q.countQuarantineSql(t), 'count quarantine');
+      return Number(rows[0]?.['n'] ?? 0);
+    },
     async markReplayed(ids: string[], at: string): Promise<void> {
       if (ids.length === 0) return;
       await run(q.markReplayedSql(t, ids, at), 'mark replayed');

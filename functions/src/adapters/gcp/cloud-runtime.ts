@@ -15,7 +15,7 @@ import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-mon
 import { createCloudMonitoringExporter, type CloudMonitoringExporter } from './cloud-monitoring-exporter';
 import { createAcceptor } from '../../core/ingest';
 import { createLogger, type Logger } from '../../core/log';
-import { createIngestMetrics } from '../../core/metrics';
+import { createIngestMetrics, createQueueMetrics } from '../../core/metrics';
 import { createPrivacyService } from '../../core/privacy-service';
 import { createWebhookVerifier } from '../../core/verify';
 import { createWebhookApp } from '../../http/webhook-app';
@@ -164,6 +164,8 @@ export interface MonitorRuntime {
   pass(now: Date): Promise<MonitorReport>;
   /** The nightly drift tests; a drifted verdict asks to retrain (a Vertex pipeline run). */
   drift(now: Date): Promise<DriftJobReport>;
+  /** Writes `shop_mlops_quarantine_records` (deliveries waiting for a replay) to Cloud Monitoring; true when written. Never throws. */
+  queueHealth(): Promise<boolean>;
   log: Logger;
 }
 
@@ -195,8 +197,13 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
     ? createVertexStarter({ project, location: opts.location, image, gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`, clock: systemClock, env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! } })
     : () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
   const retrainer = createRetrainer({ store, start, policy, clock: systemClock, sink, logger: log.child({ component: 'retrain' }) });
+  // The quarantine waiting for a replay, exported once per pass (queue lag is Pub/Sub's own metric: infra/alert-rules.tf).
+  const queueRegistry = new Registry();
+  createQueueMetrics(queueRegistry, { quarantineRecords: () => warehouse.countQuarantine() });
+  const queueExporter = createCloudMonitoringExporter({ projectId: project, registry: queueRegistry, functionName: 'monitor', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   return {
     pass: (now) => runMonitorPass({ endpoints, registry, store, sink, policy, queries, logger: log }, now),
+    queueHealth: () => queueExporter.flush(),
     drift: (now) => runDriftJob({ warehouse, store, sink, registry, policy, timezone: config.shopTimezone, requestRetrain: retrainer.request, logger: log }, now),
     log,
   };

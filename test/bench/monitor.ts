@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { openDuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import { createDuckDbMonitoringStore } from '../../functions/src/adapters/embedded/duckdb-monitoring-store';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { runFeatures } from '../../functions/src/features/runner';
 import { DEFAULT_MONITORING_POLICY } from '../../functions/src/monitoring/config';
 import { runDriftJob, type DriftSpec } from '../../functions/src/monitoring/drift-job';
@@ -113,7 +113,8 @@ export async function run(): Promise<BenchResult> {
   // The propensity champion trained on the reference snapshot (the drift job's reference).
   const artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
   await artifacts.put('models/propensity/bench-run/model.json', Buffer.from('{}'));
-  const registry = createFileModelRegistry({ dir: path.join(dir, 'registry'), artifacts });
+  const registries = createFileModelRegistries({ dir: path.join(dir, 'registry'), artifacts });
+  const registry = registries.forShop(SHOP);
   await registry.registerVersion({ model: 'propensity', runId: 'bench-run', artifactKey: 'models/propensity/bench-run', params: { snapshot_date: reference }, aliases: ['champion'] });
   const setupSeconds = (performance.now() - t0) / 1000;
   const logged = Number((await w.execute(`SELECT count(*) AS n FROM ${QUALIFIED_PREDICTION_LOG}`))[0]!['n']);
@@ -155,7 +156,7 @@ export async function run(): Promise<BenchResult> {
       warehouse: w,
       store: monitoringStore,
       sink: { write: (p) => (points.push(...p), Promise.resolve()) },
-      registry,
+      registries,
       policy: DEFAULT_MONITORING_POLICY,
       timezone: 'UTC',
       // A drifted night records its retraining request (the retrainer's claim) like the runtime's; no run is started here.

@@ -10,6 +10,8 @@ export interface ModelRegistryHarness {
   artifacts: ArtifactStore;
   /** A second registry instance over the same storage (another process, another Cloud Function instance). */
   another(): ModelRegistry;
+  /** The registry of another shop over the same storage (the same ModelRegistries). */
+  otherShop(): ModelRegistry;
   cleanup(): Promise<void>;
 }
 
@@ -169,6 +171,23 @@ export function modelRegistryContract(name: string, make: () => Promise<ModelReg
       await rejectsWith(h.registry.setAlias('forecast', 'x', 1), 'BAD_REQUEST', /^alias:/);
       await rejectsWith(h.registry.setAlias('forecast', 'champion', 0), 'BAD_REQUEST', /^version:/);
       expect(await h.registry.listVersions('forecast')).toEqual([]);
+    });
+
+    test('shops never share versions or aliases: the same model name in another shop starts at version 1 with its own champion', async () => {
+      await registerWithFiles(h, 'forecast', 1, { aliases: ['champion'] });
+      await registerWithFiles(h, 'forecast', 2, { aliases: ['champion'] });
+      const other = h.otherShop();
+      expect(await other.getVersion('forecast', 'champion')).toBeNull();
+      expect(await other.getVersion('forecast', 1)).toBeNull();
+      expect(await other.listVersions('forecast')).toEqual([]);
+      const key = `models/forecast/${RUN(3)}`;
+      await h.artifacts.put(`${key}/model.json`, '{}');
+      const v = await other.registerVersion({ model: 'forecast', runId: RUN(3), artifactKey: key, aliases: ['champion'] });
+      expect(v).toMatchObject({ model: 'forecast', version: 1, runId: RUN(3), aliases: ['champion'] });
+      await other.deleteAlias('forecast', 'champion');
+      // The first shop's versions and champion are untouched.
+      expect((await h.registry.listVersions('forecast')).map((x) => [x.version, x.aliases])).toEqual([[1, []], [2, ['champion']]]);
+      expect((await h.another().getVersion('forecast', 'champion'))!.version).toBe(2);
     });
   });
 }

@@ -45,7 +45,7 @@ test('gcp mode: deploy puts the champion on a Vertex endpoint and a 5 % canary b
   // Two versions as the training pipeline registers them: each takes `champion` and `challenger`.
   for (const run of RUNS) {
     await services.artifacts.put(`models/clv/${run}/model.json`, '{}');
-    await services.registry.registerVersion({ model: 'clv', runId: run, artifactKey: `models/clv/${run}`, aliases: ['challenger', 'champion'] });
+    await services.registries.forShop(SHOP).registerVersion({ model: 'clv', runId: run, artifactKey: `models/clv/${run}`, aliases: ['challenger', 'champion'] });
     if (run === RUNS[0]) expect(await deploy(['clv', '--version', 'champion', '--shop', SHOP, '--who', 'ops'], ctx, open)).toBe(0);
   }
   expect(await deploy(['clv', '--version', 'challenger', '--canary', '5', '--shop', SHOP, '--who', 'ops', '--why', 'canary v2'], ctx, open)).toBe(0);
@@ -56,7 +56,7 @@ test('gcp mode: deploy puts the champion on a Vertex endpoint and a 5 % canary b
   expect(ep.trafficSplit).toEqual({ [idOf(1)]: 95, [idOf(2)]: 5 });
   expect(aip.callsOf('DeployModel').map((d) => d.deployedModel.serviceAccount)).toEqual([`shop-mlops-serving@${PROJECT}.iam.gserviceaccount.com`, `shop-mlops-serving@${PROJECT}.iam.gserviceaccount.com`]);
   // The registry's champion follows the endpoint's champion arm (training had moved it onto v2).
-  expect((await services.registry.getVersion('clv', 'champion'))!.version).toBe(1);
+  expect((await services.registries.forShop(SHOP).getVersion('clv', 'champion'))!.version).toBe(1);
 
   expect(await traffic(['clv', '--shop', SHOP], ctx, open)).toBe(0);
   const t = JSON.parse(out.at(-1)!) as { split: unknown; aliases: unknown; history: { actor: string; reason: string; action: string }[] };

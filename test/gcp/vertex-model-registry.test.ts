@@ -4,8 +4,8 @@ import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newModelServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
-import { RUN_ID_LABEL, createVertexModelRegistry, decodeVersionDescription, encodeVersionDescription } from '../../functions/src/adapters/gcp/vertex-model-registry';
+import { newModelServiceClient, vertexModelId, vertexShopKey } from '../../functions/src/adapters/gcp/vertex-common';
+import { RUN_ID_LABEL, SHOP_LABEL, createVertexModelRegistry, decodeVersionDescription, encodeVersionDescription } from '../../functions/src/adapters/gcp/vertex-model-registry';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { silentLogger } from '../../functions/src/core/log';
 import type { ArtifactStore } from '../../functions/src/ports/artifact-store';
@@ -40,7 +40,10 @@ beforeEach(async () => {
   for (const run of [RUN1, RUN2]) await artifacts.put(`models/forecast/${run}/model.json`, '{"w":[1]}');
 });
 
-const registry = () => createVertexModelRegistry({ project: PROJECT, location: LOCATION, artifacts, client, containerImageUri: IMAGE, labels: { team: 'growth' } });
+const SHOP = 'demo-store.myshopify.com';
+/** The Vertex model id of the shop's forecast model (the shop's key, then the model). */
+const FID = vertexModelId(SHOP, 'forecast');
+const registry = () => createVertexModelRegistry({ project: PROJECT, location: LOCATION, artifacts, client, containerImageUri: IMAGE, labels: { team: 'growth' }, shop: SHOP });
 
 test('the first version creates the model with modelId; later ones name it as parentModel; both carry aliases, artifact uri and run lineage', async () => {
   const r = registry();
@@ -48,24 +51,24 @@ test('the first version creates the model with modelId; later ones name it as pa
   const v2 = await r.registerVersion({ model: 'forecast', runId: RUN2, artifactKey: `models/forecast/${RUN2}`, metrics: { mase: 0.77 }, aliases: ['challenger'] });
   const uploads = aip.callsOf('UploadModel');
   expect(uploads).toHaveLength(2);
-  expect(uploads[0]).toMatchObject({ parent: PARENT, modelId: 'forecast', parentModel: '' });
-  expect(uploads[1]).toMatchObject({ parent: PARENT, modelId: '', parentModel: `${PARENT}/models/forecast` });
+  expect(uploads[0]).toMatchObject({ parent: PARENT, modelId: FID, parentModel: '' });
+  expect(uploads[1]).toMatchObject({ parent: PARENT, modelId: '', parentModel: `${PARENT}/models/${FID}` });
   expect(uploads[0].model).toMatchObject({
-    displayName: 'forecast',
+    displayName: `forecast (${SHOP})`,
     artifactUri: `gs://shop-mlops-artifacts/mlops/models/forecast/${RUN1}`,
     versionAliases: ['champion'],
-    labels: { [RUN_ID_LABEL]: RUN1, team: 'growth' },
+    labels: { [RUN_ID_LABEL]: RUN1, [SHOP_LABEL]: vertexShopKey(SHOP), team: 'growth' },
     containerSpec: { imageUri: IMAGE },
   });
   expect(uploads[1].model.versionAliases).toEqual(['challenger']);
-  expect(uploads[1].model.labels).toEqual({ [RUN_ID_LABEL]: RUN2, team: 'growth' });
+  expect(uploads[1].model.labels).toEqual({ [RUN_ID_LABEL]: RUN2, [SHOP_LABEL]: vertexShopKey(SHOP), team: 'growth' });
   expect(decodeVersionDescription(uploads[0].model.versionDescription)).toEqual({ description: 'croston', metrics: { mase: 0.81 }, params: { horizon: 28 } });
   // uploadModel is a long-running operation: the adapter polled it through google.longrunning.Operations.
   expect(aip.callsOf('GetOperation').map((c) => c.name)).toEqual([...aip.operations.keys()]);
   expect([...aip.operations.values()].every((o) => o.done && o.polls >= 1)).toBe(true);
   expect([v1.version, v2.version]).toEqual([1, 2]);
   // Vertex put its own 'default' alias on version 1; the port does not show it.
-  expect([...aip.models.get(`${PARENT}/models/forecast`)!.versions[0]!.aliases].sort()).toEqual(['champion', 'default']);
+  expect([...aip.models.get(`${PARENT}/models/${FID}`)!.versions[0]!.aliases].sort()).toEqual(['champion', 'default']);
   expect(v1.aliases).toEqual(['champion']);
   expect(v1.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
 });
@@ -78,16 +81,16 @@ test('setAlias is one mergeVersionAliases on model@version; deleteAlias finds th
   const moved = await r.setAlias('forecast', 'champion', 2);
   expect(moved).toMatchObject({ version: 2, aliases: ['champion'], runId: RUN2 });
   expect(aip.calls.map((c) => c.method)).toEqual(['MergeVersionAliases']);
-  expect(aip.callsOf('MergeVersionAliases')[0]).toEqual({ name: `${PARENT}/models/forecast@2`, versionAliases: ['champion'] });
+  expect(aip.callsOf('MergeVersionAliases')[0]).toEqual({ name: `${PARENT}/models/${FID}@2`, versionAliases: ['champion'] });
   aip.calls.length = 0;
   expect(await r.deleteAlias('forecast', 'champion')).toBe(true);
   expect(aip.calls.map((c) => [c.method, c.request.name, c.request.versionAliases ?? null])).toEqual([
-    ['GetModel', `${PARENT}/models/forecast@champion`, null],
-    ['MergeVersionAliases', `${PARENT}/models/forecast@2`, ['-champion']],
-    ['GetModel', `${PARENT}/models/forecast@champion`, null],
+    ['GetModel', `${PARENT}/models/${FID}@champion`, null],
+    ['MergeVersionAliases', `${PARENT}/models/${FID}@2`, ['-champion']],
+    ['GetModel', `${PARENT}/models/${FID}@champion`, null],
   ]);
   expect((await r.listVersions('forecast')).map((v) => v.aliases)).toEqual([[], []]);
-  expect(aip.callsOf('ListModelVersions')[0]).toMatchObject({ name: `${PARENT}/models/forecast` });
+  expect(aip.callsOf('ListModelVersions')[0]).toMatchObject({ name: `${PARENT}/models/${FID}` });
 });
 
 test('listVersions follows pages (the fake serves two versions per page)', async () => {
@@ -98,21 +101,36 @@ test('listVersions follows pages (the fake serves two versions per page)', async
   expect(aip.callsOf('ListModelVersions').map((c) => c.pageToken)).toEqual(['', '2', '4']);
 });
 
+test('each shop has its own Vertex models: the same model name in two shops is two models, versions and aliases apart', async () => {
+  const other = 'other-store.myshopify.com';
+  const a = registry();
+  const b = createVertexModelRegistry({ project: PROJECT, location: LOCATION, artifacts, client, containerImageUri: IMAGE, shop: other });
+  await a.registerVersion({ model: 'forecast', runId: RUN1, artifactKey: `models/forecast/${RUN1}`, aliases: ['champion'] });
+  await a.registerVersion({ model: 'forecast', runId: RUN2, artifactKey: `models/forecast/${RUN2}`, aliases: ['champion'] });
+  expect(await b.getVersion('forecast', 'champion')).toBeNull();
+  expect(await b.listVersions('forecast')).toEqual([]);
+  const v = await b.registerVersion({ model: 'forecast', runId: RUN2, artifactKey: `models/forecast/${RUN2}`, aliases: ['champion'] });
+  expect(v).toMatchObject({ model: 'forecast', version: 1, aliases: ['champion'] });
+  expect(aip.callsOf('UploadModel').map((u) => u.modelId || u.parentModel)).toEqual([FID, `${PARENT}/models/${FID}`, vertexModelId(other, 'forecast')]);
+  expect((await a.getVersion('forecast', 'champion'))!.version).toBe(2);
+  expect(FID).toMatch(/^m[0-9a-f]{12}-forecast$/);
+});
+
 test('a first registration that loses the race to create the model retries as a new version', async () => {
   const r = registry();
   // Another client creates the model between our getModel (NOT_FOUND) and our upload: the service answers ALREADY_EXISTS.
   aip.beforeNext('UploadModel', () => {
     const now = new Date();
-    aip.models.set(`${PARENT}/models/forecast`, {
-      name: `${PARENT}/models/forecast`,
+    aip.models.set(`${PARENT}/models/${FID}`, {
+      name: `${PARENT}/models/${FID}`,
       versions: [{ versionId: '1', displayName: 'forecast', artifactUri: 'gs://b/other', imageUri: IMAGE, labels: { [RUN_ID_LABEL]: RUN2 }, versionDescription: '', aliases: new Set(['default']), createdAt: now, updatedAt: now }],
     });
   });
   const v = await r.registerVersion({ model: 'forecast', runId: RUN1, artifactKey: `models/forecast/${RUN1}` });
   expect(v).toMatchObject({ version: 2, runId: RUN1 });
   expect(aip.callsOf('UploadModel').map((u) => [u.modelId, u.parentModel])).toEqual([
-    ['forecast', ''],
-    ['', `${PARENT}/models/forecast`],
+    [FID, ''],
+    ['', `${PARENT}/models/${FID}`],
   ]);
   expect((await r.listVersions('forecast')).map((x) => x.runId)).toEqual([RUN2, RUN1]);
   // Two registries creating the same new model at once: both versions land.

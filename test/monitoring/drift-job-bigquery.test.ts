@@ -1,7 +1,7 @@
 // The drift job's BigQuery SQL: every statement it sends in the bigquery dialect passes the ZetaSQL analyzer against the real feature tables (compiled from dataform/) and the prediction log's schema; a wrong column fails it.
 import * as path from 'node:path';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { compileProject } from '../../functions/src/features/compile';
 import type { CompiledGraph } from '../../functions/src/features/compiled-graph';
 import { analyzeBigQueryGraph, formatAnalysisFailures, stopBigQueryAnalyzer } from '../../functions/src/features/bigquery-check/analyze';
@@ -23,7 +23,8 @@ beforeAll(async () => {
   // newer snapshot, 250,000 rows per side (so the sampling clause appears), a shop in the prediction log.
   const dir = tempDir();
   const artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
-  const registry = createFileModelRegistry({ dir: path.join(dir, 'registry'), artifacts });
+  const registries = createFileModelRegistries({ dir: path.join(dir, 'registry'), artifacts });
+  const registry = registries.forShop(SHOP);
   for (const model of ['clv', 'forecast', 'propensity', 'recommend']) {
     const runId = `training-20260306-030000-${model}`;
     await artifacts.put(`models/${model}/${runId}/model.json`, '{}');
@@ -44,7 +45,7 @@ beforeAll(async () => {
       },
       store: { recordDrift: async (run, results) => void recorded.push({ run, results }) },
       sink: { write: async () => undefined },
-      registry,
+      registries,
       policy: DEFAULT_MONITORING_POLICY,
       timezone: 'UTC',
       requestRetrain: async () => {

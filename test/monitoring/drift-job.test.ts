@@ -4,12 +4,12 @@ import * as path from 'node:path';
 import { createDuckDbMonitoringStore } from '../../functions/src/adapters/embedded/duckdb-monitoring-store';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { DEFAULT_MONITORING_POLICY } from '../../functions/src/monitoring/config';
 import { DEFAULT_DRIFT_SPECS, runDriftJob, type DriftJobDeps } from '../../functions/src/monitoring/drift-job';
 import { psi } from '../../functions/src/monitoring/stats';
 import type { MetricPoint } from '../../functions/src/ports/metrics-sink';
-import type { ModelRegistry } from '../../functions/src/ports/model-registry';
+import type { ModelRegistries, ModelRegistry } from '../../functions/src/ports/model-registry';
 import type { MonitoringStore, RequestRetrain } from '../../functions/src/ports/monitoring-store';
 import { QUALIFIED_PREDICTION_LOG, duckdbCreatePredictionLog } from '../../functions/src/serving/prediction-log-table';
 import { tempDir } from '../helpers/runtime';
@@ -18,6 +18,7 @@ import { EARLIER, SHOP, SNAPSHOT, buildTrainingStore } from '../training/support
 let dir: string;
 let warehouse: DuckDbWarehouse;
 let store: MonitoringStore;
+let registries: ModelRegistries;
 let registry: ModelRegistry;
 const versions: Record<string, number> = {};
 const written: { points: MetricPoint[]; at: Date }[] = [];
@@ -33,7 +34,7 @@ const deps = (over: Partial<DriftJobDeps> = {}): DriftJobDeps => ({
   warehouse,
   store,
   sink: { write: async (points, at) => void written.push({ points: [...points], at }) },
-  registry,
+  registries,
   policy: DEFAULT_MONITORING_POLICY,
   timezone: 'UTC',
   requestRetrain,
@@ -51,7 +52,8 @@ beforeAll(async () => {
   await warehouse.execute(duckdbCreatePredictionLog());
   store = createDuckDbMonitoringStore(warehouse);
   const artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
-  registry = createFileModelRegistry({ dir: path.join(dir, 'registry'), artifacts });
+  registries = createFileModelRegistries({ dir: path.join(dir, 'registry'), artifacts });
+  registry = registries.forShop(SHOP);
   // Champions trained on the EARLIER snapshot, as the training pipeline registers them (params.snapshot_date).
   for (const model of ['clv', 'forecast', 'propensity', 'recommend']) {
     const runId = `training-20260306-030000-${model}`;

@@ -73,13 +73,13 @@ async function serveAll(ids: string[]): Promise<void> {
 
 /** Registers a copy of a propensity version whose only change is its decision threshold (a new version, as a retrain would). */
 async function withThreshold(from: number, threshold: number, name: string): Promise<number> {
-  const v = (await rt!.serving.registry.getVersion('propensity', from))!;
+  const v = (await rt!.serving.registries.forShop(SHOP).getVersion('propensity', from))!;
   const key = v.artifactUri.slice(v.artifactUri.indexOf('models/'));
   const art = JSON.parse((await rt!.artifacts.get(`${key}/model.json`))!.toString('utf8')) as { production: { threshold: { threshold: number | null; status: string } } };
   art.production.threshold = { ...art.production.threshold, status: 'met', threshold };
   const newKey = `models/propensity/e2e-${name}`;
   await rt!.artifacts.put(`${newKey}/model.json`, JSON.stringify(art));
-  return (await rt!.serving.registry.registerVersion({ model: 'propensity', runId: v.runId, artifactKey: newKey, params: { ...v.params, artifact_key: newKey }, description: `v${from} with threshold ${threshold} (${name})` })).version;
+  return (await rt!.serving.registries.forShop(SHOP).registerVersion({ model: 'propensity', runId: v.runId, artifactKey: newKey, params: { ...v.params, artifact_key: newKey }, description: `v${from} with threshold ${threshold} (${name})` })).version;
 }
 
 const pass = async (now: Date): Promise<MonitorPassResult> => {
@@ -110,12 +110,12 @@ test('the loop closes on the simulated store: rollback, alert, promotion through
   for (const back of [61, 31, 1]) await features(at(-back));
   const trained = await runTraining({ world: { mode: 'embedded', dataDir, warehouse: rt.warehouse }, params: { snapshot_date: dayOf(at(-1)), holdout_days: 28 }, progress: 'silent' });
   expect(trained.summary.ok).toBe(true);
-  const v1 = (await rt.serving.registry.getVersion('propensity', 'champion'))!.version;
-  await deployVersion({ endpoints: rt.serving.endpoints, registry: rt.serving.registry }, KEY, v1, WHO);
+  const v1 = (await rt.serving.registries.forShop(SHOP).getVersion('propensity', 'champion'))!.version;
+  await deployVersion({ endpoints: rt.serving.endpoints, registries: rt.serving.registries }, KEY, v1, WHO);
 
   // 2. A deliberately bad challenger (everyone "will repeat") at 5 %, served to every customer on two days.
   const bad = await withThreshold(v1, 0, 'everyone');
-  await deployVersion({ endpoints: rt.serving.endpoints, registry: rt.serving.registry }, KEY, bad, WHO, 5);
+  await deployVersion({ endpoints: rt.serving.endpoints, registries: rt.serving.registries }, KEY, bad, WHO, 5);
   const ids = await customers();
   for (const d of [0, 1]) {
     clockRef.set(at(d, 9));
@@ -150,7 +150,7 @@ test('the loop closes on the simulated store: rollback, alert, promotion through
   // served daily for 18 days; a month later its precision holds and it is promoted one ramp step per 24 h hold.
   const good = await withThreshold(v1, 0.3, 'top-scores');
   clockRef.set(at(32, 9));
-  await deployVersion({ endpoints: rt.serving.endpoints, registry: rt.serving.registry }, KEY, good, WHO, 5);
+  await deployVersion({ endpoints: rt.serving.endpoints, registries: rt.serving.registries }, KEY, good, WHO, 5);
   for (let d = 32; d < 50; d++) {
     clockRef.set(at(d, 9));
     await serveAll(ids);
@@ -172,7 +172,7 @@ test('the loop closes on the simulated store: rollback, alert, promotion through
   expect(steps).toEqual([25, 50, 100]);
   const state = await rt.serving.endpoints.getState(KEY);
   expect(state.split!.champion.version).toBe(good);
-  expect((await rt.serving.registry.getVersion('propensity', 'champion'))!.version).toBe(good);
+  expect((await rt.serving.registries.forShop(SHOP).getVersion('propensity', 'champion'))!.version).toBe(good);
   const promotions = (await rt.monitor.store.decisions({ model: 'propensity' })).filter((d) => d.action === 'promote');
   expect(promotions.map((d) => (d.after!.champion.version === good ? 100 : d.after!.challenger!.percent))).toEqual([25, 50, 100]);
   for (const d of promotions) expect(d.precision!.low).toBeGreaterThanOrEqual(0.25);

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { createDuckDbMonitoringStore } from '../../functions/src/adapters/embedded/duckdb-monitoring-store';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
 import { createPromMetricsSink } from '../../functions/src/adapters/embedded/prom-metrics-sink';
 import { manualClock, type ManualClock } from '../../functions/src/core/clock';
@@ -39,16 +39,17 @@ async function world(): Promise<World> {
   const dir = tempDir();
   const clock = manualClock('2026-11-01T00:00:00Z');
   const artifacts = createFileArtifactStore(`${dir}/artifacts`);
-  const registry = createFileModelRegistry({ dir: `${dir}/registry`, artifacts });
+  const registries = createFileModelRegistries({ dir: `${dir}/registry`, artifacts });
+  const registry = registries.forShop(SHOP);
   for (const v of [1, 2]) {
     const runId = `training-2026102${v}-030000-abcdef`;
     await artifacts.put(`models/propensity/${runId}/model.json`, '{}');
     await registry.registerVersion({ model: 'propensity', runId, artifactKey: `models/propensity/${runId}`, aliases: ['challenger', 'champion'] });
   }
   const endpoints = createJournalEndpoints({ dir: `${dir}/endpoints`, now: () => clock.now() });
-  await deployVersion({ endpoints, registry }, KEY, 1, OPS);
+  await deployVersion({ endpoints, registries }, KEY, 1, OPS);
   clock.advance(HOUR);
-  await deployVersion({ endpoints, registry }, KEY, 2, OPS, 5);
+  await deployVersion({ endpoints, registries }, KEY, 2, OPS, 5);
   clock.advance(HOUR);
 
   const warehouse = await openDuckDbWarehouse({ path: `${dir}/warehouse.duckdb` });
@@ -63,7 +64,7 @@ async function world(): Promise<World> {
   const metrics = new Registry();
   const deps: MonitorDeps = {
     endpoints,
-    registry,
+    registries,
     store: createDuckDbMonitoringStore(warehouse),
     sink: createPromMetricsSink(createMonitoringMetrics(metrics)),
     policy: DEFAULT_MONITORING_POLICY,
@@ -77,7 +78,7 @@ async function world(): Promise<World> {
     metrics,
     close: async () => {
       await endpoints.close();
-      await registry.close();
+      await registries.close();
       await warehouse.close();
     },
   };
@@ -137,7 +138,7 @@ test('a bad challenger is rolled back to 0 % with an audit row naming precision,
   const last = (await w.deps.endpoints.history(KEY)).at(-1)!;
   expect(last).toMatchObject({ actor: 'monitor', revision: 4, at: '2026-11-10T00:00:00.000Z' });
   expect(last.reason).toMatch(/^precision_below_threshold: precision 0\.480 \(95 % interval 0\.419–0\.542, n = 250\)/);
-  expect((await w.deps.registry.getVersion('propensity', 'champion'))!.version).toBe(1);
+  expect((await w.deps.registries.forShop(SHOP).getVersion('propensity', 'champion'))!.version).toBe(1);
   // series: the decision counter, live precision of both arms with bounds and n, the threshold, the last run
   expect(await metricValue(w, 'shop_mlops_monitor_decisions_total', { action: 'rollback', reason: 'precision_below_threshold' })).toBe(1);
   expect(await metricValue(w, 'shop_mlops_live_precision', { version: '2', arm: 'challenger' })).toBe(0.48);
@@ -175,7 +176,7 @@ test('a good challenger is promoted one ramp step per hold window, 5 → 25 → 
     { champion: { version: 1, percent: 50 }, challenger: { version: 2, percent: 50 }, holdout: 0 },
     { champion: { version: 2, percent: 100 }, challenger: null, holdout: 0 },
   ]);
-  expect((await w.deps.registry.getVersion('propensity', 'champion'))!.version).toBe(2);
+  expect((await w.deps.registries.forShop(SHOP).getVersion('propensity', 'champion'))!.version).toBe(2);
   const ds = await w.deps.store.decisions({ shop: SHOP, model: 'propensity' });
   expect(ds.map((d) => [d.action, d.revision_before, d.revision_after, d.after?.challenger?.percent ?? 100, d.flow_event.trigger])).toEqual([
     ['promote', 3, 4, 25, 'model_promoted'],

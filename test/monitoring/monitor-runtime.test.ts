@@ -3,7 +3,7 @@ import { loadConfig } from '../../functions/src/core/config';
 import { manualClock } from '../../functions/src/core/clock';
 import { silentLogger } from '../../functions/src/core/log';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
 import { createPredictionLogIfAbsent } from '../../functions/src/monitoring/outcomes-job';
 import type { MonitorReport } from '../../functions/src/monitoring/monitor-job';
@@ -33,17 +33,18 @@ test('a bad canary is rolled back by POST /admin/monitor over the real outcome j
   const clock = manualClock('2026-10-01T00:00:00Z');
   // Another process (the CLI) registered two versions and deployed v2 as a 5 % canary on the shared journal.
   const artifacts = createFileArtifactStore(p.artifacts);
-  const registry = createFileModelRegistry({ dir: p.registry, artifacts });
+  const registries = createFileModelRegistries({ dir: p.registry, artifacts });
+  const registry = registries.forShop(SHOP);
   for (const v of [1, 2]) {
     const runId = `training-2026092${v}-030000-abcdef`;
     await artifacts.put(`models/propensity/${runId}/model.json`, '{}');
     await registry.registerVersion({ model: 'propensity', runId, artifactKey: `models/propensity/${runId}`, aliases: ['challenger', 'champion'] });
   }
   const endpoints = createJournalEndpoints({ dir: p.endpoints, now: () => clock.now() });
-  await deployVersion({ endpoints, registry }, KEY, 1, { actor: 'ops', reason: 'first' });
-  await deployVersion({ endpoints, registry }, KEY, 2, { actor: 'ops', reason: 'canary' }, 5);
+  await deployVersion({ endpoints, registries }, KEY, 1, { actor: 'ops', reason: 'first' });
+  await deployVersion({ endpoints, registries }, KEY, 2, { actor: 'ops', reason: 'canary' }, 5);
   await endpoints.close();
-  await registry.close();
+  await registries.close();
 
   const config = loadConfig({}, { shopifyApiSecret: SECRET, port: 0, dataDir, logLevel: 'ERROR', featuresEveryMinutes: 0 });
   rt = await startRuntime({ config, logger: silentLogger, clock });

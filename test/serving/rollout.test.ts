@@ -1,6 +1,7 @@
 // Rollout operations on real files (journal endpoints + file registry): canary rules, the ramp ending in a swap, rollback, swap and back, and the registry's champion following the endpoint.
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import type { ModelRegistry } from '../../functions/src/ports/model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { deployVersion, promote, rollback, swapBack, swapTo, traffic, type RolloutServices } from '../../functions/src/serving/rollout';
@@ -9,17 +10,18 @@ import { tempDir } from '../helpers/runtime';
 const KEY = { shop: 'demo-store.myshopify.com', model: 'clv' };
 const WHO = { actor: 'ops', reason: 'test' };
 
-async function world(versions: number): Promise<RolloutServices> {
+async function world(versions: number): Promise<RolloutServices & { registry: ModelRegistry }> {
   const dir = tempDir();
   const artifacts = createFileArtifactStore(`${dir}/artifacts`);
-  const registry = createFileModelRegistry({ dir: `${dir}/registry`, artifacts });
+  const registries = createFileModelRegistries({ dir: `${dir}/registry`, artifacts });
+  const registry = registries.forShop(KEY.shop);
   for (let v = 1; v <= versions; v++) {
     const runId = `training-2026112${v}-030000-abcdef`;
     await artifacts.put(`models/clv/${runId}/model.json`, '{}');
     // As the training pipeline registers: both aliases move onto the newest version that did not lose.
     await registry.registerVersion({ model: 'clv', runId, artifactKey: `models/clv/${runId}`, aliases: ['challenger', 'champion'] });
   }
-  return { registry, endpoints: createJournalEndpoints({ dir: `${dir}/endpoints` }) };
+  return { registries, registry, endpoints: createJournalEndpoints({ dir: `${dir}/endpoints` }) };
 }
 
 const rejects = async (p: Promise<unknown>, code: string, msg: RegExp) => {

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { createDuckDbPredictionStore } from '../../functions/src/adapters/embedded/duckdb-prediction-store';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
 import { createJournalPredictionLog, type JournalPredictionLog } from '../../functions/src/adapters/embedded/journal-prediction-log';
 import { silentLogger } from '../../functions/src/core/log';
@@ -18,7 +18,7 @@ import { trainRecommender } from '../../functions/src/models/recommend';
 import { syntheticPurchases } from '../../functions/src/models/recommend/synthetic';
 import type { ArtifactStore } from '../../functions/src/ports/artifact-store';
 import type { Endpoints } from '../../functions/src/ports/endpoints';
-import type { ModelRegistry } from '../../functions/src/ports/model-registry';
+import type { ModelRegistries, ModelRegistry } from '../../functions/src/ports/model-registry';
 import type { PredictionStore } from '../../functions/src/ports/prediction-store';
 import { localAdminCaller } from '../../functions/src/runtime/local-admin-caller';
 import { bucketOf } from '../../functions/src/serving/assignment';
@@ -42,6 +42,7 @@ const reads = new Map<string, number>();
 
 let w: DuckDbWarehouse;
 let artifacts: ArtifactStore;
+let registries: ModelRegistries;
 let registry: ModelRegistry;
 let endpoints: Endpoints;
 let log: JournalPredictionLog;
@@ -92,7 +93,8 @@ async function register(version: number, production: unknown) {
 beforeAll(async () => {
   w = await openDuckDbWarehouse({ path: ':memory:' });
   artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
-  registry = createFileModelRegistry({ dir: path.join(dir, 'registry'), artifacts });
+  registries = createFileModelRegistries({ dir: path.join(dir, 'registry'), artifacts });
+  registry = registries.forShop(SHOP);
   await register(1, model);
   await register(2, model);
   await register(3, { format: 'not-a-recommender' });
@@ -130,7 +132,7 @@ function stack(budgetMs = 5_000) {
   const reg = faultyRegistry(registry);
   const serving = createServingCore({
     endpoints: faultyEndpoints(endpoints),
-    models: createModelCache({ registry: reg, artifacts: faultyArtifacts(artifacts) }),
+    models: createModelCache({ registries: { forShop: () => reg, close: () => registries.close() }, artifacts: faultyArtifacts(artifacts) }),
     predictions: faultyStore(createDuckDbPredictionStore(w)),
     features: createServingFeatures({ query: (sql) => w.query(sql) }),
     log,

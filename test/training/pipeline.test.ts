@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../../functions/src/adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { createFileRunTracker } from '../../functions/src/adapters/embedded/file-run-tracker';
 import { packageVersion } from '../../functions/src/adapters/embedded/code-version';
 import { loadConfig } from '../../functions/src/core/config';
@@ -21,7 +21,8 @@ import { buildTrainingStore, EARLIER, execOnStore, queryStore, SHOP, SNAPSHOT } 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-training-'));
 const world = { mode: 'embedded' as const, dataDir, via: 'direct' as const };
 const artifacts = createFileArtifactStore(path.join(dataDir, 'artifacts'));
-const registry = createFileModelRegistry({ dir: path.join(dataDir, 'registry'), artifacts });
+// The shop's own registry: the pipeline registers under the shop its extract step read.
+const registry = createFileModelRegistries({ dir: path.join(dataDir, 'registry'), artifacts }).forShop(SHOP);
 const tracker = createFileRunTracker({ dir: path.join(dataDir, 'runs'), artifacts });
 const MODELS = ['clv', 'propensity', 'forecast', 'recommend'];
 

@@ -2,7 +2,7 @@
 import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
 import type { MetricPoint, MetricsSink } from '../ports/metrics-sink';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { DriftResult, DriftRun, DriftSubject, MonitoringStore, RequestRetrain, RetrainRequest } from '../ports/monitoring-store';
 import type { Row, Warehouse } from '../ports/warehouse';
 import { QUALIFIED_PREDICTION_LOG } from '../serving/prediction-log-table';
@@ -93,7 +93,8 @@ export interface DriftJobDeps {
   warehouse: Pick<Warehouse, 'dialect' | 'query'>;
   store: Pick<MonitoringStore, 'recordDrift'>;
   sink: MetricsSink;
-  registry: Pick<ModelRegistry, 'getVersion'>;
+  /** Every shop's registry: a shop's drift is measured against its own champion's training snapshot. */
+  registries: ModelRegistries;
   policy: MonitoringPolicy;
   /** Shop-local days: the run date and the `snapshot` of the feature tables. */
   timezone: string;
@@ -192,13 +193,21 @@ export async function runDriftJob(deps: DriftJobDeps, now: Date): Promise<DriftJ
   const points: MetricPoint[] = [];
   const driftedModels = new Map<string, Map<string, string[]>>(); // shop → model → why
 
-  // Champions: the version and the snapshot it trained on.
+  // Champions per shop and model: the version and the snapshot it trained on (read once each).
   const models = [...new Set([...specs.flatMap((s) => s.models), ...predictionSpecs.map((p) => p.model)])].sort();
-  const champions = new Map<string, { version: number; snapshot: string | null }>();
-  for (const m of models) {
-    const v = await deps.registry.getVersion(m, 'champion');
-    if (v) champions.set(m, { version: v.version, snapshot: typeof v.params['snapshot_date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v.params['snapshot_date']) ? v.params['snapshot_date'] : null });
-  }
+  const champions = new Map<string, Promise<{ version: number; snapshot: string | null } | null>>();
+  const championOf = (shop: string, m: string) => {
+    const k = `${shop} ${m}`;
+    let hit = champions.get(k);
+    if (!hit) {
+      hit = deps.registries
+        .forShop(shop)
+        .getVersion(m, 'champion')
+        .then((v) => (v ? { version: v.version, snapshot: typeof v.params['snapshot_date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v.params['snapshot_date']) ? v.params['snapshot_date'] : null } : null));
+      champions.set(k, hit);
+    }
+    return hit;
+  };
 
   const query = (text: string): Promise<Row[]> => deps.warehouse.query(text);
 
@@ -319,14 +328,14 @@ export async function runDriftJob(deps: DriftJobDeps, now: Date): Promise<DriftJ
   for (const model of models) {
     const mine = specs.filter((s) => s.models.includes(model) && latestByTable.has(s.table));
     if (!mine.length) continue;
-    const champion = champions.get(model);
-    if (!champion?.snapshot) {
-      report.skipped.push({ shop: null, subject: 'features', model, reason: champion ? `champion v${champion.version} has no snapshot_date param` : 'no champion' });
-      continue;
-    }
-    const refDay = champion.snapshot;
     for (const shop of featureShops) {
       await guard(shop, 'features', model, async () => {
+        const champion = await championOf(shop, model);
+        if (!champion?.snapshot) {
+          report.skipped.push({ shop, subject: 'features', model, reason: champion ? `champion v${champion.version} has no snapshot_date param` : 'no champion' });
+          return;
+        }
+        const refDay = champion.snapshot;
         const samples: FeatureSample[] = [];
         const refs: string[] = [];
         const curs: string[] = [];
@@ -359,21 +368,21 @@ export async function runDriftJob(deps: DriftJobDeps, now: Date): Promise<DriftJ
   const refFrom = new Date(now.getTime() - 8 * 86_400_000).toISOString();
   const nowIso = now.toISOString();
   for (const p of predictionSpecs) {
-    const champion = champions.get(p.model);
-    if (!champion) {
-      report.skipped.push({ shop: null, subject: 'predictions', model: p.model, reason: 'no champion' });
-      continue;
-    }
-    const base = `model = '${p.model}' AND version = ${champion.version} AND output IS NOT NULL`;
     let shops: string[];
     try {
-      shops = (await query(`SELECT DISTINCT shop FROM ${QUALIFIED_PREDICTION_LOG} WHERE ${base} AND served_at >= ${sql.timestamp(refFrom)} AND served_at < ${sql.timestamp(nowIso)} ORDER BY shop`)).map((r) => String(r['shop']));
+      shops = (await query(`SELECT DISTINCT shop FROM ${QUALIFIED_PREDICTION_LOG} WHERE model = '${p.model}' AND output IS NOT NULL AND served_at >= ${sql.timestamp(refFrom)} AND served_at < ${sql.timestamp(nowIso)} ORDER BY shop`)).map((r) => String(r['shop']));
     } catch (err) {
       report.errors.push({ shop: '*', subject: 'predictions', model: p.model, error: ShopMlopsError.fromUnknown(err).message });
       continue;
     }
     for (const shop of shops) {
       await guard(shop, 'predictions', p.model, async () => {
+        const champion = await championOf(shop, p.model);
+        if (!champion) {
+          report.skipped.push({ shop, subject: 'predictions', model: p.model, reason: 'no champion' });
+          return;
+        }
+        const base = `model = '${p.model}' AND version = ${champion.version} AND output IS NOT NULL`;
         const cols = p.scores.map((s) => ({ name: s.feature, kind: 'continuous' as const, expr: sql.jsonNumber('output', s.path) }));
         const window = (from: string, to: string) => `shop = ${quote(shop)} AND ${base} AND served_at >= ${sql.timestamp(from)} AND served_at < ${sql.timestamp(to)}`;
         const [ref, cur] = await Promise.all([readSample(QUALIFIED_PREDICTION_LOG, window(refFrom, curFrom), 'prediction_id', cols), readSample(QUALIFIED_PREDICTION_LOG, window(curFrom, nowIso), 'prediction_id', cols)]);

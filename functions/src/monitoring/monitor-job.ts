@@ -4,7 +4,7 @@ import type { Logger } from '../core/log';
 import { silentLogger } from '../core/log';
 import type { EndpointKey, Endpoints, RolloutRecord, Split } from '../ports/endpoints';
 import type { MetricPoint, MetricsSink } from '../ports/metrics-sink';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { DecisionAction, GuardrailEvidence, MonitorDecision, MonitoringStore, ProportionEvidence } from '../ports/monitoring-store';
 import { promote, rollback } from '../serving/rollout';
 import { nextRampPercent } from '../serving/rollout-plan';
@@ -19,7 +19,8 @@ export const MONITOR_ACTOR = 'monitor';
 
 export interface MonitorDeps {
   endpoints: Endpoints;
-  registry: ModelRegistry;
+  /** Every shop's registry (a rollout moves the champion alias of its own shop). */
+  registries: ModelRegistries;
   store: MonitoringStore;
   sink: MetricsSink;
   policy: MonitoringPolicy;
@@ -210,7 +211,7 @@ async function monitorEndpoint(deps: MonitorDeps, key: EndpointKey, now: Date, p
     deps.logger?.warn('retrying a decision whose change did not land', { shop: key.shop, model: key.model, decisionId: id, decidedAt: prior.decided_at });
   }
   const who = { actor: MONITOR_ACTOR, reason: `${decision.reason}: ${decision.why}`.slice(0, 1000) };
-  const services = { endpoints: deps.endpoints, registry: deps.registry };
+  const services = { endpoints: deps.endpoints, registries: deps.registries };
   const result = decision.action === 'rollback' ? await rollback(services, key, who) : await promote(services, key, who, deps.policy.promotion.ramp);
   points.push({ name: 'shop_mlops_monitor_decisions_total', labels: { shop: key.shop, model: key.model, action: decision.action, reason: decision.reason }, value: 1, op: 'add' });
   return { ...report, acted: true, did: result.did, after: result.state.split };

@@ -1,12 +1,11 @@
 // Port: serving endpoints per (shop, model): deployed versions, the traffic split (champion / challenger / holdout) and the rollout history.
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
-import { MODEL_NAME } from './model-registry';
+import { MODEL_NAME, SHOP_DOMAIN } from './model-registry';
 
 export type ArmName = 'champion' | 'challenger' | 'holdout';
 
-/** A shop's permanent domain, e.g. `demo-store.myshopify.com`. */
-export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]{0,61}\.myshopify\.com$/;
+export { SHOP_DOMAIN };
 
 const percent = z.number().int().min(0).max(100);
 const version = z.number().int().positive();

@@ -48,6 +48,39 @@ export interface ModelRegistry {
   close(): Promise<void>;
 }
 
+/**
+ * An app serves many shops: each shop has its own registry, so versions, aliases and lineage never cross shops
+ * (shop A's champion is not shop B's). `forShop` validates the shop and returns the same registry for the same shop.
+ */
+export interface ModelRegistries {
+  forShop(shop: string): ModelRegistry;
+  close(): Promise<void>;
+}
+
+/** A shop's permanent domain, e.g. `demo-store.myshopify.com`: the key of its registry and of its endpoints. */
+export const SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]{0,61}\.myshopify\.com$/;
+
+export function assertRegistryShop(shop: string): void {
+  if (typeof shop !== 'string' || !SHOP_DOMAIN.test(shop)) throw bad(`shop: ${JSON.stringify(shop)} is not a myshopify domain`);
+}
+
+/** Registries that build one registry per shop on first use and keep it. */
+export function cachedRegistries(build: (shop: string) => ModelRegistry): ModelRegistries {
+  const byShop = new Map<string, ModelRegistry>();
+  return {
+    forShop(shop) {
+      assertRegistryShop(shop);
+      let r = byShop.get(shop);
+      if (!r) byShop.set(shop, (r = build(shop)));
+      return r;
+    },
+    async close() {
+      await Promise.all([...byShop.values()].map((r) => r.close()));
+      byShop.clear();
+    },
+  };
+}
+
 /** Vertex model ids: up to 63 characters of a-z, 0-9, '_' and '-', not starting with a digit or '-'. */
 export const MODEL_NAME = /^[a-z_][a-z0-9_-]{0,62}$/;
 /** Vertex version aliases: [a-z][a-zA-Z0-9-]{0,126}[a-z0-9]. */

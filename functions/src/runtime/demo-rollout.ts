@@ -45,10 +45,10 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<DemoRollout
     for (const model of SCORED_MODELS) {
       const key = { shop: o.shop, model };
       const state = await s.endpoints.getState(key);
-      const champion = (await s.registry.getVersion(model, 'champion'))?.version ?? null;
+      const champion = (await s.registries.forShop(o.shop).getVersion(model, 'champion'))?.version ?? null;
       if (!state.split && champion !== null) await deployVersion(s, key, champion, who('demo: the first champion serves every unit'));
       // Already serving (a restart): the endpoint's champion stays, and the registry's champion alias names it again.
-      else if (state.split) await syncChampionAlias(s.registry, state);
+      else if (state.split) await syncChampionAlias(s.registries, state);
       const served = (await s.endpoints.getState(key)).split?.champion.version ?? null;
       models.push({ model, champion: served, canary: null, note: served === null ? 'nothing registered to deploy' : '' });
     }

@@ -180,7 +180,7 @@ async function serve(
     warehouse,
     store: monitoringStore,
     endpoints: serving.endpoints,
-    registry: serving.registry,
+    registries: serving.registries,
     sink: monitoringSink,
     policy: config.monitoringPolicy,
     timezone: config.shopTimezone,

@@ -8,7 +8,7 @@ import { createPrivacyService } from '../core/privacy-service';
 import { DurableLog } from '../adapters/embedded/durable-log';
 import { openDuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../adapters/embedded/file-model-registry';
 import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
 import { createJournalPredictionLog } from '../adapters/embedded/journal-prediction-log';
 import { createLoader } from './loader';
@@ -16,7 +16,7 @@ import { paths } from './local-runtime';
 import type { Logger } from '../core/log';
 import type { Endpoints } from '../ports/endpoints';
 import type { MetricsSink } from '../ports/metrics-sink';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { MonitoringStore, RequestRetrain } from '../ports/monitoring-store';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
@@ -33,7 +33,7 @@ export interface EmbeddedMonitorOptions {
   /** The monitoring store over `warehouse` (default: a new one); the runtime shares its own with the retrainer. */
   store?: MonitoringStore;
   endpoints: Endpoints;
-  registry: ModelRegistry;
+  registries: ModelRegistries;
   sink: MetricsSink;
   policy: MonitoringPolicy;
   /** The shop's zone (outcome windows close on its data). */
@@ -65,7 +65,7 @@ export interface EmbeddedMonitor {
 export function createEmbeddedMonitor(o: EmbeddedMonitorOptions): EmbeddedMonitor {
   const store = o.store ?? createDuckDbMonitoringStore(o.warehouse);
   const queries = createMonitorQueries((stmt) => o.warehouse.execute(stmt.sql, (stmt.params as unknown[] | undefined) ?? []), 'duckdb');
-  const deps = { endpoints: o.endpoints, registry: o.registry, store, sink: o.sink, policy: o.policy, queries, logger: o.logger };
+  const deps = { endpoints: o.endpoints, registries: o.registries, store, sink: o.sink, policy: o.policy, queries, logger: o.logger };
   // One pass at a time, whoever asks (the scheduler, POST /admin/monitor): a second waits for the first, then sees its effect.
   let last: Promise<unknown> = Promise.resolve();
   const pass = (now: Date): Promise<MonitorPassResult> => {
@@ -97,7 +97,7 @@ export function createEmbeddedMonitor(o: EmbeddedMonitorOptions): EmbeddedMonito
           due: dailyAt(o.policy.drift.hour, o.timezone),
           run: async (now) => {
             await o.land?.();
-            return runDriftJob({ warehouse: o.warehouse, store, sink: o.sink, registry: o.registry, policy: o.policy, timezone: o.timezone, requestRetrain, logger: o.logger }, now);
+            return runDriftJob({ warehouse: o.warehouse, store, sink: o.sink, registries: o.registries, policy: o.policy, timezone: o.timezone, requestRetrain, logger: o.logger }, now);
           },
         },
         { name: 'velocity', due: every(60, { since }), run: (now) => runVelocityCheck(retrainDeps, now) },
@@ -118,7 +118,7 @@ export async function withStoreMonitor<T>(config: AppConfig, fn: (m: EmbeddedMon
     throw new ShopMlopsError('UNAVAILABLE', `cannot open the warehouse in ${config.dataDir}: ${err.message}`);
   });
   const artifacts = createFileArtifactStore(p.artifacts);
-  const registry = createFileModelRegistry({ dir: p.registry, artifacts });
+  const registries = createFileModelRegistries({ dir: p.registry, artifacts });
   const endpoints = createJournalEndpoints({ dir: p.endpoints });
   const predictionLog = createJournalPredictionLog({ dir: p.predictionLog, warehouse, logger });
   try {
@@ -133,11 +133,11 @@ export async function withStoreMonitor<T>(config: AppConfig, fn: (m: EmbeddedMon
     };
     // No one scrapes a CLI process: the series of a direct pass are not kept (the runtime's /metrics has them).
     const sink = { write: () => Promise.resolve() };
-    return await fn(createEmbeddedMonitor({ warehouse, endpoints, registry, sink, policy: config.monitoringPolicy, timezone: config.shopTimezone, logger, land }));
+    return await fn(createEmbeddedMonitor({ warehouse, endpoints, registries, sink, policy: config.monitoringPolicy, timezone: config.shopTimezone, logger, land }));
   } finally {
     await predictionLog.close();
     await endpoints.close();
-    await registry.close();
+    await registries.close();
     await log.close();
     await warehouse.close();
   }

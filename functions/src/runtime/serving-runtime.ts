@@ -8,10 +8,10 @@ import type { ResolveCaller } from '../http/caller';
 import { createPredictionRoutes } from '../http/prediction-routes';
 import type { ArtifactStore } from '../ports/artifact-store';
 import type { Endpoints } from '../ports/endpoints';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-prediction-store';
-import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../adapters/embedded/file-model-registry';
 import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
 import { createJournalPredictionLog, type JournalPredictionLog } from '../adapters/embedded/journal-prediction-log';
 import { createModelCache, type ModelCache } from '../serving/model-cache';
@@ -36,7 +36,7 @@ export interface EmbeddedServing {
   routes: Hono;
   endpoints: Endpoints;
   /** The file registry the endpoints' versions come from (the monitor's rollout operations keep its champion alias in step). */
-  registry: ModelRegistry;
+  registries: ModelRegistries;
   models: ModelCache;
   predictionLog: JournalPredictionLog;
   metrics: ServingMetrics;
@@ -45,8 +45,8 @@ export interface EmbeddedServing {
 
 export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServing {
   const now = (): Date => (o.clock ?? systemClock).now();
-  const registry = createFileModelRegistry({ dir: o.paths.registry, artifacts: o.artifacts, now });
-  const models = createModelCache({ registry, artifacts: o.artifacts });
+  const registries = createFileModelRegistries({ dir: o.paths.registry, artifacts: o.artifacts, now });
+  const models = createModelCache({ registries, artifacts: o.artifacts });
   const features = createServingFeatures({ query: (sql) => o.warehouse.query(sql) });
   // Deploying through this process warms the version (and the shop's features) before it gets traffic; versions
   // deployed from another process (the CLI shares the journal) are loaded when a request first sees them.
@@ -75,14 +75,14 @@ export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServin
   return {
     routes,
     endpoints,
-    registry,
+    registries,
     models,
     predictionLog,
     metrics,
     async close() {
       await predictionLog.close();
       await endpoints.close();
-      await registry.close();
+      await registries.close();
     },
   };
 }

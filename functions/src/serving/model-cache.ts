@@ -1,10 +1,10 @@
-// Registered versions loaded for online prediction: registry → artifact → production model, once per (model, version), cached, deduplicated while loading.
+// Registered versions loaded for online prediction: the shop's registry → artifact → production model, once per (shop, model, version), cached, deduplicated while loading.
 import { ShopMlopsError } from '../core/errors';
 import type { ClvFit } from '../models/clv';
 import type { PropensityModel } from '../models/propensity';
 import type { RecommenderModel } from '../models/recommend';
 import type { ArtifactStore } from '../ports/artifact-store';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import { parseArtifact, versionKey } from '../training/model-steps';
 import type { VariantForecast } from '../training/models/forecast';
 import type { TrainedModelName } from '../training/models/types';
@@ -28,7 +28,7 @@ export type LoadedModel =
 export const SERVED_MODELS: readonly TrainedModelName[] = ['clv', 'propensity', 'forecast', 'recommend'];
 
 export interface ModelCacheOptions {
-  registry: ModelRegistry;
+  registries: ModelRegistries;
   artifacts: ArtifactStore;
   /** Versions kept loaded (least recently used beyond this are dropped). */
   maxVersions?: number;
@@ -36,12 +36,12 @@ export interface ModelCacheOptions {
 
 export interface ModelCache {
   /** The loaded version (loading it once; concurrent callers share the load). NOT_FOUND: no such version or files; UNPROCESSABLE: not a servable model; UNAVAILABLE: the registry or store failed. */
-  get(model: string, version: number): Promise<LoadedModel>;
+  get(shop: string, model: string, version: number): Promise<LoadedModel>;
   /** The registry's version holding an alias (the champion when no endpoint is deployed); null when none. */
-  aliasVersion(model: string, alias: string): Promise<number | null>;
+  aliasVersion(shop: string, model: string, alias: string): Promise<number | null>;
   /** Loads a version ahead of traffic (the Endpoints warm-up hook). */
-  warm(target: { model: string; version: number }): Promise<void>;
-  isLoaded(model: string, version: number): boolean;
+  warm(target: { shop: string; model: string; version: number }): Promise<void>;
+  isLoaded(shop: string, model: string, version: number): boolean;
 }
 
 function isServedModel(m: string): m is TrainedModelName {
@@ -49,13 +49,13 @@ function isServedModel(m: string): m is TrainedModelName {
 }
 
 /** A version's production model, from its registry entry and model.json. */
-async function load(o: ModelCacheOptions, model: string, version: number): Promise<LoadedModel> {
+async function load(o: ModelCacheOptions, shop: string, model: string, version: number): Promise<LoadedModel> {
   if (!isServedModel(model)) throw new ShopMlopsError('NOT_FOUND', `no served model named ${model}`);
   let v;
   let stored: Buffer | null;
   let key: string;
   try {
-    v = await o.registry.getVersion(model, version);
+    v = await o.registries.forShop(shop).getVersion(model, version);
     if (!v) throw new ShopMlopsError('NOT_FOUND', `model ${model} has no version ${version}`);
     key = typeof v.params['artifact_key'] === 'string' ? v.params['artifact_key'] : versionKey(model, v.runId);
     stored = await o.artifacts.get(`${key}/model.json`);
@@ -88,10 +88,10 @@ export function createModelCache(o: ModelCacheOptions): ModelCache {
   const max = o.maxVersions ?? 16;
   const loaded = new Map<string, LoadedModel>();
   const loading = new Map<string, Promise<LoadedModel>>();
-  const key = (model: string, version: number) => `${model}@${version}`;
+  const key = (shop: string, model: string, version: number) => `${shop} ${model}@${version}`;
 
-  const get = (model: string, version: number): Promise<LoadedModel> => {
-    const k = key(model, version);
+  const get = (shop: string, model: string, version: number): Promise<LoadedModel> => {
+    const k = key(shop, model, version);
     const hit = loaded.get(k);
     if (hit) {
       loaded.delete(k); // most recently used last
@@ -100,7 +100,7 @@ export function createModelCache(o: ModelCacheOptions): ModelCache {
     }
     let p = loading.get(k);
     if (!p) {
-      p = load(o, model, version).then(
+      p = load(o, shop, model, version).then(
         (m) => {
           loading.delete(k);
           loaded.set(k, m);
@@ -119,16 +119,16 @@ export function createModelCache(o: ModelCacheOptions): ModelCache {
 
   return {
     get,
-    async aliasVersion(model, alias) {
+    async aliasVersion(shop, model, alias) {
       try {
-        return (await o.registry.getVersion(model, alias))?.version ?? null;
+        return (await o.registries.forShop(shop).getVersion(model, alias))?.version ?? null;
       } catch (err) {
         throw ShopMlopsError.fromUnknown(err, 'UNAVAILABLE');
       }
     },
     warm: async (t) => {
-      await get(t.model, t.version);
+      await get(t.shop, t.model, t.version);
     },
-    isLoaded: (model, version) => loaded.has(key(model, version)),
+    isLoaded: (shop, model, version) => loaded.has(key(shop, model, version)),
   };
 }

@@ -1,12 +1,13 @@
 // Rollout operations the CLI verbs and the demo share: deploy (with a canary), promote along the ramp, roll back, blue-green swap and back; each keeps the registry's champion alias on the endpoint's champion arm.
 import { ShopMlopsError } from '../core/errors';
 import { DEFAULT_RAMP, type EndpointKey, type EndpointState, type Endpoints, type RolloutRecord, type Split } from '../ports/endpoints';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries, ModelRegistry } from '../ports/model-registry';
 import { nextRampPercent } from './rollout-plan';
 
 export interface RolloutServices {
   endpoints: Endpoints;
-  registry: ModelRegistry;
+  /** Every shop's registry: a rollout on (shop, model) reads and moves that shop's aliases only. */
+  registries: ModelRegistries;
 }
 
 /** Who made a change and why: the rollout table's actor and reason. */
@@ -39,7 +40,8 @@ export async function resolveVersion(registry: ModelRegistry, model: string, ref
  * `champion` and `challenger` onto a version that did not lose offline; deploying that version as a canary moves
  * `champion` back to the served champion until the canary is promoted (ramp to 100 → swap) or swapped in.
  */
-export async function syncChampionAlias(registry: ModelRegistry, state: EndpointState): Promise<number | null> {
+export async function syncChampionAlias(registries: ModelRegistries, state: EndpointState): Promise<number | null> {
+  const registry = registries.forShop(state.shop);
   if (!state.split) return (await registry.getVersion(state.model, 'champion'))?.version ?? null;
   const want = state.split.champion.version;
   const now = await registry.getVersion(state.model, 'champion');
@@ -47,14 +49,14 @@ export async function syncChampionAlias(registry: ModelRegistry, state: Endpoint
   return want;
 }
 
-const done = async (s: RolloutServices, state: EndpointState, did: string): Promise<RolloutResult> => ({ state, registryChampion: await syncChampionAlias(s.registry, state), did });
+const done = async (s: RolloutServices, state: EndpointState, did: string): Promise<RolloutResult> => ({ state, registryChampion: await syncChampionAlias(s.registries, state), did });
 
 /**
  * Deploys a version (a number or an alias) and warms it. The first version of an endpoint becomes its champion at 100 %;
  * with `canary` a later version becomes the challenger at that share, taken from the champion (the holdout is kept).
  */
 export async function deployVersion(s: RolloutServices, key: EndpointKey, ref: number | string, who: RolloutWho, canary?: number): Promise<RolloutResult> {
-  const version = await resolveVersion(s.registry, key.model, ref);
+  const version = await resolveVersion(s.registries.forShop(key.shop), key.model, ref);
   const before = await s.endpoints.getState(key);
   if (canary !== undefined && !before.split) throw bad(`deploy: ${label(key)} has no champion yet; deploy a version without --canary first (it takes 100 %)`);
   if (canary !== undefined && before.split!.champion.version === version) throw bad(`deploy: version ${version} is the champion of ${label(key)}; a canary needs another version`);
@@ -100,7 +102,7 @@ export async function rollback(s: RolloutServices, key: EndpointKey, who: Rollou
 
 /** Blue-green: warms the version, checks its health, switches the champion's traffic to it atomically; the old champion stays warm. */
 export async function swapTo(s: RolloutServices, key: EndpointKey, ref: number | string, who: RolloutWho): Promise<RolloutResult> {
-  const version = await resolveVersion(s.registry, key.model, ref);
+  const version = await resolveVersion(s.registries.forShop(key.shop), key.model, ref);
   const before = (await s.endpoints.getState(key)).split;
   const state = await s.endpoints.swap({ ...key, ...who, version });
   return done(s, state, `swapped to v${version}${before ? `; v${before.champion.version} stays warm for \`swap --back\`` : ''}`);
@@ -120,7 +122,7 @@ export interface TrafficReport {
 }
 
 export async function traffic(s: RolloutServices, key: EndpointKey): Promise<TrafficReport> {
-  const [state, history, champion, challenger] = await Promise.all([s.endpoints.getState(key), s.endpoints.history(key), s.registry.getVersion(key.model, 'champion'), s.registry.getVersion(key.model, 'challenger')]);
+  const [state, history, champion, challenger] = await Promise.all([s.endpoints.getState(key), s.endpoints.history(key), s.registries.forShop(key.shop).getVersion(key.model, 'champion'), s.registries.forShop(key.shop).getVersion(key.model, 'challenger')]);
   return { state, history, aliases: { champion: champion?.version ?? null, challenger: challenger?.version ?? null } };
 }
 

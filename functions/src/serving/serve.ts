@@ -128,7 +128,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
 
   /** Starts loading deployed versions that are not loaded yet (warm versions are preloaded on first sight). */
   const preload = (state: EndpointState) => {
-    for (const d of state.deployed) if (!models.isLoaded(state.model, d.version)) void models.warm({ model: state.model, version: d.version }).catch(() => undefined);
+    for (const d of state.deployed) if (!models.isLoaded(state.shop, state.model, d.version)) void models.warm({ shop: state.shop, model: state.model, version: d.version }).catch(() => undefined);
   };
 
   /** The loaded version's prediction for the entity. */
@@ -164,7 +164,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
     const work = (async () => {
       let m: LoadedModel;
       try {
-        m = await models.get(req.model, version);
+        m = await models.get(req.shop, req.model, version);
       } catch (err) {
         throw loadFault(err);
       }
@@ -257,7 +257,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
       // 2. The arm's version (with no endpoint deployed yet, the registry's champion is the arm's version).
       if (state && !split) {
         try {
-          const v = await within(models.aliasVersion(req.model, 'champion'), budgetMs);
+          const v = await within(models.aliasVersion(req.shop, req.model, 'champion'), budgetMs);
           if (v === null) throw new Fault('no_version', `${req.model} has no endpoint and no champion`);
           out.assigned_version = v;
         } catch (err) {
@@ -275,7 +275,7 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
       // 3. The champion, when the arm was the challenger (or the endpoint state could not be read).
       if (!answered && (out.arm === 'challenger' || !state)) {
         try {
-          const v = split ? split.champion.version : await within(models.aliasVersion(req.model, 'champion'), budgetMs);
+          const v = split ? split.champion.version : await within(models.aliasVersion(req.shop, req.model, 'champion'), budgetMs);
           if (v !== null && !tried.has(v)) take(await modelLayer(req, v), 'champion', v);
         } catch (err) {
           fail(err, 'champion');

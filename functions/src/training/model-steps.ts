@@ -135,13 +135,13 @@ export function modelSteps(adapter: ModelAdapter): ModelSteps {
 
   const compare = kit.step({
     description: `Scores the registry's ${name} champion on the same holdout and decides whether the challenger does not lose.`,
-    inputs: { ...holdoutInputs, evaluation: p.json() } as IoMap,
+    inputs: { ...holdoutInputs, evaluation: p.json(), shop: p.string() } as IoMap,
     outputs: { verdict: p.string(), promote: p.boolean(), champion_version: p.integer(), reason: p.string() } as IoMap,
     async run(ctx) {
       const inputs = inputsOf(ctx);
       const ev = inputs['evaluation'] as unknown as EvaluationOutput;
-      const { registry, artifacts } = ctx.services;
-      const current = await registry.getVersion(name, 'champion');
+      const { registries, artifacts } = ctx.services;
+      const current = await registries.forShop(String(inputs['shop'])).getVersion(name, 'champion');
       let champion: ChampionSide | null = null;
       if (current) {
         const key = typeof current.params['artifact_key'] === 'string' ? current.params['artifact_key'] : versionKey(name, current.runId);
@@ -174,7 +174,7 @@ export function modelSteps(adapter: ModelAdapter): ModelSteps {
 
   const register = kit.step({
     description: `Registers the trained ${name} model, which did not lose to the champion, as a new version with the aliases 'challenger' and 'champion' (files in the ArtifactStore, lineage to the run).`,
-    inputs: { model: a.model(), evaluation: p.json(), verdict: p.string(), snapshot_date: p.string() } as IoMap,
+    inputs: { model: a.model(), evaluation: p.json(), verdict: p.string(), snapshot_date: p.string(), shop: p.string() } as IoMap,
     outputs: { version: p.integer(), artifact_uri: p.string() } as IoMap,
     async run(ctx) {
       const inputs = inputsOf(ctx);
@@ -182,7 +182,9 @@ export function modelSteps(adapter: ModelAdapter): ModelSteps {
       if (!artifact.trained) return { version: 0, artifact_uri: '' } as never;
       const runId = ctx.run.id;
       if (!RUN_ID.test(runId)) throw new ShopMlopsError('BAD_REQUEST', `run id ${JSON.stringify(runId)} cannot be a registry lineage (<experiment>-<name>, at most 63 characters)`);
-      const { registry, artifacts } = ctx.services;
+      const { registries, artifacts } = ctx.services;
+      // The shop's own registry: its versions and aliases never reach another shop.
+      const registry = registries.forShop(String(inputs['shop']));
       // Idempotent: a retried step finds the version this run registered.
       const existing = (await registry.listVersions(name)).find((v) => v.runId === runId);
       if (existing) return { version: existing.version, artifact_uri: existing.artifactUri } as never;

@@ -50,9 +50,9 @@ export const training = kit.pipeline({
       const tr = b.add(`train_${m.name}`, s.train, { ...pick(m.datasets.map((t) => DATASET_INPUTS[t])), ...common } as never, { after: [va], resources: { cpu: 2, memoryGiB: 8 } });
       const holdout = { model: (tr as TaskHandle).outputs['model'], ...pick(m.holdoutDatasets.map((t) => DATASET_INPUTS[t])), ...common };
       const ev = b.add(`evaluate_${m.name}`, s.evaluate, holdout as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
-      const cmp = b.add(`compare_${m.name}`, s.compare, { ...holdout, evaluation: ev.outputs['evaluation'] } as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
+      const cmp = b.add(`compare_${m.name}`, s.compare, { ...holdout, evaluation: ev.outputs['evaluation'], shop: ex.outputs.shop } as never, { resources: { cpu: 2, memoryGiB: 8 } }) as TaskHandle;
       // A challenger is registered only when it does not lose to the champion on the holdout (compare's `promote`).
-      const reg = b.add(`register_${m.name}`, s.register, { model: (tr as TaskHandle).outputs['model'], evaluation: ev.outputs['evaluation'], verdict: cmp.outputs['verdict'], snapshot_date: ex.outputs.snapshot_date } as never, { when: when.eq(cmp.outputs['promote'] as never, true), retries: 1 }) as TaskHandle;
+      const reg = b.add(`register_${m.name}`, s.register, { model: (tr as TaskHandle).outputs['model'], evaluation: ev.outputs['evaluation'], verdict: cmp.outputs['verdict'], snapshot_date: ex.outputs.snapshot_date, shop: ex.outputs.shop } as never, { when: when.eq(cmp.outputs['promote'] as never, true), retries: 1 }) as TaskHandle;
       registered.push(reg);
     }
     // After every register step, whether or not it ran: the champions (new or kept) score the snapshot.

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../core/log';
 import { PipelineRunError, createProgressReporter, resolveRunParams, runPipeline, type PipelineHooks, type ProgressMode, type RunReport } from '../pipeline';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { DataSnapshot, RunRecord } from '../ports/run-tracker';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
 import type { EvaluationOutput } from './model-steps';
@@ -59,16 +59,18 @@ export interface TrainingSummary {
 }
 
 /** Per-model outcome from the run report's step outputs, plus the aliases as they stand now. */
-export async function summariseTraining(report: RunReport, registry: ModelRegistry, tracked: RunRecord | null = null): Promise<TrainingSummary> {
+export async function summariseTraining(report: RunReport, registries: ModelRegistries, tracked: RunRecord | null = null): Promise<TrainingSummary> {
   const step = (n: string) => report.steps.find((s) => s.name === n);
   const ex = step('extract')?.outputs ?? {};
+  // The aliases of the shop the run trained for (none when extraction did not get that far).
+  const registry = typeof ex['shop'] === 'string' ? registries.forShop(ex['shop']) : null;
   const models: ModelOutcome[] = [];
   for (const m of MODELS) {
     const ev = step(`evaluate_${m.name}`)?.outputs['evaluation'] as unknown as EvaluationOutput | undefined;
     const cmp = step(`compare_${m.name}`);
     const reg = step(`register_${m.name}`);
     const version = reg?.status === 'succeeded' ? Number(reg.outputs['version']) : 0;
-    const [champion, challenger] = await Promise.all([registry.getVersion(m.name, 'champion'), registry.getVersion(m.name, 'challenger')]);
+    const [champion, challenger] = registry ? await Promise.all([registry.getVersion(m.name, 'champion'), registry.getVersion(m.name, 'challenger')]) : [null, null];
     models.push({
       model: m.name,
       trained: step(`train_${m.name}`)?.outputs['trained'] === true,
@@ -131,12 +133,12 @@ export async function runTraining(opts: TrainingRunOptions): Promise<TrainingRes
       });
     } catch (err) {
       if (err instanceof PipelineRunError) {
-        const summary = await summariseTraining(err.report, services.registry, tracking.record);
+        const summary = await summariseTraining(err.report, services.registries, tracking.record);
         Object.assign(err, { trainingResult: { report: err.report, summary, tracked: tracking.record } satisfies TrainingResult });
       }
       throw err;
     }
-    return { report, summary: await summariseTraining(report, services.registry, tracking.record), tracked: tracking.record };
+    return { report, summary: await summariseTraining(report, services.registries, tracking.record), tracked: tracking.record };
   } finally {
     await services.close();
   }

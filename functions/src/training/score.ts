@@ -1,7 +1,7 @@
 // Batch scoring: a registered version (default each model's champion) scores the snapshot's customers, variants and products into shop_predictions.* through the PredictionStore.
 import { ShopMlopsError } from '../core/errors';
 import type { ArtifactStore } from '../ports/artifact-store';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { PredictionWrite, PredictionWriter } from '../ports/prediction-store';
 import { DEFAULT_CLV_HORIZON_DAYS, parseCustomerRows, type CustomerRow } from '../serving/predict-customer';
 import { DEFAULT_K } from '../serving/predict-recommend';
@@ -16,7 +16,7 @@ export const SCORED_MODELS: readonly TrainedModelName[] = ['clv', 'propensity', 
 export interface ScoringServices {
   features: FeatureReader;
   artifacts: ArtifactStore;
-  registry: ModelRegistry;
+  registries: ModelRegistries;
   predictions: PredictionWriter;
 }
 
@@ -75,8 +75,9 @@ async function resolveShopAndSnapshot(features: FeatureReader, req: ScoreRequest
 
 /** Scores each requested model's version at the snapshot and replaces its rows in shop_predictions. */
 export async function scoreVersions(services: ScoringServices, req: ScoreRequest = {}): Promise<ScoreReport> {
-  const { features, artifacts, registry, predictions } = services;
+  const { features, artifacts, registries, predictions } = services;
   const { shop, snapshot } = await resolveShopAndSnapshot(features, req);
+  const registry = registries.forShop(shop);
   const models = req.models ?? SCORED_MODELS;
   const ref = req.version ?? 'champion';
   let customers: CustomerRow[] | undefined;

@@ -6,12 +6,12 @@ import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
 import type { ArtifactStore } from '../ports/artifact-store';
 import type { Endpoints } from '../ports/endpoints';
-import type { ModelRegistry } from '../ports/model-registry';
+import type { ModelRegistries } from '../ports/model-registry';
 import type { PredictionWriter } from '../ports/prediction-store';
 import type { RunTracker } from '../ports/run-tracker';
 import type { Row } from '../ports/warehouse';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
-import { createFileModelRegistry } from '../adapters/embedded/file-model-registry';
+import { createFileModelRegistries } from '../adapters/embedded/file-model-registry';
 import { createFileRunTracker } from '../adapters/embedded/file-run-tracker';
 import { findRunningRuntime, type RuntimeInfo } from '../runtime/runtime-file';
 import { createDuckDbPredictionStore, type DuckDbTransactions } from '../adapters/embedded/duckdb-prediction-store';
@@ -36,7 +36,8 @@ export interface TrainingServices {
   features: FeatureReader;
   /** Where registered versions' files go (`models/<model>/<run id>/...`); the registry's artifact store. */
   artifacts: ArtifactStore;
-  registry: ModelRegistry;
+  /** Every shop's model registry (a run registers under the shop it trained for). */
+  registries: ModelRegistries;
   /** Where batch scores go (shop_predictions.*): the warehouse the features come from. */
   predictions: PredictionWriter;
 }
@@ -183,7 +184,7 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
           close: async () => undefined,
         }
       : embeddedReader(world.dataDir, world.via ?? 'auto');
-    const registry = createFileModelRegistry({ dir: p.registry, artifacts });
+    const registries = createFileModelRegistries({ dir: p.registry, artifacts });
     const tracker = createFileRunTracker({ dir: p.runs, artifacts });
     // One fdatasync'd journal per (shop, model): the CLI, the demo and the runtime may all write it at once.
     const endpoints = createJournalEndpoints({ dir: p.endpoints });
@@ -192,12 +193,12 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
       features,
       predictions: features.predictions,
       artifacts,
-      registry,
+      registries,
       tracker,
       endpoints,
       async close() {
         await features.close();
-        await registry.close();
+        await registries.close();
         await tracker.close();
         await endpoints.close();
       },
@@ -205,14 +206,14 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
   }
   const { createBigQueryWarehouse } = require('../adapters/gcp/bigquery-warehouse') as typeof import('../adapters/gcp/bigquery-warehouse');
   const { createGcsArtifactStore } = require('../adapters/gcp/gcs-artifact-store') as typeof import('../adapters/gcp/gcs-artifact-store');
-  const { createVertexModelRegistry } = require('../adapters/gcp/vertex-model-registry') as typeof import('../adapters/gcp/vertex-model-registry');
+  const { createVertexModelRegistries } = require('../adapters/gcp/vertex-model-registry') as typeof import('../adapters/gcp/vertex-model-registry');
   const { createVertexRunTracker } = require('../adapters/gcp/vertex-run-tracker') as typeof import('../adapters/gcp/vertex-run-tracker');
   const { createBigQueryPredictionStore } = require('../adapters/gcp/bigquery-prediction-store') as typeof import('../adapters/gcp/bigquery-prediction-store');
   const { createVertexEndpoints, SERVING_ACCOUNT_ID } = require('../adapters/gcp/vertex-endpoints') as typeof import('../adapters/gcp/vertex-endpoints');
   const warehouse = createBigQueryWarehouse({ projectId: world.project, rawDataset: 'shop_raw', log, ...(world.bigqueryLocation ? { location: world.bigqueryLocation } : {}) });
   const vertex = world.clients?.vertex ? { clientOptions: world.clients.vertex } : {};
   const artifacts = createGcsArtifactStore({ bucket: world.bucket, log, ...(world.clients?.storage ? { storage: world.clients.storage } : {}) });
-  const registry = createVertexModelRegistry({ project: world.project, location: world.location, artifacts, containerImageUri: world.servingImage, ...vertex });
+  const registries = createVertexModelRegistries({ project: world.project, location: world.location, artifacts, containerImageUri: world.servingImage, ...vertex });
   const tracker = createVertexRunTracker({ project: world.project, location: world.location, artifacts, ...vertex });
   // Endpoints per (shop, model) in the registry's region; the deployed containers run as the serving account (infra/serving.tf).
   const endpoints = createVertexEndpoints({ project: world.project, location: world.location, artifacts, serviceAccount: `${SERVING_ACCOUNT_ID}@${world.project}.iam.gserviceaccount.com`, ...vertex });
@@ -221,12 +222,12 @@ export function createTrainingServices(world: TrainingWorld, log: Logger = silen
     features: { dialect: 'bigquery', source: `bigquery:${world.project}`, query: (sql) => warehouse.query(sql) },
     predictions: createBigQueryPredictionStore({ projectId: world.project, log, ...(world.bigqueryLocation ? { location: world.bigqueryLocation } : {}) }),
     artifacts,
-    registry,
+    registries,
     tracker,
     endpoints,
     async close() {
       await warehouse.close();
-      await registry.close();
+      await registries.close();
       await tracker.close();
       await endpoints.close();
     },

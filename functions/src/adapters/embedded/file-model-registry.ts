@@ -1,4 +1,4 @@
-// Embedded ModelRegistry: one append-only journal per model under the data dir; versions and aliases are folded from it.
+// Embedded ModelRegistry: one append-only journal per model (per shop: <dir>/<shop>/<model>.jsonl); versions and aliases are folded from it.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../../core/errors';
@@ -10,6 +10,8 @@ import {
   assertVersionNumber,
   noSuchVersion,
   parseVersionRef,
+  cachedRegistries,
+  type ModelRegistries,
   type ModelRegistry,
   type ModelVersion,
 } from '../../ports/model-registry';
@@ -138,4 +140,9 @@ export function createFileModelRegistry(opts: FileModelRegistryOptions): ModelRe
       /* nothing held open */
     },
   };
+}
+
+/** Every shop's registry under one directory: `<dir>/<shop>/<model>.jsonl` (versions and aliases never cross shops). */
+export function createFileModelRegistries(opts: FileModelRegistryOptions): ModelRegistries {
+  return cachedRegistries((shop) => createFileModelRegistry({ ...opts, dir: path.join(opts.dir, shop) }));
 }

@@ -36,7 +36,7 @@ import { DEFAULT_SERVING_IMAGE } from '../../training/services';
 import { createBigQueryPredictionStore } from './bigquery-prediction-store';
 import { createPubSubPredictionLog } from './pubsub-prediction-log';
 import { createVertexEndpoints } from './vertex-endpoints';
-import { createVertexModelRegistry } from './vertex-model-registry';
+import { createVertexModelRegistries } from './vertex-model-registry';
 
 type Env = Record<string, string | undefined>;
 
@@ -135,14 +135,14 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   const project = config.gcpProject!;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
-  const registry = createVertexModelRegistry({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
+  const registries = createVertexModelRegistries({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
   const endpoints = cachedEndpointState(createVertexEndpoints({ project, location: opts.location, artifacts }), { ttlMs: ENDPOINT_STATE_TTL_MS });
   const predictionLog = createPubSubPredictionLog({ projectId: project, topic: config.predictionTopic, log });
   const promRegistry = new Registry();
   const metrics = createServingMetrics(promRegistry, { logDropped: () => predictionLog.stats().dropped });
   const serving = createServingCore({
     endpoints,
-    models: createModelCache({ registry, artifacts }),
+    models: createModelCache({ registries, artifacts }),
     predictions: createBigQueryPredictionStore({ projectId: project, log }),
     features: createServingFeatures({ query: (sql) => warehouse.query(sql) }),
     log: predictionLog,
@@ -187,7 +187,7 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log, bigquery });
   const queries = bigQueryMonitorQueries(bigquery, log);
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
-  const registry = createVertexModelRegistry({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
+  const registries = createVertexModelRegistries({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
   const endpoints = createVertexEndpoints({ project, location: opts.location, artifacts });
   const store = createBigQueryMonitoringStore({ projectId: project, log, bigquery });
   const sink = createCloudMonitoringSink({ projectId: project, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
@@ -202,9 +202,9 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   createQueueMetrics(queueRegistry, { quarantineRecords: () => warehouse.countQuarantine() });
   const queueExporter = createCloudMonitoringExporter({ projectId: project, registry: queueRegistry, functionName: 'monitor', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   return {
-    pass: (now) => runMonitorPass({ endpoints, registry, store, sink, policy, queries, logger: log }, now),
+    pass: (now) => runMonitorPass({ endpoints, registries, store, sink, policy, queries, logger: log }, now),
     queueHealth: () => queueExporter.flush(),
-    drift: (now) => runDriftJob({ warehouse, store, sink, registry, policy, timezone: config.shopTimezone, requestRetrain: retrainer.request, logger: log }, now),
+    drift: (now) => runDriftJob({ warehouse, store, sink, registries, policy, timezone: config.shopTimezone, requestRetrain: retrainer.request, logger: log }, now),
     log,
   };
 }

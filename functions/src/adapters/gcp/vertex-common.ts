@@ -1,4 +1,5 @@
 // Shared by the Vertex AI adapters: lazy client loading, protobuf Struct <-> JSON, timestamps, gRPC errors → ShopMlopsError.
+import { createHash } from 'node:crypto';
 import type { protos } from '@google-cloud/aiplatform';
 import type { EndpointServiceClient } from '@google-cloud/aiplatform/build/src/v1/endpoint_service_client';
 import type { MetadataServiceClient } from '@google-cloud/aiplatform/build/src/v1/metadata_service_client';
@@ -93,4 +94,17 @@ export function vertexError(err: unknown, what: string): ShopMlopsError {
   if (code === Code.NOT_FOUND) return new ShopMlopsError('NOT_FOUND', msg, { cause: err });
   if (code === Code.PERMISSION_DENIED || code === Code.UNAUTHENTICATED) return new ShopMlopsError('UNAUTHORIZED', msg, { cause: err });
   return new ShopMlopsError('UNAVAILABLE', msg, { cause: err, retryable: code === undefined || code === Code.UNAVAILABLE || code === Code.DEADLINE_EXCEEDED || code === Code.RESOURCE_EXHAUSTED || code === Code.ABORTED });
+}
+
+/**
+ * The Vertex model id of a shop's model: `m<12 hex of sha256(shop)>-<model>` (ids are [a-z0-9_-], at most 63
+ * characters, so the domain itself cannot be part of it). The registry and the endpoints name models the same way.
+ */
+export function vertexModelId(shop: string, model: string): string {
+  return `${vertexShopKey(shop)}-${model}`;
+}
+
+/** A shop as a Vertex label value (and the model ids' prefix): `m` + 12 hex of sha256(shop). */
+export function vertexShopKey(shop: string): string {
+  return `m${createHash('sha256').update(shop).digest('hex').slice(0, 12)}`;
 }

@@ -16,7 +16,7 @@ import {
 } from '../../ports/endpoints';
 import { planChange, rolloutRecord, type Change, type Who } from '../../serving/rollout-plan';
 import { endpointsFrom } from '../../serving/endpoints-from-core';
-import { Code, grpcCode, lastSegment, newEndpointServiceClient, regionalEndpoint, timestampToIso, vertexError, type EndpointServiceClient, type VertexClientOptions } from './vertex-common';
+import { Code, grpcCode, lastSegment, newEndpointServiceClient, regionalEndpoint, timestampToIso, vertexError, vertexModelId, type EndpointServiceClient, type VertexClientOptions } from './vertex-common';
 
 type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
 
@@ -228,7 +228,7 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
       const [op] = await client.deployModel({
         endpoint: ep.name,
         deployedModel: {
-          model: `${parent}/models/${k.model}@${version}`,
+          model: `${parent}/models/${vertexModelId(k.shop, k.model)}@${version}`,
           displayName: `${k.model}-v${version}`.slice(0, 128),
           dedicatedResources: { machineSpec: { machineType: opts.machineType ?? 'n1-standard-2' }, minReplicaCount: opts.minReplicas ?? 1, maxReplicaCount: opts.maxReplicas ?? Math.max(opts.minReplicas ?? 1, 2) },
           ...(opts.serviceAccount ? { serviceAccount: opts.serviceAccount } : {}),

@@ -10,11 +10,13 @@ import {
   assertVersionNumber,
   noSuchVersion,
   parseVersionRef,
+  cachedRegistries,
+  type ModelRegistries,
   type ModelRegistry,
   type ModelVersion,
 } from '../../ports/model-registry';
 import { artifactExists, type ParamValue } from '../../ports/run-tracker';
-import { Code, grpcCode, lastSegment, newModelServiceClient, regionalEndpoint, timestampToIso, vertexError, type ModelServiceClient, type VertexClientOptions } from './vertex-common';
+import { Code, grpcCode, newModelServiceClient, regionalEndpoint, timestampToIso, vertexError, vertexModelId, vertexShopKey, type ModelServiceClient, type VertexClientOptions } from './vertex-common';
 
 type IModel = protos.google.cloud.aiplatform.v1.IModel;
 
@@ -34,6 +36,24 @@ export interface VertexModelRegistryOptions {
   clientOptions?: VertexClientOptions;
   /** Extra labels on every version (keys and values: lowercase letters, digits, '_' and '-'). */
   labels?: Record<string, string>;
+  /** The shop whose registry this is: its models are `vertexModelId(shop, model)`, labelled with the shop's key. */
+  shop: string;
+}
+
+/** Label carrying the shop's key (vertexShopKey), so a console filter finds one shop's models. */
+export const SHOP_LABEL = 'shop_mlops_shop';
+
+/** Every shop's registry on one Vertex AI Model Registry (one client shared by all). */
+export function createVertexModelRegistries(opts: Omit<VertexModelRegistryOptions, 'shop'>): ModelRegistries {
+  const client = opts.client ?? newModelServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
+  const registries = cachedRegistries((shop) => createVertexModelRegistry({ ...opts, client, shop }));
+  return {
+    forShop: (shop) => registries.forShop(shop),
+    async close() {
+      await registries.close();
+      if (!opts.client) await client.close();
+    },
+  };
 }
 
 /** Label carrying the lineage to the training run (run ids are at most 63 characters, the label value limit). */
@@ -70,12 +90,14 @@ export function decodeVersionDescription(text: string | null | undefined): { des
 export function createVertexModelRegistry(opts: VertexModelRegistryOptions): ModelRegistry {
   const client = opts.client ?? newModelServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
   const parent = `projects/${opts.project}/locations/${opts.location}`;
-  const modelName = (model: string) => `${parent}/models/${model}`;
+  const modelName = (model: string) => `${parent}/models/${vertexModelId(opts.shop, model)}`;
+  const prefix = `${vertexShopKey(opts.shop)}-`;
 
   const toVersion = (m: IModel): ModelVersion => {
     const d = decodeVersionDescription(m.versionDescription);
+    const id = (m.name ?? '').slice((m.name ?? '').lastIndexOf('/') + 1);
     return {
-      model: lastSegment(m.name),
+      model: id.startsWith(prefix) ? id.slice(prefix.length) : id,
       version: Number(m.versionId),
       runId: m.labels?.[RUN_ID_LABEL] ?? '',
       artifactUri: m.artifactUri ?? '',
@@ -104,13 +126,14 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
       if (!(await artifactExists(opts.artifacts, input.artifactKey))) {
         throw new ShopMlopsError('BAD_REQUEST', `artifactKey: nothing stored under ${input.artifactKey} in the artifact store (write the model files first)`);
       }
+      if (vertexModelId(opts.shop, input.model).length > 63) throw new ShopMlopsError('BAD_REQUEST', `model: ${JSON.stringify(input.model)} is too long for a Vertex model id with the shop's prefix (at most ${63 - prefix.length} characters)`);
       const model: IModel = {
-        displayName: input.model,
+        displayName: `${input.model} (${opts.shop})`,
         artifactUri: opts.artifacts.uri(input.artifactKey),
         containerSpec: { imageUri: opts.containerImageUri },
         versionAliases: [...(input.aliases ?? [])],
         versionDescription: encodeVersionDescription(input.description ?? '', input.metrics ?? {}, input.params ?? {}),
-        labels: { ...(opts.labels ?? {}), [RUN_ID_LABEL]: input.runId },
+        labels: { ...(opts.labels ?? {}), [SHOP_LABEL]: vertexShopKey(opts.shop), [RUN_ID_LABEL]: input.runId },
       };
       // A new model is created with modelId; later versions name it as parentModel. Two first registrations racing:
       // the loser gets ALREADY_EXISTS and retries as a new version.
@@ -118,7 +141,7 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
       for (let attempt = 0; ; attempt++) {
         const request: protos.google.cloud.aiplatform.v1.IUploadModelRequest = exists
           ? { parent, parentModel: modelName(input.model), model }
-          : { parent, modelId: input.model, model };
+          : { parent, modelId: vertexModelId(opts.shop, input.model), model };
         try {
           const [op] = await client.uploadModel(request);
           const [res] = await op.promise();

@@ -44,6 +44,7 @@ const failure = (status: 401 | 403, reason: CallerFailure, message: string): Res
 
 export function createCallerResolver(opts: CallerResolverOptions): CallerResolver {
   const libraries = shopifyVerifiers(opts);
+  const secrets = [opts.apiSecret, ...(opts.previousSecrets ?? [])];
   const known = opts.isKnownShop ?? (() => true);
 
   async function identify(request: Request): Promise<ResolveResult> {
@@ -52,7 +53,7 @@ export function createCallerResolver(opts: CallerResolverOptions): CallerResolve
     const signed = url.searchParams.has('signature');
     if (signed && authorization !== null) return failure(401, 'ambiguous_credentials', 'send an App Proxy signature or a session token, not both');
     if (signed) {
-      const r = await verifyAppProxy(url, libraries, opts.appProxyPathPrefixes);
+      const r = verifyAppProxy(url, secrets, opts.appProxyPathPrefixes);
       return r.ok ? { ok: true, caller: { shop: r.shop, customerId: r.customerId, visitorId: r.visitorId, via: 'app_proxy' } } : r;
     }
     if (authorization !== null) {

@@ -9,7 +9,8 @@ export interface EndpointsHarness {
   /** An instance whose health check answers with `healthy` for every version. */
   withHealth(healthy: boolean): Endpoints;
   /** Makes versions 1..n of the model exist where the adapter deploys from (the model registry). */
-  registerVersions(model: string, n: number): Promise<void>;
+  /** Registers versions 1..n of the shop's model (the models a deploy names). */
+  registerVersions(shop: string, model: string, n: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -42,7 +43,8 @@ export function endpointsContract(name: string, make: () => Promise<EndpointsHar
     beforeEach(async () => {
       h = await make();
       e = h.endpoints;
-      await h.registerVersions('recommend', 4);
+      await h.registerVersions(SHOP, 'recommend', 4);
+      await h.registerVersions(OTHER, 'recommend', 4);
     });
     afterEach(async () => {
       await h.cleanup();
@@ -195,7 +197,7 @@ export function endpointsContract(name: string, make: () => Promise<EndpointsHar
     });
 
     test('shops and models are separate endpoints: one shop’s rollout never touches another’s', async () => {
-      await h.registerVersions('forecast', 2);
+      await h.registerVersions(SHOP, 'forecast', 2);
       await e.deploy({ ...KEY, ...WHO, version: 1 });
       await e.deploy({ shop: OTHER, model: 'recommend', ...WHO, version: 2 });
       await e.deploy({ ...KEY, model: 'forecast', ...WHO, version: 2 });

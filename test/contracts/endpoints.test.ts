@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newEndpointServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
+import { newEndpointServiceClient, vertexModelId } from '../../functions/src/adapters/gcp/vertex-common';
 import { createVertexEndpoints } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { silentLogger } from '../../functions/src/core/log';
 import type { Endpoints } from '../../functions/src/ports/endpoints';
@@ -52,7 +52,7 @@ describe('Vertex AI', () => {
       endpoints: make(client),
       another: () => make(client2),
       withHealth: (healthy) => make(client, healthy),
-      registerVersions: async (model, n) => aip.seedModel(model, n),
+      registerVersions: async (shop, model, n) => aip.seedModel(vertexModelId(shop, model), n),
       cleanup: async () => {
         aip.reset();
         gcs.buckets.clear();

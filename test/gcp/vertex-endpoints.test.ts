@@ -4,7 +4,7 @@ import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newEndpointServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
+import { newEndpointServiceClient, vertexModelId } from '../../functions/src/adapters/gcp/vertex-common';
 import { STATE_MARKER, createVertexEndpoints, endpointId, vertexTrafficSplit } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { silentLogger } from '../../functions/src/core/log';
 import type { ArtifactStore } from '../../functions/src/ports/artifact-store';
@@ -40,15 +40,18 @@ afterAll(async () => {
 beforeEach(() => {
   aip.reset();
   gcs.buckets.clear();
-  aip.seedModel('repeat_propensity', 3);
-  aip.seedModel('recommend', 1);
+  aip.seedModel(vertexModelId(SHOP, 'repeat_propensity'), 3);
+  aip.seedModel(vertexModelId(SHOP, 'recommend'), 1);
 });
 
 const idOf = (version: number) => aip.endpoints.get(EP)!.deployedModels.find((d) => d.modelVersionId === String(version))!.id;
 
 test('one endpoint per shop and model, named by a stable id, with shop and model in its display name and labels', async () => {
   await e.deploy({ ...KEY, ...WHO, version: 1 });
+  // The other shop deploys its own model (its registry's), never this shop's.
+  aip.seedModel(vertexModelId('other-store.myshopify.com', 'repeat_propensity'), 1);
   await e.deploy({ shop: 'other-store.myshopify.com', model: 'repeat_propensity', ...WHO, version: 1 });
+  expect(aip.callsOf('DeployModel').map((d) => d.deployedModel.model)).toEqual([`${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@1`, `${PARENT}/models/${vertexModelId('other-store.myshopify.com', 'repeat_propensity')}@1`]);
   await e.deploy({ shop: SHOP, model: 'recommend', ...WHO, version: 1 });
   expect(aip.endpoints.size).toBe(3);
   const ep = aip.endpoints.get(EP)!;
@@ -66,7 +69,7 @@ test('deployModel: the first version takes all traffic through the "0" key, late
   const deploys = aip.callsOf('DeployModel');
   expect(deploys.map((d) => d.trafficSplit)).toEqual([{ '0': 100 }, {}]);
   expect(deploys[0].endpoint).toBe(EP);
-  expect(deploys[0].deployedModel).toMatchObject({ model: `${PARENT}/models/repeat_propensity@1`, dedicatedResources: { machineSpec: { machineType: 'e2-standard-2' }, minReplicaCount: 1 } });
+  expect(deploys[0].deployedModel).toMatchObject({ model: `${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@1`, dedicatedResources: { machineSpec: { machineType: 'e2-standard-2' }, minReplicaCount: 1 } });
   const ep = aip.endpoints.get(EP)!;
   expect(ep.trafficSplit).toEqual({ [idOf(1)]: 100 });
   expect(ep.description.split('\n').at(-1)!.startsWith(STATE_MARKER)).toBe(true);
@@ -138,10 +141,10 @@ test('the fake keeps Vertex traffic rules: percentages add up to 100, keys are d
   expect(await bad(client.updateEndpoint({ endpoint: { name: EP, trafficSplit: { [idOf(1)]: 90 } }, updateMask: { paths: ['traffic_split'] } }))).toBe(grpc.status.INVALID_ARGUMENT);
   expect(await bad(client.updateEndpoint({ endpoint: { name: EP, trafficSplit: { '999': 100 } }, updateMask: { paths: ['traffic_split'] } }))).toBe(grpc.status.INVALID_ARGUMENT);
   expect(await bad(client.updateEndpoint({ endpoint: { name: EP, trafficSplit: { [idOf(1)]: 100 }, etag: 'stale' }, updateMask: { paths: ['traffic_split'] } }))).toBe(grpc.status.ABORTED);
-  const [op] = await client.deployModel({ endpoint: EP, deployedModel: { model: `${PARENT}/models/repeat_propensity@2`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } }, trafficSplit: { '0': 30, [idOf(1)]: 70 } });
+  const [op] = await client.deployModel({ endpoint: EP, deployedModel: { model: `${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@2`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } }, trafficSplit: { '0': 30, [idOf(1)]: 70 } });
   const [res] = await op.promise();
   expect(aip.endpoints.get(EP)!.trafficSplit).toEqual({ [idOf(1)]: 70, [res.deployedModel!.id!]: 30 });
-  expect(await bad(client.deployModel({ endpoint: EP, deployedModel: { model: `${PARENT}/models/repeat_propensity@9`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } } }))).toBe(grpc.status.NOT_FOUND);
+  expect(await bad(client.deployModel({ endpoint: EP, deployedModel: { model: `${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@9`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } } }))).toBe(grpc.status.NOT_FOUND);
 });
 
 test('a concurrent writer between read and update (etag mismatch) makes the adapter read and plan again', async () => {

@@ -178,6 +178,11 @@ test('served scores: the champion’s last day against the 7 days before; other 
   const add = (shop: string, version: number, hoursAgo: number, p: number) =>
     log.push(`('${randomUUID()}', '${shop}', CAST('${new Date(now.getTime() - hoursAgo * 3_600_000).toISOString()}' AS TIMESTAMPTZ), 'customer_predictions', 'propensity', 'champion', NULL, ${version}, ${version}, 'model', false, NULL, 'c1', NULL, 'c1', 'h', '{"p_repeat_30d": ${p.toFixed(6)}, "will_repeat": false}', 1.0)`);
   const v = versions['propensity']!;
+  // Each shop's champion is in its own registry: the same run registered for both serving shops (version 1 there too).
+  for (const shop of Object.values(shops)) {
+    const runId = 'training-20260306-030000-propensity';
+    expect((await registries.forShop(shop).registerVersion({ model: 'propensity', runId, artifactKey: `models/propensity/${runId}`, params: { snapshot_date: EARLIER }, aliases: ['champion'] })).version).toBe(v);
+  }
   for (const shop of Object.values(shops)) {
     for (let i = 0; i < 1400; i++) add(shop, v, 24 + rand() * 167, 0.1 + 0.5 * rand()); // the 7 days before
     for (let i = 0; i < 300; i++) add(shop, v, rand() * 23.9, (shop === shops.shifted ? 0.3 : 0.1) + 0.5 * rand()); // the last day
@@ -198,4 +203,11 @@ test('served scores: the champion’s last day against the 7 days before; other 
   // clv and forecast champions served nothing: no shop to test, nothing recorded for them.
   expect(results.every((r) => r.model === 'propensity')).toBe(true);
   expect(report.retrains.map((r) => [r.shop, r.models, r.trigger])).toEqual([[shops.shifted, ['propensity'], 'drift']]);
+
+  // A shop serving a model its own registry has no champion for is skipped (never measured against another shop's).
+  const orphan = 'orphan-store.myshopify.com';
+  await warehouse.execute(`INSERT INTO ${QUALIFIED_PREDICTION_LOG} VALUES ${log.slice(0, 50).map((row) => row.replace(`'${shops.steady}'`, `'${orphan}'`).replace(`'${shops.shifted}'`, `'${orphan}'`)).join(', ')}`.replace(/\('[0-9a-f-]{36}'/g, () => `('${randomUUID()}'`));
+  const again = await runDriftJob(deps({ specs: [] }), now);
+  expect(again.skipped).toContainEqual(expect.objectContaining({ shop: orphan, subject: 'predictions', model: 'propensity', reason: 'no champion' }));
+  expect(again.runs.map((r) => r.shop)).not.toContain(orphan);
 });

@@ -98,7 +98,7 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
   const readState = (k: EndpointKey, ep: IEndpoint | null): { state: EndpointState; recorded: number[]; derived: boolean } => {
     if (!ep) return { state: emptyState(k), recorded: [], derived: false };
     const deployed: DeployedVersion[] = (ep.deployedModels ?? [])
-      .filter((d) => lastSegment(d.model).split('@')[0] === k.model)
+      .filter((d) => lastSegment(d.model).split('@')[0] === vertexModelId(k.shop, k.model))
       .map((d) => ({ version: Number(d.modelVersionId), deployedAt: timestampToIso(d.createTime) ?? '', deployedModelId: d.id ?? null }))
       .sort((a, b) => (a.deployedAt < b.deployedAt ? -1 : a.deployedAt > b.deployedAt ? 1 : a.version - b.version));
     const line = (ep.description ?? '').split('\n').find((l) => l.startsWith(STATE_MARKER));

@@ -15,6 +15,8 @@ const SHOP = 'demo-store.myshopify.com';
 /** Offered rates (req/s), each for SECONDS: `BENCH_SERVE_RATES=500,2000`, `BENCH_SERVE_SECONDS=30`. */
 const RATES = (process.env['BENCH_SERVE_RATES'] ?? '500,2000').split(',').map(Number);
 const SECONDS = Number(process.env['BENCH_SERVE_SECONDS'] ?? 30);
+/** A data directory the demo already filled (`up --exit-after-demo`), to skip building one: `BENCH_SERVE_DATA_DIR`. */
+const REUSE_DATA_DIR = process.env['BENCH_SERVE_DATA_DIR'];
 /** Closed-loop maximum throughput phase, per target (0 to skip). */
 const MAX_SECONDS = Number(process.env['BENCH_SERVE_MAX_SECONDS'] ?? 10);
 const MAX_SENDERS = 32;
@@ -189,13 +191,17 @@ const row = (name: string, s: RunStats, bareOk: number | null): BenchRow => ({
 export async function run(): Promise<BenchResult> {
   const load = os.loadavg();
   // The store: the demo's simulated shop, trained twice, every champion deployed with a 5 % canary.
-  const dataDir = tempDir('shop-mlops-bench-serve-');
-  process.stderr.write(`demo store in ${dataDir} (npm start's demo, then exit)...\n`);
+  const dataDir = REUSE_DATA_DIR ?? tempDir('shop-mlops-bench-serve-');
   const env = { SHOPIFY_API_SECRET: SECRET, SHOP_MLOPS_RATE_LIMIT_PER_SECOND: '1000000', SHOP_MLOPS_RATE_LIMIT_BURST: '1000000' };
-  await exitOf(spawnCli(['up', '--exit-after-demo', '--demo-end', '2026-11-25', '--port', String(await freePort()), '--data-dir', dataDir], env));
+  if (!REUSE_DATA_DIR) {
+    process.stderr.write(`demo store in ${dataDir} (npm start's demo, then exit)...\n`);
+    await exitOf(spawnCli(['up', '--exit-after-demo', '--demo-end', '2026-11-25', '--port', String(await freePort()), '--data-dir', dataDir], env));
+  }
 
   const port = await freePort();
-  const rt = spawnCli(['up', '--no-demo', '--port', String(port), '--data-dir', dataDir], env);
+  // BENCH_SERVE_CPU_PROF_DIR: CPU-profile the serving runtime (node --cpu-prof) during the run.
+  const prof = process.env['BENCH_SERVE_CPU_PROF_DIR'];
+  const rt = spawnCli(['up', '--no-demo', '--port', String(port), '--data-dir', dataDir], { ...env, ...(prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(prof)}` } : {}) });
   const barePort = await freePort();
   const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
@@ -277,6 +283,6 @@ export async function run(): Promise<BenchResult> {
   } finally {
     await stop(rt);
     await stop(bare);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!REUSE_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -24,6 +24,8 @@ export interface CustomerRedaction {
 export interface RedactionResult {
   /** Rows removed or scrubbed, per table. */
   tables: Record<string, { deleted: number; scrubbed: number }>;
+  /** customers/redact: every order id of the customer the redaction found (recorded in the audit, so late deliveries about them are scrubbed). */
+  orderIds?: string[];
 }
 
 export interface PrivacyAuditRow {

@@ -7,7 +7,7 @@ import { isPrivacyTopic } from '../core/topics';
 import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 import { createClassifier, type Classified, type Classifier } from './classifier';
-import { scrubPayload } from '../core/privacy';
+import { loadRedactedIndex } from '../core/late-redaction';
 import { parseExact } from '../core/json';
 import { bodyOf, decodeEnvelope } from '../core/envelope';
 
@@ -127,10 +127,24 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   // means some landed records are read again, and landing skips them as duplicates (exactly once holds in the warehouse).
   let checkpointed = offset;
   let checkpointing: Promise<void> | null = null;
+  /**
+   * End of the last batch that held a redacted customer's or shop's deliveries (a privacy request acted on, a late
+   * delivery scrubbed or dropped): once the checkpoint passes it, the segment holding those raw bytes is rolled, and
+   * the checkpoint that passes the roll deletes it.
+   */
+  let purgeThrough: number | null = null;
   const checkpointSoon = (): Promise<void> => {
     checkpointing ??= (async () => {
       try {
-        while (checkpointed < offset) {
+        while (checkpointed < offset || (purgeThrough !== null && purgeThrough <= checkpointed)) {
+          if (purgeThrough !== null && purgeThrough <= checkpointed) {
+            const through = purgeThrough;
+            await timed('checkpoint', () => deps.log.rollPast(through));
+            if (purgeThrough === through) purgeThrough = null;
+            // Deletes the rolled segment now if the loader has passed it (idle), else the next checkpoint does.
+            await timed('checkpoint', () => deps.log.commitCheckpoint(checkpointed));
+            continue;
+          }
           const to = offset;
           await timed('checkpoint', () => deps.log.commitCheckpoint(to));
           checkpointed = to;
@@ -153,32 +167,40 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   const classifier = createClassifier(deps.logger);
 
   // Customers already redacted: a late delivery about them (Shopify delivers up to a day late, orders
-  // change for months) is scrubbed or dropped before it lands, so a redaction stays complete.
-  const redacted = new Set(
-    (await deps.warehouse.query("SELECT shop, customer_id FROM shop_raw.privacy_audit WHERE action = 'customers/redact' AND customer_id IS NOT NULL")).map(
-      (r) => `${String(r['shop'])}\u0000${String(r['customer_id'])}`,
-    ),
-  );
+  // change for months) is scrubbed or dropped before it lands, and a quarantined one loses its body, so a
+  // redaction stays complete.
+  const redacted = await loadRedactedIndex(deps.warehouse);
   /**
    * The batch's events as they land, each with its body bytes from the log record (the exact UTF-8 text the payload
-   * holds, landed without re-encoding), or null where a redaction scrubbed the payload.
+   * holds, landed without re-encoding), or null where a redaction scrubbed the payload; `touched` when a delivery
+   * about a redacted customer was scrubbed or dropped (its raw bytes are then purged from the log).
    */
-  const toLand = (batch: Batch): { events: LandedEvent[]; bodies: (Uint8Array | null)[] } => {
+  const toLand = (batch: Batch): { events: LandedEvent[]; bodies: (Uint8Array | null)[]; quarantined: QuarantineRecord[]; touched: boolean } => {
     const { events: all, customerIds, indexes } = batch.classified;
     const events: LandedEvent[] = [];
     const bodies: (Uint8Array | null)[] = [];
+    let touched = false;
     all.forEach((e, i) => {
-      const cid = customerIds[i];
-      if (redacted.size === 0 || !cid || !redacted.has(`${e.shop}\u0000${cid}`)) {
+      const decision = redacted.size === 0 ? 'keep' : redacted.decide(e, customerIds[i] ?? null);
+      if (decision === 'keep') {
         events.push(e);
         bodies.push(bodyOf(batch.records[indexes[i]!]!.payload));
-      } else if (e.topic.startsWith('orders/')) {
-        events.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+        return;
+      }
+      touched = true;
+      // customers/* records of a redacted customer are not landed at all; their orders and refunds land scrubbed.
+      const scrubbed = redacted.apply(e, customerIds[i] ?? null);
+      if (scrubbed) {
+        events.push(scrubbed);
         bodies.push(null);
       }
-      // customers/* records of a redacted customer are not landed at all.
     });
-    return { events, bodies };
+    const quarantined = batch.classified.quarantined.map((q) => {
+      const r = redacted.size === 0 ? q : redacted.scrubQuarantine(q);
+      if (r !== q) touched = true;
+      return r;
+    });
+    return { events, bodies, quarantined, touched };
   };
 
   /** Reads and classifies the batch starting at `from` (null when the log holds nothing there yet). */
@@ -242,14 +264,18 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     }
   };
 
-  const actOnPrivacy = async (events: LandedEvent[], attempts: number) => {
+  /** Acts on the batch's privacy requests; true when one redacted something (its log segments are then purged). */
+  const actOnPrivacy = async (events: LandedEvent[], attempts: number): Promise<boolean> => {
+    let redactedAny = false;
     for (const ev of events) {
       if (!isPrivacyTopic(ev.topic)) continue;
       try {
-        await deps.privacy.handle(ev);
+        const outcome = (await deps.privacy.handle(ev)) as { details?: { orderIds?: unknown } } | undefined;
+        if (ev.topic !== 'customers/data_request') redactedAny = true;
         if (ev.topic === 'customers/redact') {
           const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
-          if (id !== undefined) redacted.add(`${ev.shop}\u0000${String(id)}`);
+          const orderIds = Array.isArray(outcome?.details?.orderIds) ? outcome.details.orderIds.map(String) : [];
+          if (id !== undefined) redacted.add(ev.shop, String(id), orderIds);
         }
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
@@ -257,6 +283,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
       }
     }
+    return redactedAny;
   };
 
   /**
@@ -292,9 +319,10 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           ahead.batch.catch(() => undefined); // its failure surfaces when it is taken, and is retried then
         }
         attempts++;
-        const { events, bodies } = toLand(batch);
-        await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
-        await timed('privacy', () => actOnPrivacy(events, attempts));
+        const { events, bodies, quarantined, touched } = toLand(batch);
+        await timed('land', () => land(events, bodies, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS));
+        const redactedNow = await timed('privacy', () => actOnPrivacy(events, attempts));
+        if (touched || redactedNow) purgeThrough = Math.max(purgeThrough ?? 0, batch.end);
         offset = batch.end;
         void checkpointSoon();
         current = null;

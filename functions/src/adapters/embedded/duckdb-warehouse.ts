@@ -193,6 +193,9 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           const inserted = Number(res.rowsChanged);
           await conn.run('DROP TABLE temp.main.load_events');
           return { inserted, duplicates: events.length - inserted };
+        }).then(async (r) => {
+          if (checkpointOwed) await checkpointNow();
+          return r;
         });
       } catch (err) {
         throw landingError(err);
@@ -254,6 +257,26 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
   const quarantineWhere = `shop = $1 AND body_encoding = 'utf8' AND list_bool_or(list_transform(list_concat([$2], from_json($3, '["VARCHAR"]')),
       n -> regexp_matches(body, '(^|[^0-9])' || n || '([^0-9]|$)')))`;
 
+  /**
+   * After a redaction commits, CHECKPOINT: the values it deleted or scrubbed are still in the WAL (landing leaves up
+   * to 256 MB there) and in the blocks the old row versions used; a checkpoint folds the WAL into the file, removes
+   * it and rewrites the changed row groups. If it cannot run now (another transaction, e.g. an admin read, is open),
+   * it is owed and retried after the next landing commit. Runs under the warehouse's lock.
+   */
+  let checkpointOwed = false;
+  const checkpointNow = async (): Promise<void> => {
+    try {
+      await conn.run('CHECKPOINT');
+      checkpointOwed = false;
+    } catch {
+      checkpointOwed = true;
+    }
+  };
+  const checkpointAfterRedaction = async <T>(result: T): Promise<T> => {
+    await checkpointNow();
+    return result;
+  };
+
   const tableExists = async (qualified: string) => {
     const [schema, table] = qualified.split('.') as [string, string];
     const r = await rows(conn, 'SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, table]);
@@ -303,8 +326,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           tables[t] = { deleted: 0, scrubbed: Number(r.rowsChanged) };
         }
         if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
-        return { tables };
-      }),
+        return { tables, orderIds: [...orderIds].sort() };
+      }).then(checkpointAfterRedaction),
     );
 
   const redactShop = (shop: string): Promise<RedactionResult> =>
@@ -325,7 +348,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
         }
         if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
         return { tables };
-      }),
+      }).then(checkpointAfterRedaction),
     );
 
   const exportCustomer = (req: CustomerRedaction): Promise<Record<string, Row[]>> =>

@@ -159,6 +159,7 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
           [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
           ...derived,
         },
+        orderIds,
       };
     },
     async redactShop(shop: string): Promise<RedactionResult> {

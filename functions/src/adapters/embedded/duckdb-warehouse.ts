@@ -1,5 +1,7 @@
 // Embedded Warehouse adapter on DuckDB: idempotent bulk landing (Appender + anti-join), quarantine, privacy actions, SQL.
 import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
 import { ShopMlopsError } from '../../core/errors';
@@ -7,6 +9,7 @@ import { parseExact } from '../../core/json';
 import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, derivedTables, scrubPayload } from '../../core/privacy';
 import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
 import { runAdminSql, type AdminSqlOptions } from './admin-sql';
+import { syncDir } from './jsonl-journal';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 
 export interface WarehouseFaults {
@@ -92,21 +95,27 @@ function landingError(err: unknown): unknown {
   return new ShopMlopsError('UNPROCESSABLE', message, { cause: err });
 }
 
+/** Storage format of new and compacted stores (see openDuckDbWarehouse). */
+const STORAGE_VERSION = 'v1.2.0';
+
 export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
-  const instance = await DuckDBInstance.create(opts.path, {
-    // A new store is written in the v1.2 storage format, which compresses long strings (the JSON payloads) with
-    // ZSTD: measured on a 200k-order store, 16x smaller files and 1.5-2x faster feature builds (the default format
-    // keeps payloads as uncompressed overflow strings, and reading them cold dominated the build). A store created
-    // in the older format keeps it.
-    storage_compatibility_version: 'v1.2.0',
-    // Landing commits a batch of 10 KB payloads every second or so; with the default 16 MB threshold nearly every
-    // commit also checkpointed, rewriting the table's last, partly filled row group each time (measured: commit CPU
-    // 46 -> 31 us per landed row at 300k rows). The WAL this leaves is replayed at the next open.
-    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : { checkpoint_threshold: '256MB' }),
-    ...(opts.threads ? { threads: String(opts.threads) } : {}),
-    ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}),
-  });
-  const conn = await instance.connect();
+  const open = () =>
+    DuckDBInstance.create(opts.path, {
+      // A new store is written in the v1.2 storage format, which compresses long strings (the JSON payloads) with
+      // ZSTD: measured on a 200k-order store, 16x smaller files and 1.5-2x faster feature builds (the default format
+      // keeps payloads as uncompressed overflow strings, and reading them cold dominated the build). A store created
+      // in the older format keeps it.
+      storage_compatibility_version: STORAGE_VERSION,
+      // Landing commits a batch of 10 KB payloads every second or so; with the default 16 MB threshold nearly every
+      // commit also checkpointed, rewriting the table's last, partly filled row group each time (measured: commit CPU
+      // 46 -> 31 us per landed row at 300k rows). The WAL this leaves is replayed at the next open.
+      ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : { checkpoint_threshold: '256MB' }),
+      ...(opts.threads ? { threads: String(opts.threads) } : {}),
+      ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}),
+    });
+  // Replaced (under the lock) when a redaction compacts the file: every use reads these at call time.
+  let instance = await open();
+  let conn = await instance.connect();
   const lock = createLock();
   const faults = opts.faults;
   // GLOBAL: every connection (admin SQL opens its own) reads timestamps in UTC; nothing can SET it once locked.
@@ -194,7 +203,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           await conn.run('DROP TABLE temp.main.load_events');
           return { inserted, duplicates: events.length - inserted };
         }).then(async (r) => {
-          if (checkpointOwed) await checkpointNow();
+          if (compactionOwed) await compactNow();
           return r;
         });
       } catch (err) {
@@ -258,22 +267,69 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       n -> regexp_matches(body, '(^|[^0-9])' || n || '([^0-9]|$)')))`;
 
   /**
-   * After a redaction commits, CHECKPOINT: the values it deleted or scrubbed are still in the WAL (landing leaves up
-   * to 256 MB there) and in the blocks the old row versions used; a checkpoint folds the WAL into the file, removes
-   * it and rewrites the changed row groups. If it cannot run now (another transaction, e.g. an admin read, is open),
-   * it is owed and retried after the next landing commit. Runs under the warehouse's lock.
+   * After a redaction commits, the values it deleted or scrubbed are still in the WAL (landing leaves up to 256 MB
+   * there), in row groups that keep deleted rows behind a deletion mask, and in freed blocks DuckDB does not zero.
+   * So the file is compacted: CHECKPOINT, then a fresh file is written by `COPY FROM DATABASE` (live rows only) in a
+   * side instance and renamed over it, and the warehouse reopens it (same settings, locked down again). The lock is
+   * held throughout (landing waits; acknowledgements go on into the log). If it cannot run now (an admin read holds a
+   * connection), it is owed and done after the next landing commit. A store in memory has no file to compact.
    */
-  let checkpointOwed = false;
-  const checkpointNow = async (): Promise<void> => {
+  let compactionOwed = false;
+  let compacting: Promise<void> | null = null;
+  const compactNow = async (): Promise<void> => {
+    if (opts.path === ':memory:' || opts.readOnly) return;
+    if (adminConn) {
+      compactionOwed = true;
+      return;
+    }
+    let finish!: () => void;
+    compacting = new Promise<void>((r) => (finish = r));
+    const target = path.resolve(opts.path);
+    const fresh = `${target}.compact-${randomUUID()}`;
     try {
       await conn.run('CHECKPOINT');
-      checkpointOwed = false;
+      conn.closeSync();
+      instance.closeSync();
+      try {
+        // A side instance without the lockdown: it reads the closed store and writes the fresh file, nothing else.
+        const side = await DuckDBInstance.create(':memory:');
+        const c = await side.connect();
+        try {
+          const quote = (f: string) => `'${f.replace(/'/g, "''")}'`;
+          await c.run(`ATTACH ${quote(target)} AS old_store (READ_ONLY)`);
+          await c.run(`ATTACH ${quote(fresh)} AS fresh_store (STORAGE_VERSION '${STORAGE_VERSION}')`);
+          await c.run('COPY FROM DATABASE old_store TO fresh_store');
+          await c.run('DETACH fresh_store');
+          await c.run('DETACH old_store');
+        } finally {
+          c.closeSync();
+          side.closeSync();
+        }
+        const fh = await fsp.open(fresh, 'r+');
+        try {
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        await fsp.rename(fresh, target);
+        await syncDir(path.dirname(target));
+        compactionOwed = false;
+      } finally {
+        await fsp.rm(fresh, { force: true });
+        await fsp.rm(`${fresh}.wal`, { force: true });
+        instance = await open();
+        conn = await instance.connect();
+        for (const s of LOCKDOWN) await conn.run(s);
+      }
     } catch {
-      checkpointOwed = true;
+      compactionOwed = true;
+    } finally {
+      compacting = null;
+      finish();
     }
   };
   const checkpointAfterRedaction = async <T>(result: T): Promise<T> => {
-    await checkpointNow();
+    await compactNow();
     return result;
   };
 
@@ -389,6 +445,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
   const adminSql = (sql: string, o: AdminSqlOptions): Promise<Row[]> =>
     adminLock(async () => {
       const work = async () => {
+        while (compacting) await compacting;
         adminConn = await instance.connect();
         try {
           return await runAdminSql(adminConn, sql, o);

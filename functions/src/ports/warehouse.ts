@@ -55,7 +55,13 @@ export interface Warehouse {
   redactShop(shop: string): Promise<RedactionResult>;
   /** Everything held on the customer, table by table, for a data request. */
   exportCustomer(req: CustomerRedaction): Promise<Record<string, Row[]>>;
+  /** Idempotent: a second row for the same webhook id is not added. */
   recordPrivacyAction(row: PrivacyAuditRow): Promise<void>;
+  /**
+   * Privacy requests landed (received before `receivedBefore`, ISO) with no audit row for their webhook id yet: kept in
+   * the raw table until honoured, so a failed one is retried on a schedule, never dropped. One per webhook id.
+   */
+  pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]>;
   /** Read-only SQL in the warehouse's dialect; 64-bit integers come back as strings. */
   query(sql: string): Promise<Row[]>;
   close(): Promise<void>;

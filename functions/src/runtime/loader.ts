@@ -8,6 +8,8 @@ import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 import { createClassifier, type Classified, type Classifier } from './classifier';
 import { loadRedactedIndex } from '../core/late-redaction';
+import { PRIVACY_PENDING_ALARM, retryPendingPrivacy } from '../core/privacy-retry';
+import type { ArtifactStore } from '../ports/artifact-store';
 import { parseExact } from '../core/json';
 import { bodyOf, decodeEnvelope } from '../core/envelope';
 
@@ -42,6 +44,12 @@ export interface LoaderDeps {
   maxBackoffMs?: number;
   /** No progress for this long on a non-empty backlog makes the loader report itself stalled. Default 120 s. */
   stallMs?: number;
+  /**
+   * The scheduled privacy retry (core/privacy-retry.ts), run when the loader is idle: first after start, then every
+   * `everyMs`. Privacy requests landed without an audit row are acted on again (a failure is an alarm, never a drop);
+   * data-request exports older than `exportTtlDays` are deleted.
+   */
+  privacyRetry?: { everyMs: number; artifacts?: ArtifactStore; exportTtlDays?: number };
 }
 
 /** Wall-clock seconds spent in each step of the loop (reading and classifying overlap landing: they run ahead). */
@@ -70,6 +78,8 @@ export interface Loader {
   readonly backlogBytes: number;
   /** The classification worker (inspection and tests). */
   readonly classifier: Classifier;
+  /** Runs the scheduled privacy retry at the loader's next idle moment (not waiting for its schedule); resolves when it has run. */
+  privacyRetryNow(): Promise<void>;
   /** Resolves once everything acknowledged before the call has landed (or the timeout passes: false). */
   drain(timeoutMs?: number): Promise<boolean>;
   /** Why the loader is unhealthy (no progress on a non-empty backlog for longer than stallMs), or null. */
@@ -264,26 +274,67 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     }
   };
 
-  /** Acts on the batch's privacy requests; true when one redacted something (its log segments are then purged). */
+  /** Acts on one privacy request; true when it redacted something (the log segments holding its data are then purged). */
+  const honour = async (ev: LandedEvent): Promise<{ redactedAny: boolean; outcome: unknown }> => {
+    const outcome = (await deps.privacy.handle(ev)) as { details?: { orderIds?: unknown } } | undefined;
+    if (ev.topic === 'customers/redact') {
+      const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
+      const orderIds = Array.isArray(outcome?.details?.orderIds) ? outcome.details.orderIds.map(String) : [];
+      if (id !== undefined) redacted.add(ev.shop, String(id), orderIds);
+    }
+    return { redactedAny: ev.topic !== 'customers/data_request', outcome };
+  };
+
+  /** Acts on the batch's privacy requests; true when one redacted something. A request that fails for good stays pending (the scheduled retry acts on it again). */
   const actOnPrivacy = async (events: LandedEvent[], attempts: number): Promise<boolean> => {
     let redactedAny = false;
     for (const ev of events) {
       if (!isPrivacyTopic(ev.topic)) continue;
       try {
-        const outcome = (await deps.privacy.handle(ev)) as { details?: { orderIds?: unknown } } | undefined;
-        if (ev.topic !== 'customers/data_request') redactedAny = true;
-        if (ev.topic === 'customers/redact') {
-          const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
-          const orderIds = Array.isArray(outcome?.details?.orderIds) ? outcome.details.orderIds.map(String) : [];
-          if (id !== undefined) redacted.add(ev.shop, String(id), orderIds);
-        }
+        if ((await honour(ev)).redactedAny) redactedAny = true;
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
         if (err instanceof ShopMlopsError ? e.retryable : attempts <= UNKNOWN_ERROR_ATTEMPTS) throw e;
-        deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
+        deps.logger.error(PRIVACY_PENDING_ALARM, { webhookId: ev.webhook_id, topic: ev.topic, code: e.code, error: e.message });
       }
     }
     return redactedAny;
+  };
+
+  let nextPrivacyRetryAt = 0;
+  const retryWaiters: (() => void)[] = [];
+  /** The scheduled privacy retry, when due (the loader is idle: nothing lands meanwhile). */
+  const privacyRetryIfDue = async () => {
+    const r = deps.privacyRetry;
+    if (!r || Date.now() < nextPrivacyRetryAt) return;
+    const waiting = retryWaiters.splice(0);
+    try {
+      await privacyRetryPass(r);
+    } finally {
+      for (const w of waiting) w();
+    }
+  };
+  const privacyRetryPass = async (r: NonNullable<LoaderDeps['privacyRetry']>) => {
+    nextPrivacyRetryAt = Date.now() + r.everyMs;
+    let redactedAny = false;
+    const privacy = {
+      handle: async (ev: LandedEvent) => {
+        const h = await honour(ev);
+        if (h.redactedAny) redactedAny = true;
+        return h.outcome;
+      },
+    };
+    try {
+      await retryPendingPrivacy({ warehouse: deps.warehouse, privacy, log: deps.logger, ...(r.artifacts ? { artifacts: r.artifacts } : {}), ...(r.exportTtlDays !== undefined ? { exportTtlDays: r.exportTtlDays } : {}) }, new Date());
+    } catch (err) {
+      counts.failures++;
+      counts.lastError = (err as Error).message;
+      deps.logger.warn('privacy retry pass failed; next pass on schedule', { error: counts.lastError });
+    }
+    if (redactedAny) {
+      purgeThrough = Math.max(purgeThrough ?? 0, offset);
+      void checkpointSoon();
+    }
   };
 
   /**
@@ -307,6 +358,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
             progressAt = Date.now();
             releaseWaiters();
             if (checkpointed < offset) void checkpointSoon();
+            await privacyRetryIfDue();
             await sleep(250);
             continue;
           }
@@ -377,6 +429,14 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       return backlog();
     },
     classifier,
+    privacyRetryNow() {
+      if (!deps.privacyRetry) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        retryWaiters.push(resolve);
+        nextPrivacyRetryAt = 0;
+        wake?.();
+      });
+    },
     drain(timeoutMs = 30000) {
       const until = deps.log.end;
       if (offset >= until) return Promise.resolve(true);

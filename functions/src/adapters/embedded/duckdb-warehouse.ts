@@ -8,6 +8,7 @@ import { ShopMlopsError } from '../../core/errors';
 import { parseExact } from '../../core/json';
 import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, derivedTables, scrubPayload } from '../../core/privacy';
 import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
+import { PRIVACY_TOPICS } from '../../core/topics';
 import { runAdminSql, type AdminSqlOptions } from './admin-sql';
 import { syncDir } from './jsonl-journal';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
@@ -399,7 +400,9 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
            WHERE c.column_name = 'shop' AND c.table_schema IN ('shop_raw', 'shop_staging', 'shop_features', 'shop_predictions', 'shop_monitoring') AND c.table_name <> 'privacy_audit' ORDER BY 1`,
         );
         for (const { t } of withShop) {
-          const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1`, [shop]);
+          // The shop/redact request itself stays (shop id and domain only) until its audit row exists: the record that it is pending.
+          const keep = t === 'shop_raw.events' ? ` AND topic <> 'shop/redact'` : '';
+          const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1${keep}`, [shop]);
           tables[String(t)] = { deleted: Number(r.rowsChanged), scrubbed: 0 };
         }
         if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
@@ -437,6 +440,21 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       );
     });
 
+  const pendingPrivacyRequests = (receivedBefore: string): Promise<LandedEvent[]> =>
+    lock(async () => {
+      const ts = (c: string) => `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+      const r = await rows(
+        conn,
+        `SELECT shop, topic, webhook_id, event_id, api_version, ${ts('triggered_at')} AS triggered_at, ${ts('received_at')} AS received_at, payload::VARCHAR AS payload
+         FROM shop_raw.events e
+         WHERE topic IN (${PRIVACY_TOPICS.map((t) => `'${t}'`).join(', ')}) AND received_at < $1::TIMESTAMPTZ
+           AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit a WHERE a.webhook_id = e.webhook_id)
+         ORDER BY received_at, webhook_id`,
+        [receivedBefore],
+      );
+      return r as unknown as LandedEvent[];
+    });
+
   const query = (sql: string): Promise<Row[]> => lock(() => rows(conn, sql));
 
   // One admin request at a time (each holds a libuv thread while DuckDB works, and the log's file I/O needs the others).
@@ -468,6 +486,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     redactShop,
     exportCustomer,
     recordPrivacyAction,
+    pendingPrivacyRequests,
     query,
     execute,
     transaction: (fn) => lock(() => inTransaction(() => fn((sql, params = []) => rows(conn, sql, params)))),

@@ -1,7 +1,7 @@
 // Pure builders of the parameterised BigQuery SQL the warehouse adapter runs (golden-checked by tests, never string-spliced values).
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
 import { CUSTOMER_RECORD_TOPICS, NESTED_PERSONAL, PERSONAL_ORDER_FIELDS, PRIVACY_REQUEST_TOPICS } from '../../core/privacy';
-import { TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
+import { PRIVACY_TOPICS, TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
 import type { CustomerRedaction, PrivacyAuditRow } from '../../ports/warehouse';
 
 /** Parameter type descriptors in the shape @google-cloud/bigquery's `types` option takes. */
@@ -228,6 +228,11 @@ export function deleteShopSql(table: string, shop: string): Statement {
   return { sql: `DELETE FROM ${table} WHERE shop = @shop`, params: { shop }, types: { shop: 'STRING' } };
 }
 
+/** The raw events of a shop, but the shop/redact requests (shop id and domain only): they stay as the record of what is pending until audited. */
+export function deleteShopEventsSql(t: TableNames, shop: string): Statement {
+  return { sql: `DELETE FROM ${t.events} WHERE shop = @shop AND topic <> 'shop/redact'`, params: { shop }, types: { shop: 'STRING' } };
+}
+
 export function exportCustomerEventsSql(t: TableNames, req: CustomerRedaction, orderIds: string[]): Statement {
   assertIds([req.customerId, ...orderIds]);
   return {
@@ -267,11 +272,30 @@ ORDER BY completed_at, audit_id`,
   };
 }
 
+/** Idempotent: Pub/Sub redelivers, and the scheduled retry may act on a request the worker finished meanwhile. */
 export function insertPrivacyAuditSql(t: TableNames, row: PrivacyAuditRow): Statement {
   return {
     sql: `INSERT INTO ${t.privacyAudit} (audit_id, shop, action, customer_id, webhook_id, requested_at, completed_at, details)
-VALUES (@audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), @details)`,
+SELECT @audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), @details
+FROM (SELECT 1) WHERE NOT EXISTS (SELECT 1 FROM ${t.privacyAudit} AS a WHERE a.webhook_id = @webhook_id)`,
     params: { ...row },
     types: { audit_id: 'STRING', shop: 'STRING', action: 'STRING', customer_id: 'STRING', webhook_id: 'STRING', requested_at: 'STRING', completed_at: 'STRING', details: 'STRING' },
+  };
+}
+
+/**
+ * Privacy requests in the raw table (at least once: one row per webhook id) received before @received_before with no
+ * audit row for their webhook id: what the scheduled retry acts on until each is honoured.
+ */
+export function pendingPrivacyRequestsSql(t: TableNames, receivedBefore: string): Statement {
+  return {
+    sql: `SELECT e.shop, e.topic, e.webhook_id, e.event_id, e.api_version, ${iso('e.triggered_at')} AS triggered_at, ${iso('e.received_at')} AS received_at, TO_JSON_STRING(e.payload) AS payload
+FROM ${t.events} AS e
+WHERE e.topic IN UNNEST(@privacy_topics) AND e.received_at < TIMESTAMP(@received_before)
+  AND NOT EXISTS (SELECT 1 FROM ${t.privacyAudit} AS a WHERE a.webhook_id = e.webhook_id)
+QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
+ORDER BY received_at, webhook_id`,
+    params: { privacy_topics: [...PRIVACY_TOPICS], received_before: receivedBefore },
+    types: { privacy_topics: ['STRING'], received_before: 'STRING' },
   };
 }

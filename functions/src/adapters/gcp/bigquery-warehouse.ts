@@ -69,9 +69,11 @@ export function bigQueryJobRunner(bq: BigQuery, opts: { log: Logger; location?: 
       const code = (err as { code?: unknown }).code;
       // 4xx other than rate limits are our bug or bad input; everything else is an outage worth retrying.
       // DML over rows still in the streaming buffer is refused with a 400 that succeeds later.
-      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429) || /streaming buffer/i.test((err as Error).message);
+      const streamingBuffer = /streaming buffer/i.test((err as Error).message);
+      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429) || streamingBuffer;
       opts.log.error('bigquery job failed', { label, error: (err as Error).message, code });
-      throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable });
+      // details.streamingBuffer: succeeds only once the rows leave the buffer (about 30 minutes), so a consumer retries on a schedule, not at once.
+      throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable, ...(streamingBuffer ? { details: { streamingBuffer: true } } : {}) });
     }
   };
 }
@@ -163,7 +165,7 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       };
     },
     async redactShop(shop: string): Promise<RedactionResult> {
-      const events = await run(q.deleteShopSql(t.events, shop), 'delete shop events');
+      const events = await run(q.deleteShopEventsSql(t, shop), 'delete shop events');
       const quarantined = await run(q.deleteShopSql(t.quarantine, shop), 'delete shop quarantine');
       const tables: RedactionResult['tables'] = {
         [`${opts.rawDataset}.events`]: { deleted: events.affected, scrubbed: 0 },
@@ -195,6 +197,9 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
     },
     async recordPrivacyAction(row: PrivacyAuditRow): Promise<void> {
       await run(q.insertPrivacyAuditSql(t, row), 'record privacy action');
+    },
+    async pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]> {
+      return (await run(q.pendingPrivacyRequestsSql(t, receivedBefore), 'pending privacy requests')).rows as unknown as LandedEvent[];
     },
     async query(sql: string): Promise<Row[]> {
       return (await run({ sql }, 'query')).rows;

@@ -13,7 +13,7 @@ test('noncurrent generations are deleted within days, and exports after the TTL 
   };
   const bucket = tf.resource.google_storage_bucket.artifacts[0]!;
   expect(bucket.versioning[0]!.enabled).toBe(true);
-  const rules = bucket.lifecycle_rule.map((r) => ({ ...r.condition[0], action: r.action[0]!.type }));
+  const rules: Record<string, unknown>[] = bucket.lifecycle_rule.map((r) => ({ ...r.condition[0], action: r.action[0]!.type }));
   const variable = (ref: unknown) => tf.variable[String(ref).replace(/^\$\{var\.(\w+)\}$/, '$1')]![0]!.default;
   const noncurrent = rules.find((r) => r['days_since_noncurrent_time'] !== undefined)!;
   expect(noncurrent).toMatchObject({ with_state: 'ARCHIVED', action: 'Delete' });

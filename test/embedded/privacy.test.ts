@@ -2,6 +2,7 @@
 import { forgeWebhook, postWebhook } from '../../functions/src/testing/forge';
 import { parseExact } from '../../functions/src/core/json';
 import { exportKey } from '../../functions/src/core/privacy-service';
+import { replayQuarantine } from '../../functions/src/core/quarantine-replay';
 import { SECRET, fixture, startTestRuntime } from '../helpers/runtime';
 import type { Runtime } from '../../functions/src/runtime/local-runtime';
 
@@ -86,6 +87,18 @@ test('a late delivery about a redacted customer lands scrubbed (orders) or not a
   const rows = await rt.warehouse.query("SELECT topic, payload::VARCHAR AS p FROM shop_raw.events WHERE shop = 'privacy-test.myshopify.com' AND topic IN ('orders/updated', 'customers/update')");
   expect(rows.map((r) => r['topic'])).toEqual(['orders/updated', 'orders/updated']);
   for (const r of rows) expect(String(r['p'])).not.toContain('"customer":');
+});
+
+test('a delivery quarantined as sent after the redaction (as the cloud subscription stores it) replays scrubbed, or not at all', async () => {
+  const q = (topic: string, body: string, webhookId: string) => ({ shop: SHOP, topic, webhook_id: webhookId, event_id: null, api_version: '2026-10', triggered_at: null, received_at: new Date().toISOString(), reason: 'schema: an older schema', body, body_encoding: 'utf8' as const });
+  await rt.warehouse.quarantine([q('orders/updated', orderFor('9007199254740993103', '9007199254740993001'), 'wh-replay-order'), q('customers/update', customerBody('9007199254740993001'), 'wh-replay-customer')]);
+  const ids = (await rt.warehouse.listQuarantine()).filter((r) => r.webhook_id.startsWith('wh-replay-')).map((r) => r.quarantine_id);
+  const outcomes = await replayQuarantine(rt.warehouse, { ids });
+  expect(outcomes.map((o) => [o.webhookId, o.result]).sort()).toEqual([['wh-replay-customer', 'redacted'], ['wh-replay-order', 'landed']]);
+  const rows = await rt.warehouse.query("SELECT topic, payload::VARCHAR AS p FROM shop_raw.events WHERE webhook_id LIKE 'wh-replay-%'");
+  expect(rows.map((r) => r['topic'])).toEqual(['orders/updated']);
+  expect(String(rows[0]!['p'])).not.toContain('"customer":');
+  expect(String(rows[0]!['p'])).toContain('"redacted":true');
 });
 
 test('shop/redact deletes everything of that shop and nothing of others', async () => {

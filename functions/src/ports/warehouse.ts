@@ -62,6 +62,12 @@ export interface Warehouse {
    * the raw table until honoured, so a failed one is retried on a schedule, never dropped. One per webhook id.
    */
   pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]>;
+  /**
+   * Raw tables that receive deliveries without the loader (BigQuery, through its subscriptions): late deliveries
+   * received in [since, until) about customers already redacted are scrubbed as the redaction would have (the embedded
+   * loader does this before landing, so the DuckDB adapter omits it).
+   */
+  scrubLateDeliveries?(since: string, until: string): Promise<RedactionResult>;
   /** Read-only SQL in the warehouse's dialect; 64-bit integers come back as strings. */
   query(sql: string): Promise<Row[]>;
   close(): Promise<void>;

@@ -299,3 +299,44 @@ ORDER BY received_at, webhook_id`,
     types: { privacy_topics: ['STRING'], received_before: 'STRING' },
   };
 }
+
+/** The privacy audit's redactions as the late scrub matches them: the customer and the order ids each one found (details.orderIds). */
+const REDACTIONS = (t: TableNames) => `(SELECT a.shop, a.customer_id, IFNULL(JSON_VALUE_ARRAY(a.details, '$.orderIds'), []) AS order_ids FROM ${t.privacyAudit} AS a WHERE a.action = 'customers/redact' AND a.customer_id IS NOT NULL)`;
+const WINDOW = `received_at >= TIMESTAMP(@since) AND received_at < TIMESTAMP(@until)`;
+const windowParams = (since: string, until: string) => ({ params: { since, until }, types: { since: 'STRING', until: 'STRING' } as Record<string, ParamType> });
+
+/**
+ * Late deliveries about already-redacted customers, landed as sent by the BigQuery subscription (received in
+ * [@since, @until): recent, but past the streaming buffer): their customer records deleted, their orders and the
+ * refunds of their orders scrubbed as the redaction would, and quarantined bodies mentioning them replaced. Run by
+ * the scheduled privacy retry; staging already anti-joins on the audit (events_dedup).
+ */
+export function scrubLateDeliveriesSql(t: TableNames, since: string, until: string): Statement[] {
+  const w = windowParams(since, until);
+  return [
+    {
+      sql: `DELETE FROM ${t.events} AS e
+WHERE e.${WINDOW} AND e.topic IN UNNEST(@customer_topics)
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r WHERE r.shop = e.shop AND r.customer_id = JSON_VALUE(e.payload, '$.id'))`,
+      params: { ...w.params, customer_topics: CUSTOMER_TOPICS },
+      types: { ...w.types, customer_topics: ['STRING'] },
+    },
+    {
+      sql: `UPDATE ${t.events} AS e SET payload = ${scrubExpression('e.payload')}
+WHERE e.${WINDOW} AND IFNULL(JSON_VALUE(e.payload, '$.redacted'), 'false') != 'true'
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r WHERE r.shop = e.shop
+    AND ((e.topic IN UNNEST(@order_topics) AND (r.customer_id = JSON_VALUE(e.payload, '$.customer.id') OR JSON_VALUE(e.payload, '$.id') IN UNNEST(r.order_ids)))
+      OR (e.topic = @refund_topic AND JSON_VALUE(e.payload, '$.order_id') IN UNNEST(r.order_ids))))`,
+      params: { ...w.params, order_topics: ORDER_TOPICS, refund_topic: REFUND_TOPIC },
+      types: { ...w.types, order_topics: ['STRING'], refund_topic: 'STRING' },
+    },
+    {
+      sql: `UPDATE ${t.quarantine} AS q SET body = @redacted_body, reason = CONCAT(q.reason, ' (body removed: it is about a redacted customer)')
+WHERE q.${WINDOW} AND q.body_encoding = 'utf8' AND q.body != @redacted_body
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r, UNNEST(ARRAY_CONCAT([r.customer_id], r.order_ids)) AS n
+    WHERE r.shop = q.shop AND REGEXP_CONTAINS(q.body, CONCAT('(^|[^0-9])', n, '([^0-9]|$)')))`,
+      params: { ...w.params, redacted_body: '{"redacted":true}' },
+      types: { ...w.types, redacted_body: 'STRING' },
+    },
+  ];
+}

@@ -198,6 +198,13 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
     async recordPrivacyAction(row: PrivacyAuditRow): Promise<void> {
       await run(q.insertPrivacyAuditSql(t, row), 'record privacy action');
     },
+    async scrubLateDeliveries(since: string, until: string): Promise<RedactionResult> {
+      const [records, orders, quarantined] = q.scrubLateDeliveriesSql(t, since, until);
+      const d = await run(records!, 'delete late customer records');
+      const o = await run(orders!, 'scrub late order events');
+      const qu = await run(quarantined!, 'scrub late quarantine');
+      return { tables: { [`${opts.rawDataset}.events`]: { deleted: d.affected, scrubbed: o.affected }, [`${opts.rawDataset}.quarantine`]: { deleted: 0, scrubbed: qu.affected } } };
+    },
     async pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]> {
       return (await run(q.pendingPrivacyRequestsSql(t, receivedBefore), 'pending privacy requests')).rows as unknown as LandedEvent[];
     },

@@ -55,6 +55,12 @@ export interface Warehouse {
   redactShop(shop: string): Promise<RedactionResult>;
   /** Everything held on the customer, table by table, for a data request. */
   exportCustomer(req: CustomerRedaction): Promise<Record<string, Row[]>>;
+  /**
+   * Called once after a batch of redactions (the loader, the privacy retry): an adapter whose files keep deleted values
+   * physically (DuckDB: deletion masks, freed blocks, the WAL) rewrites them here. Until then a redaction owes it (the
+   * next landing commit pays it). Adapters without such files omit it.
+   */
+  compactAfterRedaction?(): Promise<void>;
   /** Idempotent: a second row for the same webhook id is not added. */
   recordPrivacyAction(row: PrivacyAuditRow): Promise<void>;
   /**

@@ -332,6 +332,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       deps.logger.warn('privacy retry pass failed; next pass on schedule', { error: counts.lastError });
     }
     if (redactedAny) {
+      await deps.warehouse.compactAfterRedaction?.().catch((err: unknown) => deps.logger.warn('compaction after redaction failed; owed to the next landing', { error: (err as Error).message }));
       purgeThrough = Math.max(purgeThrough ?? 0, offset);
       void checkpointSoon();
     }
@@ -375,6 +376,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         await timed('land', () => land(events, bodies, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS));
         const redactedNow = await timed('privacy', () => actOnPrivacy(events, attempts));
         if (touched || redactedNow) purgeThrough = Math.max(purgeThrough ?? 0, batch.end);
+        if (redactedNow) await timed('privacy', async () => deps.warehouse.compactAfterRedaction?.());
         offset = batch.end;
         void checkpointSoon();
         current = null;

@@ -272,8 +272,9 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
    * there), in row groups that keep deleted rows behind a deletion mask, and in freed blocks DuckDB does not zero.
    * So the file is compacted: CHECKPOINT, then a fresh file is written by `COPY FROM DATABASE` (live rows only) in a
    * side instance and renamed over it, and the warehouse reopens it (same settings, locked down again). The lock is
-   * held throughout (landing waits; acknowledgements go on into the log). If it cannot run now (an admin read holds a
-   * connection), it is owed and done after the next landing commit. A store in memory has no file to compact.
+   * held throughout (landing waits; acknowledgements go on into the log). A redaction makes it owed; the loader pays it
+   * once per batch of redactions (compactAfterRedaction), else the next landing commit does; if it cannot run then (an
+   * admin read holds a connection), it stays owed. A store in memory has no file to compact.
    */
   let compactionOwed = false;
   let compacting: Promise<void> | null = null;
@@ -329,8 +330,9 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       finish();
     }
   };
+  /** A redaction committed: the file owes a compaction (paid by compactAfterRedaction, or the next landing commit). */
   const checkpointAfterRedaction = async <T>(result: T): Promise<T> => {
-    await compactNow();
+    if (opts.path !== ':memory:' && !opts.readOnly) compactionOwed = true;
     return result;
   };
 
@@ -487,6 +489,10 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     exportCustomer,
     recordPrivacyAction,
     pendingPrivacyRequests,
+    compactAfterRedaction: () =>
+      lock(async () => {
+        if (compactionOwed) await compactNow();
+      }),
     query,
     execute,
     transaction: (fn) => lock(() => inTransaction(() => fn((sql, params = []) => rows(conn, sql, params)))),
@@ -495,6 +501,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       adminConn?.interrupt(); // a running admin query ends now, not at its timeout
       await adminLock(async () => undefined);
       await lock(async () => {
+        if (compactionOwed) await compactNow(); // a redaction's deleted values never outlive the process in the file
         if (!opts.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
         conn.closeSync();
         instance.closeSync();

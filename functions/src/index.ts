@@ -1,11 +1,12 @@
-// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse), `api` (prediction routes behind the hosting rewrite /api/**), and the scheduled `monitor` (hourly rollbacks and promotions) and `driftNightly`.
+// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse) and the scheduled `privacyRetry`, `api` (prediction routes behind the hosting rewrite /api/**), and the scheduled `monitor` (hourly rollbacks and promotions) and `driftNightly`.
 import { defineSecret } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
 import { onSchedule } from 'firebase-functions/scheduler';
 import { buildApiRuntime, buildMonitorRuntime, buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
 import { sendWebResponse, toWebRequest } from './adapters/gcp/http-bridge';
-import { decodePrivacyMessage, isRetryable } from './adapters/gcp/privacy-message';
+import { decodePrivacyMessage, isRetryable, privacyFailureAction } from './adapters/gcp/privacy-message';
+import { PRIVACY_PENDING_ALARM, retryPendingPrivacy } from './core/privacy-retry';
 import { ShopMlopsError } from './core/errors';
 
 export const SHOPIFY_API_SECRET = defineSecret('SHOPIFY_API_SECRET');
@@ -14,6 +15,8 @@ const REGION = 'us-central1';
 export const SERVICE_ACCOUNT = 'shop-mlops-functions@';
 /** Must equal the privacyTopic config default and infra/pubsub.tf (checked by test/gcp/infra.test.ts). */
 export const PRIVACY_TOPIC = 'shopify-privacy';
+/** The privacy retry's schedule (minutes): the config default (SHOP_MLOPS_PRIVACY_RETRY_MINUTES), fixed at deploy. */
+const PRIVACY_RETRY_MINUTES = Number(process.env['SHOP_MLOPS_PRIVACY_RETRY_MINUTES'] ?? 30);
 
 const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
 const apiRuntime = lazy(() => buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
@@ -39,19 +42,37 @@ export const privacyWorker = onMessagePublished(
   async (event) => {
     const { service, log } = privacyRuntime();
     const messageId = event.data.message.messageId;
+    let landed: ReturnType<typeof decodePrivacyMessage> | null = null;
     try {
-      const landed = decodePrivacyMessage(event.data.message.data);
+      landed = decodePrivacyMessage(event.data.message.data);
       const outcome = await service.handle(landed);
       log.notice('privacy request handled', { messageId, webhookId: landed.webhook_id, shop: landed.shop, action: outcome.action });
     } catch (err) {
-      const retry = isRetryable(err);
-      const e = ShopMlopsError.fromUnknown(err, retry ? 'UNAVAILABLE' : 'BAD_REQUEST');
-      if (retry) {
+      const action = privacyFailureAction(err, landed !== null);
+      const e = ShopMlopsError.fromUnknown(err, isRetryable(err) ? 'UNAVAILABLE' : 'BAD_REQUEST');
+      if (action === 'redeliver') {
         log.warn('privacy request failed; Pub/Sub will redeliver', { messageId, error: e.message, code: e.code });
         throw e;
       }
-      log.error('privacy request dropped: it cannot succeed on retry', { messageId, error: e.message, code: e.code });
+      // Kept: the request is in shop_raw.events without an audit row; privacyRetry acts on it on schedule (no hot loop).
+      if (action === 'schedule') log.error(PRIVACY_PENDING_ALARM, { messageId, webhookId: landed?.webhook_id, topic: landed?.topic, shop: landed?.shop, error: e.message, code: e.code });
+      else log.error('privacy message dropped: not a privacy request we may act on', { messageId, error: e.message, code: e.code });
     }
+  },
+);
+
+/**
+ * The scheduled privacy retry: every privacy request in shop_raw.events without an audit row for its webhook id
+ * (received more than 10 minutes ago: the worker's head start) is acted on again, each failure an alarm; expired
+ * data-request exports are deleted. Every SHOP_MLOPS_PRIVACY_RETRY_MINUTES (default 30: BigQuery's streaming buffer).
+ */
+export const privacyRetry = onSchedule(
+  { schedule: `every ${PRIVACY_RETRY_MINUTES} minutes`, timeZone: SCHEDULE_TIME_ZONE, region: REGION, secrets: [SHOPIFY_API_SECRET], retryCount: 0, maxInstances: 1, timeoutSeconds: 540, serviceAccount: SERVICE_ACCOUNT },
+  async (event) => {
+    const { service, log, warehouse, artifacts, config } = privacyRuntime();
+    const now = event.scheduleTime ? new Date(event.scheduleTime) : new Date();
+    const report = await retryPendingPrivacy({ warehouse, privacy: service, artifacts, exportTtlDays: config.privacyExportTtlDays, log }, new Date(now.getTime() - 10 * 60_000), now);
+    log.info('privacy retry pass', { pending: report.pending, honoured: report.honoured.length, failed: report.failed.length, expiredExports: report.expiredExports.length });
   },
 );
 

@@ -2,6 +2,7 @@
 import { forgeWebhook, postWebhook } from '../../functions/src/testing/forge';
 import { parseExact } from '../../functions/src/core/json';
 import { exportKey } from '../../functions/src/core/privacy-service';
+import { replayQuarantine } from '../../functions/src/core/quarantine-replay';
 import { SECRET, fixture, startTestRuntime } from '../helpers/runtime';
 import type { Runtime } from '../../functions/src/runtime/local-runtime';
 
@@ -88,13 +89,26 @@ test('a late delivery about a redacted customer lands scrubbed (orders) or not a
   for (const r of rows) expect(String(r['p'])).not.toContain('"customer":');
 });
 
+test('a delivery quarantined as sent after the redaction (as the cloud subscription stores it) replays scrubbed, or not at all', async () => {
+  const q = (topic: string, body: string, webhookId: string) => ({ shop: SHOP, topic, webhook_id: webhookId, event_id: null, api_version: '2026-10', triggered_at: null, received_at: new Date().toISOString(), reason: 'schema: an older schema', body, body_encoding: 'utf8' as const });
+  await rt.warehouse.quarantine([q('orders/updated', orderFor('9007199254740993103', '9007199254740993001'), 'wh-replay-order'), q('customers/update', customerBody('9007199254740993001'), 'wh-replay-customer')]);
+  const ids = (await rt.warehouse.listQuarantine()).filter((r) => r.webhook_id.startsWith('wh-replay-')).map((r) => r.quarantine_id);
+  const outcomes = await replayQuarantine(rt.warehouse, { ids });
+  expect(outcomes.map((o) => [o.webhookId, o.result]).sort()).toEqual([['wh-replay-customer', 'redacted'], ['wh-replay-order', 'landed']]);
+  const rows = await rt.warehouse.query("SELECT topic, payload::VARCHAR AS p FROM shop_raw.events WHERE webhook_id LIKE 'wh-replay-%'");
+  expect(rows.map((r) => r['topic'])).toEqual(['orders/updated']);
+  expect(String(rows[0]!['p'])).not.toContain('"customer":');
+  expect(String(rows[0]!['p'])).toContain('"redacted":true');
+});
+
 test('shop/redact deletes everything of that shop and nothing of others', async () => {
   await send('carts/create', '{"id": 1}', OTHER); // a quarantined row of the other shop
   await send('carts/create', '{"id": 2}'); // and of this shop
   await send('shop/redact', JSON.stringify({ shop_id: 1, shop_domain: SHOP }));
   await rt.loader.drain();
-  const left = await rt.warehouse.query("SELECT shop, count(*) AS n FROM shop_raw.events GROUP BY shop ORDER BY shop");
-  expect(left).toEqual([{ shop: OTHER, n: '1' }]);
+  const left = await rt.warehouse.query("SELECT shop, topic, count(*) AS n FROM shop_raw.events GROUP BY ALL ORDER BY shop");
+  // The shop/redact request itself stays (shop id and domain): the record that keeps it pending until audited.
+  expect(left).toEqual([{ shop: OTHER, topic: 'orders/create', n: '1' }, { shop: SHOP, topic: 'shop/redact', n: '1' }]);
   const q = await rt.warehouse.query('SELECT shop FROM shop_raw.quarantine');
   expect(q).toEqual([{ shop: OTHER }]);
   const audit = await rt.warehouse.query("SELECT shop, customer_id FROM shop_raw.privacy_audit WHERE action = 'shop/redact'");

@@ -79,7 +79,7 @@ test.each([['bigquery'], ['duckdb']])('the %s build compiles with no graph error
   expect(g.graphErrors?.compilationErrors ?? []).toEqual([]);
   expect((g.tables ?? []).map((t) => key(t.target)).sort()).toEqual([...TABLES, ...VIEWS].sort());
   expect((g.tables ?? []).filter((t) => t.enumType === 'VIEW' || t.type === 'view').map((t) => key(t.target))).toEqual(VIEWS);
-  expect((g.declarations ?? []).map((d) => key(d.target)).sort()).toEqual(['shop_predictions.prediction_log', 'shop_raw.events', 'shop_raw.quarantine']);
+  expect((g.declarations ?? []).map((d) => key(d.target)).sort()).toEqual(['shop_predictions.prediction_log', 'shop_raw.events', 'shop_raw.privacy_audit', 'shop_raw.quarantine']);
 });
 
 test('the DuckDB build uses no BigQuery-only spelling (backtick names aside, which the runner rewrites)', () => {

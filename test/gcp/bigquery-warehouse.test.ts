@@ -216,7 +216,7 @@ QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
     expect(fake.jobs.find((j) => j.query.includes('shop_staging.INFORMATION_SCHEMA'))!.query).toMatch(/JOIN `demo-shop-mlops\.shop_staging\.INFORMATION_SCHEMA\.TABLES` AS t USING \(table_name\) WHERE c\.column_name = 'shop' AND t\.table_type = 'BASE TABLE'/);
     const deletes = fake.jobs.filter((j) => j.query.startsWith('DELETE'));
     expect(deletes.map((j) => norm(j.query))).toEqual([
-      'DELETE FROM `demo-shop-mlops.shop_raw.events` WHERE shop = @shop',
+      "DELETE FROM `demo-shop-mlops.shop_raw.events` WHERE shop = @shop AND topic <> 'shop/redact'", // the request stays until audited
       'DELETE FROM `demo-shop-mlops.shop_raw.quarantine` WHERE shop = @shop',
       'DELETE FROM `demo-shop-mlops.shop_staging.orders` WHERE shop = @shop',
       'DELETE FROM `demo-shop-mlops.shop_predictions.customer_clv` WHERE shop = @shop',

@@ -135,6 +135,11 @@ describe('deploy manifests', () => {
     expect(ep).not.toHaveProperty('httpsTrigger');
   });
 
+  test('privacyRetry runs every 30 minutes on Cloud Scheduler, one instance, as the functions\' account with the secret', () => {
+    const ep = (fns.privacyRetry as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(ep).toMatchObject({ platform: 'gcfv2', region: ['us-central1'], scheduleTrigger: { schedule: 'every 30 minutes', timeZone: 'Etc/UTC' }, maxInstances: 1, serviceAccountEmail: 'shop-mlops-functions@', secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }] });
+  });
+
   test('monitor runs hourly and driftNightly at 02:00 UTC on Cloud Scheduler, one instance each, as the functions\' account with the secret', () => {
     const monitor = (fns.monitor as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
     expect(monitor).toMatchObject({
@@ -270,7 +275,7 @@ describe('privacyWorker function', () => {
     const wrapped = fft.wrap(fns.privacyWorker);
     await wrapped(message(row('shop/redact', readFileSync(`${FIXTURES}/shop_redact.json`, 'utf8').replace('{shop}.myshopify.com', 'demo-store.myshopify.com'))) as never);
     const sqls = bigquery.jobs.map((j) => j.query.replace(/\s+/g, ' '));
-    expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.events\` WHERE shop = @shop`);
+    expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.events\` WHERE shop = @shop AND topic <> 'shop/redact'`); // the request stays until audited
     expect(sqls).toContain(`DELETE FROM \`${PROJECT}.shop_raw.quarantine\` WHERE shop = @shop`);
     const audit = bigquery.jobs.find((j) => j.query.includes('shop_raw.privacy_audit'));
     expect(audit).toBeDefined();
@@ -291,6 +296,41 @@ describe('privacyWorker function', () => {
     const wrapped = fft.wrap(fns.privacyWorker);
     await expect(wrapped(message(row('shop/redact', '{"shop_id": 1, "shop_domain": "demo-store.myshopify.com"}')) as never)).rejects.toMatchObject({ retryable: true });
   }, 60_000);
+
+  test('BigQuery refusing DML on rows still in the streaming buffer is acknowledged (no hot loop): the scheduled retry acts on it', async () => {
+    bigquery.respond = (job) => (/^(UPDATE|DELETE)/.test(job.query) ? { error: { status: 400, reason: 'invalidQuery', message: 'UPDATE or DELETE statement over table demo-shop-mlops.shop_raw.events would affect rows in the streaming buffer, which is not supported' } } : { numDmlAffectedRows: 0 });
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await expect(wrapped(message(row('shop/redact', '{"shop_id": 1, "shop_domain": "demo-store.myshopify.com"}'))) as never).resolves.toBeUndefined();
+    expect(bigquery.jobs.some((j) => j.query.includes('privacy_audit'))).toBe(false); // not honoured: no audit, so still pending
+  });
+
+  test('a 4xx from BigQuery on a redaction is an alarm, not a drop: the request stays pending and privacyRetry honours it and audits it', async () => {
+    const redact = readFileSync(`${FIXTURES}/customers_redact.json`, 'utf8').replace('{shop}.myshopify.com', 'demo-store.myshopify.com');
+    bigquery.respond = () => ({ error: { status: 403, reason: 'accessDenied', message: 'Access Denied: Table demo-shop-mlops:shop_raw.events: Permission bigquery.tables.updateData denied' } });
+    await expect(fft.wrap(fns.privacyWorker)(message(row('customers/redact', redact))) as never).resolves.toBeUndefined();
+    // The grant is fixed; the scheduled pass finds the request in shop_raw.events without an audit row and acts on it.
+    bigquery.jobs.length = 0;
+    const pending = row('customers/redact', redact);
+    bigquery.respond = (job) => {
+      if (job.query.includes('ROW_NUMBER() OVER (PARTITION BY e.webhook_id') && job.query.includes('privacy_audit')) {
+        const cols = Object.keys(pending);
+        return { schema: { fields: cols.map((name) => ({ name, type: 'STRING' })) }, rows: [{ f: cols.map((c) => ({ v: (pending as Record<string, unknown>)[c] })) }] };
+      }
+      if (job.query.startsWith('SELECT')) return { schema: { fields: [{ name: 'x', type: 'STRING' }] }, rows: [] };
+      return { numDmlAffectedRows: 1 };
+    };
+    await (fns.privacyRetry as unknown as { run(e: unknown): Promise<void> }).run({ scheduleTime: '2026-01-02T04:00:00.000Z', jobName: 'privacyRetry' });
+    const pendingJob = bigquery.jobs[0]!;
+    expect(paramsOf(pendingJob)).toEqual({ privacy_topics: ['customers/data_request', 'customers/redact', 'shop/redact'], received_before: '2026-01-02T03:50:00.000Z' });
+    expect(bigquery.jobs.some((j) => j.query.startsWith('DELETE FROM `demo-shop-mlops.shop_raw.events`'))).toBe(true);
+    const audit = bigquery.jobs.find((j) => j.query.startsWith('INSERT INTO `demo-shop-mlops.shop_raw.privacy_audit`'))!;
+    expect(paramsOf(audit)).toMatchObject({ action: 'customers/redact', webhook_id: 'wh-customers/redact' });
+    // Late deliveries the subscription landed as sent (received in the last day, out of the streaming buffer) are scrubbed too.
+    const late = bigquery.jobs.find((j) => j.query.startsWith('UPDATE `demo-shop-mlops.shop_raw.events` AS e SET payload'))!;
+    expect(paramsOf(late)).toMatchObject({ since: '2026-01-01T04:00:00.000Z', until: '2026-01-02T03:25:00.000Z' });
+    // Written once per webhook id, however often Pub/Sub or the schedule acts on the request.
+    expect(audit.query).toContain('WHERE NOT EXISTS (SELECT 1 FROM `demo-shop-mlops.shop_raw.privacy_audit` AS a WHERE a.webhook_id = @webhook_id)');
+  });
 
   test('a message that can never succeed is logged and acknowledged, not retried', async () => {
     const wrapped = fft.wrap(fns.privacyWorker);

@@ -42,6 +42,10 @@ const base = z.object({
   loaderStallSeconds: intFrom(120, 1, 86_400),
   /** Embedded runtime: rebuild the feature tables every N minutes (0 = never). */
   featuresEveryMinutes: intFrom(360, 0, 10_080),
+  /** Both worlds: privacy requests without an audit row are retried every N minutes (BigQuery's streaming buffer holds rows about 30 minutes). */
+  privacyRetryMinutes: intFrom(30, 1, 1_440),
+  /** Both worlds: data-request exports are deleted this many days after they were written (infra: the bucket's lifecycle rule too). */
+  privacyExportTtlDays: intFrom(30, 1, 365),
   /** Embedded runtime: DuckDB's memory limit (e.g. 4GB; default 80 % of RAM); past it DuckDB spills to disk (`npm run bench -- monitor`: 16 GiB peak and 32 s unbounded, 4.8 GiB and 59 s at 4GB). */
   warehouseMemoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size like 4GB or 512MiB').optional(),
   /** The shop's IANA time zone: feature days are days there. */
@@ -146,6 +150,8 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   minFreeDiskBytes: 'SHOP_MLOPS_MIN_FREE_DISK_BYTES',
   loaderStallSeconds: 'SHOP_MLOPS_LOADER_STALL_SECONDS',
   featuresEveryMinutes: 'SHOP_MLOPS_FEATURES_EVERY_MINUTES',
+  privacyRetryMinutes: 'SHOP_MLOPS_PRIVACY_RETRY_MINUTES',
+  privacyExportTtlDays: 'SHOP_MLOPS_PRIVACY_EXPORT_TTL_DAYS',
   shopTimezone: 'SHOP_MLOPS_SHOP_TIMEZONE',
   warehouseMemoryLimit: 'SHOP_MLOPS_WAREHOUSE_MEMORY_LIMIT',
   adminSqlTimeoutMs: 'SHOP_MLOPS_ADMIN_SQL_TIMEOUT_MS',

@@ -14,6 +14,11 @@ export interface ArtifactStore {
   get(key: string): Promise<Buffer | null>;
   list(prefix?: string): Promise<ArtifactInfo[]>;
   delete(key: string): Promise<boolean>;
+  /**
+   * Deletes every stored generation of `key` but the live one (a versioned bucket keeps an overwritten or deleted
+   * object's bytes as a noncurrent generation); returns how many. Stores that keep no old generations omit it.
+   */
+  purgeNoncurrent?(key: string): Promise<number>;
   /** Where the object lives, for people: a file path or a gs:// URI. */
   uri(key: string): string;
 }

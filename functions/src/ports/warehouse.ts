@@ -24,6 +24,8 @@ export interface CustomerRedaction {
 export interface RedactionResult {
   /** Rows removed or scrubbed, per table. */
   tables: Record<string, { deleted: number; scrubbed: number }>;
+  /** customers/redact: every order id of the customer the redaction found (recorded in the audit, so late deliveries about them are scrubbed). */
+  orderIds?: string[];
 }
 
 export interface PrivacyAuditRow {
@@ -55,7 +57,25 @@ export interface Warehouse {
   redactShop(shop: string): Promise<RedactionResult>;
   /** Everything held on the customer, table by table, for a data request. */
   exportCustomer(req: CustomerRedaction): Promise<Record<string, Row[]>>;
+  /**
+   * Called once after a batch of redactions (the loader, the privacy retry): an adapter whose files keep deleted values
+   * physically (DuckDB: deletion masks, freed blocks, the WAL) rewrites them here. Until then a redaction owes it (the
+   * next landing commit pays it). Adapters without such files omit it.
+   */
+  compactAfterRedaction?(): Promise<void>;
+  /** Idempotent: a second row for the same webhook id is not added. */
   recordPrivacyAction(row: PrivacyAuditRow): Promise<void>;
+  /**
+   * Privacy requests landed (received before `receivedBefore`, ISO) with no audit row for their webhook id yet: kept in
+   * the raw table until honoured, so a failed one is retried on a schedule, never dropped. One per webhook id.
+   */
+  pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]>;
+  /**
+   * Raw tables that receive deliveries without the loader (BigQuery, through its subscriptions): late deliveries
+   * received in [since, until) about customers already redacted are scrubbed as the redaction would have (the embedded
+   * loader does this before landing, so the DuckDB adapter omits it).
+   */
+  scrubLateDeliveries?(since: string, until: string): Promise<RedactionResult>;
   /** Read-only SQL in the warehouse's dialect; 64-bit integers come back as strings. */
   query(sql: string): Promise<Row[]>;
   close(): Promise<void>;

@@ -7,7 +7,9 @@ import { isPrivacyTopic } from '../core/topics';
 import type { Warehouse } from '../ports/warehouse';
 import type { DurableLog, LogRecord } from '../adapters/embedded/durable-log';
 import { createClassifier, type Classified, type Classifier } from './classifier';
-import { scrubPayload } from '../core/privacy';
+import { loadRedactedIndex } from '../core/late-redaction';
+import { PRIVACY_PENDING_ALARM, retryPendingPrivacy } from '../core/privacy-retry';
+import type { ArtifactStore } from '../ports/artifact-store';
 import { parseExact } from '../core/json';
 import { bodyOf, decodeEnvelope } from '../core/envelope';
 
@@ -42,6 +44,12 @@ export interface LoaderDeps {
   maxBackoffMs?: number;
   /** No progress for this long on a non-empty backlog makes the loader report itself stalled. Default 120 s. */
   stallMs?: number;
+  /**
+   * The scheduled privacy retry (core/privacy-retry.ts), run when the loader is idle: first after start, then every
+   * `everyMs`. Privacy requests landed without an audit row are acted on again (a failure is an alarm, never a drop);
+   * data-request exports older than `exportTtlDays` are deleted.
+   */
+  privacyRetry?: { everyMs: number; artifacts?: ArtifactStore; exportTtlDays?: number };
 }
 
 /** Wall-clock seconds spent in each step of the loop (reading and classifying overlap landing: they run ahead). */
@@ -70,6 +78,8 @@ export interface Loader {
   readonly backlogBytes: number;
   /** The classification worker (inspection and tests). */
   readonly classifier: Classifier;
+  /** Runs the scheduled privacy retry at the loader's next idle moment (not waiting for its schedule); resolves when it has run. */
+  privacyRetryNow(): Promise<void>;
   /** Resolves once everything acknowledged before the call has landed (or the timeout passes: false). */
   drain(timeoutMs?: number): Promise<boolean>;
   /** Why the loader is unhealthy (no progress on a non-empty backlog for longer than stallMs), or null. */
@@ -127,10 +137,24 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   // means some landed records are read again, and landing skips them as duplicates (exactly once holds in the warehouse).
   let checkpointed = offset;
   let checkpointing: Promise<void> | null = null;
+  /**
+   * End of the last batch that held a redacted customer's or shop's deliveries (a privacy request acted on, a late
+   * delivery scrubbed or dropped): once the checkpoint passes it, the segment holding those raw bytes is rolled, and
+   * the checkpoint that passes the roll deletes it.
+   */
+  let purgeThrough: number | null = null;
   const checkpointSoon = (): Promise<void> => {
     checkpointing ??= (async () => {
       try {
-        while (checkpointed < offset) {
+        while (checkpointed < offset || (purgeThrough !== null && purgeThrough <= checkpointed)) {
+          if (purgeThrough !== null && purgeThrough <= checkpointed) {
+            const through = purgeThrough;
+            await timed('checkpoint', () => deps.log.rollPast(through));
+            if (purgeThrough === through) purgeThrough = null;
+            // Deletes the rolled segment now if the loader has passed it (idle), else the next checkpoint does.
+            await timed('checkpoint', () => deps.log.commitCheckpoint(checkpointed));
+            continue;
+          }
           const to = offset;
           await timed('checkpoint', () => deps.log.commitCheckpoint(to));
           checkpointed = to;
@@ -153,32 +177,40 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
   const classifier = createClassifier(deps.logger);
 
   // Customers already redacted: a late delivery about them (Shopify delivers up to a day late, orders
-  // change for months) is scrubbed or dropped before it lands, so a redaction stays complete.
-  const redacted = new Set(
-    (await deps.warehouse.query("SELECT shop, customer_id FROM shop_raw.privacy_audit WHERE action = 'customers/redact' AND customer_id IS NOT NULL")).map(
-      (r) => `${String(r['shop'])}\u0000${String(r['customer_id'])}`,
-    ),
-  );
+  // change for months) is scrubbed or dropped before it lands, and a quarantined one loses its body, so a
+  // redaction stays complete.
+  const redacted = await loadRedactedIndex(deps.warehouse);
   /**
    * The batch's events as they land, each with its body bytes from the log record (the exact UTF-8 text the payload
-   * holds, landed without re-encoding), or null where a redaction scrubbed the payload.
+   * holds, landed without re-encoding), or null where a redaction scrubbed the payload; `touched` when a delivery
+   * about a redacted customer was scrubbed or dropped (its raw bytes are then purged from the log).
    */
-  const toLand = (batch: Batch): { events: LandedEvent[]; bodies: (Uint8Array | null)[] } => {
+  const toLand = (batch: Batch): { events: LandedEvent[]; bodies: (Uint8Array | null)[]; quarantined: QuarantineRecord[]; touched: boolean } => {
     const { events: all, customerIds, indexes } = batch.classified;
     const events: LandedEvent[] = [];
     const bodies: (Uint8Array | null)[] = [];
+    let touched = false;
     all.forEach((e, i) => {
-      const cid = customerIds[i];
-      if (redacted.size === 0 || !cid || !redacted.has(`${e.shop}\u0000${cid}`)) {
+      const decision = redacted.size === 0 ? 'keep' : redacted.decide(e, customerIds[i] ?? null);
+      if (decision === 'keep') {
         events.push(e);
         bodies.push(bodyOf(batch.records[indexes[i]!]!.payload));
-      } else if (e.topic.startsWith('orders/')) {
-        events.push({ ...e, payload: scrubPayload(e.topic, e.payload) });
+        return;
+      }
+      touched = true;
+      // customers/* records of a redacted customer are not landed at all; their orders and refunds land scrubbed.
+      const scrubbed = redacted.apply(e, customerIds[i] ?? null);
+      if (scrubbed) {
+        events.push(scrubbed);
         bodies.push(null);
       }
-      // customers/* records of a redacted customer are not landed at all.
     });
-    return { events, bodies };
+    const quarantined = batch.classified.quarantined.map((q) => {
+      const r = redacted.size === 0 ? q : redacted.scrubQuarantine(q);
+      if (r !== q) touched = true;
+      return r;
+    });
+    return { events, bodies, quarantined, touched };
   };
 
   /** Reads and classifies the batch starting at `from` (null when the log holds nothing there yet). */
@@ -242,20 +274,67 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
     }
   };
 
-  const actOnPrivacy = async (events: LandedEvent[], attempts: number) => {
+  /** Acts on one privacy request; true when it redacted something (the log segments holding its data are then purged). */
+  const honour = async (ev: LandedEvent): Promise<{ redactedAny: boolean; outcome: unknown }> => {
+    const outcome = (await deps.privacy.handle(ev)) as { details?: { orderIds?: unknown } } | undefined;
+    if (ev.topic === 'customers/redact') {
+      const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
+      const orderIds = Array.isArray(outcome?.details?.orderIds) ? outcome.details.orderIds.map(String) : [];
+      if (id !== undefined) redacted.add(ev.shop, String(id), orderIds);
+    }
+    return { redactedAny: ev.topic !== 'customers/data_request', outcome };
+  };
+
+  /** Acts on the batch's privacy requests; true when one redacted something. A request that fails for good stays pending (the scheduled retry acts on it again). */
+  const actOnPrivacy = async (events: LandedEvent[], attempts: number): Promise<boolean> => {
+    let redactedAny = false;
     for (const ev of events) {
       if (!isPrivacyTopic(ev.topic)) continue;
       try {
-        await deps.privacy.handle(ev);
-        if (ev.topic === 'customers/redact') {
-          const id = (parseExact(ev.payload) as { customer?: { id?: unknown } }).customer?.id;
-          if (id !== undefined) redacted.add(`${ev.shop}\u0000${String(id)}`);
-        }
+        if ((await honour(ev)).redactedAny) redactedAny = true;
       } catch (err) {
         const e = ShopMlopsError.fromUnknown(err);
         if (err instanceof ShopMlopsError ? e.retryable : attempts <= UNKNOWN_ERROR_ATTEMPTS) throw e;
-        deps.logger.error('privacy request could not be honoured', { webhookId: ev.webhook_id, topic: ev.topic, error: e.message });
+        deps.logger.error(PRIVACY_PENDING_ALARM, { webhookId: ev.webhook_id, topic: ev.topic, code: e.code, error: e.message });
       }
+    }
+    return redactedAny;
+  };
+
+  let nextPrivacyRetryAt = 0;
+  const retryWaiters: (() => void)[] = [];
+  /** The scheduled privacy retry, when due (the loader is idle: nothing lands meanwhile). */
+  const privacyRetryIfDue = async () => {
+    const r = deps.privacyRetry;
+    if (!r || Date.now() < nextPrivacyRetryAt) return;
+    const waiting = retryWaiters.splice(0);
+    try {
+      await privacyRetryPass(r);
+    } finally {
+      for (const w of waiting) w();
+    }
+  };
+  const privacyRetryPass = async (r: NonNullable<LoaderDeps['privacyRetry']>) => {
+    nextPrivacyRetryAt = Date.now() + r.everyMs;
+    let redactedAny = false;
+    const privacy = {
+      handle: async (ev: LandedEvent) => {
+        const h = await honour(ev);
+        if (h.redactedAny) redactedAny = true;
+        return h.outcome;
+      },
+    };
+    try {
+      await retryPendingPrivacy({ warehouse: deps.warehouse, privacy, log: deps.logger, ...(r.artifacts ? { artifacts: r.artifacts } : {}), ...(r.exportTtlDays !== undefined ? { exportTtlDays: r.exportTtlDays } : {}) }, new Date());
+    } catch (err) {
+      counts.failures++;
+      counts.lastError = (err as Error).message;
+      deps.logger.warn('privacy retry pass failed; next pass on schedule', { error: counts.lastError });
+    }
+    if (redactedAny) {
+      await deps.warehouse.compactAfterRedaction?.().catch((err: unknown) => deps.logger.warn('compaction after redaction failed; owed to the next landing', { error: (err as Error).message }));
+      purgeThrough = Math.max(purgeThrough ?? 0, offset);
+      void checkpointSoon();
     }
   };
 
@@ -280,6 +359,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
             progressAt = Date.now();
             releaseWaiters();
             if (checkpointed < offset) void checkpointSoon();
+            await privacyRetryIfDue();
             await sleep(250);
             continue;
           }
@@ -292,9 +372,11 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
           ahead.batch.catch(() => undefined); // its failure surfaces when it is taken, and is retried then
         }
         attempts++;
-        const { events, bodies } = toLand(batch);
-        await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
-        await timed('privacy', () => actOnPrivacy(events, attempts));
+        const { events, bodies, quarantined, touched } = toLand(batch);
+        await timed('land', () => land(events, bodies, quarantined, attempts > UNKNOWN_ERROR_ATTEMPTS));
+        const redactedNow = await timed('privacy', () => actOnPrivacy(events, attempts));
+        if (touched || redactedNow) purgeThrough = Math.max(purgeThrough ?? 0, batch.end);
+        if (redactedNow) await timed('privacy', async () => deps.warehouse.compactAfterRedaction?.());
         offset = batch.end;
         void checkpointSoon();
         current = null;
@@ -349,6 +431,14 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
       return backlog();
     },
     classifier,
+    privacyRetryNow() {
+      if (!deps.privacyRetry) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        retryWaiters.push(resolve);
+        nextPrivacyRetryAt = 0;
+        wake?.();
+      });
+    },
     drain(timeoutMs = 30000) {
       const until = deps.log.end;
       if (offset >= until) return Promise.resolve(true);

@@ -137,7 +137,7 @@ async function serve(
   opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
-  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000 });
+  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000, privacyRetry: { everyMs: config.privacyRetryMinutes * 60_000, artifacts, exportTtlDays: config.privacyExportTtlDays } });
   // Scraped on /metrics: the age of the oldest unlanded delivery, and the quarantine waiting for a replay.
   createQueueMetrics(metrics.registry, {
     queueLagSeconds: async () => {

@@ -1,4 +1,4 @@
-// In-process Cloud Storage JSON API, just enough for the artifact store: multipart/media upload, alt=media download, list, delete, 404s.
+// In-process Cloud Storage JSON API, just enough for the artifact store: multipart/media upload, alt=media download, list, delete, 404s; a versioned bucket (overwritten and deleted objects stay as noncurrent generations, listed with versions=true, deleted by generation).
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,11 +10,18 @@ interface StoredObject {
   contentType: string;
   updated: string;
   generation: number;
+  /** When it became noncurrent (overwritten or deleted), for noncurrent generations. */
+  timeDeleted?: string;
 }
 
 export interface FakeGcs {
   endpoint: string;
+  /** Live objects per bucket. */
   buckets: Map<string, Map<string, StoredObject>>;
+  /** Noncurrent generations per bucket (object versioning is on, as infra/storage.tf declares the bucket). */
+  noncurrent: Map<string, StoredObject[]>;
+  /** Every stored generation's bytes, live and noncurrent (what a reader with storage.objects.get on old generations sees). */
+  allBytes(bucket: string): Buffer[];
   requests: Array<{ method: string; path: string; query: Record<string, string> }>;
   stop(): Promise<void>;
 }
@@ -56,6 +63,11 @@ function crc32c(data: Buffer): string {
 
 export async function startFakeGcs(): Promise<FakeGcs> {
   const buckets = new Map<string, Map<string, StoredObject>>();
+  const noncurrent = new Map<string, StoredObject[]>();
+  const retire = (bucket: string, o: StoredObject) => {
+    if (!noncurrent.has(bucket)) noncurrent.set(bucket, []);
+    noncurrent.get(bucket)!.push({ ...o, timeDeleted: new Date().toISOString() });
+  };
   const requests: FakeGcs['requests'] = [];
   let generation = 0;
   const resource = (bucket: string, o: StoredObject) => ({
@@ -70,6 +82,7 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     crc32c: crc32c(o.data),
     updated: o.updated,
     timeCreated: o.updated,
+    ...(o.timeDeleted ? { timeDeleted: o.timeDeleted } : {}),
   });
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -107,6 +120,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       }
       if (!name) return json(400, { error: { code: 400, message: 'object name required' } });
       if (!buckets.has(bucket)) buckets.set(bucket, new Map());
+      const previous = buckets.get(bucket)!.get(name);
+      if (previous) retire(bucket, previous);
       const obj: StoredObject = { name, data, contentType, updated: new Date().toISOString(), generation: ++generation };
       buckets.get(bucket)!.set(name, obj);
       return json(200, resource(bucket, obj));
@@ -116,8 +131,21 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       const name = decodeURIComponent(m[2]!);
       const obj = buckets.get(bucket)?.get(name);
       if (req.method === 'DELETE') {
+        const gen = query['generation'];
+        if (gen !== undefined && !(obj && String(obj.generation) === gen)) {
+          // A noncurrent generation, deleted for good.
+          const list = noncurrent.get(bucket) ?? [];
+          const i = list.findIndex((o) => o.name === name && String(o.generation) === gen);
+          if (i < 0) return notFound(`${bucket}/${name}#${gen}`);
+          list.splice(i, 1);
+          res.writeHead(204);
+          res.end();
+          return;
+        }
         if (!obj) return notFound(`${bucket}/${name}`);
         buckets.get(bucket)!.delete(name);
+        // Versioning: deleting the live object without a generation keeps it as a noncurrent one.
+        if (gen === undefined) retire(bucket, obj);
         res.writeHead(204);
         res.end();
         return;
@@ -135,7 +163,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
     if (req.method === 'GET' && (m = url.pathname.match(/^(?:\/storage\/v1)?\/b\/([^/]+)\/o$/))) {
       const bucket = decodeURIComponent(m[1]!);
       const prefix = query['prefix'] ?? '';
-      const all = [...(buckets.get(bucket)?.values() ?? [])].filter((o) => o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
+      const live = [...(buckets.get(bucket)?.values() ?? [])];
+      const all = [...live, ...(query['versions'] === 'true' ? (noncurrent.get(bucket) ?? []) : [])].filter((o) => o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.generation - b.generation));
       // Two objects per page, so clients must follow nextPageToken.
       const start = Number(query['pageToken'] ?? 0);
       const page = all.slice(start, start + 2);
@@ -147,6 +176,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     buckets,
+    noncurrent,
+    allBytes: (bucket) => [...(buckets.get(bucket)?.values() ?? []), ...(noncurrent.get(bucket) ?? [])].map((o) => o.data),
     requests,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

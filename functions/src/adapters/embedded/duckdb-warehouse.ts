@@ -1,12 +1,16 @@
 // Embedded Warehouse adapter on DuckDB: idempotent bulk landing (Appender + anti-join), quarantine, privacy actions, SQL.
 import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
 import { ShopMlopsError } from '../../core/errors';
 import { parseExact } from '../../core/json';
 import { CUSTOMER_RECORD_TOPICS, PRIVACY_REQUEST_TOPICS, derivedTables, scrubPayload } from '../../core/privacy';
 import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
+import { PRIVACY_TOPICS } from '../../core/topics';
 import { runAdminSql, type AdminSqlOptions } from './admin-sql';
+import { syncDir } from './jsonl-journal';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 
 export interface WarehouseFaults {
@@ -92,21 +96,27 @@ function landingError(err: unknown): unknown {
   return new ShopMlopsError('UNPROCESSABLE', message, { cause: err });
 }
 
+/** Storage format of new and compacted stores (see openDuckDbWarehouse). */
+const STORAGE_VERSION = 'v1.2.0';
+
 export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
-  const instance = await DuckDBInstance.create(opts.path, {
-    // A new store is written in the v1.2 storage format, which compresses long strings (the JSON payloads) with
-    // ZSTD: measured on a 200k-order store, 16x smaller files and 1.5-2x faster feature builds (the default format
-    // keeps payloads as uncompressed overflow strings, and reading them cold dominated the build). A store created
-    // in the older format keeps it.
-    storage_compatibility_version: 'v1.2.0',
-    // Landing commits a batch of 10 KB payloads every second or so; with the default 16 MB threshold nearly every
-    // commit also checkpointed, rewriting the table's last, partly filled row group each time (measured: commit CPU
-    // 46 -> 31 us per landed row at 300k rows). The WAL this leaves is replayed at the next open.
-    ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : { checkpoint_threshold: '256MB' }),
-    ...(opts.threads ? { threads: String(opts.threads) } : {}),
-    ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}),
-  });
-  const conn = await instance.connect();
+  const open = () =>
+    DuckDBInstance.create(opts.path, {
+      // A new store is written in the v1.2 storage format, which compresses long strings (the JSON payloads) with
+      // ZSTD: measured on a 200k-order store, 16x smaller files and 1.5-2x faster feature builds (the default format
+      // keeps payloads as uncompressed overflow strings, and reading them cold dominated the build). A store created
+      // in the older format keeps it.
+      storage_compatibility_version: STORAGE_VERSION,
+      // Landing commits a batch of 10 KB payloads every second or so; with the default 16 MB threshold nearly every
+      // commit also checkpointed, rewriting the table's last, partly filled row group each time (measured: commit CPU
+      // 46 -> 31 us per landed row at 300k rows). The WAL this leaves is replayed at the next open.
+      ...(opts.readOnly ? { access_mode: 'READ_ONLY' } : { checkpoint_threshold: '256MB' }),
+      ...(opts.threads ? { threads: String(opts.threads) } : {}),
+      ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}),
+    });
+  // Replaced (under the lock) when a redaction compacts the file: every use reads these at call time.
+  let instance = await open();
+  let conn = await instance.connect();
   const lock = createLock();
   const faults = opts.faults;
   // GLOBAL: every connection (admin SQL opens its own) reads timestamps in UTC; nothing can SET it once locked.
@@ -193,6 +203,9 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           const inserted = Number(res.rowsChanged);
           await conn.run('DROP TABLE temp.main.load_events');
           return { inserted, duplicates: events.length - inserted };
+        }).then(async (r) => {
+          if (compactionOwed) await compactNow();
+          return r;
         });
       } catch (err) {
         throw landingError(err);
@@ -256,6 +269,75 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
   const quarantineWhere = `shop = $1 AND body_encoding = 'utf8' AND list_bool_or(list_transform(list_concat([$2], from_json($3, '["VARCHAR"]')),
       n -> regexp_matches(body, '(^|[^0-9])' || n || '([^0-9]|$)')))`;
 
+  /**
+   * After a redaction commits, the values it deleted or scrubbed are still in the WAL (landing leaves up to 256 MB
+   * there), in row groups that keep deleted rows behind a deletion mask, and in freed blocks DuckDB does not zero.
+   * So the file is compacted: CHECKPOINT, then a fresh file is written by `COPY FROM DATABASE` (live rows only) in a
+   * side instance and renamed over it, and the warehouse reopens it (same settings, locked down again). The lock is
+   * held throughout (landing waits; acknowledgements go on into the log). A redaction makes it owed; the loader pays it
+   * once per batch of redactions (compactAfterRedaction), else the next landing commit does; if it cannot run then (an
+   * admin read holds a connection), it stays owed. A store in memory has no file to compact.
+   */
+  let compactionOwed = false;
+  let compacting: Promise<void> | null = null;
+  const compactNow = async (): Promise<void> => {
+    if (opts.path === ':memory:' || opts.readOnly) return;
+    if (adminConn) {
+      compactionOwed = true;
+      return;
+    }
+    let finish!: () => void;
+    compacting = new Promise<void>((r) => (finish = r));
+    const target = path.resolve(opts.path);
+    const fresh = `${target}.compact-${randomUUID()}`;
+    try {
+      await conn.run('CHECKPOINT');
+      conn.closeSync();
+      instance.closeSync();
+      try {
+        // A side instance without the lockdown: it reads the closed store and writes the fresh file, nothing else.
+        const side = await DuckDBInstance.create(':memory:');
+        const c = await side.connect();
+        try {
+          const quote = (f: string) => `'${f.replace(/'/g, "''")}'`;
+          await c.run(`ATTACH ${quote(target)} AS old_store (READ_ONLY)`);
+          await c.run(`ATTACH ${quote(fresh)} AS fresh_store (STORAGE_VERSION '${STORAGE_VERSION}')`);
+          await c.run('COPY FROM DATABASE old_store TO fresh_store');
+          await c.run('DETACH fresh_store');
+          await c.run('DETACH old_store');
+        } finally {
+          c.closeSync();
+          side.closeSync();
+        }
+        const fh = await fsp.open(fresh, 'r+');
+        try {
+          await fh.datasync();
+        } finally {
+          await fh.close();
+        }
+        await fsp.rename(fresh, target);
+        await syncDir(path.dirname(target));
+        compactionOwed = false;
+      } finally {
+        await fsp.rm(fresh, { force: true });
+        await fsp.rm(`${fresh}.wal`, { force: true });
+        instance = await open();
+        conn = await instance.connect();
+        for (const s of LOCKDOWN) await conn.run(s);
+      }
+    } catch {
+      compactionOwed = true;
+    } finally {
+      compacting = null;
+      finish();
+    }
+  };
+  /** A redaction committed: the file owes a compaction (paid by compactAfterRedaction, or the next landing commit). */
+  const checkpointAfterRedaction = async <T>(result: T): Promise<T> => {
+    if (opts.path !== ':memory:' && !opts.readOnly) compactionOwed = true;
+    return result;
+  };
+
   const tableExists = async (qualified: string) => {
     const [schema, table] = qualified.split('.') as [string, string];
     const r = await rows(conn, 'SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, table]);
@@ -305,8 +387,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
           tables[t] = { deleted: 0, scrubbed: Number(r.rowsChanged) };
         }
         if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
-        return { tables };
-      }),
+        return { tables, orderIds: [...orderIds].sort() };
+      }).then(checkpointAfterRedaction),
     );
 
   const redactShop = (shop: string): Promise<RedactionResult> =>
@@ -322,12 +404,14 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
            WHERE c.column_name = 'shop' AND c.table_schema IN ('shop_raw', 'shop_staging', 'shop_features', 'shop_predictions', 'shop_monitoring') AND c.table_name <> 'privacy_audit' ORDER BY 1`,
         );
         for (const { t } of withShop) {
-          const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1`, [shop]);
+          // The shop/redact request itself stays (shop id and domain only) until its audit row exists: the record that it is pending.
+          const keep = t === 'shop_raw.events' ? ` AND topic <> 'shop/redact'` : '';
+          const r = await conn.run(`DELETE FROM ${String(t)} WHERE shop = $1${keep}`, [shop]);
           tables[String(t)] = { deleted: Number(r.rowsChanged), scrubbed: 0 };
         }
         if (await tableExists(ASSERTION_PASSES)) await conn.run(`DELETE FROM ${ASSERTION_PASSES}`);
         return { tables };
-      }),
+      }).then(checkpointAfterRedaction),
     );
 
   const exportCustomer = (req: CustomerRedaction): Promise<Record<string, Row[]>> =>
@@ -360,6 +444,21 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       );
     });
 
+  const pendingPrivacyRequests = (receivedBefore: string): Promise<LandedEvent[]> =>
+    lock(async () => {
+      const ts = (c: string) => `strftime(${c}, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+      const r = await rows(
+        conn,
+        `SELECT shop, topic, webhook_id, event_id, api_version, ${ts('triggered_at')} AS triggered_at, ${ts('received_at')} AS received_at, payload::VARCHAR AS payload
+         FROM shop_raw.events e
+         WHERE topic IN (${PRIVACY_TOPICS.map((t) => `'${t}'`).join(', ')}) AND received_at < $1::TIMESTAMPTZ
+           AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit a WHERE a.webhook_id = e.webhook_id)
+         ORDER BY received_at, webhook_id`,
+        [receivedBefore],
+      );
+      return r as unknown as LandedEvent[];
+    });
+
   const query = (sql: string): Promise<Row[]> => lock(() => rows(conn, sql));
 
   // One admin request at a time (each holds a libuv thread while DuckDB works, and the log's file I/O needs the others).
@@ -368,6 +467,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
   const adminSql = (sql: string, o: AdminSqlOptions): Promise<Row[]> =>
     adminLock(async () => {
       const work = async () => {
+        while (compacting) await compacting;
         adminConn = await instance.connect();
         try {
           return await runAdminSql(adminConn, sql, o);
@@ -391,6 +491,11 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     redactShop,
     exportCustomer,
     recordPrivacyAction,
+    pendingPrivacyRequests,
+    compactAfterRedaction: () =>
+      lock(async () => {
+        if (compactionOwed) await compactNow();
+      }),
     query,
     execute,
     transaction: (fn) => lock(() => inTransaction(() => fn((sql, params = []) => rows(conn, sql, params)))),
@@ -399,6 +504,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
       adminConn?.interrupt(); // a running admin query ends now, not at its timeout
       await adminLock(async () => undefined);
       await lock(async () => {
+        if (compactionOwed) await compactNow(); // a redaction's deleted values never outlive the process in the file
         if (!opts.readOnly) await conn.run('CHECKPOINT').catch(() => undefined);
         conn.closeSync();
         instance.closeSync();

@@ -101,6 +101,8 @@ export class DurableLog {
   private readonly maxConcurrentCommits: number;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  /** Callers of rollPast waiting for the current segment to be closed and a new one started. */
+  private rollWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
 
   private constructor(opts: DurableLogOptions) {
     this.dir = opts.dir;
@@ -201,9 +203,11 @@ export class DurableLog {
    * acknowledged only when it and every batch before it are on disk.
    */
   private pump(): void {
-    while (this.pending.length > 0 && this.inflight.length < this.maxConcurrentCommits && !this.exclusive && this.failure === null) {
+    while ((this.pending.length > 0 || this.rollWaiters.length > 0) && this.inflight.length < this.maxConcurrentCommits && !this.exclusive && this.failure === null) {
       const seg = this.segments[this.segments.length - 1]!;
-      const step = this.repairAt !== null ? () => this.repair() : this.writeEnd - seg.base >= this.segmentBytes ? () => this.roll() : null;
+      // A roll asked for by rollPast (the segment holds bytes to be deleted once consumed), or by size.
+      const wantRoll = this.rollWaiters.length > 0 && this.writeEnd > seg.base;
+      const step = this.repairAt !== null ? () => this.repair() : this.writeEnd - seg.base >= this.segmentBytes || wantRoll ? () => this.roll() : null;
       if (step) {
         if (this.inflight.length > 0) return; // once the current segment has settled
         this.exclusive = true;
@@ -215,9 +219,15 @@ export class DurableLog {
           (err: Error) => {
             this.exclusive = false;
             for (const p of this.pending.splice(0)) p.reject(err);
+            for (const w of this.rollWaiters.splice(0)) w.reject(err);
           },
         );
         return;
+      }
+      if (this.rollWaiters.length > 0) {
+        // The current segment is empty (just rolled, or nothing written since): nothing before it stays in it.
+        for (const w of this.rollWaiters.splice(0)) w.resolve();
+        continue;
       }
       const batch = this.pending;
       this.pending = [];
@@ -295,6 +305,26 @@ export class DurableLog {
       this.fh = null;
     }
     await this.createSegment(this.writeEnd);
+  }
+
+  /**
+   * Closes the current segment if it holds any byte before `offset` and starts a new one, so those bytes sit only in
+   * segments that the next checkpoint at or past their end deletes (a redaction must not wait for 64 MB of new
+   * deliveries to roll the segment holding the redacted customer's raw deliveries). Resolves once rolled.
+   */
+  rollPast(offset: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('log is closed'));
+    const seg = this.segments[this.segments.length - 1]!;
+    if (seg.base >= offset) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.rollWaiters.push({ resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Segment files in the log directory, oldest first (inspection and tests). */
+  segmentFiles(): string[] {
+    return this.segments.map((s) => s.file);
   }
 
   /** Calls `fn` whenever new records become durable; returns an unsubscribe function. */

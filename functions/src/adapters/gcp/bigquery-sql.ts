@@ -1,7 +1,7 @@
 // Pure builders of the parameterised BigQuery SQL the warehouse adapter runs (golden-checked by tests, never string-spliced values).
 import type { LandedEvent, QuarantineRecord } from '../../core/classify';
 import { CUSTOMER_RECORD_TOPICS, NESTED_PERSONAL, PERSONAL_ORDER_FIELDS, PRIVACY_REQUEST_TOPICS } from '../../core/privacy';
-import { TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
+import { PRIVACY_TOPICS, TOPICS, isPrivacyTopic, type Topic } from '../../core/topics';
 import type { CustomerRedaction, PrivacyAuditRow } from '../../ports/warehouse';
 
 /** Parameter type descriptors in the shape @google-cloud/bigquery's `types` option takes. */
@@ -232,6 +232,11 @@ export function deleteShopSql(table: string, shop: string): Statement {
   return { sql: `DELETE FROM ${table} WHERE shop = @shop`, params: { shop }, types: { shop: 'STRING' } };
 }
 
+/** The raw events of a shop, but the shop/redact requests (shop id and domain only): they stay as the record of what is pending until audited. */
+export function deleteShopEventsSql(t: TableNames, shop: string): Statement {
+  return { sql: `DELETE FROM ${t.events} WHERE shop = @shop AND topic <> 'shop/redact'`, params: { shop }, types: { shop: 'STRING' } };
+}
+
 export function exportCustomerEventsSql(t: TableNames, req: CustomerRedaction, orderIds: string[]): Statement {
   assertIds([req.customerId, ...orderIds]);
   return {
@@ -271,11 +276,71 @@ ORDER BY completed_at, audit_id`,
   };
 }
 
+/** Idempotent: Pub/Sub redelivers, and the scheduled retry may act on a request the worker finished meanwhile. */
 export function insertPrivacyAuditSql(t: TableNames, row: PrivacyAuditRow): Statement {
   return {
     sql: `INSERT INTO ${t.privacyAudit} (audit_id, shop, action, customer_id, webhook_id, requested_at, completed_at, details)
-VALUES (@audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), @details)`,
+SELECT @audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), @details
+FROM (SELECT 1) WHERE NOT EXISTS (SELECT 1 FROM ${t.privacyAudit} AS a WHERE a.webhook_id = @webhook_id)`,
     params: { ...row },
     types: { audit_id: 'STRING', shop: 'STRING', action: 'STRING', customer_id: 'STRING', webhook_id: 'STRING', requested_at: 'STRING', completed_at: 'STRING', details: 'STRING' },
   };
+}
+
+/**
+ * Privacy requests in the raw table (at least once: one row per webhook id) received before @received_before with no
+ * audit row for their webhook id: what the scheduled retry acts on until each is honoured.
+ */
+export function pendingPrivacyRequestsSql(t: TableNames, receivedBefore: string): Statement {
+  return {
+    sql: `SELECT e.shop, e.topic, e.webhook_id, e.event_id, e.api_version, ${iso('e.triggered_at')} AS triggered_at, ${iso('e.received_at')} AS received_at, TO_JSON_STRING(e.payload) AS payload
+FROM ${t.events} AS e
+WHERE e.topic IN UNNEST(@privacy_topics) AND e.received_at < TIMESTAMP(@received_before)
+  AND NOT EXISTS (SELECT 1 FROM ${t.privacyAudit} AS a WHERE a.webhook_id = e.webhook_id)
+QUALIFY ROW_NUMBER() OVER (PARTITION BY e.webhook_id ORDER BY e.received_at) = 1
+ORDER BY received_at, webhook_id`,
+    params: { privacy_topics: [...PRIVACY_TOPICS], received_before: receivedBefore },
+    types: { privacy_topics: ['STRING'], received_before: 'STRING' },
+  };
+}
+
+/** The privacy audit's redactions as the late scrub matches them: the customer and the order ids each one found (details.orderIds). */
+const REDACTIONS = (t: TableNames) => `(SELECT a.shop, a.customer_id, IFNULL(JSON_VALUE_ARRAY(a.details, '$.orderIds'), []) AS order_ids FROM ${t.privacyAudit} AS a WHERE a.action = 'customers/redact' AND a.customer_id IS NOT NULL)`;
+const WINDOW = `received_at >= TIMESTAMP(@since) AND received_at < TIMESTAMP(@until)`;
+const windowParams = (since: string, until: string) => ({ params: { since, until }, types: { since: 'STRING', until: 'STRING' } as Record<string, ParamType> });
+
+/**
+ * Late deliveries about already-redacted customers, landed as sent by the BigQuery subscription (received in
+ * [@since, @until): recent, but past the streaming buffer): their customer records deleted, their orders and the
+ * refunds of their orders scrubbed as the redaction would, and quarantined bodies mentioning them replaced. Run by
+ * the scheduled privacy retry; staging already anti-joins on the audit (events_dedup).
+ */
+export function scrubLateDeliveriesSql(t: TableNames, since: string, until: string): Statement[] {
+  const w = windowParams(since, until);
+  return [
+    {
+      sql: `DELETE FROM ${t.events} AS e
+WHERE e.${WINDOW} AND e.topic IN UNNEST(@customer_topics)
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r WHERE r.shop = e.shop AND r.customer_id = JSON_VALUE(e.payload, '$.id'))`,
+      params: { ...w.params, customer_topics: CUSTOMER_TOPICS },
+      types: { ...w.types, customer_topics: ['STRING'] },
+    },
+    {
+      sql: `UPDATE ${t.events} AS e SET payload = ${scrubExpression('e.payload')}
+WHERE e.${WINDOW} AND IFNULL(JSON_VALUE(e.payload, '$.redacted'), 'false') != 'true'
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r WHERE r.shop = e.shop
+    AND ((e.topic IN UNNEST(@order_topics) AND (r.customer_id = JSON_VALUE(e.payload, '$.customer.id') OR JSON_VALUE(e.payload, '$.id') IN UNNEST(r.order_ids)))
+      OR (e.topic = @refund_topic AND JSON_VALUE(e.payload, '$.order_id') IN UNNEST(r.order_ids))))`,
+      params: { ...w.params, order_topics: ORDER_TOPICS, refund_topic: REFUND_TOPIC },
+      types: { ...w.types, order_topics: ['STRING'], refund_topic: 'STRING' },
+    },
+    {
+      sql: `UPDATE ${t.quarantine} AS q SET body = @redacted_body, reason = CONCAT(q.reason, ' (body removed: it is about a redacted customer)')
+WHERE q.${WINDOW} AND q.body_encoding = 'utf8' AND q.body != @redacted_body
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r, UNNEST(ARRAY_CONCAT([r.customer_id], r.order_ids)) AS n
+    WHERE r.shop = q.shop AND REGEXP_CONTAINS(q.body, CONCAT('(^|[^0-9])', n, '([^0-9]|$)')))`,
+      params: { ...w.params, redacted_body: '{"redacted":true}' },
+      types: { ...w.types, redacted_body: 'STRING' },
+    },
+  ];
 }

@@ -69,9 +69,11 @@ export function bigQueryJobRunner(bq: BigQuery, opts: { log: Logger; location?: 
       const code = (err as { code?: unknown }).code;
       // 4xx other than rate limits are our bug or bad input; everything else is an outage worth retrying.
       // DML over rows still in the streaming buffer is refused with a 400 that succeeds later.
-      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429) || /streaming buffer/i.test((err as Error).message);
+      const streamingBuffer = /streaming buffer/i.test((err as Error).message);
+      const retryable = !(typeof code === 'number' && code >= 400 && code < 500 && code !== 408 && code !== 429) || streamingBuffer;
       opts.log.error('bigquery job failed', { label, error: (err as Error).message, code });
-      throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable });
+      // details.streamingBuffer: succeeds only once the rows leave the buffer (about 30 minutes), so a consumer retries on a schedule, not at once.
+      throw new ShopMlopsError(retryable ? 'UNAVAILABLE' : 'INTERNAL', `BigQuery ${label} failed: ${(err as Error).message}`, { cause: err, retryable, ...(streamingBuffer ? { details: { streamingBuffer: true } } : {}) });
     }
   };
 }
@@ -163,10 +165,11 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
           [`${opts.rawDataset}.quarantine`]: { deleted: quarantined.affected, scrubbed: 0 },
           ...derived,
         },
+        orderIds,
       };
     },
     async redactShop(shop: string): Promise<RedactionResult> {
-      const events = await run(q.deleteShopSql(t.events, shop), 'delete shop events');
+      const events = await run(q.deleteShopEventsSql(t, shop), 'delete shop events');
       const quarantined = await run(q.deleteShopSql(t.quarantine, shop), 'delete shop quarantine');
       const tables: RedactionResult['tables'] = {
         [`${opts.rawDataset}.events`]: { deleted: events.affected, scrubbed: 0 },
@@ -198,6 +201,16 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
     },
     async recordPrivacyAction(row: PrivacyAuditRow): Promise<void> {
       await run(q.insertPrivacyAuditSql(t, row), 'record privacy action');
+    },
+    async scrubLateDeliveries(since: string, until: string): Promise<RedactionResult> {
+      const [records, orders, quarantined] = q.scrubLateDeliveriesSql(t, since, until);
+      const d = await run(records!, 'delete late customer records');
+      const o = await run(orders!, 'scrub late order events');
+      const qu = await run(quarantined!, 'scrub late quarantine');
+      return { tables: { [`${opts.rawDataset}.events`]: { deleted: d.affected, scrubbed: o.affected }, [`${opts.rawDataset}.quarantine`]: { deleted: 0, scrubbed: qu.affected } } };
+    },
+    async pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]> {
+      return (await run(q.pendingPrivacyRequestsSql(t, receivedBefore), 'pending privacy requests')).rows as unknown as LandedEvent[];
     },
     async query(sql: string): Promise<Row[]> {
       return (await run({ sql }, 'query')).rows;

@@ -28,6 +28,8 @@ import { storefrontAuthFromConfig } from '../../http/storefront-auth';
 import { createPredictionRoutes } from '../../http/prediction-routes';
 import { errorResponse } from '../../http/webhook-app';
 import type { PredictionLog } from '../../ports/prediction-log';
+import type { Warehouse } from '../../ports/warehouse';
+import type { ArtifactStore } from '../../ports/artifact-store';
 import { cachedEndpointState } from '../../serving/endpoint-state-cache';
 import { createModelCache } from '../../serving/model-cache';
 import { createServingCore } from '../../serving/serve';
@@ -106,13 +108,17 @@ export function buildWebhookRuntime(config: AppConfig, opts: MetricsExportOption
 export interface PrivacyRuntime {
   service: ReturnType<typeof createPrivacyService>;
   log: Logger;
+  /** For the scheduled privacy retry (pending requests, expired exports). */
+  warehouse: Warehouse;
+  artifacts: ArtifactStore;
+  config: AppConfig;
 }
 
 export function buildPrivacyRuntime(config: AppConfig): PrivacyRuntime {
   const log = createLogger({ level: config.logLevel, component: 'privacy-worker' });
   const warehouse = createBigQueryWarehouse({ projectId: config.gcpProject!, rawDataset: config.rawDataset, log });
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
-  return { service: createPrivacyService({ warehouse, artifacts, log }), log };
+  return { service: createPrivacyService({ warehouse, artifacts, log }), log, warehouse, artifacts, config };
 }
 
 export interface ApiRuntime {

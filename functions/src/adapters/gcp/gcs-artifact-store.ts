@@ -64,6 +64,25 @@ export function createGcsArtifactStore(opts: GcsArtifactStoreOptions): ArtifactS
         throw err;
       }
     },
+    async purgeNoncurrent(key) {
+      assertArtifactKey(key);
+      // The bucket is versioned (infra/storage.tf): an overwritten or deleted object stays as a noncurrent generation
+      // (listed with versions: true, carrying timeDeleted) until deleted by its generation.
+      const name = objectName(key);
+      const [files] = await bucket.getFiles({ prefix: name, versions: true, autoPaginate: true });
+      let n = 0;
+      for (const f of files) {
+        if (f.name !== name || !f.metadata.timeDeleted || f.metadata.generation === undefined) continue;
+        try {
+          await bucket.file(name, { generation: String(f.metadata.generation) }).delete();
+          n++;
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      if (n) opts.log.debug('noncurrent generations deleted', { uri: `gs://${opts.bucket}/${name}`, generations: n });
+      return n;
+    },
     uri(key) {
       assertArtifactKey(key);
       return `gs://${opts.bucket}/${objectName(key)}`;

@@ -1,4 +1,4 @@
-// Decodes a privacy-topic Pub/Sub message (an events row as JSON) into a LandedEvent, and decides retry vs. drop for failures.
+// Decodes a privacy-topic Pub/Sub message (an events row as JSON) into a LandedEvent, and decides what a failure means: redeliver now, leave to the scheduled retry, or drop.
 import { z } from 'zod';
 import type { LandedEvent } from '../../core/classify';
 import { ShopMlopsError } from '../../core/errors';
@@ -34,4 +34,21 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof ShopMlopsError) return err.retryable;
   if (err instanceof Error && (err.name === 'ZodError' || err instanceof z.ZodError)) return false;
   return true;
+}
+
+/**
+ * What the privacy worker does with a failure:
+ *  - `drop`: the message is not a privacy request we may act on (not an events row, fails its topic's schema, names
+ *    another shop): acting can never succeed;
+ *  - `redeliver`: an outage (5xx, rate limit, network): Pub/Sub redelivers with backoff;
+ *  - `schedule`: a real request that failed in a way redelivery in seconds will not fix: BigQuery refusing DML on rows
+ *    still in the streaming buffer (about 30 minutes), or a 4xx (permissions, a bad statement): acknowledged and left
+ *    to the scheduled retry (privacyRetry: the request stays in shop_raw.events without an audit row), an alarm.
+ */
+export function privacyFailureAction(err: unknown, decoded: boolean): 'drop' | 'redeliver' | 'schedule' {
+  if (!decoded) return 'drop';
+  if (err instanceof ShopMlopsError && err.details?.['streamingBuffer'] === true) return 'schedule';
+  if (err instanceof ShopMlopsError && err.code === 'BAD_REQUEST') return 'drop';
+  if (err instanceof Error && (err.name === 'ZodError' || err instanceof z.ZodError)) return 'drop';
+  return isRetryable(err) ? 'redeliver' : 'schedule';
 }

@@ -10,6 +10,8 @@
 -- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
 -- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
 -- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
+-- A customer already redacted (shop_raw.privacy_audit) is never staged again: a late delivery about them is kept
+-- without the customer id, their own records are not kept (the redaction itself cleared the rows staged before).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
@@ -55,8 +57,17 @@ parsed AS (
     -- over three columns as a delim join 2-3x slower over a million bodies
     AND CONCAT(webhook_id, '|', CAST(received_at AS STRING), '|', api_version) IN (SELECT CONCAT(webhook_id, '|', CAST(received_at AS STRING), '|', api_version) FROM chosen)
   QUALIFY ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY received_at, api_version) = 1
-)
+),
 
+-- customers already redacted: a late delivery about one (the raw table in the cloud holds it as Shopify sent it)
+-- stays unlinked (no customer_id) and their own customer records are not staged, so nothing downstream re-derives them
+redacted AS (
+  SELECT DISTINCT shop, customer_id
+  FROM `demo-shop-mlops.shop_raw.privacy_audit`
+  WHERE action = 'customers/redact' AND customer_id IS NOT NULL
+),
+
+staged AS (
 SELECT
   shop,
   topic,
@@ -83,6 +94,15 @@ SELECT
   END AS customer_id,
   STRUCT(rec.created_at AS created_at, rec.name AS name, rec.cancelled_at AS cancelled_at, rec.currency AS currency, rec.subtotal_price AS subtotal_price, rec.total_price AS total_price, rec.financial_status AS financial_status, rec.test AS test, rec.line_items AS line_items, rec.refund_line_items AS refund_line_items, rec.title AS title, rec.product_type AS product_type, rec.vendor AS vendor, rec.status AS status, rec.variants AS variants, rec.location_id AS location_id, rec.available AS available, rec.state AS state, rec.orders_count AS orders_count, rec.total_spent AS total_spent, rec.accepts_marketing AS accepts_marketing, rec.email IS NOT NULL AS has_email, rec.phone IS NOT NULL AS has_phone) AS body
 FROM parsed
+)
+
+SELECT
+  s.shop, s.topic, s.webhook_id, s.event_id, s.api_version, s.triggered_at, s.received_at, s.order_id, s.resource_id, s.resource_updated_at,
+  CASE WHEN r.customer_id IS NULL THEN s.customer_id END AS customer_id,
+  s.body
+FROM staged AS s
+LEFT JOIN redacted AS r ON r.shop = s.shop AND r.customer_id = s.customer_id
+WHERE r.customer_id IS NULL OR s.topic NOT IN ('customers/create', 'customers/update')
 
 -- incremental query
 -- shop_staging.events_dedup: every distinct Shopify event exactly once, its body parsed once.
@@ -94,6 +114,8 @@ FROM parsed
 -- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
 -- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
 -- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
+-- A customer already redacted (shop_raw.privacy_audit) is never staged again: a late delivery about them is kept
+-- without the customer id, their own records are not kept (the redaction itself cleared the rows staged before).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
@@ -143,8 +165,17 @@ parsed AS (
     -- over three columns as a delim join 2-3x slower over a million bodies
     AND CONCAT(webhook_id, '|', CAST(received_at AS STRING), '|', api_version) IN (SELECT CONCAT(webhook_id, '|', CAST(received_at AS STRING), '|', api_version) FROM chosen)
   QUALIFY ROW_NUMBER() OVER (PARTITION BY webhook_id ORDER BY received_at, api_version) = 1
-)
+),
 
+-- customers already redacted: a late delivery about one (the raw table in the cloud holds it as Shopify sent it)
+-- stays unlinked (no customer_id) and their own customer records are not staged, so nothing downstream re-derives them
+redacted AS (
+  SELECT DISTINCT shop, customer_id
+  FROM `demo-shop-mlops.shop_raw.privacy_audit`
+  WHERE action = 'customers/redact' AND customer_id IS NOT NULL
+),
+
+staged AS (
 SELECT
   shop,
   topic,
@@ -171,3 +202,12 @@ SELECT
   END AS customer_id,
   STRUCT(rec.created_at AS created_at, rec.name AS name, rec.cancelled_at AS cancelled_at, rec.currency AS currency, rec.subtotal_price AS subtotal_price, rec.total_price AS total_price, rec.financial_status AS financial_status, rec.test AS test, rec.line_items AS line_items, rec.refund_line_items AS refund_line_items, rec.title AS title, rec.product_type AS product_type, rec.vendor AS vendor, rec.status AS status, rec.variants AS variants, rec.location_id AS location_id, rec.available AS available, rec.state AS state, rec.orders_count AS orders_count, rec.total_spent AS total_spent, rec.accepts_marketing AS accepts_marketing, rec.email IS NOT NULL AS has_email, rec.phone IS NOT NULL AS has_phone) AS body
 FROM parsed
+)
+
+SELECT
+  s.shop, s.topic, s.webhook_id, s.event_id, s.api_version, s.triggered_at, s.received_at, s.order_id, s.resource_id, s.resource_updated_at,
+  CASE WHEN r.customer_id IS NULL THEN s.customer_id END AS customer_id,
+  s.body
+FROM staged AS s
+LEFT JOIN redacted AS r ON r.shop = s.shop AND r.customer_id = s.customer_id
+WHERE r.customer_id IS NULL OR s.topic NOT IN ('customers/create', 'customers/update')

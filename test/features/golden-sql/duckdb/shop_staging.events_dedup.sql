@@ -11,6 +11,8 @@ CREATE OR REPLACE TABLE "shop_staging"."events_dedup" AS -- shop_staging.events_
 -- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
 -- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
 -- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
+-- A customer already redacted (shop_raw.privacy_audit) is never staged again: a late delivery about them is kept
+-- without the customer id, their own records are not kept (the redaction itself cleared the rows staged before).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
@@ -56,8 +58,17 @@ parsed AS (
     -- over three columns as a delim join 2-3x slower over a million bodies
     AND CONCAT(webhook_id, '|', CAST(received_at AS VARCHAR), '|', api_version) IN (SELECT CONCAT(webhook_id, '|', CAST(received_at AS VARCHAR), '|', api_version) FROM chosen)
   
-)
+),
 
+-- customers already redacted: a late delivery about one (the raw table in the cloud holds it as Shopify sent it)
+-- stays unlinked (no customer_id) and their own customer records are not staged, so nothing downstream re-derives them
+redacted AS (
+  SELECT DISTINCT shop, customer_id
+  FROM "shop_raw"."privacy_audit"
+  WHERE action = 'customers/redact' AND customer_id IS NOT NULL
+),
+
+staged AS (
 SELECT
   shop,
   topic,
@@ -84,6 +95,15 @@ SELECT
   END AS customer_id,
   struct_pack(created_at := rec.created_at, name := rec.name, cancelled_at := rec.cancelled_at, currency := rec.currency, subtotal_price := rec.subtotal_price, total_price := rec.total_price, financial_status := rec.financial_status, test := rec.test, line_items := rec.line_items, refund_line_items := rec.refund_line_items, title := rec.title, product_type := rec.product_type, vendor := rec.vendor, status := rec.status, variants := rec.variants, location_id := rec.location_id, available := rec.available, state := rec.state, orders_count := rec.orders_count, total_spent := rec.total_spent, accepts_marketing := rec.accepts_marketing, has_email := rec.email IS NOT NULL, has_phone := rec.phone IS NOT NULL) AS body
 FROM parsed
+)
+
+SELECT
+  s.shop, s.topic, s.webhook_id, s.event_id, s.api_version, s.triggered_at, s.received_at, s.order_id, s.resource_id, s.resource_updated_at,
+  CASE WHEN r.customer_id IS NULL THEN s.customer_id END AS customer_id,
+  s.body
+FROM staged AS s
+LEFT JOIN redacted AS r ON r.shop = s.shop AND r.customer_id = s.customer_id
+WHERE r.customer_id IS NULL OR s.topic NOT IN ('customers/create', 'customers/update')
 
 -- incremental run
 CREATE SCHEMA IF NOT EXISTS "shop_staging";
@@ -96,6 +116,8 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_staging__events_dedup" AS -- shop_stagi
 -- of line items, refund lines and variants as ARRAY<STRUCT>). Downstream SQL never parses JSON, and a payload of
 -- kilobytes is read once per build instead of once per table. Personal fields are not copied: a customer's
 -- email and phone become has_email / has_phone. The exact body stays in shop_raw.events (join on webhook_id).
+-- A customer already redacted (shop_raw.privacy_audit) is never staged again: a late delivery about them is kept
+-- without the customer id, their own records are not kept (the redaction itself cleared the rows staged before).
 -- Incremental: new deliveries (received in the lookback window before the newest one already here) that are
 -- not already present by either key are appended.
 
@@ -145,8 +167,17 @@ parsed AS (
     -- over three columns as a delim join 2-3x slower over a million bodies
     AND CONCAT(webhook_id, '|', CAST(received_at AS VARCHAR), '|', api_version) IN (SELECT CONCAT(webhook_id, '|', CAST(received_at AS VARCHAR), '|', api_version) FROM chosen)
   
-)
+),
 
+-- customers already redacted: a late delivery about one (the raw table in the cloud holds it as Shopify sent it)
+-- stays unlinked (no customer_id) and their own customer records are not staged, so nothing downstream re-derives them
+redacted AS (
+  SELECT DISTINCT shop, customer_id
+  FROM "shop_raw"."privacy_audit"
+  WHERE action = 'customers/redact' AND customer_id IS NOT NULL
+),
+
+staged AS (
 SELECT
   shop,
   topic,
@@ -172,5 +203,14 @@ SELECT
     WHEN topic LIKE 'orders/%' OR topic IN ('customers/redact', 'customers/data_request') THEN rec.customer_id
   END AS customer_id,
   struct_pack(created_at := rec.created_at, name := rec.name, cancelled_at := rec.cancelled_at, currency := rec.currency, subtotal_price := rec.subtotal_price, total_price := rec.total_price, financial_status := rec.financial_status, test := rec.test, line_items := rec.line_items, refund_line_items := rec.refund_line_items, title := rec.title, product_type := rec.product_type, vendor := rec.vendor, status := rec.status, variants := rec.variants, location_id := rec.location_id, available := rec.available, state := rec.state, orders_count := rec.orders_count, total_spent := rec.total_spent, accepts_marketing := rec.accepts_marketing, has_email := rec.email IS NOT NULL, has_phone := rec.phone IS NOT NULL) AS body
-FROM parsed;
+FROM parsed
+)
+
+SELECT
+  s.shop, s.topic, s.webhook_id, s.event_id, s.api_version, s.triggered_at, s.received_at, s.order_id, s.resource_id, s.resource_updated_at,
+  CASE WHEN r.customer_id IS NULL THEN s.customer_id END AS customer_id,
+  s.body
+FROM staged AS s
+LEFT JOIN redacted AS r ON r.shop = s.shop AND r.customer_id = s.customer_id
+WHERE r.customer_id IS NULL OR s.topic NOT IN ('customers/create', 'customers/update');
 INSERT INTO "shop_staging"."events_dedup" BY NAME SELECT * FROM "__new_shop_staging__events_dedup"

@@ -12,6 +12,7 @@ import * as fns from '../../functions/src/index';
 import { SERVICE_ACCOUNT } from '../../functions/src/index';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
+import { RAW_TABLES } from '../../functions/src/core/raw-schema';
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, PREDICTION_TABLE_NAMES, bigQuerySchema } from '../../functions/src/serving/prediction-tables';
 import { PREDICTION_LOG_TABLE, predictionLogBigQuerySchema } from '../../functions/src/serving/prediction-log-table';
 import { MONITORING_DATASET, MONITORING_TABLES, MONITORING_TABLE_NAMES, monitoringBigQuerySchema } from '../../functions/src/monitoring/monitoring-tables';
@@ -108,6 +109,12 @@ describe('Terraform', () => {
     expect(names).toEqual(Object.keys(quarantineColumns).sort());
     expect(names).toEqual([...Object.keys(quarantineRecordColumns), 'quarantine_id', 'quarantined_at', 'replayed_at'].sort());
     expect(schemaFile('privacy_audit.json').map((c) => c.name).sort()).toEqual(Object.keys(auditColumns).sort());
+  });
+
+  test('the raw tables\' schema files are core/raw-schema.ts (names, types, modes): the one definition DuckDB and the BigQuery statements are checked against', () => {
+    for (const [table, cols] of Object.entries(RAW_TABLES)) {
+      expect([table, schemaFile(`${table}.json`).map((c) => [c.name, c.type, c.mode])]).toEqual([table, cols.map((c) => [c.name, c.type, c.mode])]);
+    }
   });
 
   test('every column the publisher writes exists in its table, and every REQUIRED column is written', () => {

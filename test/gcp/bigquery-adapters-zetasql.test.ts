@@ -16,6 +16,8 @@ import { PREDICTIONS_DATASET, PREDICTION_TABLE_NAMES, bigQuerySchema, type Predi
 import type { Warehouse } from '../../functions/src/ports/warehouse';
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { startFakeBigQuery, type FakeBigQuery, type QueryParameter, type RecordedJob, type ScriptedResult } from './support/fake-bigquery';
+import * as extract from '../../functions/src/training/extract-sql';
+import { createServingFeatures } from '../../functions/src/serving/serving-features';
 import { FIXTURES } from '../helpers/shared';
 
 const P = 'demo-shop-mlops'; // dataform/workflow_settings.yaml defaultProject: the compiled graph's tables live here
@@ -120,6 +122,29 @@ test('every statement the BigQuery adapters send is valid GoogleSQL against the 
   const failed = (await analyzeStatements(catalog, jobs)).filter((r) => !r.ok);
   expect(failed.map((r) => `${r.label}\n  ${r.error}`)).toEqual([]);
 }, 120_000);
+
+test('the reads written once for both warehouses and run on BigQuery through Warehouse.query (the training extract, the api function\'s serving features) are valid GoogleSQL too', async () => {
+  const snapshot = '2026-04-05';
+  const reads: TypedStatement[] = [
+    ['shops', extract.shopsSql()],
+    ['latest snapshot', extract.latestSnapshotSql(SHOP)],
+    ['label snapshots', extract.labelSnapshotsSql(SHOP, snapshot)],
+    ['customer_rfm', extract.customerRfmSql(SHOP, [snapshot, '2026-03-05'])],
+    ['customer_labels', extract.customerLabelsSql(SHOP, [snapshot])],
+    ['customer_labels (none)', extract.customerLabelsSql(SHOP, [])],
+    ['variant_daily_demand', extract.variantDailyDemandSql(SHOP, snapshot, 365)],
+    ['co_purchase', extract.coPurchaseSql(SHOP, snapshot)],
+    ['order_lines', extract.orderLinesSql(SHOP, snapshot, 365)],
+    ['variant stock', extract.variantStockSql(SHOP, snapshot)],
+  ].map(([label, sql]) => ({ label: `extract ${label}`, sql: sql!, types: {} }));
+  const served: string[] = [];
+  // The serving features' loads, captured as the api function sends them (answers: a snapshot, nothing else).
+  await createServingFeatures({ query: async (sql) => (served.push(sql), /MAX\(snapshot_date\)/.test(sql) ? [{ snapshot_date: snapshot }] : []) }).get(SHOP).catch(() => undefined);
+  expect(served.length).toBeGreaterThan(1);
+  reads.push(...served.map((sql, i) => ({ label: `serving features #${i + 1}`, sql, types: {} })));
+  const failed = (await analyzeStatements(catalog, reads)).filter((r) => !r.ok);
+  expect(failed.map((r) => `${r.label}\n  ${r.error}`)).toEqual([]);
+}, 60_000);
 
 test('the check can fail: a column no table has, a parameter of the wrong type, a reserved word unquoted', async () => {
   const jobs = await jobsOf('landing', () => wh.landEvents([event]));

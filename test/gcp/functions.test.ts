@@ -262,6 +262,15 @@ describe('api function', () => {
     expect(pubsub.messages).toHaveLength(0);
   });
 
+  test('/metrics and /healthz are not served by the public api function either (with or without a valid App Proxy signature)', async () => {
+    for (const url of ['/metrics', '/healthz', '/api/metrics', '/api/healthz', `/api/metrics?${signed({})}`, `/api/healthz?${signed({})}`]) {
+      const res = await get(url);
+      expect({ url, status: res.statusCode }).toEqual({ url, status: expect.any(Number) });
+      expect([401, 404]).toContain(res.statusCode);
+      expect(res.body.toString('utf8')).not.toMatch(/shop_mlops_|# HELP|# TYPE|inFlight/);
+    }
+  });
+
   test('a signed App Proxy call passes the check and reaches the route: bad input is its 400; a wrong signature is refused', async () => {
     const bad = await get(`/api/recommendations/product?${signed({ k: '0' })}`);
     expect(bad.statusCode).toBe(400);

@@ -10,6 +10,7 @@ import { runMonitorPass, type MonitorReport } from '../../monitoring/monitor-job
 import { createMonitorQueries, type MonitorQueries } from '../../monitoring/monitor-queries';
 import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
 import { createVertexStarter, pipelinesServiceAccount } from '../../monitoring/retrain-start-vertex';
+import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
 import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
 import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter } from './cloud-monitoring-exporter';
@@ -125,14 +126,32 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   const store = createBigQueryMonitoringStore({ projectId: project, log, bigquery });
   const sink = createCloudMonitoringSink({ projectId: project, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   const policy = config.monitoringPolicy;
-  const image = config.pipelineImage;
-  const start: StartTraining = image
-    ? createVertexStarter({ project, location: opts.location, image, gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`, serviceAccount: pipelinesServiceAccount(project), clock: systemClock, env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! } })
-    : () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
+  const start = cloudRetrainStarter(config, { location: opts.location });
   const retrainer = createRetrainer({ store, start, policy, clock: systemClock, sink, logger: log.child({ component: 'retrain' }) });
   return {
     pass: (now) => runMonitorPass({ endpoints, registry, store, sink, policy, queries, logger: log }, now),
     drift: (now) => runDriftJob({ warehouse, store, sink, registry, policy, timezone: config.shopTimezone, requestRetrain: retrainer.request, logger: log }, now),
     log,
   };
+}
+
+/**
+ * The monitor's retraining starter: the training pipeline submitted to Vertex AI Pipelines with the step image
+ * (SHOP_MLOPS_PIPELINE_IMAGE), run as the pipelines' account (infra/pipeline.tf grants it the feature reads and the
+ * score writes; without it Vertex would run the steps as the Compute Engine default account).
+ */
+export function cloudRetrainStarter(config: AppConfig, opts: { location: string; client?: PipelineServiceClient }): StartTraining {
+  const project = config.gcpProject!;
+  const image = config.pipelineImage;
+  if (!image) return () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
+  return createVertexStarter({
+    project,
+    location: opts.location,
+    image,
+    gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`,
+    serviceAccount: pipelinesServiceAccount(project),
+    clock: systemClock,
+    env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! },
+    ...(opts.client ? { client: opts.client } : {}),
+  });
 }

@@ -49,5 +49,5 @@ resource "google_project_iam_member" "functions_metric_writer" {
   project    = var.project
   role       = "roles/monitoring.metricWriter"
   member     = local.functions_sa
-  depends_on = [google_project_service.monitoring]
+  depends_on = [google_project_service.monitoring, google_project_service.apis]
 }

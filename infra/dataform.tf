@@ -26,7 +26,7 @@ resource "google_bigquery_dataset" "shop_assertions" {
 
 locals {
   dataform_sa    = "serviceAccount:${google_service_account.dataform.email}"
-  dataform_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-dataform.iam.gserviceaccount.com"
+  dataform_agent = "serviceAccount:${google_project_service_identity.dataform.email}"
   # Datasets the workflows create and replace tables in; shop_raw and shop_predictions are only read (declarations).
   # shop_monitoring (infra/monitoring-tables.tf) also holds the MonitoringStore's tables, which Dataform never touches.
   dataform_written = {
@@ -53,6 +53,7 @@ resource "google_secret_manager_secret" "dataform_git_token" {
 resource "google_service_account" "dataform" {
   account_id   = "shop-mlops-dataform"
   display_name = "shop-mlops Dataform workflows"
+  depends_on   = [google_project_service.apis]
 }
 
 resource "google_bigquery_dataset_iam_member" "dataform_data_editor" {
@@ -76,9 +77,10 @@ resource "google_bigquery_dataset_iam_member" "dataform_predictions_viewer" {
 }
 
 resource "google_project_iam_member" "dataform_job_user" {
-  project = var.project
-  role    = "roles/bigquery.jobUser"
-  member  = local.dataform_sa
+  project    = var.project
+  role       = "roles/bigquery.jobUser"
+  member     = local.dataform_sa
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_secret_manager_secret_iam_member" "dataform_git_token_accessor" {
@@ -88,27 +90,24 @@ resource "google_secret_manager_secret_iam_member" "dataform_git_token_accessor"
 }
 
 # --- Dataform service agent: reads the Git token and mints the runner's credentials ----------------------
-# (The agent exists once the API is enabled; whoever applies also needs iam.serviceAccounts.actAs on the runner.)
+# (The agent is created by google_project_service_identity.dataform; whoever applies also needs iam.serviceAccounts.actAs on the runner.)
 
 resource "google_secret_manager_secret_iam_member" "dataform_agent_git_token_accessor" {
-  secret_id  = google_secret_manager_secret.dataform_git_token.id
-  role       = "roles/secretmanager.secretAccessor"
-  member     = local.dataform_agent
-  depends_on = [google_project_service.apis]
+  secret_id = google_secret_manager_secret.dataform_git_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.dataform_agent
 }
 
 resource "google_service_account_iam_member" "dataform_agent_token_creator" {
   service_account_id = google_service_account.dataform.name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = local.dataform_agent
-  depends_on         = [google_project_service.apis]
 }
 
 resource "google_service_account_iam_member" "dataform_agent_sa_user" {
   service_account_id = google_service_account.dataform.name
   role               = "roles/iam.serviceAccountUser"
   member             = local.dataform_agent
-  depends_on         = [google_project_service.apis]
 }
 
 # --- Repository, release config (compiles the branch nightly), workflow config (runs it) -----------------

@@ -81,21 +81,10 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_predictions_subsc
   member       = local.pubsub_agent
 }
 
-# The api function publishes the log and reads the features it predicts from (customer_rfm, stock, order lines).
+# The api function publishes the log.
 resource "google_pubsub_topic_iam_member" "functions_publish_predictions" {
   topic  = google_pubsub_topic.predictions.name
   role   = "roles/pubsub.publisher"
   member = local.functions_sa
 }
-
-resource "google_bigquery_dataset_iam_member" "functions_features_viewer" {
-  dataset_id = google_bigquery_dataset.shop_features.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = local.functions_sa
-}
-
-resource "google_bigquery_dataset_iam_member" "functions_staging_viewer" {
-  dataset_id = google_bigquery_dataset.shop_staging.dataset_id
-  role       = "roles/bigquery.dataViewer"
-  member     = local.functions_sa
-}
+# (It reads its features through functions_staging_editor / functions_features_editor, infra/iam.tf.)

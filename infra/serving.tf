@@ -12,6 +12,7 @@ variable "serving_machine_type" {
 resource "google_service_account" "serving" {
   account_id   = "shop-mlops-serving"
   display_name = "shop-mlops serving containers on Vertex AI endpoints"
+  depends_on   = [google_project_service.apis]
 }
 
 locals {
@@ -23,7 +24,7 @@ resource "google_project_iam_member" "functions_aiplatform_user" {
   project    = var.project
   role       = "roles/aiplatform.user"
   member     = local.functions_sa
-  depends_on = [google_project_service.aiplatform]
+  depends_on = [google_project_service.aiplatform, google_project_service.apis]
 }
 
 # deployModel names the serving account (DeployedModel.serviceAccount): the caller must be allowed to act as it.

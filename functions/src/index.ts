@@ -1,9 +1,11 @@
 // Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse) and the scheduled `privacyRetry`, `api` (prediction routes behind the hosting rewrite /api/**), and the scheduled `monitor` (hourly rollbacks and promotions) and `driftNightly`.
-import { defineSecret } from 'firebase-functions/params';
+// Each function loads its own wiring on first use (require inside the lazy builder): an instance of `webhooks` never
+// loads the BigQuery, Storage or Vertex AI clients the other functions use (test/gcp/cold-start.test.ts).
+import { defineInt, defineSecret } from 'firebase-functions/params';
 import { onRequest } from 'firebase-functions/https';
 import { onMessagePublished } from 'firebase-functions/pubsub';
 import { onSchedule } from 'firebase-functions/scheduler';
-import { buildApiRuntime, buildMonitorRuntime, buildPrivacyRuntime, buildWebhookRuntime, lazy, loadCloudConfig } from './adapters/gcp/cloud-runtime';
+import { lazy, loadCloudConfig } from './adapters/gcp/cloud-config';
 import { sendWebResponse, toWebRequest } from './adapters/gcp/http-bridge';
 import { decodePrivacyMessage, isRetryable, privacyFailureAction } from './adapters/gcp/privacy-message';
 import { PRIVACY_PENDING_ALARM, retryPendingPrivacy } from './core/privacy-retry';
@@ -18,15 +20,24 @@ export const PRIVACY_TOPIC = 'shopify-privacy';
 /** The privacy retry's schedule (minutes): the config default (SHOP_MLOPS_PRIVACY_RETRY_MINUTES), fixed at deploy. */
 const PRIVACY_RETRY_MINUTES = Number(process.env['SHOP_MLOPS_PRIVACY_RETRY_MINUTES'] ?? 30);
 
-const webhookRuntime = lazy(() => buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
-const apiRuntime = lazy(() => buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
-const privacyRuntime = lazy(() => buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
-const monitorRuntime = lazy(() => buildMonitorRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
+/**
+ * Warm instances kept by the webhook and prediction functions (deploy-time parameters: `functions/.env.<project>` or
+ * the prompt of `firebase deploy`; 0 = scale to zero, each idle instance is billed).
+ */
+export const WEBHOOKS_MIN_INSTANCES = defineInt('WEBHOOKS_MIN_INSTANCES', { default: 0, description: 'Warm instances of the webhooks function (0 = scale to zero).' });
+export const API_MIN_INSTANCES = defineInt('API_MIN_INSTANCES', { default: 0, description: 'Warm instances of the api (prediction routes) function (0 = scale to zero).' });
+
+const webhookWiring = () => require('./adapters/gcp/webhook-runtime') as typeof import('./adapters/gcp/webhook-runtime');
+const cloudWiring = () => require('./adapters/gcp/cloud-runtime') as typeof import('./adapters/gcp/cloud-runtime');
+const webhookRuntime = lazy(() => webhookWiring().buildWebhookRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+const apiRuntime = lazy(() => cloudWiring().buildApiRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
+const privacyRuntime = lazy(() => cloudWiring().buildPrivacyRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+const monitorRuntime = lazy(() => cloudWiring().buildMonitorRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value()), { location: REGION }));
 /** Cloud Scheduler's time zone for the schedules below (the drift hour is UTC in the cloud; set the policy's drift.hour accordingly). */
 export const SCHEDULE_TIME_ZONE = 'Etc/UTC';
 
 export const webhooks = onRequest(
-  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '512MiB', timeoutSeconds: 30, serviceAccount: SERVICE_ACCOUNT },
+  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '512MiB', timeoutSeconds: 30, minInstances: WEBHOOKS_MIN_INSTANCES, serviceAccount: SERVICE_ACCOUNT },
   async (req, res) => {
     const { app, metrics } = webhookRuntime();
     const response = await app.fetch(toWebRequest(req));
@@ -78,7 +89,7 @@ export const privacyRetry = onSchedule(
 
 /** Prediction routes (firebase.json rewrites /api/** here, same region). */
 export const api = onRequest(
-  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '1GiB', timeoutSeconds: 30, serviceAccount: SERVICE_ACCOUNT },
+  { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '1GiB', timeoutSeconds: 30, minInstances: API_MIN_INSTANCES, serviceAccount: SERVICE_ACCOUNT },
   async (req, res) => {
     const { app, predictionLog, log, metrics } = apiRuntime();
     const response = await app.fetch(toWebRequest(req));

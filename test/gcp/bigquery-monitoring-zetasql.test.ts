@@ -1,54 +1,28 @@
 // Every BigQuery statement of the MonitoringStore passes the ZetaSQL analyzer (GoogleSQL) against the infra/ schemas with its typed parameters; a mutated one fails.
-import type { TypeProto } from '@fivetrandevelopers/zetasql/lib/types/zetasql/TypeProto';
 import * as sql from '../../functions/src/adapters/gcp/bigquery-monitoring-sql';
-import type { ParamType, Statement } from '../../functions/src/adapters/gcp/bigquery-sql';
-import { Catalog, type ZType } from '../../functions/src/features/bigquery-check/catalog';
-import { stopZetaSqlServer, zetasqlServer, type ZetaSqlServer } from '../../functions/src/features/bigquery-check/server';
+import type { Statement } from '../../functions/src/adapters/gcp/bigquery-sql';
+import { Catalog } from '../../functions/src/features/bigquery-check/catalog';
+import { analyzeStatements, paramZType } from '../../functions/src/features/bigquery-check/statements';
+import { stopZetaSqlServer } from '../../functions/src/features/bigquery-check/server';
 import { toWire } from '../../functions/src/monitoring/monitoring-rows';
 import { MONITORING_DATASET, MONITORING_TABLE_NAMES, monitoringBigQuerySchema } from '../../functions/src/monitoring/monitoring-tables';
 import { decision } from '../contracts/monitoring-store.contract';
 
 const P = 'demo-shop-mlops';
 const SHOP = 'demo-store.myshopify.com';
-const KIND: Record<string, number> = { STRING: 8, INTEGER: 2, INT64: 2, FLOAT: 7, FLOAT64: 7, BOOLEAN: 5, BOOL: 5, DATE: 10, TIMESTAMP: 19, JSON: 26 };
 
-function paramType(t: ParamType): ZType {
-  if (typeof t === 'string') return { typeKind: KIND[t]! };
-  if (Array.isArray(t)) return { typeKind: 16, arrayType: { elementType: paramType(t[0]!) } };
-  return { typeKind: 17, structType: { field: Object.entries(t).map(([fieldName, ft]) => ({ fieldName, fieldType: paramType(ft) })) } };
-}
-
-let zs: ZetaSqlServer;
-let catalogId: number;
-beforeAll(async () => {
-  zs = await zetasqlServer();
-  const catalog = new Catalog();
+const catalog = new Catalog();
+beforeAll(() => {
   for (const t of MONITORING_TABLE_NAMES) {
-    catalog.set({
-      project: P, dataset: MONITORING_DATASET, name: t,
-      columns: monitoringBigQuerySchema(t).map((c) => ({ name: c.name, type: c.mode === 'REPEATED' ? { typeKind: 16, arrayType: { elementType: { typeKind: KIND[c.type]! } } } : { typeKind: KIND[c.type]! } })),
-    });
+    catalog.set({ project: P, dataset: MONITORING_DATASET, name: t, columns: monitoringBigQuerySchema(t).map((c) => ({ name: c.name, type: paramZType(c.mode === 'REPEATED' ? [c.type] : c.type) })) });
   }
-  const res = await zs.client.registerCatalog({ simpleCatalog: catalog.toProto('bigquery', zs.languageOptions) });
-  catalogId = Number(res?.registeredId);
-}, 60_000);
-afterAll(async () => {
-  await zs.client.unRegisterCatalog({ registeredId: catalogId }).catch(() => undefined);
-  await stopZetaSqlServer();
 });
+afterAll(() => stopZetaSqlServer());
 
 /** Each statement of the job (a script splits at `;` line ends), analysed with the job's parameters; '' when all pass. */
 async function analyse(s: Statement): Promise<string> {
-  const errors: string[] = [];
-  const queryParameters = Object.entries(s.types).map(([name, t]) => ({ name, type: paramType(t) as TypeProto }));
-  for (const statement of s.sql.split(/;\s*\n/).map((x) => x.replace(/;\s*$/, '').trim()).filter(Boolean)) {
-    try {
-      await zs.client.analyze({ registeredCatalogId: catalogId, sqlStatement: statement, options: { languageOptions: zs.languageOptions, queryParameters, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE', defaultTimezone: 'UTC' } });
-    } catch (e) {
-      errors.push(`${statement.split('\n')[0]}: ${(e as { details?: string }).details ?? String(e)}`);
-    }
-  }
-  return errors.join('\n');
+  const [r] = await analyzeStatements(catalog, [{ label: 'statement', sql: s.sql, types: s.types }]);
+  return r!.error ?? '';
 }
 
 const claim = { request_id: 'r1', shop: SHOP, models: ['clv'], trigger: 'velocity' as const, reason: 'x', requested_at: '2026-05-01T10:00:00.000Z' };

@@ -123,6 +123,20 @@ describe('deploy manifests', () => {
     expect(firebase.hosting.rewrites).toContainEqual({ source: '/api/**', function: { functionId: 'api', region: (ep['region'] as string[])[0] } });
   });
 
+  test('webhooks and api keep minInstances warm instances from deploy parameters (default 0: scale to zero)', () => {
+    const minOf = (f: unknown) => String((f as { __endpoint: { minInstances?: unknown } }).__endpoint.minInstances);
+    expect([minOf(fns.webhooks), minOf(fns.api)]).toEqual(['params.WEBHOOKS_MIN_INSTANCES', 'params.API_MIN_INSTANCES']);
+    const spec = (p: unknown) => (p as { toSpec(): { default?: unknown } }).toSpec();
+    expect([spec(fns.WEBHOOKS_MIN_INSTANCES).default, spec(fns.API_MIN_INSTANCES).default]).toEqual([0, 0]);
+    // firebase deploy resolves them from functions/.env.<project> (or asks): the value the function is deployed with.
+    process.env['WEBHOOKS_MIN_INSTANCES'] = '2';
+    try {
+      expect(fns.WEBHOOKS_MIN_INSTANCES.value()).toBe(2);
+    } finally {
+      delete process.env['WEBHOOKS_MIN_INSTANCES'];
+    }
+  });
+
   test('privacyWorker is a gcfv2 Pub/Sub function on shopify-privacy with retry and the secret', () => {
     const ep = (fns.privacyWorker as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
     expect(ep).toMatchObject({
@@ -174,7 +188,7 @@ describe('webhooks function', () => {
     const m = pubsub.messages[0]!;
     expect(m.topic).toBe(`projects/${PROJECT}/topics/shopify-webhooks`);
     expect(m.attributes).toMatchObject({ route: 'events', webhook_id: 'wh-fn-1', event_id: 'ev-fn-1', topic: 'orders/create', shop: 'demo-store.myshopify.com' });
-    expect(m.orderingKey).toBe('demo-store.myshopify.com');
+    expect(m.orderingKey).toBe('');
     expect((JSON.parse(m.data.toString('utf8')) as { payload: string }).payload).toBe(orders.toString('utf8'));
   });
 
@@ -251,6 +265,14 @@ describe('api function', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json).toMatchObject({ error: { code: 'UNAUTHORIZED', retryable: false, details: { reason: 'missing_credentials' } } });
     expect(pubsub.messages).toHaveLength(0);
+  });
+
+  test('/metrics and /healthz are not served by the public api function either (with or without a valid App Proxy signature)', async () => {
+    for (const url of ['/metrics', '/healthz', '/api/metrics', '/api/healthz', `/api/metrics?${signed({})}`, `/api/healthz?${signed({})}`]) {
+      const res = await get(url);
+      expect([url, [401, 404].includes(res.statusCode)]).toEqual([url, true]);
+      expect(res.body.toString('utf8')).not.toMatch(/shop_mlops_|# HELP|# TYPE|inFlight/);
+    }
   });
 
   test('a signed App Proxy call passes the check and reaches the route: bad input is its 400; a wrong signature is refused', async () => {

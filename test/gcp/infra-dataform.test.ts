@@ -174,7 +174,8 @@ describe('infra/dataform.tf', () => {
   });
 
   test('the Dataform service agent may act as the runner and read the Git token', () => {
-    expect(locals()['dataform_agent']).toBe('serviceAccount:service-${data.google_project.this.number}@gcp-sa-dataform.iam.gserviceaccount.com');
+    // The agent is created by google_project_service_identity (a grant never runs before it exists).
+    expect(locals()['dataform_agent']).toBe('serviceAccount:${google_project_service_identity.dataform.email}');
     const grants = iamMembers(AGENT).map((b) => `${String(b['role'])} ${String(b['service_account_id'] ?? b['secret_id'])}`).sort();
     expect(grants).toEqual([
       'roles/iam.serviceAccountTokenCreator ${google_service_account.dataform.name}',

@@ -12,6 +12,7 @@ import * as fns from '../../functions/src/index';
 import { SERVICE_ACCOUNT } from '../../functions/src/index';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { CUSTOMER_DATA_TABLES } from '../../functions/src/core/privacy';
+import { RAW_TABLES } from '../../functions/src/core/raw-schema';
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, PREDICTION_TABLE_NAMES, bigQuerySchema } from '../../functions/src/serving/prediction-tables';
 import { PREDICTION_LOG_TABLE, predictionLogBigQuerySchema } from '../../functions/src/serving/prediction-log-table';
 import { MONITORING_DATASET, MONITORING_TABLES, MONITORING_TABLE_NAMES, monitoringBigQuerySchema } from '../../functions/src/monitoring/monitoring-tables';
@@ -110,6 +111,12 @@ describe('Terraform', () => {
     expect(schemaFile('privacy_audit.json').map((c) => c.name).sort()).toEqual(Object.keys(auditColumns).sort());
   });
 
+  test('the raw tables\' schema files are core/raw-schema.ts (names, types, modes): the one definition DuckDB and the BigQuery statements are checked against', () => {
+    for (const [table, cols] of Object.entries(RAW_TABLES)) {
+      expect([table, schemaFile(`${table}.json`).map((c) => [c.name, c.type, c.mode])]).toEqual([table, cols.map((c) => [c.name, c.type, c.mode])]);
+    }
+  });
+
   test('every column the publisher writes exists in its table, and every REQUIRED column is written', () => {
     const check = (file: string, row: Record<string, unknown>) => {
       const s = schemaFile(file);
@@ -152,7 +159,7 @@ describe('Terraform', () => {
     expect(subs.map(([, b]) => b['role'])).toEqual(['roles/pubsub.subscriber', 'roles/pubsub.subscriber']);
     expect(res('google_pubsub_subscription_iam_member', 'pubsub_agent_predictions_subscriber')['subscription']).toBe('${google_pubsub_subscription.predictions_to_bigquery.name}');
     const locals = Object.assign({}, ...tf.locals!) as Record<string, unknown>;
-    expect(locals['pubsub_agent']).toBe('serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
+    expect(locals['pubsub_agent']).toBe('serviceAccount:${google_project_service_identity.pubsub.email}');
     expect(Object.keys(locals['bq_subscripts'] as object).sort()).toEqual(['events', 'quarantine']);
   });
 
@@ -165,18 +172,19 @@ describe('Terraform', () => {
       .filter((b) => b['member'] === sa)
       .map((b) => b['role'])
       .sort();
-    // dataEditor on shop_raw (landing, privacy), shop_predictions (redaction deletes batch scores) and shop_monitoring
-    // (the monitor's records, shop/redact); dataViewer on
-    // shop_features and shop_staging (the api function's online features); publisher on webhooks, privacy, predictions;
-    // metricWriter for the monitoring series (infra/alerts.tf).
-    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataViewer', 'roles/bigquery.dataViewer', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/monitoring.metricWriter', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+    // dataEditor on shop_raw (landing, privacy), shop_predictions (redaction deletes batch scores), shop_monitoring
+    // (the monitor's records, shop/redact), shop_staging and shop_features (redaction edits them; the api function reads
+    // its online features there); publisher on webhooks, privacy, predictions; metricWriter for the monitoring series
+    // (infra/alerts.tf); eventReceiver + run.invoker for the privacy worker's trigger; act as the serving and pipelines
+    // accounts. test/gcp/infra-iam.test.ts checks each against what the code touches.
+    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/iam.serviceAccountUser', 'roles/monitoring.metricWriter', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/run.invoker', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
   });
 
   test('serving: endpoints are created per shop at deploy time (none declared); the functions may manage them and act as the serving account, which only reads artifacts', () => {
     expect(tf.resource['google_vertex_ai_endpoint']).toBeUndefined();
     expect(res('google_service_account', 'serving')['account_id']).toBe(SERVING_ACCOUNT_ID);
     const aip = res('google_project_iam_member', 'functions_aiplatform_user');
-    expect([aip['role'], aip['member'], aip['depends_on']]).toEqual(['roles/aiplatform.user', '${local.functions_sa}', ['${google_project_service.aiplatform}']]);
+    expect([aip['role'], aip['member'], aip['depends_on']]).toEqual(['roles/aiplatform.user', '${local.functions_sa}', ['${google_project_service.aiplatform}', '${google_project_service.apis}']]);
     const actAs = res('google_service_account_iam_member', 'functions_act_as_serving');
     expect([actAs['service_account_id'], actAs['role'], actAs['member']]).toEqual(['${google_service_account.serving.name}', 'roles/iam.serviceAccountUser', '${local.functions_sa}']);
     const locals = Object.assign({}, ...tf.locals!) as Record<string, unknown>;

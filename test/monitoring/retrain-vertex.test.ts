@@ -10,6 +10,8 @@ import { DEFAULT_MONITORING_POLICY } from '../../functions/src/monitoring/config
 import { createRetrainer } from '../../functions/src/monitoring/retrain';
 import { createVertexStarter } from '../../functions/src/monitoring/retrain-start-vertex';
 import { training } from '../../functions/src/training/pipeline';
+import { cloudRetrainStarter } from '../../functions/src/adapters/gcp/cloud-runtime';
+import { loadConfig } from '../../functions/src/core/config';
 
 const aiRoot = path.dirname(require.resolve('@google-cloud/aiplatform/package.json'));
 function packageRoot(entry: string, name: string): string {
@@ -23,7 +25,7 @@ type WireValue = { kind?: string; stringValue?: string; numberValue?: number };
 interface CreateRequest {
   parent: string;
   pipelineJobId?: string;
-  pipelineJob: { displayName?: string; labels?: Record<string, string>; pipelineSpec: { fields?: Record<string, unknown> }; runtimeConfig: { gcsOutputDirectory: string; parameterValues?: Record<string, WireValue> } };
+  pipelineJob: { displayName?: string; serviceAccount?: string; labels?: Record<string, string>; pipelineSpec: { fields?: Record<string, unknown> }; runtimeConfig: { gcsOutputDirectory: string; parameterValues?: Record<string, WireValue> } };
 }
 
 let server: grpc.Server;
@@ -96,4 +98,13 @@ test('a refused submission marks the request failed with the reason; the next re
   const next = await retrainer.request({ shop: 'other.myshopify.com', models: ['clv'], trigger: 'external', reason: 'Flow again' });
   expect(next.status).toBe('started');
   expect(requests).toHaveLength(2);
+}, 60_000);
+
+test("the monitor function's starter runs the job as the pipelines' account (the one infra/pipeline.tf grants the feature reads), not Vertex's default", async () => {
+  const store = createDuckDbMonitoringStore(warehouse);
+  const config = loadConfig({ SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: 'demo-shop-mlops', SHOP_MLOPS_ARTIFACT_BUCKET: 'demo-shop-mlops-artifacts', SHOPIFY_API_SECRET: 'hush', SHOP_MLOPS_PIPELINE_IMAGE: 'us-central1-docker.pkg.dev/demo-shop-mlops/shop-mlops/pipeline:0123abc' });
+  const retrainer = createRetrainer({ store, start: cloudRetrainStarter(config, { location: 'us-central1', client }), policy: DEFAULT_MONITORING_POLICY, clock });
+  requests.length = 0;
+  expect(await retrainer.request({ shop: 'sa-store.myshopify.com', models: ['clv'], trigger: 'external', reason: 'Flow' })).toMatchObject({ status: 'started' });
+  expect(requests.map((r) => [r.pipelineJob.serviceAccount, r.pipelineJob.runtimeConfig.gcsOutputDirectory])).toEqual([['shop-mlops-pipelines@demo-shop-mlops.iam.gserviceaccount.com', 'gs://demo-shop-mlops-artifacts/pipeline-root']]);
 }, 60_000);

@@ -94,7 +94,9 @@ describe('infra/cloudbuild.yaml and infra/pipeline.tf', () => {
     expect(tf.resource['google_service_account']!['pipelines']![0]!['account_id']).toBe('shop-mlops-pipelines');
     const grants = Object.entries(tf.resource).filter(([t]) => t.endsWith('_iam_member')).flatMap(([, byName]) => Object.values(byName).map((b) => b[0]!)).filter((b) => b['member'] === '${local.pipelines_sa}').map((b) => b['role']).sort();
     expect(grants).toEqual(['roles/aiplatform.user', 'roles/artifactregistry.reader', 'roles/bigquery.dataViewer', 'roles/bigquery.jobUser', 'roles/storage.objectAdmin']);
-    expect(tf.resource['google_artifact_registry_repository_iam_member']!['cloudbuild_writer']![0]).toMatchObject({ role: 'roles/artifactregistry.writer', member: '${local.cloudbuild_sa}' });
+    // Cloud Build runs as a dedicated account (no legacy Cloud Build account on projects created since 2024).
+    expect(tf.resource['google_artifact_registry_repository_iam_member']!['build_writer']![0]).toMatchObject({ role: 'roles/artifactregistry.writer', member: '${local.build_sa}' });
+    expect(locals['build_sa']).toBe('serviceAccount:${google_service_account.build.email}');
   });
 });
 

@@ -21,6 +21,10 @@ export interface VertexStarterOptions {
   client?: PipelineServiceClient;
 }
 
+/** The account pipeline steps run as (infra/pipeline.tf `google_service_account.pipelines`; the functions may act as it). */
+export const PIPELINES_ACCOUNT_ID = 'shop-mlops-pipelines';
+export const pipelinesServiceAccount = (project: string) => `${PIPELINES_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`;
+
 const label = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 63);
 
 /** Returns when Vertex accepted the job; the job id is the run id (`training-<UTC stamp>-<hex>`). Vertex reports the outcome, not this process. */

@@ -18,6 +18,7 @@ import { createDuckDbPredictionStore, type DuckDbTransactions } from '../adapter
 import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
 import type { VertexClientOptions } from '../adapters/gcp/vertex-common';
 import type { Storage } from '@google-cloud/storage';
+import { DEFAULT_SERVING_IMAGE } from '../serving/serving-image';
 
 /** The embedded data dir layout (loaded lazily: the runtime module is heavy and a cloud step never needs it). */
 const paths = (dataDir: string) => (require('../runtime/local-runtime') as typeof import('../runtime/local-runtime')).paths(dataDir);
@@ -67,7 +68,7 @@ export type TrainingWorld =
     };
 
 /** A prebuilt Vertex prediction image: Vertex refuses custom models without a serving container even when nothing is deployed. */
-export const DEFAULT_SERVING_IMAGE = 'us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-5:latest';
+export { DEFAULT_SERVING_IMAGE };
 
 const envSchema = z.object({
   SHOP_MLOPS_MODE: z.enum(['embedded', 'gcp']).default('embedded'),

@@ -280,7 +280,7 @@ ORDER BY completed_at, audit_id`,
 export function insertPrivacyAuditSql(t: TableNames, row: PrivacyAuditRow): Statement {
   return {
     sql: `INSERT INTO ${t.privacyAudit} (audit_id, shop, action, customer_id, webhook_id, requested_at, completed_at, details)
-SELECT @audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), @details
+SELECT @audit_id, @shop, @action, @customer_id, @webhook_id, TIMESTAMP(@requested_at), TIMESTAMP(@completed_at), PARSE_JSON(@details)
 FROM (SELECT 1) WHERE NOT EXISTS (SELECT 1 FROM ${t.privacyAudit} AS a WHERE a.webhook_id = @webhook_id)`,
     params: { ...row },
     types: { audit_id: 'STRING', shop: 'STRING', action: 'STRING', customer_id: 'STRING', webhook_id: 'STRING', requested_at: 'STRING', completed_at: 'STRING', details: 'STRING' },

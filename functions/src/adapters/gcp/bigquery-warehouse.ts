@@ -11,7 +11,7 @@ import { PREDICTIONS_DATASET } from '../../serving/prediction-tables';
 import { MONITORING_DATASET } from '../../monitoring/monitoring-tables';
 
 /** Datasets derived from the raw tables: what the Dataform pipeline writes (dataform/workflow_settings.yaml), the batch scores and the monitoring records. */
-const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET, MONITORING_DATASET];
+export const DERIVED_DATASETS = ['shop_staging', 'shop_features', PREDICTIONS_DATASET, MONITORING_DATASET];
 
 export interface BigQueryWarehouseOptions {
   bigquery?: BigQuery;

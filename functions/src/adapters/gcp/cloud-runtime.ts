@@ -1,27 +1,24 @@
-// Builds the cloud wiring (config, Pub/Sub bus, verifier, Hono app; BigQuery warehouse and GCS store for the privacy worker) on first use.
+// The privacy worker's, the api function's and the scheduled monitoring functions' wiring (BigQuery warehouse, GCS store, Vertex AI, Cloud Monitoring), built on first use. The webhook function's is webhook-runtime.ts, the shared config cloud-config.ts.
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { BigQuery } from '@google-cloud/bigquery';
-import { ENV_NAMES, loadConfig, type AppConfig } from '../../core/config';
+import { ENV_NAMES, type AppConfig } from '../../core/config';
 import { systemClock } from '../../core/clock';
 import { ShopMlopsError } from '../../core/errors';
 import { runDriftJob, type DriftJobReport } from '../../monitoring/drift-job';
 import { runMonitorPass, type MonitorReport } from '../../monitoring/monitor-job';
 import { createMonitorQueries, type MonitorQueries } from '../../monitoring/monitor-queries';
 import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
-import { createVertexStarter } from '../../monitoring/retrain-start-vertex';
+import { createVertexStarter, pipelinesServiceAccount } from '../../monitoring/retrain-start-vertex';
+import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
 import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
 import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter } from './cloud-monitoring-exporter';
-import { createAcceptor } from '../../core/ingest';
 import { createLogger, type Logger } from '../../core/log';
-import { createIngestMetrics, createQueueMetrics } from '../../core/metrics';
+import { createQueueMetrics } from '../../core/metrics';
 import { createPrivacyService } from '../../core/privacy-service';
-import { createWebhookVerifier } from '../../core/verify';
-import { createWebhookApp } from '../../http/webhook-app';
 import { bigQueryJobRunner, createBigQueryWarehouse } from './bigquery-warehouse';
 import { createGcsArtifactStore } from './gcs-artifact-store';
-import { createPubSubEventBus } from './pubsub-event-bus';
 import { createServingMetrics } from '../../core/metrics';
 import { callerFromMiddleware, type ResolveCaller } from '../../http/caller';
 import { storefrontAuthFromConfig } from '../../http/storefront-auth';
@@ -34,76 +31,16 @@ import { cachedEndpointState } from '../../serving/endpoint-state-cache';
 import { createModelCache } from '../../serving/model-cache';
 import { createServingCore } from '../../serving/serve';
 import { createServingFeatures } from '../../serving/serving-features';
-import { DEFAULT_SERVING_IMAGE } from '../../training/services';
+import { DEFAULT_SERVING_IMAGE } from '../../serving/serving-image';
+import type { MetricsExportOptions } from './cloud-config';
 import { createBigQueryPredictionStore } from './bigquery-prediction-store';
 import { createPubSubPredictionLog } from './pubsub-prediction-log';
 import { createVertexEndpoints } from './vertex-endpoints';
 import { createVertexModelRegistries } from './vertex-model-registry';
 
-type Env = Record<string, string | undefined>;
-
-/** The project the function runs in: set by the runtime (GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT) or in FIREBASE_CONFIG. */
-export function projectIdFrom(env: Env): string | undefined {
-  if (env['GOOGLE_CLOUD_PROJECT']) return env['GOOGLE_CLOUD_PROJECT'];
-  if (env['GCLOUD_PROJECT']) return env['GCLOUD_PROJECT'];
-  try {
-    const fc = JSON.parse(env['FIREBASE_CONFIG'] ?? '{}') as { projectId?: unknown };
-    return typeof fc.projectId === 'string' ? fc.projectId : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Default artifact bucket name; infra/storage.tf names the bucket the same way. */
-export const defaultArtifactBucket = (projectId: string) => `${projectId}-shop-mlops-artifacts`;
-
-/** gcp-mode configuration from the function's environment and the secret's value. */
-export function loadCloudConfig(env: Env, apiSecret: string | undefined): AppConfig {
-  const project = projectIdFrom(env);
-  // PORT belongs to the Functions runtime (the emulator sets it to a socket path), not to our listener.
-  const { PORT: _port, ...rest } = env;
-  return loadConfig({
-    ...rest,
-    SHOP_MLOPS_MODE: 'gcp',
-    SHOPIFY_API_SECRET: apiSecret,
-    GOOGLE_CLOUD_PROJECT: project,
-    SHOP_MLOPS_ARTIFACT_BUCKET: env['SHOP_MLOPS_ARTIFACT_BUCKET'] ?? (project ? defaultArtifactBucket(project) : undefined),
-  });
-}
-
-/** Options shared by the HTTPS functions' runtimes: the Cloud Monitoring client (tests point it at a fake). */
-export interface MetricsExportOptions {
-  metricClient?: MetricServiceClient;
-}
-
-export interface WebhookRuntime {
-  app: Hono;
-  log: Logger;
-  config: AppConfig;
-  /** The instance's ingest series (the registry /metrics would serve locally), written to Cloud Monitoring: await metrics.flushIfDue() at the end of each invocation. */
-  metrics: CloudMonitoringExporter;
-}
-
-export function buildWebhookRuntime(config: AppConfig, opts: MetricsExportOptions = {}): WebhookRuntime {
-  const log = createLogger({ level: config.logLevel, component: 'webhooks' });
-  const ingestMetrics = createIngestMetrics();
-  const bus = createPubSubEventBus({ projectId: config.gcpProject!, topic: config.pubsubTopic, privacyTopic: config.privacyTopic, log });
-  const app = createWebhookApp({
-    // loadConfig requires the secret in gcp mode; SHOPIFY_API_SECRET_PREVIOUS (optional) carries the ones still accepted while rotating.
-    verifier: createWebhookVerifier({ apiSecret: config.shopifyApiSecret!, previousSecrets: config.shopifyApiSecretPrevious, log }),
-    accept: createAcceptor({ bus, classifyOnAck: true }),
-    metrics: ingestMetrics,
-    log,
-    maxBodyBytes: config.maxBodyBytes,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxInFlight: config.maxInFlight,
-    retryAfterSeconds: config.retryAfterSeconds,
-    // The function is public (Shopify posts to it): no /healthz or /metrics there (404 like any unknown path).
-    opsRoutes: false,
-  });
-  const metrics = createCloudMonitoringExporter({ projectId: config.gcpProject!, registry: ingestMetrics.registry, functionName: 'webhooks', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
-  return { app, log, config, metrics };
-}
+// Kept importable from here (tests and tools): the shared config and the webhook function's wiring.
+export { defaultArtifactBucket, lazy, loadCloudConfig, projectIdFrom, type MetricsExportOptions } from './cloud-config';
+export { buildWebhookRuntime, type WebhookRuntime } from './webhook-runtime';
 
 export interface PrivacyRuntime {
   service: ReturnType<typeof createPrivacyService>;
@@ -198,10 +135,7 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   const store = createBigQueryMonitoringStore({ projectId: project, log, bigquery });
   const sink = createCloudMonitoringSink({ projectId: project, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   const policy = config.monitoringPolicy;
-  const image = config.pipelineImage;
-  const start: StartTraining = image
-    ? createVertexStarter({ project, location: opts.location, image, gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`, clock: systemClock, env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! } })
-    : () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
+  const start = cloudRetrainStarter(config, { location: opts.location });
   const retrainer = createRetrainer({ store, start, policy, clock: systemClock, sink, logger: log.child({ component: 'retrain' }) });
   // The quarantine waiting for a replay, exported once per pass (queue lag is Pub/Sub's own metric: infra/alert-rules.tf).
   const queueRegistry = new Registry();
@@ -215,11 +149,23 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   };
 }
 
-/** Caches one instance per function instance; a failed build is not cached, so the next invocation retries it. */
-export function lazy<T>(build: () => T): () => T {
-  let cached: { value: T } | undefined;
-  return () => {
-    if (!cached) cached = { value: build() };
-    return cached.value;
-  };
+/**
+ * The monitor's retraining starter: the training pipeline submitted to Vertex AI Pipelines with the step image
+ * (SHOP_MLOPS_PIPELINE_IMAGE), run as the pipelines' account (infra/pipeline.tf grants it the feature reads and the
+ * score writes; without it Vertex would run the steps as the Compute Engine default account).
+ */
+export function cloudRetrainStarter(config: AppConfig, opts: { location: string; client?: PipelineServiceClient }): StartTraining {
+  const project = config.gcpProject!;
+  const image = config.pipelineImage;
+  if (!image) return () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
+  return createVertexStarter({
+    project,
+    location: opts.location,
+    image,
+    gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`,
+    serviceAccount: pipelinesServiceAccount(project),
+    clock: systemClock,
+    env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! },
+    ...(opts.client ? { client: opts.client } : {}),
+  });
 }

@@ -22,10 +22,13 @@ export interface PubSubEventBusOptions {
   publishTimeoutMs?: number;
 }
 
+/**
+ * No ordering key: no subscription reads in order (the BigQuery subscriptions and the privacy worker's push do not), and
+ * a key caps publishing per key (one shop) at 1 MB/s and pauses the key after a failed publish.
+ */
 export interface BusMessage {
   data: Buffer;
   attributes: Record<string, string>;
-  orderingKey: string;
   route: Route;
 }
 
@@ -41,28 +44,19 @@ export function buildBusMessage(env: WebhookEnvelope, routing: PublishRouting = 
   }
   const attributes: Record<string, string> = { shop: env.shop, topic: env.topic, webhook_id: env.webhookId, route };
   if (env.eventId) attributes['event_id'] = env.eventId;
-  return { data: Buffer.from(JSON.stringify(row), 'utf8'), attributes, orderingKey: env.shop, route };
+  return { data: Buffer.from(JSON.stringify(row), 'utf8'), attributes, route };
 }
 
 export function createPubSubEventBus(opts: PubSubEventBusOptions): EventBus {
   const pubsub = opts.pubsub ?? new PubSub({ projectId: opts.projectId });
   const publishOptions = {
-    messageOrdering: true,
     batching: { maxMessages: 100, maxMilliseconds: 5 },
     gaxOpts: { timeout: opts.publishTimeoutMs ?? 20_000 },
   };
   const main = pubsub.topic(opts.topic, publishOptions);
   const privacy = pubsub.topic(opts.privacyTopic, publishOptions);
 
-  const send = async (topic: Topic, m: BusMessage): Promise<string> => {
-    try {
-      return await topic.publishMessage({ data: m.data, attributes: m.attributes, orderingKey: m.orderingKey });
-    } catch (err) {
-      // An ordering key stays paused after a failed publish until it is resumed explicitly.
-      topic.resumePublishing(m.orderingKey);
-      throw err;
-    }
-  };
+  const send = (topic: Topic, m: BusMessage): Promise<string> => topic.publishMessage({ data: m.data, attributes: m.attributes });
 
   return {
     async publish(envelope, routing = {}) {

@@ -31,6 +31,8 @@ export interface AnalyzeBigQueryOptions {
   defaultTimezone?: string;
   /** Stop the analyzer server when done (default false: it is reused; call stopBigQueryAnalyzer()). */
   stopServer?: boolean;
+  /** The catalog to fill (default a new one): afterwards it holds every table the graph builds, with its resolved columns. */
+  catalog?: Catalog;
 }
 
 export { stopZetaSqlServer as stopBigQueryAnalyzer };
@@ -229,7 +231,7 @@ function order(steps: Step[]): { ordered: Step[]; cyclic: Map<string, string> } 
  */
 export async function analyzeBigQueryGraph(graph: CompiledGraph, opts: AnalyzeBigQueryOptions = {}): Promise<ActionAnalysis[]> {
   const rawDataset = opts.rawDataset ?? 'shop_raw';
-  const catalog = new Catalog();
+  const catalog = opts.catalog ?? new Catalog();
   const results: ActionAnalysis[] = [];
   const failed = new Set<string>();
 

@@ -60,11 +60,13 @@ test('replay lands what today\'s schemas accept into shop_raw.events (idempotent
   const ctx = cli();
   expect(await run(['replay', '--id', 'q-1'], ctx)).toBe(0);
   expect(JSON.parse(ctx.lines[0]!)).toEqual([{ quarantineId: 'q-1', webhookId: 'wh-q1', topic: 'orders/create', result: 'landed' }]);
-  const [listed, landed, marked] = fake.jobs;
+  // The list, the redacted customers (a late delivery about one lands scrubbed), the landing, the mark.
+  const [listed, redacted, landed, marked] = fake.jobs;
   expect(paramsOf(listed!)['ids']).toEqual(['q-1']);
+  expect(redacted!.query).toMatch(/FROM shop_raw\.privacy_audit WHERE action = 'customers\/redact'/);
   expect(landed!.query).toMatch(/^INSERT INTO `demo-shop-mlops\.shop_raw\.events`/);
   expect((paramsOf(landed!)['events'] as Array<Record<string, unknown>>).map((e) => [e['webhook_id'], e['payload']])).toEqual([['wh-q1', ORDER]]);
   expect(marked!.query).toMatch(/^UPDATE `demo-shop-mlops\.shop_raw\.quarantine` SET replayed_at/);
   expect(paramsOf(marked!)['ids']).toEqual(['q-1']);
-  expect(fake.jobs).toHaveLength(3);
+  expect(fake.jobs).toHaveLength(4);
 });

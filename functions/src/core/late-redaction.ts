@@ -96,9 +96,11 @@ export function createRedactedIndex(): RedactedIndex {
  * The redactions recorded in the privacy audit (the customer and, in `details.orderIds`, the orders each one found).
  * The same SQL reads DuckDB and BigQuery (the job's project holds shop_raw).
  */
-export async function loadRedactedIndex(warehouse: Pick<Warehouse, 'query'>): Promise<RedactedIndex> {
+export async function loadRedactedIndex(warehouse: Pick<Warehouse, 'query' | 'dialect'>): Promise<RedactedIndex> {
   const index = createRedactedIndex();
-  const rows = await warehouse.query("SELECT shop, customer_id, CAST(details AS STRING) AS details FROM shop_raw.privacy_audit WHERE action = 'customers/redact' AND customer_id IS NOT NULL");
+  // details is JSON in BigQuery (TO_JSON_STRING; a CAST from JSON is refused) and text in DuckDB.
+  const details = warehouse.dialect === 'bigquery' ? 'TO_JSON_STRING(details)' : 'CAST(details AS VARCHAR)';
+  const rows = await warehouse.query(`SELECT shop, customer_id, ${details} AS details FROM shop_raw.privacy_audit WHERE action = 'customers/redact' AND customer_id IS NOT NULL`);
   for (const r of rows) {
     let orderIds: string[] = [];
     try {

@@ -9,7 +9,8 @@ import { createShopRateLimiter, type ShopRateLimiter } from './shop-rate-limiter
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS, createShopCors, staticShopDomains, type ShopCors } from './shop-cors';
 import { errorResponse } from './webhook-app';
 
-export type CallerVia = 'app_proxy' | 'session_token';
+/** app_proxy: the storefront; session_token: the admin (App Bridge); extension_token: a checkout or customer account UI extension (a shopper). */
+export type CallerVia = 'app_proxy' | 'session_token' | 'extension_token';
 
 /** The only place route handlers take shop and customer from. */
 export interface Caller {
@@ -61,7 +62,7 @@ export function createCallerResolver(opts: CallerResolverOptions): CallerResolve
       // An admin page may name its shop in the query (App Bridge adds ?shop=): it must be the token's shop.
       const named = url.searchParams.getAll('shop');
       if (named.some((s) => s.toLowerCase() !== r.shop)) return failure(403, 'shop_mismatch', 'the session token is for another shop');
-      return { ok: true, caller: { shop: r.shop, customerId: null, visitorId: null, via: 'session_token' } };
+      return { ok: true, caller: { shop: r.shop, customerId: r.customerId, visitorId: null, via: r.kind === 'extension' ? 'extension_token' : 'session_token' } };
     }
     return failure(401, 'missing_credentials', 'call through the App Proxy (signed query) or with an App Bridge session token');
   }

@@ -131,3 +131,62 @@ test('shopify theme check passes on the extension and fails on a broken copy', a
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+/** jsdom (no bundled types): just what the live-mode test touches. */
+interface Dom {
+  window: { document: Document; eval(code: string): unknown; fetch?: unknown; setTimeout: typeof setTimeout };
+}
+const { JSDOM } = require('jsdom') as { JSDOM: new (html: string, o: { url: string; runScripts: 'outside-only' }) => Dom };
+
+describe('live mode in a browser (jsdom) against an App Proxy route on 127.0.0.1', () => {
+  const JS = fs.readFileSync(path.join(EXT, 'assets/shop-mlops-recommendations.js'), 'utf8');
+  let server: import('node:http').Server;
+  let base = '';
+  const asked: URLSearchParams[] = [];
+  let answer: { status: number; body: unknown } = { status: 200, body: {} };
+  beforeAll(async () => {
+    const http = await import('node:http');
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== '/apps/shop-mlops/recommendations/product') {
+        res.writeHead(404).end();
+        return;
+      }
+      asked.push(url.searchParams);
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  async function live(body: { status: number; body: unknown }) {
+    answer = body;
+    const before = asked.length;
+    const html = await render(appOwned(recs), { live: true, limit: 2 });
+    const dom = new JSDOM(`<!doctype html><body>${html}</body>`, { url: `${base}/products/example-t-shirt`, runScripts: 'outside-only' });
+    dom.window.document.cookie = '_shopify_y=visitor-abc123';
+    // the shop's origin: relative URLs resolve against it, as on the storefront
+    dom.window.fetch = (u: string, init: RequestInit) => fetch(new URL(u, base), { ...init, signal: null });
+    dom.window.eval(JS);
+    const root = dom.window.document.querySelector('[data-shop-mlops-recs]')!;
+    const end = Date.now() + 5000;
+    while (asked.length === before && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    // the answer's handling (or the failure's) after the request arrived
+    while (body.status === 200 && !root.hasAttribute('data-arm') && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    return Array.from(root.querySelectorAll('li')).map((li) => `${li.getAttribute('data-product-id')!.slice(-2)}${li.hidden ? ' hidden' : ''}`);
+  }
+
+  test('re-ranks the rendered candidates in the route\'s order for this visitor; the limit holds', async () => {
+    const order = await live({ status: 200, body: { arm: 'challenger', prediction: ['9000000000000000016', '9000000000000000014', '9999'].map((id) => ({ recommended_product_id: id })) } });
+    expect(order).toEqual(['16', '14', '11 hidden', '12 hidden', '15 hidden']);
+    const q = asked.at(-1)!;
+    expect(Object.fromEntries(q)).toEqual({ product_id: '788032119674292922', k: '6', visitor_id: 'visitor-abc123' });
+  });
+
+  test('a failing route leaves the server-rendered order', async () => {
+    const order = await live({ status: 500, body: { error: {} } });
+    expect(order).toEqual(['11', '12', '14 hidden', '15 hidden', '16 hidden']);
+  });
+});

@@ -1,6 +1,8 @@
-// Session tokens of checkout / customer account UI extensions (no iss, bare dest, sub = the logged-in customer's GID), signed by @shopify/shopify-api's getJwt: the checkout offer's caller is the shop and that customer (the A/B unit); admin tokens unchanged.
+// Session tokens of checkout / customer account UI extensions (no iss, bare dest, sub = the logged-in customer's GID), signed by @shopify/shopify-api's getJwt: the checkout offer's caller is the shop and that customer (the A/B unit), readable from the extensions' origin (CORS); admin tokens unchanged.
 import { getJwt } from '@shopify/shopify-api/test-helpers';
-import { createCallerResolver } from '../../functions/src/http/storefront-auth';
+import { Hono } from 'hono';
+import { loadConfig } from '../../functions/src/core/config';
+import { callerOf, createCallerResolver, storefrontAuthFromConfig, type StorefrontEnv } from '../../functions/src/http/storefront-auth';
 
 const SECRET = 'extension-token-test-secret';
 const API_KEY = 'shop-mlops-test-key';
@@ -35,4 +37,27 @@ test('refused: a sub that is not a customer, a dest that is not a shop, another 
 test('an admin token (iss present) still yields no customer, whatever its sub (a staff member)', async () => {
   const { token } = await getJwt('shop-a', API_KEY, SECRET, { sub: 'gid://shopify/Customer/5001' });
   expect(await callWith(token)).toEqual({ ok: true, caller: { shop: SHOP, customerId: null, visitorId: null, via: 'session_token' } });
+});
+
+describe('CORS for UI extensions (their Web Worker origin https://extensions.shopifycdn.com)', () => {
+  const ORIGIN = 'https://extensions.shopifycdn.com';
+  const app = new Hono<StorefrontEnv>();
+  app.use('/api/*', storefrontAuthFromConfig(loadConfig({ SHOPIFY_API_SECRET: SECRET, SHOPIFY_API_KEY: API_KEY }), SECRET).middleware);
+  app.get('/api/echo', (c) => c.json(callerOf(c)));
+  const get = (headers: Record<string, string>) => app.fetch(new Request('https://demo-shop-mlops.web.app/api/echo', { headers }));
+
+  test('the preflight is answered for that origin; the response of an extension-token call is readable there', async () => {
+    const pre = await app.fetch(new Request('https://demo-shop-mlops.web.app/api/echo', { method: 'OPTIONS', headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } }));
+    expect([pre.status, pre.headers.get('access-control-allow-origin'), pre.headers.get('access-control-allow-headers')]).toEqual([204, ORIGIN, 'Authorization, Content-Type']);
+    const r = await get({ origin: ORIGIN, authorization: `Bearer ${await extensionToken({ sub: 'gid://shopify/Customer/5001' })}` });
+    expect([r.status, r.headers.get('access-control-allow-origin')]).toEqual([200, ORIGIN]);
+  });
+
+  test('an admin token from that origin, or an extension token from another origin, gets no CORS header; other origins\' preflights stay refused', async () => {
+    const { token } = await getJwt('shop-a', API_KEY, SECRET);
+    expect((await get({ origin: ORIGIN, authorization: `Bearer ${token}` })).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await get({ origin: 'https://evil.example', authorization: `Bearer ${await extensionToken({})}` })).headers.get('access-control-allow-origin')).toBeNull();
+    const pre = await app.fetch(new Request('https://demo-shop-mlops.web.app/api/echo', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } }));
+    expect(pre.status).toBe(403);
+  });
 });

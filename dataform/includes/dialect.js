@@ -196,6 +196,15 @@ function array_has(array, field, value) {
     ? `COALESCE(list_contains(list_transform(${array}, _x -> _x.${field}), '${value}'), FALSE)`
     : `EXISTS (SELECT 1 FROM UNNEST(${array}) AS _x WHERE _x.${field} = '${value}')`;
 }
+/** The `valueField` of the first element of the ARRAY<STRUCT> `array` whose `keyField` equals `key` (a name/value list such as note_attributes); NULL when none. */
+function array_lookup(array, keyField, key, valueField) {
+  check(keyField, /^[a-z_][a-z0-9_]*$/, "array_lookup key field");
+  check(valueField, /^[a-z_][a-z0-9_]*$/, "array_lookup value field");
+  check(key, /^[A-Za-z0-9_ .\-]*$/, "array_lookup key");
+  return DUCK
+    ? `list_extract(list_transform(list_filter(${array}, _x -> _x.${keyField} = '${key}'), _x -> _x.${valueField}), 1)`
+    : `(SELECT _x.${valueField} FROM UNNEST(${array}) AS _x WITH OFFSET AS _o WHERE _x.${keyField} = '${key}' ORDER BY _o LIMIT 1)`;
+}
 /**
  * FROM-clause item unnesting the JSON array at `path` into one JSON value per row named `alias`:
  *   FROM t CROSS JOIN ${dialect.unnest_json("t.payload", "$.line_items", "li")}
@@ -338,6 +347,7 @@ module.exports = {
   struct,
   unnest_rows,
   array_has,
+  array_lookup,
   array_length,
   array_agg_distinct,
   unnest_pairs,

@@ -87,13 +87,14 @@ export const privacyRetry = onSchedule(
   },
 );
 
-/** Prediction routes (firebase.json rewrites /api/** here, same region). */
+/** Prediction routes (firebase.json rewrites /api/** here, same region) and the Flow action (/flow/**). */
 export const api = onRequest(
   { region: REGION, secrets: [SHOPIFY_API_SECRET], concurrency: 80, memory: '1GiB', timeoutSeconds: 30, minInstances: API_MIN_INSTANCES, serviceAccount: SERVICE_ACCOUNT },
   async (req, res) => {
-    const { app, predictionLog, log, metrics } = apiRuntime();
+    const { app, predictionLog, log, metrics, flowActions } = apiRuntime();
     const response = await app.fetch(toWebRequest(req));
     await sendWebResponse(res, response);
+    await Promise.race([flowActions.idle(), new Promise((r) => setTimeout(r, 20_000).unref())]); // a Flow action's retraining request (Vertex submit)
     // Off the response path: the answer is out; the log's publishes (started when each prediction was served) are
     // awaited before the invocation ends, bounded so a Pub/Sub stall never holds the instance.
     const flushed = await Promise.race([predictionLog.flush().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5_000).unref())]);

@@ -289,7 +289,10 @@ describe('firebase.json, .firebaserc and shopify.app.toml', () => {
     expect(firebase.hosting.rewrites).toEqual([
       { source: '/webhooks', function: { functionId: 'webhooks', region: 'us-central1' } },
       { source: '/api/**', function: { functionId: 'api', region: 'us-central1' } },
+      // the Flow action's runtime_url (extensions/retrain-models-action) is served by the api function
+      { source: '/flow/**', function: { functionId: 'api', region: 'us-central1' } },
     ]);
+    expect(readFileSync(path.join(ROOT, 'extensions/retrain-models-action/shopify.extension.toml'), 'utf8')).toMatch(/^runtime_url = "https:\/\/demo-shop-mlops\.web\.app\/flow\/actions\/retrain"$/m);
     expect(firebase.emulators['functions']?.port).toEqual(expect.any(Number));
     expect(firebase.emulators['hosting']?.port).toEqual(expect.any(Number));
     const rc = JSON.parse(readFileSync(path.join(ROOT, '.firebaserc'), 'utf8')) as { projects: { default: string } };

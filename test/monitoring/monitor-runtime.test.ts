@@ -58,12 +58,12 @@ test('a bad canary is rolled back by POST /admin/monitor over the real outcome j
   await log('challenger', 2, 'c');
   await log('champion', 1, 'd');
   await w.execute('CREATE SCHEMA IF NOT EXISTS shop_staging');
-  await w.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, order_date DATE, total_price DECIMAL(18, 2), is_included BOOLEAN)');
+  await w.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, order_date DATE, total_price DECIMAL(18, 2), is_included BOOLEAN, checkout_arm VARCHAR)');
   await w.execute('CREATE TABLE shop_staging.order_lines (shop VARCHAR, line_item_id VARCHAR, order_id VARCHAR, customer_id VARCHAR, order_date DATE, product_id VARCHAR, variant_id VARCHAR, net_quantity BIGINT, is_included BOOLEAN, is_non_product BOOLEAN)');
-  const order = (prefix: string, n: number) => w.execute(`INSERT INTO shop_staging.orders SELECT $1, 'o-${prefix}' || i, '${prefix}' || i, TIMESTAMPTZ '2026-10-10 10:00:00+00', DATE '2026-10-10', 30.00, true FROM range(${n}) t(i)`, [SHOP]);
+  const order = (prefix: string, n: number) => w.execute(`INSERT INTO shop_staging.orders SELECT $1, 'o-${prefix}' || i, '${prefix}' || i, TIMESTAMPTZ '2026-10-10 10:00:00+00', DATE '2026-10-10', 30.00, true, NULL FROM range(${n}) t(i)`, [SHOP]);
   await order('c', 100);
   await order('d', 220);
-  await w.execute(`INSERT INTO shop_staging.orders VALUES ($1, 'o-late', 'someone', TIMESTAMPTZ '2026-11-20 00:00:00+00', DATE '2026-11-20', 30.00, true)`, [SHOP]);
+  await w.execute(`INSERT INTO shop_staging.orders VALUES ($1, 'o-late', 'someone', TIMESTAMPTZ '2026-11-20 00:00:00+00', DATE '2026-11-20', 30.00, true, NULL)`, [SHOP]);
 
   clock.set('2026-11-21T00:00:00Z');
   const { report } = await admin<{ report: MonitorPassResult }>(rt, 'POST', '/admin/monitor');

@@ -14,12 +14,12 @@ let w: DuckDbWarehouse;
 /** The staging tables as the features run leaves them (only the columns the outcome join reads). */
 async function stage(orders: Array<[shop: string, order: string, customer: string | null, createdAt: string, included: boolean]>, lines: Array<[order: string, product: string, variant: string, qty: number, nonProduct?: boolean]>) {
   await w.execute('CREATE SCHEMA IF NOT EXISTS shop_staging');
-  await w.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, order_date DATE, is_included BOOLEAN)');
+  await w.execute('CREATE TABLE shop_staging.orders (shop VARCHAR, order_id VARCHAR, customer_id VARCHAR, created_at TIMESTAMPTZ, order_date DATE, is_included BOOLEAN, checkout_arm VARCHAR)');
   await w.execute(
     'CREATE TABLE shop_staging.order_lines (shop VARCHAR, line_item_id VARCHAR, order_id VARCHAR, customer_id VARCHAR, order_date DATE, product_id VARCHAR, variant_id VARCHAR, net_quantity BIGINT, is_included BOOLEAN, is_non_product BOOLEAN)',
   );
   for (const [shop, id, customer, at, included] of orders) {
-    await w.execute(`INSERT INTO shop_staging.orders VALUES ($1, $2, $3, $4::TIMESTAMPTZ, CAST(timezone('${TZ}', $4::TIMESTAMPTZ) AS DATE), $5)`, [shop, id, customer, at, included]);
+    await w.execute(`INSERT INTO shop_staging.orders VALUES ($1, $2, $3, $4::TIMESTAMPTZ, CAST(timezone('${TZ}', $4::TIMESTAMPTZ) AS DATE), $5, NULL)`, [shop, id, customer, at, included]);
   }
   for (const [i, [order, product, variant, qty, nonProduct]] of lines.entries()) {
     await w.execute(

@@ -10,7 +10,7 @@ import { DEFAULT_MONITORING_POLICY } from '../../functions/src/monitoring/config
 import { createRetrainer } from '../../functions/src/monitoring/retrain';
 import { createVertexStarter } from '../../functions/src/monitoring/retrain-start-vertex';
 import { training } from '../../functions/src/training/pipeline';
-import { cloudRetrainStarter } from '../../functions/src/adapters/gcp/cloud-runtime';
+import { cloudRetrainStarter } from '../../functions/src/adapters/gcp/cloud-retrainer';
 import { loadConfig } from '../../functions/src/core/config';
 
 const aiRoot = path.dirname(require.resolve('@google-cloud/aiplatform/package.json'));

@@ -75,10 +75,10 @@ export function createPredictionRoutes(deps: PredictionRoutesDeps): Hono {
         return { status: 200, body: { shop: caller.shop, product_ids: productIds, ...served } };
       }
       case 'customers/predictions': {
-        // A shopper reads only their own predictions (App Proxy's logged_in_customer_id); admins name the customer.
+        // A shopper reads only their own predictions (App Proxy's logged_in_customer_id, a UI extension token's sub); admins name the customer.
         const asked = q['customer_id'] as string | undefined;
         let customerId: string;
-        if (caller.via === 'app_proxy') {
+        if (caller.via === 'app_proxy' || caller.via === 'extension_token') {
           if (!caller.customerId) return fromError(new ShopMlopsError('UNAUTHORIZED', 'log in to see your predictions'));
           if (asked !== undefined && asked !== caller.customerId) return fromError(new ShopMlopsError('FORBIDDEN', 'a shopper can only read their own predictions'));
           customerId = caller.customerId;

@@ -40,6 +40,12 @@ export interface ShopCors {
   shopsOfOrigin(origin: string): readonly string[];
 }
 
+/**
+ * Where checkout and customer account UI extensions run (their Web Worker's origin): their calls carry the extension's
+ * session token, so the token, not the origin, names the shop; this origin is allowed for those callers only.
+ */
+export const UI_EXTENSION_ORIGIN = 'https://extensions.shopifycdn.com';
+
 export const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
 export const CORS_ALLOW_HEADERS = 'Authorization, Content-Type';
 export const CORS_EXPOSE_HEADERS = 'Retry-After';

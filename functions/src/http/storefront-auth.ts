@@ -6,10 +6,11 @@ import { verifyAppProxy, type AppProxyFailure } from './app-proxy-verify';
 import { verifySessionToken, type SessionTokenFailure } from './session-token-verify';
 import { shopifyVerifiers } from './shopify-verifiers';
 import { createShopRateLimiter, type ShopRateLimiter } from './shop-rate-limiter';
-import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS, createShopCors, staticShopDomains, type ShopCors } from './shop-cors';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS, UI_EXTENSION_ORIGIN, createShopCors, staticShopDomains, type ShopCors } from './shop-cors';
 import { errorResponse } from './webhook-app';
 
-export type CallerVia = 'app_proxy' | 'session_token';
+/** app_proxy: the storefront; session_token: the admin (App Bridge); extension_token: a checkout or customer account UI extension (a shopper). */
+export type CallerVia = 'app_proxy' | 'session_token' | 'extension_token';
 
 /** The only place route handlers take shop and customer from. */
 export interface Caller {
@@ -62,7 +63,7 @@ export function createCallerResolver(opts: CallerResolverOptions): CallerResolve
       // An admin page may name its shop in the query (App Bridge adds ?shop=): it must be the token's shop.
       const named = url.searchParams.getAll('shop');
       if (named.some((s) => s.toLowerCase() !== r.shop)) return failure(403, 'shop_mismatch', 'the session token is for another shop');
-      return { ok: true, caller: { shop: r.shop, customerId: null, visitorId: null, via: 'session_token' } };
+      return { ok: true, caller: { shop: r.shop, customerId: r.customerId, visitorId: null, via: r.kind === 'extension' ? 'extension_token' : 'session_token' } };
     }
     return failure(401, 'missing_credentials', 'call through the App Proxy (signed query) or with an App Bridge session token');
   }
@@ -137,8 +138,9 @@ export function storefrontAuth(deps: StorefrontAuthDeps): MiddlewareHandler<Stor
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
-      let allowed = false;
-      if (origin !== undefined) for (const shop of deps.cors.shopsOfOrigin(origin)) if ((allowed = await known(shop))) break;
+      // UI extensions' origin: the preflight carries no credentials; the request itself must bring an extension token.
+      let allowed = origin === UI_EXTENSION_ORIGIN;
+      if (!allowed && origin !== undefined) for (const shop of deps.cors.shopsOfOrigin(origin)) if ((allowed = await known(shop))) break;
       if (!allowed) return errorResponse('FORBIDDEN', 'origin not allowed', { reason: 'origin_not_allowed' }, { vary: 'Origin' });
       return new Response(null, {
         status: 204,
@@ -157,7 +159,7 @@ export function storefrontAuth(deps: StorefrontAuthDeps): MiddlewareHandler<Stor
       return errorResponse(r.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', r.message, { reason: r.reason }, { vary: 'Origin' });
     }
     const { caller } = r;
-    const corsOrigin = origin !== undefined && deps.cors.allows(caller.shop, origin) ? origin : null;
+    const corsOrigin = origin !== undefined && (deps.cors.allows(caller.shop, origin) || (caller.via === 'extension_token' && origin === UI_EXTENSION_ORIGIN)) ? origin : null;
     const rate = deps.limiter.take(caller.shop);
     if (!rate.ok) {
       const res = errorResponse('RATE_LIMITED', 'too many requests for this shop', { reason: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds }, { 'retry-after': String(rate.retryAfterSeconds) });

@@ -38,6 +38,7 @@ import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront
 import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
 import { createRetrainer, type Retrainer } from '../monitoring/retrain';
 import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
+import { mountEmbeddedFlowAction } from './flow-action-runtime';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -205,6 +206,7 @@ async function serve(
     monitor: { pass: (now) => monitor.pass(now), rollouts: (now) => monitor.rollouts(now), clock },
     requestRetrain: retrainer.request,
   });
+  const flowActions = await mountEmbeddedFlowAction(app as unknown as Hono, { dataDir: config.dataDir, secrets, warehouse, requestRetrain: retrainer.request, clock, logger });
   createWebhookApp(
     {
       verifier: createWebhookVerifier({ apiSecret: secrets.current, previousSecrets: secrets.previous, log: logger }),
@@ -278,6 +280,7 @@ async function serve(
       const drained = await loader.drain(30_000);
       if (!drained) logger.warn('shutdown before everything landed; the rest lands at next start', loader.stats());
       await loader.stop();
+      await flowActions.idle(); // Flow actions being handed to the retrainer
       await retrainer.idle(); // a training run in progress ends before DuckDB closes
       await bus.close();
       await serving.close(); // the prediction log drains into DuckDB before it closes

@@ -1,4 +1,4 @@
-// In-process Cloud Storage JSON API, just enough for the artifact store: multipart/media upload, alt=media download, list, delete, 404s; a versioned bucket (overwritten and deleted objects stay as noncurrent generations, listed with versions=true, deleted by generation).
+// In-process Cloud Storage JSON API, just enough for the artifact store: multipart/media upload (with ifGenerationMatch=0: create only), alt=media download, list, delete, 404s; a versioned bucket (overwritten and deleted objects stay as noncurrent generations, listed with versions=true, deleted by generation).
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,6 +120,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
       }
       if (!name) return json(400, { error: { code: 400, message: 'object name required' } });
       if (!buckets.has(bucket)) buckets.set(bucket, new Map());
+      // Precondition ifGenerationMatch=0: the object must not exist yet (GCS answers 412 conditionNotMet).
+      if (query['ifGenerationMatch'] === '0' && buckets.get(bucket)!.has(name)) return json(412, { error: { code: 412, message: 'At least one of the pre-conditions you specified did not hold.', errors: [{ reason: 'conditionNotMet' }] } });
       const previous = buckets.get(bucket)!.get(name);
       if (previous) retire(bucket, previous);
       const obj: StoredObject = { name, data, contentType, updated: new Date().toISOString(), generation: ++generation };

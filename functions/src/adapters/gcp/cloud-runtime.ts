@@ -2,17 +2,14 @@
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { BigQuery } from '@google-cloud/bigquery';
-import { ENV_NAMES, type AppConfig } from '../../core/config';
-import { systemClock } from '../../core/clock';
-import { ShopMlopsError } from '../../core/errors';
+import { loadConfig, type AppConfig } from '../../core/config';
 import { runDriftJob, type DriftJobReport } from '../../monitoring/drift-job';
 import { runMonitorPass, type MonitorReport } from '../../monitoring/monitor-job';
 import { createMonitorQueries, type MonitorQueries } from '../../monitoring/monitor-queries';
-import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
-import { createVertexStarter, pipelinesServiceAccount } from '../../monitoring/retrain-start-vertex';
-import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
-import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
-import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
+import { buildCloudRetrainer } from './cloud-retrainer';
+import { mountCloudFlowAction, type CloudFlowActionOptions } from './cloud-flow-action';
+import type { FlowRetrainWorker } from '../../monitoring/flow-retrain-worker';
+import type { MetricServiceClient } from './cloud-monitoring-sink';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter } from './cloud-monitoring-exporter';
 import { createLogger, type Logger } from '../../core/log';
 import { createQueueMetrics } from '../../core/metrics';
@@ -64,6 +61,8 @@ export interface ApiRuntime {
   log: Logger;
   /** The instance's serving series (predictions, fallbacks, per-version latency), written to Cloud Monitoring: await metrics.flushIfDue() at the end of each invocation. */
   metrics: CloudMonitoringExporter;
+  /** The Flow action's queue (POST /flow/actions/retrain): await flowActions.idle() after the response. */
+  flowActions: FlowRetrainWorker;
 }
 
 /** Endpoint states are re-read from Vertex AI after this long (a split change or a switch back reaches every instance within it). */
@@ -73,7 +72,7 @@ export const ENDPOINT_STATE_TTL_MS = 5_000;
  * The `api` function: prediction routes at /api (callers checked by storefrontAuth unless `resolveCaller` is given) over BigQuery (features, batch scores), Cloud Storage (artifacts), the
  * Vertex AI registry and endpoints, and the Pub/Sub prediction log. `location` is the Vertex AI region.
  */
-export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller } & MetricsExportOptions): ApiRuntime {
+export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller; flowAction?: Omit<CloudFlowActionOptions, 'location' | 'log'> } & MetricsExportOptions): ApiRuntime {
   const log = createLogger({ level: config.logLevel, component: 'api' });
   const project = config.gcpProject!;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });
@@ -97,9 +96,10 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   // The storefront's App Proxy signature or the admin's session token, the shop's rate limit and CORS, before any route.
   if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
   app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
+  const flowActions = mountCloudFlowAction(app, config, { location: opts.location, log, ...opts.flowAction });
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
   const exporter = createCloudMonitoringExporter({ projectId: project, registry: promRegistry, functionName: 'api', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
-  return { app, predictionLog, log, metrics: exporter };
+  return { app, predictionLog, log, metrics: exporter, flowActions };
 }
 
 export interface MonitorRuntime {
@@ -132,11 +132,7 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
   const registries = createVertexModelRegistries({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
   const endpoints = createVertexEndpoints({ project, location: opts.location, artifacts });
-  const store = createBigQueryMonitoringStore({ projectId: project, log, bigquery });
-  const sink = createCloudMonitoringSink({ projectId: project, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
-  const policy = config.monitoringPolicy;
-  const start = cloudRetrainStarter(config, { location: opts.location });
-  const retrainer = createRetrainer({ store, start, policy, clock: systemClock, sink, logger: log.child({ component: 'retrain' }) });
+  const { store, sink, policy, retrainer } = buildCloudRetrainer(config, { location: opts.location, bigquery, log, ...(opts.metricClient ? { metricClient: opts.metricClient } : {}) });
   // The quarantine waiting for a replay, exported once per pass (queue lag is Pub/Sub's own metric: infra/alert-rules.tf).
   const queueRegistry = new Registry();
   createQueueMetrics(queueRegistry, { quarantineRecords: () => warehouse.countQuarantine() });
@@ -149,23 +145,3 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   };
 }
 
-/**
- * The monitor's retraining starter: the training pipeline submitted to Vertex AI Pipelines with the step image
- * (SHOP_MLOPS_PIPELINE_IMAGE), run as the pipelines' account (infra/pipeline.tf grants it the feature reads and the
- * score writes; without it Vertex would run the steps as the Compute Engine default account).
- */
-export function cloudRetrainStarter(config: AppConfig, opts: { location: string; client?: PipelineServiceClient }): StartTraining {
-  const project = config.gcpProject!;
-  const image = config.pipelineImage;
-  if (!image) return () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));
-  return createVertexStarter({
-    project,
-    location: opts.location,
-    image,
-    gcsOutputDirectory: `gs://${config.artifactBucket!}/pipeline-root`,
-    serviceAccount: pipelinesServiceAccount(project),
-    clock: systemClock,
-    env: { SHOP_MLOPS_MODE: 'gcp', GOOGLE_CLOUD_PROJECT: project, SHOP_MLOPS_ARTIFACT_BUCKET: config.artifactBucket! },
-    ...(opts.client ? { client: opts.client } : {}),
-  });
-}

@@ -7,7 +7,8 @@
 -- Windows start at served_at and last whole 24-hour days: propensity 30, recommend 7, clv 90; a forecast's window is
 -- its own forecast days (shop-local). A window is closed once it ends at or before the shop's data watermark (its
 -- latest order's created_at): only closed windows count in outcome_daily. Orders count when included (not test, not
--- cancelled) and placed after served_at, up to the window's end.
+-- cancelled) and placed after served_at, up to the window's end, and, when the order carries the arm its checkout showed
+-- (orders.checkout_arm, the _shop_mlops_arm cart attribute: arm[:vN]), only for predictions of that arm.
 --   propensity  predicted_positive = will_repeat; outcome_positive = an order in the window
 --   recommend   k = products recommended (the answer's list is of distinct products); hits = of those, products the customer bought (net quantity > 0) in the
 --               window; outcome_positive = any order in the window
@@ -71,8 +72,8 @@ firsts AS  (
 ),
 
 customer_orders AS (
-  -- included orders of known customers
-  SELECT shop, customer_id, created_at, order_date
+  -- included orders of known customers, with the arm their checkout showed (if any)
+  SELECT shop, customer_id, created_at, order_date, checkout_arm
   FROM `demo-shop-mlops.shop_staging.orders`
   WHERE is_included AND customer_id IS NOT NULL
 ),
@@ -83,6 +84,7 @@ ordered AS (
   FROM firsts AS p
   INNER JOIN customer_orders AS o
     ON o.shop = p.shop AND o.customer_id = p.customer_id AND o.created_at > p.served_at AND o.created_at <= p.window_end
+    AND (o.checkout_arm IS NULL OR o.checkout_arm = p.arm OR o.checkout_arm LIKE CONCAT(p.arm, ':%'))
   WHERE p.model IN ('propensity', 'recommend', 'clv')
   GROUP BY p.prediction_id
 ),
@@ -90,7 +92,7 @@ ordered AS (
 recommended AS (
   -- recommend: one row per recommended product, for the answers followed by an order in their window (only those can
   -- have hits: unnesting every answer's list cost 77 of 157 s on 10M logged predictions)
-  SELECT r.prediction_id, r.shop, r.customer_id, r.served_at, r.window_end, JSON_VALUE(rec, '$.recommended_product_id') AS product_id
+  SELECT r.prediction_id, r.shop, r.customer_id, r.arm, r.served_at, r.window_end, JSON_VALUE(rec, '$.recommended_product_id') AS product_id
   FROM (
     SELECT f.* FROM firsts AS f INNER JOIN ordered AS o ON o.prediction_id = f.prediction_id WHERE f.model = 'recommend'
   ) AS r
@@ -99,7 +101,7 @@ recommended AS (
 
 bought AS (
   -- products bought by known customers, when
-  SELECT l.shop, l.customer_id, l.product_id, o.created_at
+  SELECT l.shop, l.customer_id, l.product_id, o.created_at, o.checkout_arm
   FROM `demo-shop-mlops.shop_staging.order_lines` AS l
   INNER JOIN `demo-shop-mlops.shop_staging.orders` AS o ON o.shop = l.shop AND o.order_id = l.order_id
   WHERE l.is_included AND NOT l.is_non_product AND l.net_quantity > 0 AND l.product_id IS NOT NULL AND l.customer_id IS NOT NULL
@@ -110,6 +112,7 @@ hits AS (
   FROM recommended AS r
   INNER JOIN bought AS b
     ON b.shop = r.shop AND b.customer_id = r.customer_id AND b.product_id = r.product_id AND b.created_at > r.served_at AND b.created_at <= r.window_end
+    AND (b.checkout_arm IS NULL OR b.checkout_arm = r.arm OR b.checkout_arm LIKE CONCAT(r.arm, ':%'))
   GROUP BY r.prediction_id
 ),
 

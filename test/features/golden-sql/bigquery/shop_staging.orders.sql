@@ -38,7 +38,8 @@ winners AS (
   -- (named fields, not the whole body: the line item arrays stay on disk)
   SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
     p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
-    p.body.financial_status, p.body.test
+    p.body.financial_status, p.body.test,
+    p.body.checkout_arm
   FROM ranked AS r
   -- matched on the order too: order ids grow with time, so an incremental run's few orders skip most row groups
   -- by their min/max (webhook ids are random and skip none)
@@ -60,6 +61,7 @@ current_state AS (
     CAST(w.total_price AS NUMERIC) AS total_price,
     w.financial_status AS financial_status,
     COALESCE(w.test = 'true', FALSE) AS is_test,
+    w.checkout_arm,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
@@ -83,6 +85,7 @@ SELECT
   is_test,
   cancelled_at IS NOT NULL AS is_cancelled,
   NOT is_test AND cancelled_at IS NULL AS is_included,
+  checkout_arm,
   source_webhook_id,
   event_count,
   last_received_at
@@ -136,7 +139,8 @@ winners AS (
   -- (named fields, not the whole body: the line item arrays stay on disk)
   SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
     p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
-    p.body.financial_status, p.body.test
+    p.body.financial_status, p.body.test,
+    p.body.checkout_arm
   FROM ranked AS r
   -- matched on the order too: order ids grow with time, so an incremental run's few orders skip most row groups
   -- by their min/max (webhook ids are random and skip none)
@@ -158,6 +162,7 @@ current_state AS (
     CAST(w.total_price AS NUMERIC) AS total_price,
     w.financial_status AS financial_status,
     COALESCE(w.test = 'true', FALSE) AS is_test,
+    w.checkout_arm,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
@@ -181,6 +186,7 @@ SELECT
   is_test,
   cancelled_at IS NOT NULL AS is_cancelled,
   NOT is_test AND cancelled_at IS NULL AS is_included,
+  checkout_arm,
   source_webhook_id,
   event_count,
   last_received_at

@@ -39,7 +39,8 @@ winners AS (
   -- (named fields, not the whole body: the line item arrays stay on disk)
   SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
     p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
-    p.body.financial_status, p.body.test
+    p.body.financial_status, p.body.test,
+    p.body.checkout_arm
   FROM ranked AS r
   -- matched on the order too: order ids grow with time, so an incremental run's few orders skip most row groups
   -- by their min/max (webhook ids are random and skip none)
@@ -61,6 +62,7 @@ current_state AS (
     COALESCE(CAST(TRY_CAST(w.total_price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(w.total_price AS DECIMAL(38,9))) AS total_price,
     w.financial_status AS financial_status,
     COALESCE(w.test = 'true', FALSE) AS is_test,
+    w.checkout_arm,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
@@ -84,6 +86,7 @@ SELECT
   is_test,
   cancelled_at IS NOT NULL AS is_cancelled,
   NOT is_test AND cancelled_at IS NULL AS is_included,
+  checkout_arm,
   source_webhook_id,
   event_count,
   last_received_at
@@ -138,7 +141,8 @@ winners AS (
   -- (named fields, not the whole body: the line item arrays stay on disk)
   SELECT r.shop, r.order_id, r.resource_updated_at, r.webhook_id, p.customer_id,
     p.body.name, p.body.created_at, p.body.cancelled_at, p.body.currency, p.body.subtotal_price, p.body.total_price,
-    p.body.financial_status, p.body.test
+    p.body.financial_status, p.body.test,
+    p.body.checkout_arm
   FROM ranked AS r
   -- matched on the order too: order ids grow with time, so an incremental run's few orders skip most row groups
   -- by their min/max (webhook ids are random and skip none)
@@ -160,6 +164,7 @@ current_state AS (
     COALESCE(CAST(TRY_CAST(w.total_price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(w.total_price AS DECIMAL(38,9))) AS total_price,
     w.financial_status AS financial_status,
     COALESCE(w.test = 'true', FALSE) AS is_test,
+    w.checkout_arm,
     w.webhook_id AS source_webhook_id,
     a.event_count,
     a.last_received_at
@@ -183,6 +188,7 @@ SELECT
   is_test,
   cancelled_at IS NOT NULL AS is_cancelled,
   NOT is_test AND cancelled_at IS NULL AS is_included,
+  checkout_arm,
   source_webhook_id,
   event_count,
   last_received_at

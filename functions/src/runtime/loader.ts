@@ -33,6 +33,8 @@ export interface LoaderDeps {
   log: DurableLog;
   warehouse: Warehouse;
   privacy: { handle(event: LandedEvent): Promise<unknown> };
+  /** Called with each landed batch after its privacy requests (app/uninstalled, bulk_operations/finish); must not throw. */
+  onLanded?: (events: LandedEvent[]) => Promise<void>;
   metrics: IngestMetrics;
   logger: Logger;
   batchSize: number;
@@ -295,6 +297,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         const { events, bodies } = toLand(batch);
         await timed('land', () => land(events, bodies, [...batch.classified.quarantined], attempts > UNKNOWN_ERROR_ATTEMPTS));
         await timed('privacy', () => actOnPrivacy(events, attempts));
+        if (deps.onLanded) await deps.onLanded(events).catch((err: Error) => deps.logger.error('acting on landed deliveries failed', { error: err.message }));
         offset = batch.end;
         void checkpointSoon();
         current = null;

@@ -58,6 +58,8 @@ export interface ContractServerOptions {
 
 export interface ContractServer {
   url: string;
+  /** Where bulk_operations/finish webhooks go (settable once the receiver is up). */
+  webhookUrl: string | undefined;
   writes: WriteRecord[];
   ops: BulkOp[];
   flowTriggers: Array<{ shop: string; handle: string; payload: unknown }>;
@@ -135,6 +137,7 @@ export async function startAdminContractServer(o: ContractServerOptions): Promis
 
   const state: ContractServer = {
     url: '',
+    webhookUrl: o.webhookUrl,
     writes: [],
     ops: [],
     flowTriggers: [],
@@ -235,10 +238,10 @@ export async function startAdminContractServer(o: ContractServerOptions): Promis
     }
     if (op.status === 'RUNNING') op.status = 'COMPLETED';
     op.completedAt = new Date().toISOString();
-    if (o.webhookUrl) {
+    if (state.webhookUrl) {
       const body = JSON.stringify({ admin_graphql_api_id: op.id, completed_at: op.completedAt, created_at: op.completedAt, error_code: op.errorCode?.toLowerCase() ?? null, status: op.status.toLowerCase(), type: 'mutation' });
       const d = forgeWebhook({ secret: o.apiSecret, topic: 'bulk_operations/finish', shop: op.shop, body });
-      await fetch(o.webhookUrl, { method: 'POST', headers: d.headers, body: new Uint8Array(d.body) }).catch(() => undefined);
+      await fetch(state.webhookUrl, { method: 'POST', headers: d.headers, body: new Uint8Array(d.body) }).catch(() => undefined);
     }
   };
 

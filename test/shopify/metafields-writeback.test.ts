@@ -1,4 +1,7 @@
 // The metafields write-back against the Admin GraphQL contract server: definitions, metafieldsSet deltas (25 per call, only changes), THROTTLED answers, user errors, chained bulk files, a bulk operation failing half-way, crashes at each step resumed without a second write.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBulkFinishSignals } from '../../functions/src/shopify/bulk-finish-signals';
 import { desiredMetafields } from '../../functions/src/shopify/metafield-values';
 import { metafieldDefinitions, METAFIELD_CONTRACT } from '../../functions/src/shopify/metafield-contract';
 import { writeBackShop, writtenMetafields } from '../../functions/src/shopify/metafields-job';
@@ -139,4 +142,37 @@ test('an uninstalled shop is skipped: no call reaches Shopify', async () => {
   await h.sessions.uninstall(SHOP, new Date().toISOString());
   expect(await writeBackShop(SHOP, 'auto', h.deps())).toMatchObject({ skipped: 'uninstalled' });
   expect(h.server.calls).toEqual([]);
+});
+
+test('a bulk operation\'s completion comes from its bulk_operations/finish webhook (verified by the library), not from a poll 10 minutes away', async () => {
+  h = await startHarness({ bulkLineDelayMs: 10 });
+  const signals = createBulkFinishSignals();
+  const topics: string[] = [];
+  const read = (req: IncomingMessage) => new Promise<string>((resolve) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+  });
+  const receiver = createServer((req, res) => {
+    void read(req).then(async (rawBody) => {
+      const v = await h.library.webhooks.validate({ rawBody, rawRequest: req, rawResponse: res });
+      if (v.valid) {
+        topics.push(v.topic);
+        signals.notify(JSON.parse(rawBody));
+      }
+      res.writeHead(v.valid ? 200 : 401).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  h.server.webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks`;
+  try {
+    await h.score(syntheticBatches({ customers: 40, variants: 0, products: 0, version: 1 }));
+    // A 10-minute polling interval: only the webhook can end the wait within the test's timeout.
+    const r = await writeBackShop(SHOP, 'full', h.deps({ signals, pollMs: 600_000 }));
+    expect(r.bulk).toMatchObject({ operations: 1, rejected: 0 });
+    expect(topics).toEqual(['BULK_OPERATIONS_FINISH']);
+    expect(h.server.calls.filter((c) => c === 'node').length).toBe(2);
+    await expectAllWritten(h);
+  } finally {
+    await new Promise((r) => receiver.close(r));
+  }
 });

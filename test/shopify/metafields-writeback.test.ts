@@ -176,3 +176,34 @@ test('a bulk operation\'s completion comes from its bulk_operations/finish webho
     await new Promise((r) => receiver.close(r));
   }
 });
+
+test('the journal is compacted after a run once large: the same state, a smaller file, and the next run still sends nothing unchanged', async () => {
+  h = await startHarness();
+  await h.score(syntheticBatches({ customers: 30, variants: 4, products: 4, version: 1 }));
+  await writeBackShop(SHOP, 'delta', h.deps({ compactAboveBytes: Number.MAX_SAFE_INTEGER }));
+  const { statSync } = await import('node:fs');
+  const file = `${h.deps().dir}/${SHOP}/journal.jsonl`;
+  const big = statSync(file).size;
+  const before = await writtenMetafields(h.deps().dir, SHOP, 'gid://shopify/Customer/7000000000003');
+  await writeBackShop(SHOP, 'auto', h.deps({ compactAboveBytes: 1 }));
+  expect(statSync(file).size).toBeLessThan(big);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  expect(await writtenMetafields(h.deps().dir, SHOP, 'gid://shopify/Customer/7000000000003')).toEqual(before);
+  const calls = h.server.calls.length;
+  expect(await writeBackShop(SHOP, 'auto', h.deps())).toMatchObject({ changed: 0, definitions: null });
+  expect(h.server.calls.slice(calls).filter((c) => c === 'metafieldsSet')).toEqual([]);
+});
+
+test('a staged file that expired before a resumed run starts its operation is staged again', async () => {
+  h = await startHarness();
+  await h.score(syntheticBatches({ customers: 10, variants: 0, products: 0, version: 1 }));
+  // A crash before bulkOperationRunMutation reaches Shopify; then the staged file expires.
+  h.server.faults.push({ field: 'bulkOperationRunMutation', nth: 1, when: 'before' });
+  await expect(writeBackShop(SHOP, 'full', h.deps())).rejects.toThrow();
+  h.server.uploads.clear();
+  const r = await writeBackShop(SHOP, 'auto', h.deps());
+  expect(r.resumed).toMatchObject({ operations: 1, rejected: 0 });
+  expect(h.server.uploads.size).toBe(1);
+  await expectAllWritten(h);
+  expect(duplicateWrites(h.server)).toEqual([]);
+});

@@ -164,8 +164,9 @@ export async function runBulk(api: AdminGraphql, journal: WriteJournal, o: BulkO
       }
     }
     if (!opId) {
-      const stagedUploadPath = chunk.stagedUploadPath ?? (await stageAndUpload(api, file, body, fetchFn));
+      let stagedUploadPath = chunk.stagedUploadPath ?? (await stageAndUpload(api, file, body, fetchFn));
       if (!chunk.stagedUploadPath) await journal.append({ t: 'uploaded', runId: run.runId, index, stagedUploadPath });
+      let restaged = false;
       for (let attempt = 0; ; attempt++) {
         const before = await currentOp(api);
         if (before && !TERMINAL_STATUSES.has(before.status)) {
@@ -177,6 +178,13 @@ export async function runBulk(api: AdminGraphql, journal: WriteJournal, o: BulkO
         const ans = runBulkAnswer.parse(await api.request(RUN_BULK_MUTATION, { mutation: SET_METAFIELDS, stagedUploadPath, clientIdentifier: `shop-mlops-${run.runId}-${index}` }));
         const errs = ans.bulkOperationRunMutation.userErrors;
         if (errs.some((e) => e.code === 'OPERATION_IN_PROGRESS') && attempt < 20) continue;
+        if (errs.some((e) => e.code === 'NO_SUCH_FILE') && !restaged) {
+          // A staged file expired while the run waited (a resume much later): stage it again, once.
+          restaged = true;
+          stagedUploadPath = await stageAndUpload(api, file, body, fetchFn);
+          await journal.append({ t: 'uploaded', runId: run.runId, index, stagedUploadPath });
+          continue;
+        }
         if (errs.length || !ans.bulkOperationRunMutation.bulkOperation) throw new ShopMlopsError('UNPROCESSABLE', `bulkOperationRunMutation: ${errs.map((e) => e.message).join('; ') || 'no operation'}`);
         opId = ans.bulkOperationRunMutation.bulkOperation.id;
         await journal.append({ t: 'bulk_started', runId: run.runId, index, opId });

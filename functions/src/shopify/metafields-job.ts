@@ -29,6 +29,8 @@ export interface MetafieldsJobDeps {
   deltaLimit?: number;
   sleep?: (ms: number) => Promise<void>;
   fetchFn?: typeof fetch;
+  /** The journal is rewritten as its state after a run once it is larger than this. Default 4 MiB. */
+  compactAboveBytes?: number;
 }
 
 export interface ShopWriteReport {
@@ -106,6 +108,7 @@ async function writeShop(shop: string, mode: WriteMode, deps: MetafieldsJobDeps)
       report.delta = await writeDelta(api, journal, changed, log);
       report.delta.reconciled = reconciled;
     }
+    await journal.compact(deps.compactAboveBytes);
     return report;
   } finally {
     report.throttledMs = api.throttledMs;

@@ -207,3 +207,11 @@ test('a staged file that expired before a resumed run starts its operation is st
   await expectAllWritten(h);
   expect(duplicateWrites(h.server)).toEqual([]);
 });
+
+test('a token Shopify no longer accepts (401) stops the run as FORBIDDEN, not as an outage to retry', async () => {
+  h = await startHarness();
+  await h.score(syntheticBatches({ customers: 2, variants: 0, products: 0, version: 1 }));
+  await h.sessions.store({ shop: SHOP, accessToken: 'shpat_revoked', scope: '', installedAt: new Date().toISOString() });
+  await expect(writeBackShop(SHOP, 'auto', h.deps())).rejects.toMatchObject({ code: 'FORBIDDEN', retryable: false });
+  expect(h.server.writes).toEqual([]);
+});

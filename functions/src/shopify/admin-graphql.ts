@@ -1,5 +1,5 @@
 // Admin GraphQL calls per shop through the library's client with the shop's offline token, paced by extensions.cost.throttleStatus (never a hard-coded plan limit), THROTTLED answers retried after the bucket refills.
-import { GraphqlQueryError, HttpThrottlingError, Session } from '@shopify/shopify-api';
+import { GraphqlQueryError, HttpResponseError, HttpRetriableError, HttpThrottlingError, Session } from '@shopify/shopify-api';
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
@@ -100,6 +100,11 @@ export async function adminGraphqlFor(shop: string, deps: AdminGraphqlDeps): Pro
             if (attempt >= maxRetries) throw new ShopMlopsError('UNAVAILABLE', 'Admin API still answering 429', { retryable: true });
             await wait(Math.ceil((err.response.retryAfter ?? 1) * 1000));
             continue;
+          }
+          if (err instanceof HttpResponseError && !(err instanceof HttpRetriableError)) {
+            // 401/403: the token was revoked or lacks a scope (reinstall); other 4xx: our request is wrong. Neither is applied.
+            const code = err.response.code;
+            throw new ShopMlopsError(code === 401 || code === 403 ? 'FORBIDDEN' : 'UNPROCESSABLE', `Admin API answered ${code} for ${shop}`, { retryable: false });
           }
           // Network failure or 5xx: the call may or may not have been applied; the caller's journal decides what to do.
           throw new ShopMlopsError('UNAVAILABLE', `Admin API call failed: ${(err as Error).message}`, { cause: err, retryable: true });

@@ -90,3 +90,12 @@ test('Flow triggers: each recorded monitor decision is sent once with flowTrigge
   expect(third?.sent).toEqual([]);
   expect(server.flowTriggers).toHaveLength(2);
 });
+
+test('the scopes the library asks for are the ones shopify.app.toml declares (write_products and write_customers for the metafields)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parse } = await import('smol-toml');
+  const { APP_SCOPES } = await import('../../functions/src/shopify/admin-library');
+  const toml = parse(readFileSync(path.join(__dirname, '../../shopify.app.toml'), 'utf8')) as { access_scopes: { scopes: string } };
+  expect(toml.access_scopes.scopes.split(',').sort()).toEqual([...APP_SCOPES].sort());
+  expect(APP_SCOPES).toEqual(expect.arrayContaining(['write_products', 'write_customers']));
+});

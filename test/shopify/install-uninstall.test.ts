@@ -1,5 +1,7 @@
 // App install and uninstall on the embedded runtime: a session token exchanged for an offline token (the library's tokenExchange against the contract server), stored 0600; app/uninstalled deletes it and every job skips the shop; Flow triggers go out once per monitor decision.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { parse } from 'smol-toml';
+import { APP_SCOPES } from '../../functions/src/shopify/admin-library';
 import * as path from 'node:path';
 import { getJwt } from '@shopify/shopify-api/test-helpers';
 import { decision } from '../contracts/monitoring-store.contract';
@@ -91,10 +93,7 @@ test('Flow triggers: each recorded monitor decision is sent once with flowTrigge
   expect(server.flowTriggers).toHaveLength(2);
 });
 
-test('the scopes the library asks for are the ones shopify.app.toml declares (write_products and write_customers for the metafields)', async () => {
-  const { readFileSync } = await import('node:fs');
-  const { parse } = await import('smol-toml');
-  const { APP_SCOPES } = await import('../../functions/src/shopify/admin-library');
+test('the scopes the library asks for are the ones shopify.app.toml declares (write_products and write_customers for the metafields)', () => {
   const toml = parse(readFileSync(path.join(__dirname, '../../shopify.app.toml'), 'utf8')) as { access_scopes: { scopes: string } };
   expect(toml.access_scopes.scopes.split(',').sort()).toEqual([...APP_SCOPES].sort());
   expect(APP_SCOPES).toEqual(expect.arrayContaining(['write_products', 'write_customers']));

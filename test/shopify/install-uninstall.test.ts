@@ -1,6 +1,5 @@
 // App install and uninstall on the embedded runtime: a session token exchanged for an offline token (the library's tokenExchange against the contract server), stored 0600; app/uninstalled deletes it and every job skips the shop; Flow triggers go out once per monitor decision.
 import { readFileSync, statSync } from 'node:fs';
-import { parse } from 'smol-toml';
 import { APP_SCOPES } from '../../functions/src/shopify/admin-library';
 import * as path from 'node:path';
 import { getJwt } from '@shopify/shopify-api/test-helpers';
@@ -12,6 +11,8 @@ import { shopifyPaths } from '../../functions/src/shopify/embedded-shopify';
 import { fixture, hasShared, SECRET, startTestRuntime } from '../helpers/runtime';
 import type { Runtime } from '../../functions/src/runtime/local-runtime';
 
+// smol-toml ships CommonJS under `require` but only ESM typings (as test/gcp/infra.test.ts reads it).
+const { parse } = require('smol-toml') as { parse(text: string): unknown };
 const API_KEY = 'install-test-key';
 const STORE = 'install-store';
 const SHOP = `${STORE}.myshopify.com`;

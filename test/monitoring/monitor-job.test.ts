@@ -284,3 +284,14 @@ test('a sample-ratio mismatch holds a promotion that precision alone would make'
   expect(await w.deps.store.decisions()).toEqual([]);
   expect(await metricValue(w, 'shop_mlops_ab_srm_p_value', { model: 'propensity' })).toBeLessThan(1e-6);
 });
+
+test('a shop the app was uninstalled from is left alone: no decision, no change, however bad its challenger', async () => {
+  const w = await world();
+  await outcomes(w, 2, 'challenger', [[100, 50], [100, 46], [50, 24]]);
+  w.clock.set('2026-11-10T00:00:00Z');
+  const before = await split(w);
+  const r = await runMonitorPass({ ...w.deps, skipShop: async (shop) => shop === SHOP }, w.clock.now());
+  expect(r.endpoints).toEqual([]);
+  expect(await split(w)).toEqual(before);
+  expect(await w.deps.store.decisions()).toEqual([]);
+});

@@ -30,6 +30,7 @@ const VERBS: Record<string, Verb> = {
   rollback: { summary: "the challenger's traffic to 0 at once: rollback MODEL", load: () => load('./verbs/rollback') },
   monitor: { summary: 'one monitor pass now: outcome join, live precision, roll back or promote on the evidence: monitor [--json]', load: () => load('./verbs/monitor') },
   rollouts: { summary: "each rollout's live precision, A/B analysis and verdict (changes nothing): rollouts [--json]", load: () => load('./verbs/rollouts') },
+  metafields: { summary: "write the newest batch scores to the shops' metafields: metafields [--full|--delta] [--shop S] [--json]", load: () => load('./verbs/metafields') },
   swap: { summary: 'blue-green switch to a version, or back: swap MODEL --version V|ALIAS | --back', load: () => load('./verbs/swap') },
 };
 

@@ -24,6 +24,8 @@ const base = z.object({
         .filter((x) => x !== ''),
     ),
   shopifyApiKey: z.string().min(1).optional(),
+  /** Admin API calls (install, metafields, Flow triggers) go to this origin instead of https://<shop> (a local contract server in development and tests). */
+  shopifyAdminOrigin: z.string().url().optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'NOTICE', 'WARNING', 'ERROR']).default('INFO'),
   /** Largest webhook body accepted (bytes); larger → 413. */
   maxBodyBytes: intFrom(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -140,6 +142,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   shopifyApiSecret: 'SHOPIFY_API_SECRET',
   shopifyApiSecretPrevious: 'SHOPIFY_API_SECRET_PREVIOUS',
   shopifyApiKey: 'SHOPIFY_API_KEY',
+  shopifyAdminOrigin: 'SHOP_MLOPS_SHOPIFY_ADMIN_ORIGIN',
   logLevel: 'SHOP_MLOPS_LOG_LEVEL',
   maxBodyBytes: 'SHOP_MLOPS_MAX_BODY_BYTES',
   maxInFlight: 'SHOP_MLOPS_MAX_IN_FLIGHT',

@@ -27,6 +27,8 @@ export interface MonitorDeps {
   queries: MonitorQueries;
   /** Shops to watch (default: every shop with served predictions). */
   shops?: readonly string[];
+  /** Shops to leave alone (the app was uninstalled there). */
+  skipShop?: (shop: string) => Promise<boolean>;
   /** Models to watch (default: the served models). */
   models?: readonly string[];
   logger?: Logger;
@@ -111,7 +113,10 @@ export function assessRollouts(deps: Omit<MonitorDeps, 'store' | 'sink'>, now: D
 
 async function pass(deps: MonitorDeps, now: Date, act: boolean): Promise<MonitorReport> {
   const log = deps.logger ?? silentLogger;
-  const shops = deps.shops ?? (await deps.queries.shops());
+  const all = deps.shops ?? (await deps.queries.shops());
+  // A shop the app was uninstalled from is not watched (its endpoints are left as they are).
+  const shops = [];
+  for (const shop of all) if (!(await deps.skipShop?.(shop))) shops.push(shop);
   const models = deps.models ?? SCORED_MODELS;
   const reports: EndpointReport[] = [];
   const points: MetricPoint[] = [];

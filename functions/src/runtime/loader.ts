@@ -35,6 +35,8 @@ export interface LoaderDeps {
   log: DurableLog;
   warehouse: Warehouse;
   privacy: { handle(event: LandedEvent): Promise<unknown> };
+  /** Called with each landed batch after its privacy requests (app/uninstalled, bulk_operations/finish); must not throw. */
+  onLanded?: (events: LandedEvent[]) => Promise<void>;
   metrics: IngestMetrics;
   logger: Logger;
   batchSize: number;
@@ -377,6 +379,7 @@ export async function createLoader(deps: LoaderDeps): Promise<Loader> {
         const redactedNow = await timed('privacy', () => actOnPrivacy(events, attempts));
         if (touched || redactedNow) purgeThrough = Math.max(purgeThrough ?? 0, batch.end);
         if (redactedNow) await timed('privacy', async () => deps.warehouse.compactAfterRedaction?.());
+        if (deps.onLanded) await deps.onLanded(events).catch((err: Error) => deps.logger.error('acting on landed deliveries failed', { error: err.message }));
         offset = batch.end;
         void checkpointSoon();
         current = null;

@@ -39,6 +39,7 @@ import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitor
 import { createRetrainer, type Retrainer } from '../monitoring/retrain';
 import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
 import { mountEmbeddedFlowAction } from './flow-action-runtime';
+import { createEmbeddedShopify, type EmbeddedShopify } from '../shopify/embedded-shopify';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -66,6 +67,8 @@ export interface Runtime {
   scheduler: Scheduler;
   /** Retraining requests (velocity, drift, schedule, POST /admin/retrain): coalesced, the training pipeline in this process. */
   retrainer: Retrainer;
+  /** Shopify: sessions, install/uninstall, the metafields write-back, Flow triggers. */
+  shopify: EmbeddedShopify;
   /** Stop accepting, land everything acknowledged, close the log and DuckDB. */
   close(): Promise<void>;
 }
@@ -138,7 +141,11 @@ async function serve(
   opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
-  const loader = await createLoader({ log, warehouse, privacy, metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000, privacyRetry: { everyMs: config.privacyRetryMinutes * 60_000, artifacts, exportTtlDays: config.privacyExportTtlDays } });
+  // One monitoring store for the retrainer's claims, the monitor's decisions and drift, and the Flow triggers.
+  const monitoringStore = createDuckDbMonitoringStore(warehouse);
+  // Shopify: offline tokens, install/uninstall, the metafields write-back, Flow triggers (functions/src/shopify/).
+  const shopify = createEmbeddedShopify({ dataDir: config.dataDir, apiKey: config.shopifyApiKey, apiSecret: secrets.current, adminOrigin: config.shopifyAdminOrigin, execute: warehouse.execute, monitoringStore, logger });
+  const loader = await createLoader({ log, warehouse, privacy, onLanded: (events) => shopify.onLanded(events), metrics, logger: logger.child({ component: 'loader' }), batchSize: config.loadBatchSize, lingerMs: config.loadLingerMs, stallMs: config.loaderStallSeconds * 1000, privacyRetry: { everyMs: config.privacyRetryMinutes * 60_000, artifacts, exportTtlDays: config.privacyExportTtlDays } });
   // Scraped on /metrics: the age of the oldest unlanded delivery, and the quarantine waiting for a replay.
   createQueueMetrics(metrics.registry, {
     queueLagSeconds: async () => {
@@ -159,7 +166,7 @@ async function serve(
   const remoteAddress = (_req: Request, env: unknown) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
   // Prediction routes: the storefront (App Proxy) and the admin app (session token) through the same storefrontAuth
   // the `api` function mounts, with this runtime's secrets; the operator (loopback + admin token) as local_admin.
-  const storefront = storefrontAuthFromConfig({ ...config, shopifyApiSecretPrevious: secrets.previous }, secrets.current, { log: logger.child({ component: 'storefront-auth' }) });
+  const storefront = storefrontAuthFromConfig({ ...config, shopifyApiSecretPrevious: secrets.previous }, secrets.current, { log: logger.child({ component: 'storefront-auth' }), isKnownShop: async (shop) => !(await shopify.isUninstalled(shop)) });
   const localAdmin = localAdminCaller(adminToken);
   const resolveCaller: ResolveCaller = (req, ctx) => (ctx.caller ? Promise.resolve(ctx.caller) : localAdmin(req, ctx));
   const clock = opts.clock ?? systemClock;
@@ -167,11 +174,9 @@ async function serve(
   opened.push(() => serving.close());
   app.use('/api/*', (c, next) => (isLocalAdminRequest(c.req.raw, adminToken) ? next() : storefront.middleware(c as unknown as Context<StorefrontEnv>, next)));
   app.route('/api', serving.routes);
-  // One monitoring store for the retrainer's claims and the monitor's decisions and drift.
-  const monitoringStore = createDuckDbMonitoringStore(warehouse);
   const retrainer = createRetrainer({
     store: monitoringStore,
-    start: createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock, logger }),
+    start: shopify.gateTraining(createEmbeddedStarter({ dataDir: config.dataDir, warehouse, clock, logger })),
     policy: config.monitoringPolicy,
     clock,
     sink: monitoringSink,
@@ -191,10 +196,11 @@ async function serve(
       await serving.predictionLog.drain();
     },
     requestRetrain: retrainer.request,
+    skipShop: (shop) => shopify.isUninstalled(shop),
   });
   // On the runtime's clock: the monitor pass every policy.everyMinutes (`shop-mlops monitor` runs one now), drift nightly
   // at policy.drift.hour shop-local, the velocity check and scheduled retraining hourly.
-  const scheduler = createScheduler({ clock, jobs: monitor.jobs(clock), logger: logger.child({ component: 'scheduler' }) });
+  const scheduler = createScheduler({ clock, jobs: shopify.withFlowTriggers(monitor.jobs(clock)), logger: logger.child({ component: 'scheduler' }) });
   mountAdminRoutes(app as unknown as Hono, {
     token: adminToken,
     shopTimezone: config.shopTimezone,
@@ -203,10 +209,11 @@ async function serve(
     loader,
     privacy,
     remoteAddress,
-    monitor: { pass: (now) => monitor.pass(now), rollouts: (now) => monitor.rollouts(now), clock },
+    monitor: { pass: (now) => shopify.afterMonitorPass(monitor.pass(now)), rollouts: (now) => monitor.rollouts(now), clock },
     requestRetrain: retrainer.request,
   });
   const flowActions = await mountEmbeddedFlowAction(app as unknown as Hono, { dataDir: config.dataDir, secrets, warehouse, requestRetrain: retrainer.request, clock, logger });
+  shopify.mount(app as unknown as Hono);
   createWebhookApp(
     {
       verifier: createWebhookVerifier({ apiSecret: secrets.current, previousSecrets: secrets.previous, log: logger }),
@@ -290,5 +297,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, close };
+  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, shopify, close };
 }

@@ -43,6 +43,8 @@ export interface EmbeddedMonitorOptions {
   land?: () => Promise<void>;
   /** The retrainer's entry point: with it the jobs include nightly drift, the hourly velocity check and scheduled retraining. */
   requestRetrain?: RequestRetrain;
+  /** Shops the app was uninstalled from: the monitor pass leaves them alone. */
+  skipShop?: (shop: string) => Promise<boolean>;
 }
 
 /** What `POST /admin/monitor` and `shop-mlops monitor` answer. */
@@ -65,7 +67,7 @@ export interface EmbeddedMonitor {
 export function createEmbeddedMonitor(o: EmbeddedMonitorOptions): EmbeddedMonitor {
   const store = o.store ?? createDuckDbMonitoringStore(o.warehouse);
   const queries = createMonitorQueries((stmt) => o.warehouse.execute(stmt.sql, (stmt.params as unknown[] | undefined) ?? []), 'duckdb');
-  const deps = { endpoints: o.endpoints, registries: o.registries, store, sink: o.sink, policy: o.policy, queries, logger: o.logger };
+  const deps = { endpoints: o.endpoints, registries: o.registries, store, sink: o.sink, policy: o.policy, queries, logger: o.logger, ...(o.skipShop ? { skipShop: o.skipShop } : {}) };
   // One pass at a time, whoever asks (the scheduler, POST /admin/monitor): a second waits for the first, then sees its effect.
   let last: Promise<unknown> = Promise.resolve();
   const pass = (now: Date): Promise<MonitorPassResult> => {

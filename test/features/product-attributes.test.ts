@@ -6,7 +6,7 @@ import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/a
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { runFeatures, type RunReport } from '../../functions/src/features/runner';
 import { titleTokens } from '../../functions/src/models/recommend/catalog';
-import { planReplay } from '../../functions/src/simulator/replay-csv';
+import { planReplay, stockCodeIds } from '../../functions/src/simulator/replay-csv';
 
 const PROJECT = path.join(__dirname, '../../dataform');
 const GOLDEN = path.join(__dirname, 'golden-store');
@@ -78,7 +78,6 @@ if (!haveUci) console.log(`skipping the UCI replay slice: ${UCI} is absent`);
   expect(rows.length).toBeGreaterThan(500);
   expect(new Set(rows.map((r) => r['source']))).toEqual(new Set(['order_lines']));
   // 85123A: WHITE HANGING HEART T-LIGHT HOLDER, first sold on the snapshot day 2010-12-01
-  const { stockCodeIds } = await import('../../functions/src/simulator/replay-csv');
   const heart = rows.find((r) => r['variant_id'] === stockCodeIds('85123A').variant)!;
   expect(heart).toMatchObject({ title: 'WHITE HANGING HEART T-LIGHT HOLDER', title_tokens: ['hanging', 'heart', 'holder', 'light', 'white'], age_days: 0, created_at_utc: '2010-12-01T00:00:00' });
   // The SQL's tokens are the recommender's for every title of the slice.

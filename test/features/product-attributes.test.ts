@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { runFeatures, type RunReport } from '../../functions/src/features/runner';
-import { titleTokens } from '../../functions/src/models/recommend/catalog';
+import { priceBands, titleTokens } from '../../functions/src/models/recommend/catalog';
 import { planReplay, stockCodeIds } from '../../functions/src/simulator/replay-csv';
 
 const PROJECT = path.join(__dirname, '../../dataform');
@@ -39,10 +39,10 @@ test('golden store: one row per variant with type, vendor, tokens, price band an
   const rows = await attributes();
   // Current state: A's update of 03-15 (price 12, created_at 03-15) is the catalog's; A was sold from 03-01, so it counts
   // as on sale since the start of that New York day (9 days before the snapshot). B and C: created 2024-02-01 09:0x
-  // New York, 38 local days before. Price bands over 3 variants: C 5 → 1, B 10 → 2, A 12 → 3.
+  // New York, 38 local days before. Price bands (percent ranks 0, ½, 1): C 5 → 1, B 10 → 3, A 12 → 5.
   expect(rows.map((r) => [r['variant_id'], r['title'], r['title_tokens'], r['product_type'], r['vendor'], r['tags'], r['price'], r['price_band'], r['age_days'], r['source'], r['snapshot_date']])).toEqual([
-    ['9000000000001', 'Product A', ['product'], 'Widget', 'Golden', [], 12, 3, 9, 'catalog', '2024-03-10'],
-    ['9000000000002', 'Product B', ['product'], 'Widget', 'Golden', [], 10, 2, 38, 'catalog', '2024-03-10'],
+    ['9000000000001', 'Product A', ['product'], 'Widget', 'Golden', [], 12, 5, 9, 'catalog', '2024-03-10'],
+    ['9000000000002', 'Product B', ['product'], 'Widget', 'Golden', [], 10, 3, 38, 'catalog', '2024-03-10'],
     ['9000000000003', 'Product C', ['product'], 'Widget', 'Golden', [], 5, 1, 38, 'catalog', '2024-03-10'],
   ]);
   expect(rows.map((r) => r['created_at_utc'])).toEqual(['2024-03-01T05:00:00', '2024-02-01T14:01:00', '2024-02-01T14:02:00']);
@@ -83,9 +83,7 @@ if (!haveUci) console.log(`skipping the UCI replay slice: ${UCI} is absent`);
   // The SQL's tokens are the recommender's for every title of the slice.
   const mismatches = rows.filter((r) => JSON.stringify([...titleTokens(r['title'] as string)].sort()) !== JSON.stringify(r['title_tokens']));
   expect(mismatches.map((r) => r['title'])).toEqual([]);
-  // Price bands are quintiles of the shop's prices.
-  const bands = new Map<number, number>();
-  for (const r of rows) bands.set(r['price_band'] as number, (bands.get(r['price_band'] as number) ?? 0) + 1);
-  expect([...bands.keys()].sort()).toEqual([1, 2, 3, 4, 5]);
-  for (const n of bands.values()) expect(Math.abs(n - rows.length / 5)).toBeLessThanOrEqual(1);
+  // Price bands are the recommender's (percent-rank fifths of the shop's prices, equal prices alike).
+  expect(rows.map((r) => r['price_band'])).toEqual(priceBands(rows.map((r) => r['price'] as number)));
+  expect(new Set(rows.map((r) => r['price_band']))).toEqual(new Set([1, 2, 3, 4, 5]));
 }, 180_000);

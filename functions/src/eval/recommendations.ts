@@ -115,7 +115,7 @@ export async function evaluateRecommendations(dataDir: string, opts: Recommendat
     notes: [
       `${report.records} rows → ${report.purchases} purchase lines kept (dropped: ${report.dropped.guest} without CustomerID, ${report.dropped.returns} returns (C invoices or Quantity < 0), ${report.dropped.zeroQuantity} zero quantity, ${report.dropped.nonProduct} non-product codes)`,
       `${cat.metrics.customers} customers evaluated (purchases on both sides of 2011-09-01), ${cat.metrics.customersWithRelevant} of them bought at least one item new to them; precision averages over all, recall and NDCG over the latter`,
-      `catalog = ${testCatalog.length} StockCodes sold before 2011-09-01 (title = Description, price band = NTILE(5) of the latest price, created_at = first sale); coverage = distinct items in the evaluated top-${K} lists / ${withCatalog.items.length} items`,
+      `catalog = ${testCatalog.length} StockCodes sold before 2011-09-01 (title = Description, price band = percent-rank fifth of the latest price, created_at = first sale); coverage = distinct items in the evaluated top-${K} lists / ${withCatalog.items.length} items`,
       `sparse_hits / sparse_recall@${K}: test purchases of items new to the customer with 1–${SPARSE_PURCHASES - 1} training orders (${cat.sparse.pairs} such pairs) found in the customer's top ${K}`,
       `params: unit=${p.unit}, maxUnitItems=${p.maxUnitItems}, unitWeighting=${p.unitWeighting}, shrinkage=${p.shrinkage}, alpha=${p.alpha}, neighbours=${p.neighbours}, halfLifeDays=${p.halfLifeDays}; catalog: contentWeight=${p.contentWeight}, historySaturation=${p.historySaturation}, contentDirectWeight=${p.contentDirectWeight}, launchBoost=${p.launchBoost}, contentNeighbours=${p.contentNeighbours}`,
       tuning

@@ -12,7 +12,7 @@ export interface UciCatalogItem extends CatalogItem {
 /**
  * Products of a UCI-layout CSV as shop_features.product_attributes holds them after a replay: title = the latest
  * non-empty Description (what the replay writes as the line title), price = the latest positive UnitPrice, price band =
- * NTILE(5) over the shop's prices, created_at = first sale. Only rows strictly before `beforeMs` count (a catalog as it
+ * the percent-rank fifth of the shop's prices, created_at = first sale. Only rows strictly before `beforeMs` count (a catalog as it
  * stood at that time); non-product codes are left out, guests' and cancelled rows are not (they still show the product).
  */
 export async function readUciCatalog(source: CsvSource, opts: { beforeMs?: number } = {}): Promise<UciCatalogItem[]> {

@@ -12,7 +12,7 @@ export const catalogItemSchema = z.object({
   productType: z.string().nullish(),
   vendor: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
-  /** Price band 1..PRICE_BANDS within the shop (NTILE over price), as the SQL computes it. */
+  /** Price band 1..PRICE_BANDS within the shop (percent rank of the price), as the SQL computes it. */
   priceBand: z.number().int().nullish(),
   optionValues: z.array(z.string()).nullish(),
   /** Creation time (ms since epoch or ISO 8601): how long the item has been on sale. */
@@ -40,17 +40,24 @@ export function titleTokens(title: string | null | undefined): string[] {
   return out;
 }
 
-/** NTILE(bands) over price ascending (ties by input order), as BigQuery and DuckDB number it: 1 = cheapest. */
+/**
+ * Price band 1..bands from the price's percent rank among the shop's prices, as the SQL computes it:
+ * LEAST(bands, 1 + FLOOR(bands · PERCENT_RANK())); equal prices share a band, 1 = cheapest. Nulls get none.
+ */
 export function priceBands(prices: readonly (number | null | undefined)[], bands = PRICE_BANDS): (number | null)[] {
-  const idx = prices.map((p, i) => [p, i] as const).filter((e): e is readonly [number, number] => typeof e[0] === 'number' && Number.isFinite(e[0]));
-  idx.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const out: (number | null)[] = prices.map(() => null);
-  const n = idx.length;
-  const small = Math.floor(n / bands);
-  const big = n % bands; // the first `big` bands hold one more row
-  let r = 0;
-  for (let b = 1; b <= bands; b++) for (let q = 0; q < small + (b <= big ? 1 : 0); q++) out[idx[r++]![1]] = b;
-  return out;
+  const known = prices.filter((p): p is number => typeof p === 'number' && Number.isFinite(p)).sort((a, b) => a - b);
+  const n = known.length;
+  const below = (p: number) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (known[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return prices.map((p) => (typeof p === 'number' && Number.isFinite(p) ? Math.min(bands, 1 + Math.floor(bands * (n > 1 ? below(p) / (n - 1) : 0))) : null));
 }
 
 /** Field weights of the content vector (before IDF): the title says most, the type and tags a lot, price and options a little. */
@@ -76,8 +83,8 @@ export interface ContentParams {
 /**
  * Top-M content neighbours of every item of `items` (the model vocabulary): cosine of TF-IDF vectors over title tokens,
  * type, vendor, tags, price band and option values. Items without a catalog entry have no content neighbours.
- * Candidates come from shared features with document frequency ≤ max(50, 5 % of items) (rare enough to say something),
- * then the full cosine is computed, so a shared price band alone never makes two items neighbours.
+ * Candidates come from shared features other than the price band with document frequency ≤ max(50, 5 % of items) (rare
+ * enough to say something), then the full cosine is computed, so a shared price band alone never makes two items neighbours.
  */
 export function contentNeighbours(items: readonly string[], catalog: Iterable<CatalogItem>, p: ContentParams): NeighbourLists {
   const n = items.length;
@@ -117,8 +124,9 @@ export function contentNeighbours(items: readonly string[], catalog: Iterable<Ca
   // Inverted lists of the rare-enough features.
   const maxDf = Math.max(50, Math.ceil(0.05 * docs));
   const postings: number[][] = Array.from({ length: fid.size }, () => []);
-  const dfById = new Int32Array(fid.size);
-  for (const [k, id] of fid) dfById[id] = df.get(k)!;
+  const dfById = new Float64Array(fid.size);
+  // a price band says "as dear as", never "what it is": it refines the cosine of candidates found by other features
+  for (const [k, id] of fid) dfById[id] = k.startsWith('b:') ? Infinity : df.get(k)!;
   for (let i = 0; i < n; i++) for (const f of vecF[i]!) if (dfById[f]! <= maxDf) postings[f]!.push(i);
   const offsets = new Int32Array(n + 1);
   const outItems: number[] = [];
@@ -137,8 +145,10 @@ export function contentNeighbours(items: readonly string[], catalog: Iterable<Ca
       for (const b of postings[f]!) {
         if (b === a || seen[b] === a) continue;
         seen[b] = a;
+        // the price band refines, never founds, a likeness: without a shared informative feature there is none
+        if (!(dot(fa, wa, vecF[b]!, vecW[b]!, dfById) > 0)) continue;
         const s = dot(fa, wa, vecF[b]!, vecW[b]!);
-        if (s > 0 && (s > top.threshold || top.size < top.capacity)) top.push(b, s);
+        if (s > top.threshold || top.size < top.capacity) top.push(b, s);
       }
     }
     const m = top.drainInto(bufI, bufS, 0);
@@ -151,10 +161,15 @@ export function contentNeighbours(items: readonly string[], catalog: Iterable<Ca
   return { offsets, items: Int32Array.from(outItems), scores: Float32Array.from(outScores) };
 }
 
-function dot(fa: Int32Array, wa: Float64Array, fb: Int32Array, wb: Float64Array): number {
+/** Cosine of two normalised sparse vectors; with `onlyFinite`, over the features whose entry there is finite only. */
+function dot(fa: Int32Array, wa: Float64Array, fb: Int32Array, wb: Float64Array, onlyFinite?: Float64Array): number {
   let s = 0;
   for (let i = 0, j = 0; i < fa.length && j < fb.length; ) {
-    if (fa[i]! === fb[j]!) s += wa[i++]! * wb[j++]!;
+    if (fa[i]! === fb[j]!) {
+      if (!onlyFinite || Number.isFinite(onlyFinite[fa[i]!]!)) s += wa[i]! * wb[j]!;
+      i++;
+      j++;
+    }
     else if (fa[i]! < fb[j]!) i++;
     else j++;
   }

@@ -26,6 +26,11 @@ export interface RecommendOptions {
   now?: number | Date;
   /** Override the model's half-life; 0 = no recency weighting. */
   halfLifeDays?: number;
+  /**
+   * Never recommend the history's items back, whatever the model's repeat mode (a product page or a cart: the history is
+   * what the shopper looks at, not what they bought).
+   */
+  excludeHistory?: boolean;
 }
 
 export type HistoryEntry = string | { item: string; time?: number | Date };
@@ -144,7 +149,7 @@ export function recommend(model: RecommenderModel, history: Iterable<HistoryEntr
     const i = s.m.index.get(id);
     if (i !== undefined) s.block(i);
   }
-  const rho = repeatWeightOf(model);
+  const rho = opts.excludeHistory ? 0 : repeatWeightOf(model);
   // Latest time and number of purchases per distinct known item.
   const latest = new Map<number, number | undefined>();
   const times = new Map<number, number>();
@@ -199,6 +204,8 @@ export interface BatchOptions {
   outOfStock?: Iterable<string>;
   now?: number | Date;
   halfLifeDays?: number;
+  /** As RecommendOptions.excludeHistory: the history's items never come back (repeat mode off). */
+  excludeHistory?: boolean;
   /** Only these customers (indices into history.customerIds); default all. */
   customers?: ArrayLike<number>;
 }
@@ -217,7 +224,7 @@ export function recommendAll(model: RecommenderModel, history: Interactions, opt
   const nTargets = targets.length;
   const explicit = opts.customers !== undefined;
   const out: BatchRecommendations = { k, customers: nTargets, items: new Int32Array(nTargets * k), scores: new Float64Array(nTargets * k), source: new Uint8Array(nTargets * k), filledFromPopularity: 0, noHistory: 0 };
-  const rho = repeatWeightOf(model);
+  const rho = opts.excludeHistory ? 0 : repeatWeightOf(model);
   let hist = new Int32Array(64);
   let w = new Float64Array(64);
   let repeat = rho > 0 ? new Float64Array(64) : null;

@@ -10,7 +10,8 @@ CREATE OR REPLACE TABLE "shop_features"."product_attributes" AS -- shop_features
 --                      product deleted before the app was installed): title and price of the latest sale (the UCI replay
 --                      writes Description as the line title), created_at = the shop-local start of the first sale's day
 --   title_tokens       dialect.title_tokens(title): lower case, letters/digits, stopwords, numbers, plurals normalised
---   price_band         NTILE(5) over the shop's variant prices, 1 = cheapest fifth
+--   price_band         1 + FLOOR(5 × PERCENT_RANK()) of the price among the shop's variants (at most 5): equal prices
+--                      share a band, 1 = the cheapest fifth
 --   age_days           whole shop-local days from created_at to the snapshot
 -- One snapshot: a run replaces the table (the recommender trains on the catalog as it stands).
 
@@ -98,7 +99,7 @@ SELECT
   option2,
   option3,
   price,
-  CAST(NTILE(5) OVER (PARTITION BY shop ORDER BY price, variant_id) AS BIGINT) AS price_band,
+  CAST(LEAST(5, 1 + FLOOR(5 * PERCENT_RANK() OVER (PARTITION BY shop ORDER BY price))) AS BIGINT) AS price_band,
   COALESCE(created_at, timezone('America/New_York', CAST(DATE '2024-03-10' AS TIMESTAMP))) AS created_at,
   CAST(GREATEST(0, date_diff('day', COALESCE(CAST(timezone('America/New_York', created_at) AS DATE), DATE '2024-03-10'), DATE '2024-03-10')) AS BIGINT) AS age_days,
   source

@@ -329,7 +329,41 @@ function watermark(column) {
 /** Hours of lookback when an incremental run picks up late-landing rows (reprocessing is idempotent). */
 const LOOKBACK_HOURS = 48;
 
+
+// ---- catalog text -------------------------------------------------------------------------------
+/**
+ * Words a product title shares with too many others to say what it is. The recommender's titleTokens()
+ * (functions/src/models/recommend/catalog.ts) uses the same list; test/features/product-attributes.test.ts checks
+ * both give the same tokens.
+ */
+const TITLE_STOPWORDS = ["a", "an", "and", "the", "of", "in", "on", "for", "with", "to", "by", "or", "at", "from", "set", "pack", "assorted", "design", "colour", "color", "size"];
+/**
+ * Normalised title tokens as ARRAY<STRING> (sorted, distinct): lower case, split on anything but letters and digits,
+ * stopwords, pure numbers and one-letter tokens dropped, a plural "s" stripped from tokens longer than 3 ("hearts" → "heart").
+ */
+function title_tokens(expr) {
+  const stop = TITLE_STOPWORDS.map((w) => `'${w}'`).join(", ");
+  const keep = (t) => `LENGTH(${t}) >= 2 AND NOT REGEXP_CONTAINS(${t}, r'^[0-9]+$') AND ${t} NOT IN (${stop})`;
+  const stem = (t) => `CASE WHEN LENGTH(${t}) > 3 AND ENDS_WITH(${t}, 's') AND NOT ENDS_WITH(${t}, 'ss') THEN SUBSTR(${t}, 1, LENGTH(${t}) - 1) ELSE ${t} END`;
+  if (DUCK) {
+    const keepD = `length(t) >= 2 AND NOT regexp_full_match(t, '[0-9]+') AND t NOT IN (${stop})`;
+    const stemD = `CASE WHEN length(t) > 3 AND suffix(t, 's') AND NOT suffix(t, 'ss') THEN left(t, length(t) - 1) ELSE t END`;
+    return `COALESCE(list_sort(list_distinct(list_transform(list_filter(regexp_extract_all(lower(${expr}), '[\\pL\\pN]+'), lambda t: ${keepD}), lambda t: ${stemD}))), CAST([] AS VARCHAR[]))`;
+  }
+  return `ARRAY(SELECT DISTINCT ${stem("t")} AS tok FROM UNNEST(REGEXP_EXTRACT_ALL(LOWER(${expr}), r'[\\pL\\pN]+')) AS t WHERE ${keep("t")} ORDER BY tok)`;
+}
+/** A separated list in a STRING (Shopify's comma-separated tags) → ARRAY<STRING> of its trimmed, non-empty items (empty when NULL). */
+function split_trimmed(expr, sep) {
+  check(sep, /^[,;|]$/, "split_trimmed separator");
+  return DUCK
+    ? `COALESCE(list_filter(list_transform(string_split(${expr}, '${sep}'), lambda t: trim(t)), lambda t: t <> ''), CAST([] AS VARCHAR[]))`
+    : `ARRAY(SELECT TRIM(t) FROM UNNEST(SPLIT(COALESCE(${expr}, ''), '${sep}')) AS t WHERE TRIM(t) != '')`;
+}
+
 module.exports = {
+  title_tokens,
+  split_trimmed,
+  TITLE_STOPWORDS,
   name,
   is_duckdb,
   is_bigquery,

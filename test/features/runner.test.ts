@@ -237,3 +237,27 @@ test('a SQL error names the failing action and its statement, and stops its depe
   expect(orders.sql).toMatch(/CREATE OR REPLACE TABLE "shop_staging"."orders"/);
   expect(r.actions.filter((a) => a.status === 'skipped').map((a) => a.name)).toEqual(expect.arrayContaining(['shop_features.big_orders', 'shop_features.after_big', 'shop_features.order_totals']));
 });
+
+test('an incremental table whose query now yields other columns is rebuilt in full, not appended to in its old shape', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-project-'));
+  cpSync(PROJECT, dir, { recursive: true });
+  const orders = (r: RunReport) => r.actions.find((a) => a.name === 'shop_staging.orders')!;
+  const run = (day: string) => runFeatures({ warehouse: w, projectDir: dir, snapshotDate: day, compileCacheDir: path.join(dir, '.cache') });
+  await w.landEvents([event('e1', '21', '5.00', '2026-03-01T00:00:00Z')]);
+  expect(orders(await run('2026-03-01'))).toMatchObject({ status: 'ok', mode: 'full' });
+  await w.landEvents([event('e2', '22', '6.00', '2026-03-02T00:00:00Z')]);
+  expect(orders(await run('2026-03-02'))).toMatchObject({ status: 'ok', mode: 'incremental' });
+
+  // A new column (as when events_dedup's body STRUCT gains a field): the next run rebuilds the table with it.
+  const f = path.join(dir, 'definitions', 'orders.sqlx');
+  writeFileSync(f, readFileSync(f, 'utf8').replace('SELECT shop, order_id, total, updated_at FROM (', "SELECT shop, order_id, total, updated_at, 'new' AS added FROM ("));
+  await w.landEvents([event('e3', '23', '7.00', '2026-03-03T00:00:00Z')]);
+  const report = await run('2026-03-03');
+  expect(report.actions.filter((a) => a.status !== 'ok')).toEqual([]);
+  expect(orders(report)).toMatchObject({ status: 'ok', mode: 'full', rows: 3 });
+  expect(await w.query('SELECT order_id, added FROM shop_staging.orders ORDER BY order_id')).toEqual([21, 22, 23].map((id) => ({ order_id: String(id), added: 'new' })));
+  // Same shape again: incremental.
+  await w.landEvents([event('e4', '24', '8.00', '2026-03-04T00:00:00Z')]);
+  expect(orders(await run('2026-03-04'))).toMatchObject({ status: 'ok', mode: 'incremental' });
+  rmSync(dir, { recursive: true, force: true });
+});

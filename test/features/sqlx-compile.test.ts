@@ -28,7 +28,7 @@ const TABLES = [
   'shop_staging.events_dedup', 'shop_staging.orders', 'shop_staging.order_lines', 'shop_staging.products', 'shop_staging.variants',
   'shop_staging.customers', 'shop_staging.inventory_levels', 'shop_staging.order_versions', 'shop_staging.order_values',
   'shop_staging.customer_days',
-  'shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_features.variant_daily_demand', 'shop_features.co_purchase_pairs',
+  'shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_features.variant_daily_demand', 'shop_features.co_purchase_pairs', 'shop_features.product_attributes',
   'shop_monitoring.prediction_outcomes', 'shop_monitoring.outcome_daily',
 ];
 /** Views hold no rows of their own: they are checked through the tables they read. */

@@ -17,6 +17,7 @@ const QUERIES: Record<string, string> = {
   variant_daily_demand: sql.variantDailyDemandSql(SHOP, '2026-04-05', 730),
   co_purchase: sql.coPurchaseSql(SHOP, '2026-04-05'),
   order_lines: sql.orderLinesSql(SHOP, '2026-04-05', 36_500),
+  product_attributes: sql.productAttributesSql(SHOP),
 };
 
 let graph: CompiledGraph;
@@ -44,6 +45,7 @@ test('every extract query passes the BigQuery analyzer, with the column types th
   expect(formatAnalysisFailures(results)).toBe('');
   const cols = (name: string) => Object.fromEntries(results.find((r) => r.action.endsWith(`.${name}`))!.outputColumns!.map((c) => [c.name, c.type]));
   expect(cols('customer_rfm')).toMatchObject({ snapshot_date: 'STRING', customer_id: 'STRING', frequency: 'INT64', monetary: 'FLOAT64', segment: 'STRING' });
+  expect(cols('product_attributes')).toMatchObject({ snapshot_date: 'STRING', title_tokens: 'ARRAY<STRING>', tags: 'ARRAY<STRING>', price: 'NUMERIC', price_band: 'INT64', age_days: 'INT64' });
   expect(cols('order_lines')).toMatchObject({ order_date: 'STRING', net_quantity: 'INT64', net_revenue: 'NUMERIC', is_non_product: 'BOOL' });
   expect(cols('label_snapshots')).toMatchObject({ snapshot_date: 'STRING', customers: 'INT64', complete: 'INT64' });
 }, 120_000);

@@ -19,6 +19,8 @@ export interface PlannedAction {
   full: string[];
   /** Statements when the incremental table already exists and no full refresh was asked for. */
   incremental?: string[];
+  /** Incremental tables: the full build's SELECT, whose columns the runner compares with the existing table's. */
+  query?: string;
   /** Incremental tables: the temp table holding the rows an incremental run wrote (kept until the run ends). */
   newRows?: string;
   /**
@@ -173,6 +175,7 @@ export function planDuckdb(graph: CompiledGraph, tags: TagFilter = {}): PlannedA
       const keys = t.uniqueKey ?? [];
       const fresh = newRowsTable(t.target);
       a.newRows = fresh;
+      a.query = body(t.query);
       a.incremental = [
         schema,
         ...t.incrementalPreOps.map(body),

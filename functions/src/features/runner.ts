@@ -52,6 +52,16 @@ export const MONITORING_RUN: TagFilter = { include: [MONITORING_TAG] };
 export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
 /** 'BASE TABLE', 'VIEW', or undefined when the action's target does not exist yet. */
+/** Does the full build's SELECT give columns (names, types) the existing table does not have? */
+async function columnsChanged(w: DuckDbWarehouse, a: PlannedAction): Promise<boolean> {
+  if (!a.query) return false;
+  const shape = (rows: Record<string, unknown>[]) => new Map(rows.map((r) => [String(r['column_name']), String(r['column_type'])]));
+  const have = shape(await w.execute(`DESCRIBE "${a.target.schema}"."${a.target.name}"`));
+  const want = shape(await w.execute(`DESCRIBE ${a.query}`));
+  for (const [column, type] of want) if (have.get(column) !== type) return true;
+  return false;
+}
+
 async function relationType(w: DuckDbWarehouse, a: PlannedAction): Promise<string | undefined> {
   const r = await w.execute('SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [a.target.schema, a.target.name]);
   return r[0] ? String(r[0]['table_type']) : undefined;
@@ -119,7 +129,9 @@ export async function runFeatures(o: RunOptions): Promise<RunReport> {
             }
           } else {
             const existing = await relationType(o.warehouse, a);
-            const incremental = a.kind === 'incremental' && !o.fullRefresh && existing === 'BASE TABLE';
+            // A table whose query now yields other columns or types (a field added to a STRUCT, a new column) is rebuilt:
+            // appending to the old shape would drop the new fields or fail.
+            const incremental = a.kind === 'incremental' && !o.fullRefresh && existing === 'BASE TABLE' && !(await columnsChanged(o.warehouse, a));
             if (a.kind === 'incremental') report.mode = incremental ? 'incremental' : 'full';
             const statements = [...dropOtherKind(a, existing), ...(incremental ? a.incremental! : a.full)];
             await o.warehouse.transaction(async (exec) => {

@@ -24,7 +24,7 @@ export function recommendProduction(production: unknown): RecommenderModel {
  */
 export function recommendFor(model: RecommenderModel, productIds: readonly string[], k = DEFAULT_K): ProductRecommendation[] {
   const key = productIds.join(',');
-  return recommend(model, productIds, { k, halfLifeDays: 0 }).map((r, i) => ({ product_id: key, rank: i + 1, recommended_product_id: r.item, score: r.score, source: r.source }));
+  return recommend(model, productIds, { k, halfLifeDays: 0, excludeHistory: true }).map((r, i) => ({ product_id: key, rank: i + 1, recommended_product_id: r.item, score: r.score, source: r.source }));
 }
 
 /** Every product of the model's catalogue with its top-k (the same lists as recommendFor one product). */
@@ -32,7 +32,7 @@ export function productRecommendations(model: RecommenderModel, k = DEFAULT_K): 
   const products = model.items;
   if (products.length === 0) return [];
   const history = interactionsFrom(products.map((p) => ({ customer: p, item: p, time: 0 })));
-  const b = recommendAll(model, history, { k, halfLifeDays: 0 });
+  const b = recommendAll(model, history, { k, halfLifeDays: 0, excludeHistory: true });
   const out: ProductRecommendation[] = [];
   for (let c = 0; c < history.customerIds.length; c++) {
     for (let r = 0; r < k; r++) {

@@ -17,6 +17,7 @@ export const DATASET_INPUTS: Record<DatasetTable, string> = {
   'shop_features.variant_daily_demand': 'variant_daily_demand',
   'shop_features.co_purchase': 'co_purchase',
   'shop_staging.order_lines': 'order_lines',
+  'shop_features.product_attributes': 'product_attributes',
 };
 
 const TABLES = Object.keys(DATASET_INPUTS) as DatasetTable[];
@@ -39,6 +40,7 @@ export const extract = kit.step({
     variant_daily_demand: a.dataset(),
     co_purchase: a.dataset(),
     order_lines: a.dataset(),
+    product_attributes: a.dataset(),
     snapshot_date: p.string(),
     shop: p.string(),
     propensity_plan: p.json(),
@@ -71,6 +73,7 @@ export const extract = kit.step({
       'shop_features.variant_daily_demand': sql.variantDailyDemandSql(shop, snapshot, inputs.history_days || 36_500),
       'shop_features.co_purchase': sql.coPurchaseSql(shop, snapshot),
       'shop_staging.order_lines': sql.orderLinesSql(shop, snapshot, inputs.history_days || 36_500),
+      'shop_features.product_attributes': sql.productAttributesSql(shop),
     };
     const hasher = snapshotHasher(`${db.source} ${shop}@${snapshot}`);
     let done = 0;
@@ -100,6 +103,7 @@ export const validate = kit.step({
     variant_daily_demand: a.dataset(),
     co_purchase: a.dataset(),
     order_lines: a.dataset(),
+    product_attributes: a.dataset(),
     snapshot_date: p.string(),
   },
   outputs: { valid_rows: p.integer() },

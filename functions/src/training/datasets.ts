@@ -1,4 +1,4 @@
-// The five feature datasets the training pipeline extracts: one zod schema per table (columns, types, non-null keys, value ranges, keys), validation that names table/column/row count, NDJSON I/O.
+// The six feature datasets the training pipeline extracts: one zod schema per table (columns, types, non-null keys, value ranges, keys), validation that names table/column/row count, NDJSON I/O.
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
 
@@ -87,6 +87,26 @@ const orderLines = z
     if (!r.is_non_product && r.product_id === null) ctx.addIssue({ code: 'custom', path: ['product_id'], message: 'is null on a product line' });
   });
 
+const strings = z.array(z.string(), { error: 'must be a list of text' });
+const productAttributes = z.object({
+  shop: id,
+  snapshot_date: day,
+  product_id: id,
+  variant_id: id,
+  title: nullable(z.string()),
+  title_tokens: strings,
+  product_type: nullable(z.string()),
+  vendor: nullable(z.string()),
+  tags: strings,
+  option1: nullable(z.string()),
+  option2: nullable(z.string()),
+  option3: nullable(z.string()),
+  price: nonNegative,
+  price_band: score,
+  age_days: count,
+  source: z.enum(['catalog', 'order_lines'], { error: "must be 'catalog' or 'order_lines'" }),
+});
+
 /** Table → schema, key columns (unique together) and the columns identifying a row in messages. */
 export const DATASETS = {
   'shop_features.customer_rfm': { schema: customerRfm, key: ['shop', 'snapshot_date', 'customer_id'] },
@@ -94,6 +114,7 @@ export const DATASETS = {
   'shop_features.variant_daily_demand': { schema: variantDailyDemand, key: ['shop', 'variant_id', 'date'] },
   'shop_features.co_purchase': { schema: coPurchase, key: ['shop', 'snapshot_date', 'product_a', 'product_b'] },
   'shop_staging.order_lines': { schema: orderLines, key: ['shop', 'line_item_id'] },
+  'shop_features.product_attributes': { schema: productAttributes, key: ['shop', 'variant_id'] },
 } as const;
 
 export type DatasetTable = keyof typeof DATASETS;
@@ -103,6 +124,7 @@ export type CustomerLabelRow = DatasetRow<'shop_features.customer_labels'>;
 export type DemandRow = DatasetRow<'shop_features.variant_daily_demand'>;
 export type CoPurchaseRow = DatasetRow<'shop_features.co_purchase'>;
 export type OrderLineRow = DatasetRow<'shop_staging.order_lines'>;
+export type ProductAttributeRow = DatasetRow<'shop_features.product_attributes'>;
 
 export const DATASET_TABLES = Object.keys(DATASETS) as DatasetTable[];
 

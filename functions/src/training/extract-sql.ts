@@ -59,6 +59,11 @@ export const orderLinesSql = (shop: string, snapshot: string, historyDays: numbe
   `SELECT shop, order_id, line_item_id, customer_id, CAST(order_date AS STRING) AS order_date, product_id, variant_id, net_quantity, net_revenue, is_non_product
 FROM shop_staging.order_lines WHERE ${shopIs(shop)} AND is_included AND order_date <= ${date(snapshot)} AND order_date > ${date(addDays(snapshot, -historyDays))} ORDER BY order_date, order_id, line_item_id`;
 
+/** The catalog as shop_features.product_attributes last built it (one snapshot: the table is replaced per run). */
+export const productAttributesSql = (shop: string): string =>
+  `SELECT shop, CAST(snapshot_date AS STRING) AS snapshot_date, product_id, variant_id, title, title_tokens, product_type, vendor, tags, option1, option2, option3, price, price_band, age_days, source
+FROM shop_features.product_attributes WHERE ${shopIs(shop)} ORDER BY product_id, variant_id`;
+
 /** Every variant with demand up to the snapshot, its product, and its stock then: each (item, location)'s latest level on or before the snapshot, summed (NULL when none is tracked). */
 export const variantStockSql = (shop: string, snapshot: string): string =>
   `SELECT d.variant_id, d.product_id, s.stock

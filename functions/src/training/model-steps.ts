@@ -56,6 +56,7 @@ async function loadData(ctx: Ctx, tables: readonly DatasetTable[], snapshot: str
     else if (t === 'shop_features.customer_labels') data.customerLabels = rows as TrainingData['customerLabels'];
     else if (t === 'shop_features.variant_daily_demand') data.demand = rows as TrainingData['demand'];
     else if (t === 'shop_features.co_purchase') data.coPurchase = rows as TrainingData['coPurchase'];
+    else if (t === 'shop_features.product_attributes') data.productAttributes = rows as TrainingData['productAttributes'];
     else data.orderLines = rows as TrainingData['orderLines'];
   }
   return data;

@@ -7,6 +7,7 @@ import type { CliContext } from '../context';
 import { formatTable } from '../table';
 import { readItemList, readPurchasesCsv } from '../../models/recommend/purchases-csv';
 import { trainRecommender } from '../../models/recommend/model';
+import { readUciCatalog } from '../../models/recommend/catalog-csv';
 import { distinctRecommended, recommendAll } from '../../models/recommend/recommender';
 import { formatScore, writeRecommendationsCsv } from '../../models/recommend/recommendations-csv';
 import { usageError } from '../flags';
@@ -14,7 +15,8 @@ import { usageError } from '../flags';
 export const USAGE = `usage: shop-mlops recommend --csv FILE [--k K] --out OUT [--out-of-stock FILE] [--json]
   FILE is the UCI Online Retail layout (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)
   or customer_id,item_id,date. UCI rows without CustomerID, C invoices and negative quantities (returns) and
-  non-product codes (POST, DOT, M, BANK CHARGES, ...) are left out of the purchase history.
+  non-product codes (POST, DOT, M, BANK CHARGES, ...) are left out of the purchase history; in the UCI layout each
+  StockCode's Description, price and first sale are its catalog entry (content similarity for items bought rarely).
   OUT gets customer_id,rank,item_id,score,source: the top K (default 10) items per customer of FILE, never one the
   customer already bought nor one listed in --out-of-stock (item ids, one per line or an item_id column).
   source is 'similar' (score = summed similarity to the customer's past items, recency-weighted) or 'popular'
@@ -76,7 +78,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const outOfStock = flags.outOfStock === undefined ? [] : await readItemList(createReadStream(flags.outOfStock));
   const readSeconds = lap();
   progress(`${report.records} records → ${report.purchases} purchases by ${report.customers} customers; training …`);
-  const model = trainRecommender(interactions);
+  // The UCI layout also describes the catalog (Description, UnitPrice, first sale): content similarity for sparse items.
+  const catalog = report.layout === 'uci' ? await readUciCatalog(createReadStream(flags.csv)) : undefined;
+  const model = trainRecommender(interactions, {}, catalog);
   const trainSeconds = lap();
   progress(`${model.items.length} items, ${model.neighbours.items.length} neighbour links; recommending top ${flags.k} …`);
   const batch = recommendAll(model, interactions, { k: flags.k, outOfStock });

@@ -1,6 +1,8 @@
 // Item-kNN recommender model: training from purchase lines or from co_purchase pair counts, JSON form and compiled form.
 import { groupDistinct, lastTime, type Interactions } from './interactions';
 import { neighboursFromPairs, neighboursFromUnits, type NeighbourLists, type SimilarityParams, type UnitRows } from './similarity';
+import { blendNeighbours, launchMultipliers, scaleTargets } from './blend';
+import { contentNeighbours, createdAtMs, type CatalogItem } from './catalog';
 
 export interface RecommenderParams extends SimilarityParams {
   /** What counts as "bought together": the same order (basket) or the same customer at any time in the training data. */
@@ -11,6 +13,24 @@ export interface RecommenderParams extends SimilarityParams {
   unitWeighting: 'none' | 'inverse-log';
   /** Recency weighting of a customer's past items when scoring: weight 2^(−age/halfLife); 0 = all weigh 1. */
   halfLifeDays: number;
+  /**
+   * Catalog blend (used only when a catalog is given): γ of sim = knn + γ · (1 − w_a · w_b) · content, with history
+   * confidence w = buyers / (buyers + κ). 0 / absent = co-purchase only.
+   */
+  contentWeight?: number;
+  /** κ of the history confidence (buyers at which co-purchase and content are trusted equally). */
+  historySaturation?: number;
+  /** δ: direct content similarity to items with little history (blend.ts). */
+  contentDirectWeight?: number;
+  /** β of the launch-aware rate multiplier (blend.ts launchMultipliers; needs created_at); 0 / absent = none. */
+  launchBoost?: number;
+  /** Content neighbours per item before blending. */
+  contentNeighbours?: number;
+  /**
+   * Repeat-purchase mode: > 0 lets a customer's own past items be recommended back, each scoring
+   * ρ · recency weight · log2(1 + times bought) besides its similarity; 0 / absent = only items new to the customer.
+   */
+  repeatWeight?: number;
 }
 
 /**
@@ -27,6 +47,12 @@ export const DEFAULT_PARAMS: RecommenderParams = {
   minCoCount: 1,
   rowNormalisation: 'none',
   halfLifeDays: 90,
+  contentWeight: 0.5,
+  historySaturation: 30,
+  contentDirectWeight: 0.2,
+  launchBoost: 0.25,
+  contentNeighbours: 20,
+  repeatWeight: 0,
 };
 
 /** Best order-level (basket) settings on the same validation split: the defaults when training from co_purchase. */
@@ -44,7 +70,7 @@ export interface RecommenderModel {
   neighbours: { offsets: number[]; items: number[]; scores: number[] };
   /** Latest purchase time in the training data (ISO), the default "now" for recency weights. */
   trainedThrough: string | null;
-  stats: { lines: number; customers: number; units: number; candidatePairs: number };
+  stats: { lines: number; customers: number; units: number; candidatePairs: number; catalogItems?: number; catalogOnlyItems?: number };
 }
 
 /** Typed-array form used when scoring (built once per model object). */
@@ -86,8 +112,8 @@ function withPopularOrder(c: Omit<CompiledModel, 'popularOrder'>): CompiledModel
   return { ...c, popularOrder: order };
 }
 
-/** Items that appear in the lines, compacted: model index ↔ interactions index. */
-function trainedItems(x: Interactions): { toModel: Int32Array; items: string[] } {
+/** Items that appear in the lines, compacted: model index ↔ interactions index; then catalog items never bought. */
+function trainedItems(x: Interactions, catalog: readonly CatalogItem[] = []): { toModel: Int32Array; items: string[]; catalogOnly: number } {
   const toModel = new Int32Array(x.itemIds.length).fill(-1);
   const items: string[] = [];
   for (let k = 0; k < x.length; k++) {
@@ -97,7 +123,35 @@ function trainedItems(x: Interactions): { toModel: Int32Array; items: string[] }
       items.push(x.itemIds[i]!);
     }
   }
-  return { toModel, items };
+  const bought = items.length;
+  const known = new Set(items);
+  for (const c of catalog) if (!known.has(c.item)) {
+    known.add(c.item);
+    items.push(c.item);
+  }
+  return { toModel, items, catalogOnly: items.length - bought };
+}
+
+/** Co-purchase lists blended with catalog content when a catalog and a content weight are given. */
+function withCatalog(knn: NeighbourLists, items: readonly string[], popularity: Float64Array, catalog: readonly CatalogItem[] | undefined, p: RecommenderParams, span: { from: number; to: number }): NeighbourLists {
+  if (!catalog || catalog.length === 0) return knn;
+  let lists = knn;
+  if ((p.contentWeight ?? 0) > 0) {
+    const content = contentNeighbours(items, catalog, { contentNeighbours: p.contentNeighbours ?? 20 });
+    lists = blendNeighbours(knn, content, popularity, { contentWeight: p.contentWeight ?? 0, directWeight: p.contentDirectWeight ?? 0, historySaturation: p.historySaturation ?? 10, neighbours: p.neighbours });
+  }
+  const beta = p.launchBoost ?? 0;
+  if (beta > 0 && Number.isFinite(span.to)) {
+    const index = new Map(items.map((id, i) => [id, i]));
+    const age = new Float64Array(items.length).fill(NaN);
+    for (const c of catalog) {
+      const i = index.get(c.item);
+      const t = createdAtMs(c);
+      if (i !== undefined && t !== null) age[i] = Math.max(0, (span.to - t) / 86_400_000);
+    }
+    lists = scaleTargets(lists, launchMultipliers(popularity, age, Math.max(7, (span.to - span.from) / 86_400_000), beta));
+  }
+  return lists;
 }
 
 /** Distinct customers per (model) item. */
@@ -156,14 +210,25 @@ function toJson(params: RecommenderParams, items: string[], popularity: Float64A
   return model;
 }
 
-/** Trains from raw purchase lines (customer, item, order, time): the path the CSV verb and the evaluation use. */
-export function trainRecommender(x: Interactions, opts: Partial<RecommenderParams> = {}): RecommenderModel {
+/**
+ * Trains from raw purchase lines (customer, item, order, time): the path the CSV verb, the pipeline and the evaluation
+ * use. With a catalog (shop_features.product_attributes), co-purchase neighbours are blended with content neighbours
+ * (blend.ts) and catalog products nobody bought yet join the vocabulary (they have content neighbours, popularity 0).
+ */
+export function trainRecommender(x: Interactions, opts: Partial<RecommenderParams> = {}, catalog?: readonly CatalogItem[]): RecommenderModel {
   const params: RecommenderParams = { ...DEFAULT_PARAMS, ...opts };
-  const { toModel, items } = trainedItems(x);
+  const { toModel, items, catalogOnly } = trainedItems(x, catalog);
   const popularity = customerPopularity(x, toModel, items.length);
   const units = unitRows(x, toModel, params);
   const { lists, pairs } = neighboursFromUnits(units, items.length, params);
-  return toJson(params, items, popularity, lists, lastTime(x), { lines: x.length, customers: countCustomers(x), units: countUnits(units), candidatePairs: pairs });
+  const catalogStats = catalog && catalog.length > 0 ? { catalogItems: catalog.length, catalogOnlyItems: catalogOnly } : {};
+  return toJson(params, items, popularity, withCatalog(lists, items, popularity, catalog, params, { from: firstTime(x), to: lastTime(x) }), lastTime(x), { lines: x.length, customers: countCustomers(x), units: countUnits(units), candidatePairs: pairs, ...catalogStats });
+}
+
+function firstTime(x: Interactions): number {
+  let m = Infinity;
+  for (let k = 0; k < x.length; k++) if (x.time[k]! < m) m = x.time[k]!;
+  return m;
 }
 
 function countCustomers(x: Interactions): number {
@@ -197,9 +262,9 @@ export interface CoPurchaseRow {
  * (for popularity and the item vocabulary). Equals trainRecommender(lines, {unit: 'order', unitWeighting: 'none',
  * maxUnitItems: 0, ...}) when the table was built from the same lines.
  */
-export function trainFromCoPurchase(coPurchase: Iterable<CoPurchaseRow>, lines: Interactions, opts: Partial<RecommenderParams> = {}): RecommenderModel {
+export function trainFromCoPurchase(coPurchase: Iterable<CoPurchaseRow>, lines: Interactions, opts: Partial<RecommenderParams> = {}, catalog?: readonly CatalogItem[]): RecommenderModel {
   const params: RecommenderParams = { ...ORDER_LEVEL_PARAMS, ...opts, unit: 'order', unitWeighting: 'none', maxUnitItems: 0 };
-  const { toModel, items } = trainedItems(lines);
+  const { toModel, items } = trainedItems(lines, catalog);
   const index = new Map(items.map((id, i) => [id, i]));
   const popularity = customerPopularity(lines, toModel, items.length);
   const counts = new Float64Array(items.length);
@@ -218,7 +283,7 @@ export function trainFromCoPurchase(coPurchase: Iterable<CoPurchaseRow>, lines: 
     if (na !== undefined) counts[ia] = na;
     if (r.orders_with_b !== undefined) counts[ib] = r.orders_with_b;
   }
-  const lists = neighboursFromPairs({ a: Int32Array.from(a), b: Int32Array.from(b), together: Float64Array.from(together), length: a.length }, counts, params, false);
+  const lists = withCatalog(neighboursFromPairs({ a: Int32Array.from(a), b: Int32Array.from(b), together: Float64Array.from(together), length: a.length }, counts, params, false), items, popularity, catalog, params, { from: firstTime(lines), to: lastTime(lines) });
   return toJson(params, items, popularity, lists, lastTime(lines), { lines: lines.length, customers: countCustomers(lines), units: 0, candidatePairs: a.length });
 }
 

@@ -9,7 +9,10 @@ export type RecommendationSource = 'similar' | 'popular';
 
 export interface Recommendation {
   item: string;
-  /** 'similar': Σ over past items of weight × sim(past, item). 'popular': share of training customers who bought it. */
+  /**
+   * 'similar': Σ over past items of weight × sim(past, item), plus in repeat mode (params.repeatWeight > 0) for an item
+   * the customer bought before ρ · weight · log2(1 + times bought). 'popular': share of training customers who bought it.
+   */
   score: number;
   source: RecommendationSource;
 }
@@ -23,6 +26,11 @@ export interface RecommendOptions {
   now?: number | Date;
   /** Override the model's half-life; 0 = no recency weighting. */
   halfLifeDays?: number;
+  /**
+   * Never recommend the history's items back, whatever the model's repeat mode (a product page or a cart: the history is
+   * what the shopper looks at, not what they bought).
+   */
+  excludeHistory?: boolean;
 }
 
 export type HistoryEntry = string | { item: string; time?: number | Date };
@@ -68,7 +76,7 @@ class Scorer {
    * Scores the customer's past items hist[0..h) with weights w, writing up to k results at `at` in the outputs;
    * returns how many came from similarity (the rest up to k are popularity fill).
    */
-  score(hist: Int32Array, w: Float64Array, h: number, outItems: Int32Array, outScores: Float64Array, outSource: Uint8Array, at: number): number {
+  score(hist: Int32Array, w: Float64Array, h: number, outItems: Int32Array, outScores: Float64Array, outSource: Uint8Array, at: number, repeat: Float64Array | null = null): number {
     const { offsets, neighbours, scores, popularOrder, popularity } = this.m;
     const acc = this.acc;
     const touched = this.touched;
@@ -76,6 +84,15 @@ class Scorer {
     const oos = this.outOfStock;
     const stamp = this.stamp;
     let t = 0;
+    // Repeat mode: the customer's own items score by how often and how recently they were bought (not blocked then).
+    if (repeat)
+      for (let j = 0; j < h; j++) {
+        const a = hist[j]!;
+        const s = repeat[j]!;
+        if (!(s > 0) || blocked[a] === stamp || oos[a] === 1) continue;
+        if (acc[a] === 0) touched[t++] = a;
+        acc[a]! += s;
+      }
     for (let j = 0; j < h; j++) {
       const a = hist[j]!;
       const wa = w[j]!;
@@ -132,26 +149,36 @@ export function recommend(model: RecommenderModel, history: Iterable<HistoryEntr
     const i = s.m.index.get(id);
     if (i !== undefined) s.block(i);
   }
-  // Latest time per distinct known item.
+  const rho = opts.excludeHistory ? 0 : repeatWeightOf(model);
+  // Latest time and number of purchases per distinct known item.
   const latest = new Map<number, number | undefined>();
+  const times = new Map<number, number>();
   for (const e of history) {
     const id = typeof e === 'string' ? e : e.item;
     const i = s.m.index.get(id);
     if (i === undefined) continue;
-    s.block(i);
+    if (rho === 0) s.block(i);
+    times.set(i, (times.get(i) ?? 0) + 1);
     const t = typeof e === 'string' || e.time === undefined ? undefined : typeof e.time === 'number' ? e.time : e.time.getTime();
     const prev = latest.get(i);
     latest.set(i, prev === undefined ? t : t === undefined ? prev : Math.max(prev, t));
   }
   const hist = Int32Array.from(latest.keys());
   const w = Float64Array.from(latest.values(), (t) => recencyWeight(nowMs, t, halfLife));
+  const repeat = rho > 0 ? Float64Array.from(hist, (i, j) => rho * w[j]! * Math.log2(1 + times.get(i)!)) : null;
   const items = new Int32Array(k);
   const scores = new Float64Array(k);
   const source = new Uint8Array(k);
-  s.score(hist, w, hist.length, items, scores, source, 0);
+  s.score(hist, w, hist.length, items, scores, source, 0, repeat);
   const out: Recommendation[] = [];
   for (let r = 0; r < k && items[r]! >= 0; r++) out.push({ item: model.items[items[r]!]!, score: scores[r]!, source: source[r] === 0 ? 'similar' : 'popular' });
   return out;
+}
+
+/** ρ of the model's repeat-purchase mode (0 = off, also for models trained before it existed). */
+export function repeatWeightOf(model: RecommenderModel): number {
+  const r = model.params.repeatWeight ?? 0;
+  return Number.isFinite(r) && r > 0 ? r : 0;
 }
 
 function checkK(k: number): number {
@@ -177,6 +204,8 @@ export interface BatchOptions {
   outOfStock?: Iterable<string>;
   now?: number | Date;
   halfLifeDays?: number;
+  /** As RecommendOptions.excludeHistory: the history's items never come back (repeat mode off). */
+  excludeHistory?: boolean;
   /** Only these customers (indices into history.customerIds); default all. */
   customers?: ArrayLike<number>;
 }
@@ -195,8 +224,10 @@ export function recommendAll(model: RecommenderModel, history: Interactions, opt
   const nTargets = targets.length;
   const explicit = opts.customers !== undefined;
   const out: BatchRecommendations = { k, customers: nTargets, items: new Int32Array(nTargets * k), scores: new Float64Array(nTargets * k), source: new Uint8Array(nTargets * k), filledFromPopularity: 0, noHistory: 0 };
+  const rho = opts.excludeHistory ? 0 : repeatWeightOf(model);
   let hist = new Int32Array(64);
   let w = new Float64Array(64);
+  let repeat = rho > 0 ? new Float64Array(64) : null;
   for (let r = 0; r < nTargets; r++) {
     const c = explicit ? (targets as ArrayLike<number>)[r]! : r;
     s.begin();
@@ -206,17 +237,19 @@ export function recommendAll(model: RecommenderModel, history: Interactions, opt
     if (to - from > hist.length) {
       hist = new Int32Array(to - from);
       w = new Float64Array(to - from);
+      if (repeat) repeat = new Float64Array(to - from);
     }
     for (let q = from; q < to; q++) {
       const a = toModel[g.values[q]!]!;
       if (a < 0) continue;
-      s.block(a);
+      if (!repeat) s.block(a);
       hist[h] = a;
       w[h] = recencyWeight(nowMs, g.last[q], halfLife);
+      if (repeat) repeat[h] = rho * w[h]! * Math.log2(1 + g.count[q]!);
       h++;
     }
     if (h === 0) out.noHistory++;
-    const similar = s.score(hist, w, h, out.items, out.scores, out.source, r * k);
+    const similar = s.score(hist, w, h, out.items, out.scores, out.source, r * k, repeat);
     if (similar < k) out.filledFromPopularity++;
   }
   return out;

@@ -1,5 +1,5 @@
 // What the training pipeline needs from each model: train on the extracted datasets, build its holdout, score a model on it, and the artifact it registers.
-import type { CoPurchaseRow, CustomerLabelRow, CustomerRfmRow, DatasetTable, DemandRow, OrderLineRow } from '../datasets';
+import type { CoPurchaseRow, CustomerLabelRow, CustomerRfmRow, DatasetTable, DemandRow, OrderLineRow, ProductAttributeRow } from '../datasets';
 
 export type TrainedModelName = 'clv' | 'propensity' | 'forecast' | 'recommend';
 
@@ -11,6 +11,7 @@ export interface TrainingData {
   demand?: DemandRow[];
   coPurchase?: CoPurchaseRow[];
   orderLines?: OrderLineRow[];
+  productAttributes?: ProductAttributeRow[];
 }
 
 /** Pipeline parameters every model may read. */

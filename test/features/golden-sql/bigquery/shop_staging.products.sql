@@ -21,6 +21,7 @@ SELECT
   body.title AS title,
   body.product_type AS product_type,
   body.vendor AS vendor,
+  ARRAY(SELECT TRIM(t) FROM UNNEST(SPLIT(COALESCE(body.tags, ''), ',')) AS t WHERE TRIM(t) != '') AS tags,
   body.status AS status,
   TIMESTAMP(body.created_at) AS created_at,
   resource_updated_at AS updated_at,

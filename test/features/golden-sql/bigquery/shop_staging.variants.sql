@@ -19,5 +19,9 @@ SELECT
   v.title AS title,
   CAST(v.price AS NUMERIC) AS price,
   v.inventory_item_id AS inventory_item_id,
+  v.option1 AS option1,
+  v.option2 AS option2,
+  v.option3 AS option3,
+  TIMESTAMP(v.created_at) AS created_at,
   updated_at AS product_updated_at
 FROM (SELECT _r.* EXCEPT (variants), v FROM product_bodies AS _r CROSS JOIN UNNEST(_r.variants) AS v) AS pv

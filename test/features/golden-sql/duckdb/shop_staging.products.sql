@@ -22,6 +22,7 @@ SELECT
   body.title AS title,
   body.product_type AS product_type,
   body.vendor AS vendor,
+  COALESCE(list_filter(list_transform(string_split(body.tags, ','), lambda t: trim(t)), lambda t: t <> ''), CAST([] AS VARCHAR[])) AS tags,
   body.status AS status,
   CAST(body.created_at AS TIMESTAMPTZ) AS created_at,
   resource_updated_at AS updated_at,

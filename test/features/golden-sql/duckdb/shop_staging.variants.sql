@@ -20,5 +20,9 @@ SELECT
   v.title AS title,
   COALESCE(CAST(TRY_CAST(v.price AS DECIMAL(18,9)) AS DECIMAL(38,9)), CAST(v.price AS DECIMAL(38,9))) AS price,
   v.inventory_item_id AS inventory_item_id,
+  v.option1 AS option1,
+  v.option2 AS option2,
+  v.option3 AS option3,
+  CAST(v.created_at AS TIMESTAMPTZ) AS created_at,
   updated_at AS product_updated_at
 FROM (SELECT * EXCLUDE (variants), unnest(variants) AS v FROM product_bodies) AS pv

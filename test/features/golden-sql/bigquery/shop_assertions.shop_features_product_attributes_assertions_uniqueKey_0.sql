@@ -1,0 +1,12 @@
+-- assertion shop_assertions.shop_features_product_attributes_assertions_uniqueKey_0
+
+SELECT
+  *
+FROM (
+  SELECT
+    shop, variant_id,
+    COUNT(1) AS index_row_count
+  FROM `demo-shop-mlops.shop_features.product_attributes`
+  GROUP BY shop, variant_id
+  ) AS data
+WHERE index_row_count > 1

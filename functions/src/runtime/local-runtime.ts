@@ -52,6 +52,8 @@ export interface Runtime {
   url: string;
   port: number;
   adminToken: string;
+  /** The shop's time zone (config.shopTimezone): the demo, the scheduled feature builds and the monitor all use it. */
+  shopTimezone: string;
   warehouse: DuckDbWarehouse;
   artifacts: ArtifactStore;
   loader: Loader;
@@ -287,5 +289,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, close };
+  return { url, port, adminToken, shopTimezone: config.shopTimezone, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, close };
 }

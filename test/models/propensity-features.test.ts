@@ -1,5 +1,4 @@
 // The TypeScript RFM/label builder of the propensity model equals the independent reference of the SQL features, and the UCI reader cleans as documented.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { propensityRows, purchaseDays, rfmSnapshot, segmentOf, type Transaction } from '../../functions/src/models/propensity/rfm-snapshot';
@@ -7,11 +6,10 @@ import { parsePropensityRows } from '../../functions/src/models/propensity/rows'
 import { readUciTransactions, readUciTransactionsFile } from '../../functions/src/models/propensity/uci-transactions';
 import { planStore } from '../../functions/src/simulator/plan-store';
 import { computeReference, type RawDelivery } from '../features/reference/reference-features';
+import { testNeedingShared } from '../helpers/shared';
 
 const UCI = path.resolve(__dirname, '../../../shared/data/online_retail/online_retail_uci_2010-12_2011-12.csv');
-const haveUci = existsSync(UCI);
-if (!haveUci) console.log('skipping the UCI reader test: ' + UCI + ' is absent');
-const maybeUci = haveUci ? test : test.skip;
+const maybeUci = testNeedingShared(UCI, 'the UCI reader test');
 
 test('rfmSnapshot and the labels equal the reference of customer_rfm / customer_labels on a simulated store (NTILE ties, segments, labels)', () => {
   const TZ = 'America/New_York';

@@ -1,6 +1,6 @@
 // The default snapshot: the last complete day (in the shop's time zone) of the landed order data.
 import type { FeatureWarehouse } from './feature-warehouse';
-import { addDays, localDate } from '../simulator/zoned-time';
+import { addDays, localDate } from '../core/shop-days';
 
 /** The day before the latest order's day: that day may still be receiving orders. Null when no order landed. */
 export async function defaultSnapshotDate(w: Pick<FeatureWarehouse, 'execute'>, timeZone: string): Promise<string | null> {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Runtime } from './local-runtime';
 import { runtimeFile } from './runtime-file';
 import { planStore } from '../simulator/plan-store';
-import { addDays, localDate } from '../simulator/zoned-time';
+import { addDays, localDate } from '../core/shop-days';
 import { sendDeliveries } from '../simulator/send';
 import type { Row } from '../ports/warehouse';
 import { runFeaturesJob } from './features-job';

@@ -7,7 +7,7 @@ import { cdnowToUciCsv } from '../../simulator/cdnow';
 import { progressLine, sendLines, table } from '../../simulator/cli-format';
 import { streamReplay, type ReplayReport } from '../../simulator/replay-csv';
 import { sendDeliveries } from '../../simulator/send';
-import { isValidTimeZone } from '../../simulator/zoned-time';
+import { isValidTimeZone } from '../../core/shop-days';
 import { MYSHOPIFY_DOMAIN } from '../../core/topics';
 import { parseVerbArgs } from '../flags';
 

@@ -5,7 +5,7 @@ import { webhookSecrets } from '../../core/webhook-secrets';
 import { percent, progressLine, sendLines, table } from '../../simulator/cli-format';
 import { DEFAULT_SHOP, DEFAULT_TIMEZONE, planStore } from '../../simulator/plan-store';
 import { sendDeliveries } from '../../simulator/send';
-import { addDays, isValidTimeZone, localDate } from '../../simulator/zoned-time';
+import { addDays, isValidTimeZone, localDate } from '../../core/shop-days';
 
 export const USAGE = `usage: shop-mlops simulate --days N --seed S [--url URL] [--timezone TZ] [--start YYYY-MM-DD]
                          [--concurrency C] [--shop DOMAIN] [--duplicates] [--dry-run] [--json]

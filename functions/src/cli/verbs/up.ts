@@ -10,7 +10,7 @@ import { formatTable } from '../table';
 import { formatTrafficSummary } from './traffic';
 import type { DemoRollout } from '../../runtime/demo-rollout';
 import { parseVerbArgs, usageError } from '../flags';
-import { addDays, localDate } from '../../simulator/zoned-time';
+import { addDays, localDate } from '../../core/shop-days';
 
 const USAGE = `usage: shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ] [--retrain]
   --timezone sets the shop's time zone for this runtime (default SHOP_MLOPS_SHOP_TIMEZONE, else UTC): the demo's store,

@@ -1,7 +1,6 @@
 // `shop-mlops pipeline run|compile|submit|list`: runs a pipeline locally with progress on stderr, or compiles/submits it for Vertex AI Pipelines (the entry point that wires the framework to the product's pipelines and stores).
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliContext } from '../context';
 import { ShopMlopsError } from '../../core/errors';
 import { createFileArtifactStore } from '../../adapters/embedded/file-artifact-store';
@@ -11,6 +10,7 @@ import { runPipeline } from '../../pipeline/local-runner';
 import { createProgressReporter } from '../../pipeline/progress';
 import { loadPipeline, registeredPipelines } from '../../pipeline/registry';
 import '../../pipelines'; // the product's pipelines, registered by name
+import { parseVerbArgs } from '../flags';
 
 export const USAGE = [
   'usage: shop-mlops pipeline list',
@@ -21,11 +21,9 @@ export const USAGE = [
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
+  const { values, positionals } = parseVerbArgs(
+    rest,
+    {
       module: { type: 'string' },
       param: { type: 'string', multiple: true },
       env: { type: 'string', multiple: true },
@@ -39,7 +37,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       'service-account': { type: 'string' },
       'job-id': { type: 'string' },
     },
-  });
+    USAGE,
+    { min: 0, max: 1 },
+  );
   if (sub === 'list') {
     if (ctx.json) ctx.out(JSON.stringify({ pipelines: registeredPipelines() }));
     else ctx.out(registeredPipelines().join('\n') || '(no registered pipelines; pass --module FILE)');

@@ -1,5 +1,4 @@
 // `shop-mlops quarantine [list [--all] | replay [--id ID ...]]`: inspect and replay quarantined deliveries.
-import { parseArgs } from 'node:util';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
 import { adminCall, findRunningRuntime, withDirectWarehouse } from '../store-client';
@@ -9,10 +8,13 @@ import { createFileArtifactStore } from '../../adapters/embedded/file-artifact-s
 import { createLogger } from '../../core/log';
 import { paths } from '../../runtime/local-runtime';
 import type { StoredQuarantine } from '../../ports/warehouse';
+import { parseVerbArgs } from '../flags';
+
+const USAGE = 'usage: shop-mlops quarantine [list [--all] | replay [--id ID ...]]';
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const [sub = 'list', ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: { id: { type: 'string', multiple: true }, all: { type: 'boolean' } }, strict: true });
+  const { values } = parseVerbArgs(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' } }, USAGE, { min: 0, max: 0 });
   const info = await findRunningRuntime(ctx.config.dataDir);
   if (sub === 'list') {
     const items = info
@@ -36,6 +38,6 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     }
     return 0;
   }
-  ctx.err('usage: shop-mlops quarantine [list [--all] | replay [--id ID ...]]');
+  ctx.err(USAGE);
   return 2;
 }

@@ -1,16 +1,15 @@
 // Parity through the whole product: CDNOW_sample replayed as webhooks, features at 1997-09-30 = the published RFM summary.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cdnowToUciCsv } from '../../functions/src/simulator/cdnow';
 import { planReplay } from '../../functions/src/simulator/replay-csv';
 import { sendDeliveries } from '../../functions/src/simulator/send';
 import { runFeatures } from '../../functions/src/features/runner';
 import { SECRET, SHARED, startTestRuntime } from '../helpers/runtime';
+import { testNeedingShared } from '../helpers/shared';
 
 const CDNOW = path.join(SHARED, 'data/cdnow');
-const have = existsSync(path.join(CDNOW, 'CDNOW_sample.txt'));
-if (!have) console.log(`skipping CDNOW parity: ${CDNOW} is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(path.join(CDNOW, 'CDNOW_sample.txt'), 'CDNOW parity');
 
 function csv(file: string): Record<string, string>[] {
   const [head, ...lines] = readFileSync(path.join(CDNOW, file), 'utf8').trim().split(/\r?\n/);

@@ -1,5 +1,5 @@
 // BG/NBD: the published CDNOW fit (FHL 2005), conditional expectations against mpmath, gradients, P(alive) and grouping.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fitClv, readSummaryCsv, type ClvCustomer } from '../../functions/src/models/clv';
 import {
@@ -14,12 +14,11 @@ import {
   probabilityOfPurchase,
 } from '../../functions/src/models/clv/bgnbd';
 import { lgamma } from '../../functions/src/models/clv/special';
+import { testNeedingShared } from '../helpers/shared';
 
 const CDNOW = path.resolve(__dirname, '../../../shared/data/cdnow');
 const SUMMARY = path.join(CDNOW, 'cdnow_customers_summary.csv');
-const have = existsSync(SUMMARY);
-if (!have) console.log(`skipping the CDNOW BG/NBD fit: ${SUMMARY} is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(SUMMARY, 'the CDNOW BG/NBD fit');
 
 const PUBLISHED = { r: 0.2426, alpha: 4.4136, a: 0.7929, b: 2.4259 };
 

@@ -1,13 +1,12 @@
 // `shop-mlops clv` as users run it: the real CLI on CDNOW transactions and summaries, and on broken files.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../helpers/process';
+import { testNeedingShared } from '../helpers/shared';
 
 const CDNOW = path.resolve(__dirname, '../../../shared/data/cdnow');
-const have = existsSync(path.join(CDNOW, 'CDNOW_sample.txt'));
-if (!have) console.log(`skipping the clv CLI on CDNOW: ${CDNOW} is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(path.join(CDNOW, 'CDNOW_sample.txt'), 'the clv CLI on CDNOW');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'shop-mlops-clv-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,12 +1,10 @@
 // CLV evaluation: fitted on CDNOW's 39 calibration weeks, BG/NBD beats the naive rate on the 39 holdout weeks.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { evaluateClv } from '../../functions/src/eval/clv';
+import { testNeedingShared } from '../helpers/shared';
 
 const DATA = path.resolve(__dirname, '../../../shared/data');
-const have = existsSync(path.join(DATA, 'cdnow/CDNOW_sample.txt'));
-if (!have) console.log(`skipping the CLV evaluation: ${DATA}/cdnow is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(path.join(DATA, 'cdnow/CDNOW_sample.txt'), 'the CLV evaluation');
 
 maybe('evaluateClv: per-customer MAE and holdout totals for BG/NBD and the naive baseline; every check passes', async () => {
   const s = await evaluateClv(DATA);

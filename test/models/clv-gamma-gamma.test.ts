@@ -1,14 +1,13 @@
 // Gamma-Gamma: the published CDNOW fit on the 946 repeat buyers, gradient, conditional mean, and who enters the likelihood.
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { fitClv, readSummaryCsv, type ClvCustomer } from '../../functions/src/models/clv';
 import { conditionalExpectedValue, gammaGammaEvaluator, ggFromLog } from '../../functions/src/models/clv/gamma-gamma';
 import { lgamma } from '../../functions/src/models/clv/special';
+import { testNeedingShared } from '../helpers/shared';
 
 const FILE = path.resolve(__dirname, '../../../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv');
-const have = existsSync(FILE);
-if (!have) console.log(`skipping the CDNOW Gamma-Gamma fit: ${FILE} is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(FILE, 'the CDNOW Gamma-Gamma fit');
 
 maybe('reproduces p = 6.25, q = 3.74, gamma = 15.44 (each within 0.02) on the 946 repeat buyers of cdnow_customers_summary_with_transactions.csv', async () => {
   const { customers, hasMonetary } = await readSummaryCsv(createReadStream(FILE), FILE); // ID,x,t_x,T,zbar

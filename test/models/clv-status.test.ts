@@ -1,18 +1,17 @@
 // Uncertainty and status: seeded 50/200-customer CDNOW subsamples are flagged, full data is ok, decisions follow the intervals.
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { MAX_RELATIVE_CI_WIDTH, fitClv, predictClv, readSummaryCsv, type ClvCustomer, type ClvFit, type SubmodelFit } from '../../functions/src/models/clv';
 import { CDNOW_BGNBD, syntheticCustomers } from '../../functions/src/models/clv/synthetic';
 import { Prng } from '../../functions/src/simulator/prng';
+import { testNeedingShared } from '../helpers/shared';
 
 const FILE = path.resolve(__dirname, '../../../shared/data/cdnow/cdnow_customers_summary_with_transactions.csv');
-const have = existsSync(FILE);
-if (!have) console.log(`skipping the CDNOW status tests: ${FILE} is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(FILE, 'the CDNOW status tests');
 
 let all: ClvCustomer[] = [];
 beforeAll(async () => {
-  if (have) all = (await readSummaryCsv(createReadStream(FILE), FILE)).customers;
+  if (maybe !== test.skip) all = (await readSummaryCsv(createReadStream(FILE), FILE)).customers;
 });
 
 /** A seeded random subsample (Fisher–Yates on indices). */

@@ -1,14 +1,13 @@
 // Transactions → BG/NBD summary: CDNOW_sample at 1997-09-30 gives cdnow_customers_summary_with_transactions.csv exactly; CSV readers.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { customersFromRfm, formatDay, parseDay, purchaseDaysBetween, readSummaryCsv, readTransactionsCsv, summariseTransactions, type Transaction } from '../../functions/src/models/clv';
 import { parseCdnow } from '../../functions/src/simulator/cdnow';
+import { testNeedingShared } from '../helpers/shared';
 
 const CDNOW = path.resolve(__dirname, '../../../shared/data/cdnow');
-const have = existsSync(path.join(CDNOW, 'CDNOW_sample.txt')) && existsSync(path.join(CDNOW, 'cdnow_customers_summary_with_transactions.csv'));
-if (!have) console.log(`skipping the CDNOW summary parity: ${CDNOW} is absent`);
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared([path.join(CDNOW, 'CDNOW_sample.txt'), path.join(CDNOW, 'cdnow_customers_summary_with_transactions.csv')], 'the CDNOW summary parity');
 
 /** The file's 2-decimal rounding: half up on the decimal value (12 significant digits first, so 32.535 → 32.54). */
 const round2 = (v: number) => Math.round(Number((v * 100).toPrecision(12))) / 100;

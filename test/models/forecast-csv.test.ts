@@ -1,8 +1,8 @@
 // The long demand layout unique_id,ds,y[,in_stock]: zero-filling, censored days, and errors that name the line.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { readLongCsv } from '../../functions/src/models/forecast/long-csv';
 import { readM5Wide } from '../../functions/src/models/forecast/m5-csv';
+import { testNeedingShared } from '../helpers/shared';
 
 test('series run from their first row to the last day of the file; days without a row are 0; extra columns are ignored', async () => {
   const csv = ['ds,y,unique_id,revenue', '2024-03-01,3,A,9.0', '2024-03-03,1,A,3.0', '2024-03-02,2,"B, large",4', '2024-03-05,0,A,0'].join('\n');
@@ -41,9 +41,7 @@ test.each([
 });
 
 const M5 = path.resolve(__dirname, '../../../shared/data/demand/m5_subset');
-const haveM5 = existsSync(path.join(M5, 'calendar.csv'));
-if (!haveM5) console.log('skipping the M5 reader test: ' + M5 + ' is absent');
-(haveM5 ? test : test.skip)('the M5 wide file maps d_1 … d_1913 to consecutive calendar days from 2011-01-29', async () => {
+testNeedingShared(path.join(M5, 'calendar.csv'), 'the M5 reader test')('the M5 wide file maps d_1 … d_1913 to consecutive calendar days from 2011-01-29', async () => {
   const series = await readM5Wide(path.join(M5, 'sales_train_validation_10series.csv'), path.join(M5, 'calendar.csv'));
   expect(series).toHaveLength(10);
   expect(series[0]).toMatchObject({ id: 'HOBBIES_1_001_CA_1_validation', start: '2011-01-29' });

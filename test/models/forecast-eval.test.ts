@@ -1,14 +1,12 @@
 // Demand evaluation on the real panels: the selected model beats seasonal naive and the 28-day mean, 80 % intervals cover 75–85 %.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { evaluateDemand } from '../../functions/src/eval/demand';
 import type { EvalSection } from '../../functions/src/eval/types';
+import { testNeedingShared } from '../helpers/shared';
 
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const files = ['demand/online_retail_top50_daily_units.csv', 'demand/m5_subset/sales_train_validation_10series.csv', 'demand/m5_subset/calendar.csv'].map((f) => path.join(DATA, f));
-const have = files.every(existsSync);
-if (!have) console.log('skipping the demand evaluation: ' + files.filter((f) => !existsSync(f)).join(', ') + ' absent');
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(files, 'the demand evaluation');
 
 let sections: EvalSection[] = [];
 const metric = (s: EvalSection, model: string, m: string) => s.rows.find((r) => r.model === model)!.metrics[m]!;

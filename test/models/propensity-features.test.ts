@@ -1,5 +1,4 @@
-// The TypeScript RFM/label builder of the propensity model equals the independent reference of the SQL features, and the UCI reader cleans as documented.
-import { existsSync } from 'node:fs';
+// The propensity model's RFM is the reference's (one TypeScript RFM, held to the SQL by test/features/reference.test.ts); its labels equal the reference's; the UCI reader cleans as documented.
 import path from 'node:path';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { propensityRows, purchaseDays, rfmSnapshot, segmentOf, type Transaction } from '../../functions/src/models/propensity/rfm-snapshot';
@@ -7,13 +6,12 @@ import { parsePropensityRows } from '../../functions/src/models/propensity/rows'
 import { readUciTransactions, readUciTransactionsFile } from '../../functions/src/models/propensity/uci-transactions';
 import { planStore } from '../../functions/src/simulator/plan-store';
 import { computeReference, type RawDelivery } from '../features/reference/reference-features';
+import { testNeedingShared } from '../helpers/shared';
 
 const UCI = path.resolve(__dirname, '../../../shared/data/online_retail/online_retail_uci_2010-12_2011-12.csv');
-const haveUci = existsSync(UCI);
-if (!haveUci) console.log('skipping the UCI reader test: ' + UCI + ' is absent');
-const maybeUci = haveUci ? test : test.skip;
+const maybeUci = testNeedingShared(UCI, 'the UCI reader test');
 
-test('rfmSnapshot and the labels equal the reference of customer_rfm / customer_labels on a simulated store (NTILE ties, segments, labels)', () => {
+test('propensityRows: the RFM the reference holds to the SQL, and labels equal the reference of customer_labels on a simulated store', () => {
   const TZ = 'America/New_York';
   const SNAPSHOT = '2026-05-03';
   const plan = planStore({ days: 150, seed: 'reference-2026', timezone: TZ, shop: 'reference-store.myshopify.com', startDate: '2026-01-05', duplicates: true });
@@ -37,10 +35,10 @@ test('rfmSnapshot and the labels equal the reference of customer_rfm / customer_
       mismatches.push(`${r.customer_id}: not in the reference`);
       continue;
     }
-    for (const f of ['frequency', 'recency_days', 'age_days', 'days_since_last', 'r_score', 'f_score', 'm_score', 'segment'] as const) {
+    // propensityRows adds the labels to rfmSnapshot's rows: the reference's customer_rfm (rfmSnapshot on its own reading of the orders)
+    for (const f of ['frequency', 'recency_days', 'age_days', 'days_since_last', 'r_score', 'f_score', 'm_score', 'segment', 'monetary'] as const) {
       if (r[f] !== e[f]) mismatches.push(`${r.customer_id} ${f}: ${r[f]} vs reference ${e[f]}`);
     }
-    if (Math.abs(r.monetary - e.monetary) > 1e-9 * Math.max(1, e.monetary)) mismatches.push(`${r.customer_id} monetary: ${r.monetary} vs ${e.monetary}`);
     if (r.bought_within_30d !== l.bought_within_30d) mismatches.push(`${r.customer_id} bought_within_30d: ${r.bought_within_30d} vs ${l.bought_within_30d}`);
     if (r.label_complete !== l.label_complete) mismatches.push(`${r.customer_id} label_complete: ${r.label_complete} vs ${l.label_complete}`);
   }

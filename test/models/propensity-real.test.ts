@@ -1,13 +1,11 @@
 // Propensity on real data (UCI Online Retail, monthly snapshots): out of time the model beats the R × F baseline on AUC and Brier and stays calibrated.
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ECE_BOUND, evaluatePropensity, TARGET_PRECISION } from '../../functions/src/eval/propensity';
+import { testNeedingShared } from '../helpers/shared';
 
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const UCI = path.join(DATA, 'online_retail/online_retail_uci_2010-12_2011-12.csv');
-const have = existsSync(UCI);
-if (!have) console.log('skipping the UCI propensity evaluation: ' + UCI + ' is absent');
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(UCI, 'the UCI propensity evaluation');
 
 maybe('UCI Online Retail: model vs R × F baseline on the 2011-09-30 and 2011-10-31 snapshots (trained on earlier months)', async () => {
   const section = await evaluatePropensity(DATA);

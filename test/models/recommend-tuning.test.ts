@@ -1,5 +1,5 @@
 // Real data: DEFAULT_PARAMS are what the validation split (train < 2011-06-01, validate June–August 2011) picks.
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { TEST_START, UCI_FILE, VALIDATION_START } from '../../functions/src/eval/recommendations';
 import { temporalHoldout } from '../../functions/src/models/recommend/holdout';
@@ -7,11 +7,10 @@ import { lastTime } from '../../functions/src/models/recommend/interactions';
 import { DEFAULT_PARAMS, type RecommenderParams } from '../../functions/src/models/recommend/model';
 import { readPurchasesCsv } from '../../functions/src/models/recommend/purchases-csv';
 import { DEFAULT_GRID, tuneOnHoldout, type TuningGrid } from '../../functions/src/models/recommend/tune';
+import { testNeedingShared } from '../helpers/shared';
 
 const file = path.resolve(__dirname, '../../../shared/data', UCI_FILE);
-const have = existsSync(file);
-if (!have) console.log('skipping UCI recommendation tuning: ' + file + ' is absent');
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(file, 'UCI recommendation tuning');
 
 /** A one-value grid at p. */
 const at = (p: RecommenderParams): TuningGrid => ({ unit: [p.unit], maxUnitItems: [p.maxUnitItems], unitWeighting: [p.unitWeighting], shrinkage: [p.shrinkage], alpha: [p.alpha], neighbours: [p.neighbours], halfLifeDays: [p.halfLifeDays] });

@@ -1,13 +1,11 @@
 // Real data: item-kNN with and without the catalog vs popularity on the UCI Online Retail temporal holdout (train < 2011-09-01), new items and repeats allowed.
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { evaluateRecommendations, UCI_FILE } from '../../functions/src/eval/recommendations';
+import { testNeedingShared } from '../helpers/shared';
 
 const DATA = path.resolve(__dirname, '../../../shared/data');
 const file = path.join(DATA, UCI_FILE);
-const have = existsSync(file);
-if (!have) console.log('skipping UCI recommendation evaluation: ' + file + ' is absent');
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(file, 'UCI recommendation evaluation');
 
 maybe('UCI Online Retail: the catalog model holds precision@10, reaches sparse items, and repeat mode reaches 0.29', async () => {
   const [s, rep, pages] = await evaluateRecommendations(DATA);

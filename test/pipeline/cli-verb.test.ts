@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { CliContext } from '../../functions/src/cli/context';
 import { loadConfig } from '../../functions/src/core/config';
 import { compilePipeline, type RunReport } from '../../functions/src/pipeline';
-import { cliParams, run } from '../../functions/src/pipeline/cli-verb';
+import { cliParams, run } from '../../functions/src/cli/verbs/pipeline';
 import { expectedResults, makeOrders, orderStats, writeOrdersDb } from './support/order-stats';
 
 const MODULE = path.join(__dirname, 'support/order-stats.ts');

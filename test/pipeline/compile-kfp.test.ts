@@ -8,14 +8,13 @@ import { a, compilePipeline, definePipeline, defineStep, p, SDK_VERSION, when, t
 import { celCondition } from '../../functions/src/pipeline/compile-kfp';
 import { KFP_PROTO, loadKfpRoot, strictErrors, wireRoundTrip } from './support/strict-proto';
 import { orderStats } from './support/order-stats';
+import { testNeedingShared } from '../helpers/shared';
 
 const EXAMPLES = path.join(path.dirname(KFP_PROTO), 'examples');
 const GOLDEN = path.join(__dirname, 'golden', 'order-stats.json');
 const IMAGE = 'us-central1-docker.pkg.dev/demo-shop-mlops/shop-mlops/pipeline:0123456789abcdef';
 const update = process.env['UPDATE_GOLDEN'] === '1';
-const have = existsSync(KFP_PROTO);
-if (!have) console.log('skipping the KFP proto checks: ' + KFP_PROTO + ' is absent');
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(KFP_PROTO, 'the KFP proto checks');
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 let PipelineSpec: protobuf.Type;
@@ -25,7 +24,7 @@ const spec = compilePipeline(orderStats, { image: IMAGE });
 const strict = (s: unknown) => strictErrors(PipelineSpec, s, { structAs: { 'ml_pipelines.PipelineSpec.deploymentSpec': DeploymentConfig } });
 
 beforeAll(() => {
-  if (!have) return;
+  if (maybe === test.skip) return;
   const root = loadKfpRoot();
   PipelineSpec = root.lookupType('ml_pipelines.PipelineSpec');
   DeploymentConfig = root.lookupType('ml_pipelines.PipelineDeploymentConfig');

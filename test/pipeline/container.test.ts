@@ -10,6 +10,7 @@ import { compilePipeline, ENTRY_COMMAND, kfpTaskName, type KfpPipelineSpec } fro
 import { parseStepArgs } from '../../functions/src/pipeline/step-args';
 import { KFP_PROTO, loadKfpRoot, strictErrors } from './support/strict-proto';
 import { expectedResults, makeOrders, writeOrdersDb, type Model } from './support/order-stats';
+import { inCi } from '../helpers/shared';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DOCKERFILE = path.join(ROOT, 'infra/pipeline/Dockerfile');
@@ -126,8 +127,9 @@ describe('the entry command runs a step as KFP would', () => {
   const rows = makeOrders(11, 40);
   const expected = expectedResults(rows, 14);
   const entry = entryCommand();
-  const have = existsSync(KFP_PROTO);
-  if (!have) console.log('skipping the ExecutorOutput decode: ' + KFP_PROTO + ' is absent');
+  // The ExecutorOutput decode needs the KFP proto of ../shared (decoded in CI always: a missing proto fails there).
+  const have = existsSync(KFP_PROTO) || inCi();
+  if (!have) console.warn('skipping the ExecutorOutput decode: ' + KFP_PROTO + ' is absent (in CI this fails)');
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'pipeline-container-'));

@@ -6,7 +6,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { compilePipeline } from '../../functions/src/pipeline';
-import { submitPipelineJob } from '../../functions/src/pipeline/vertex-submit';
+import { submitPipelineJob } from '../../functions/src/adapters/gcp/vertex-pipeline-submit';
 import { orderStats } from './support/order-stats';
 
 const aiRoot = path.dirname(require.resolve('@google-cloud/aiplatform/package.json'));

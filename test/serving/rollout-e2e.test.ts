@@ -58,11 +58,11 @@ function startLoad(url: string, shop: string, customers: string[], workers = 6):
 
 test('champion + 5 % challenger: 10,000 route requests and 10,000 units split 95/5 within tolerance and sticky; a ramp to 25 % moves only champion units; swap and switch back are immediate', async () => {
   // The storefront load below is far above the default per-shop rate limit, and this test is about switching, not speed.
-  const rt = await startTestRuntime({ rateLimitPerSecond: 1_000_000, rateLimitBurst: 1_000_000, servingBudgetMs: 10_000 });
+  const rt = await startTestRuntime({ rateLimitPerSecond: 1_000_000, rateLimitBurst: 1_000_000, servingBudgetMs: 10_000, shopTimezone: 'America/New_York' });
   // A reader of the endpoint journal like the prediction routes': its own instance over the same files.
   const reader = createJournalEndpoints({ dir: paths(rt.dataDir).endpoints });
   try {
-    const demo = await runDemo(rt, { dataDir: rt.dataDir, days: 120, seed: 42, timezone: 'America/New_York', endDate: '2026-11-25', secret: SECRET });
+    const demo = await runDemo(rt, { dataDir: rt.dataDir, days: 120, seed: 42, endDate: '2026-11-25', secret: SECRET });
     const shop = demo.training && 'shop' in demo.training ? demo.training.shop! : '';
     // The demo left every model with its first champion at 95 % and the second run's challenger at 5 %.
     expect(demo.rollout!.traffic.map((t) => [t.state.model, t.state.split])).toEqual(

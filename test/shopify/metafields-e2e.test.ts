@@ -17,7 +17,7 @@ test('simulated store → scores → one bulk operation (a crash mid-run resumed
   const rt = await startTestRuntime({ shopifyApiKey: API_KEY, shopifyAdminOrigin: server.url });
   server.webhookUrl = `${rt.url}/webhooks`;
   try {
-    const demo = await runDemo(rt, { dataDir: rt.dataDir, days: 90, seed: 42, timezone: 'America/New_York', endDate: '2026-11-25', secret: SECRET });
+    const demo = await runDemo(rt, { dataDir: rt.dataDir, days: 90, seed: 42, endDate: '2026-11-25', secret: SECRET });
     const shop = demo.training && 'shop' in demo.training ? demo.training.shop! : '';
     expect(shop).toMatch(/\.myshopify\.com$/);
     const installed = await fetch(`${rt.url}/shopify/install`, { method: 'POST', headers: { authorization: `Bearer ${(await getJwt(shop.replace('.myshopify.com', ''), API_KEY, SECRET)).token}` } });

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { loadConfig } from '../../functions/src/core/config';
 import type { CliContext } from '../../functions/src/cli/context';
-import { run as replay } from '../../functions/src/cli/verbs/replay';
+import { replayShopFor, run as replay } from '../../functions/src/cli/verbs/replay';
 import { run as simulate } from '../../functions/src/cli/verbs/simulate';
 import { freePort, startReceiver, type Receiver } from './helpers/webhook-server';
 
@@ -79,4 +79,17 @@ test('replay --dry-run prints the rule table; bad arguments exit 2', async () =>
   expect(await replay(['--csv', '/no/such/file.csv'], bad)).toBe(2);
   expect(bad.stderr.join('\n')).toMatch(/no such file/);
   expect(await replay([], context(false))).toBe(2);
+});
+
+test('replay lands in a shop of its own: by default one named after the file, never the demo shop', async () => {
+  receiver = await startReceiver({ secret: SECRET });
+  const ctx = context(true);
+  expect(await replay(['--csv', FIXTURE, '--url', receiver.url, '--timezone', 'Europe/London'], ctx)).toBe(0);
+  expect(JSON.parse(ctx.stdout[0]!)).toMatchObject({ shop: 'small-online-retail.myshopify.com' });
+  expect(new Set(receiver.accepted.map((r) => r.shop))).toEqual(new Set(['small-online-retail.myshopify.com']));
+  expect(replayShopFor('../shared/data/online_retail/online_retail_uci_2010-12_2011-12.csv')).toBe('online-retail-uci-2010-12-2011-12.myshopify.com');
+  expect(replayShopFor('/tmp/CDNOW_sample.txt')).toBe('cdnow-sample.myshopify.com');
+  const bad = context(false);
+  expect(await replay(['--csv', FIXTURE, '--shop', 'Not A Shop', '--dry-run'], bad)).toBe(2);
+  expect(bad.stderr.join('\n')).toMatch(/--shop must be a shop's myshopify domain \(name\.myshopify\.com\), got "Not A Shop"\nusage: shop-mlops replay/);
 });

@@ -1,5 +1,5 @@
 // Real data: the 48 MB UCI Online Retail file streamed through the replay, and CDNOW converted to the same layout.
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { classifyEnvelope } from '../../functions/src/core/classify';
 import { TOPIC_SCHEMAS } from '../../functions/src/core/topics';
@@ -9,17 +9,11 @@ import { idFromKey } from '../../functions/src/simulator/ids';
 import { formatCents, parseCents } from '../../functions/src/simulator/money';
 import { isNonProductCode, planReplay, streamReplay } from '../../functions/src/simulator/replay-csv';
 import { parsed } from './helpers/measure';
+import { DATA, testNeedingShared } from '../helpers/shared';
 
-const DATA = path.resolve(__dirname, '../../../shared/data');
 const UCI = path.join(DATA, 'online_retail/online_retail_uci_2010-12_2011-12.csv');
 const CDNOW = path.join(DATA, 'cdnow/CDNOW_sample.txt');
-const haveUci = existsSync(UCI);
 const CDNOW_MASTER = path.join(DATA, 'cdnow/CDNOW_master.txt');
-const haveCdnow = existsSync(CDNOW);
-const haveCdnowMaster = existsSync(CDNOW_MASTER);
-if (!haveUci) console.warn(`skipping the UCI replay test: ${UCI} is absent`);
-if (!haveCdnow) console.warn(`skipping the CDNOW replay test: ${CDNOW} is absent`);
-if (!haveCdnowMaster) console.warn(`skipping the CDNOW master replay test: ${CDNOW_MASTER} is absent`);
 
 /** An independent count of the simple rules, straight from the text (whole file in memory, no replay code). */
 function independentUciCount(text: string) {
@@ -62,7 +56,7 @@ function independentUciCount(text: string) {
   return { rows: lines.length, invoices: invoices.size, orders: orderInvoices.size, guestOrders: guestOrderInvoices.size, customers: orderCustomers.size, nonProductRows, productRows, negativeNonC, cancellationRows, cancellationGuestRows, negativePrice };
 }
 
-(haveUci ? test : test.skip)(
+testNeedingShared(UCI, 'the UCI replay test')(
   'UCI Online Retail: 541,909 rows stream into exactly the orders and refunds the rules give',
   async () => {
     const t0 = Date.now();
@@ -139,7 +133,7 @@ function independentUciCount(text: string) {
   180_000,
 );
 
-(haveCdnow ? test : test.skip)('CDNOW sample → UCI layout → exactly 6,919 orders of 2,357 customers', async () => {
+testNeedingShared(CDNOW, 'the CDNOW replay test')('CDNOW sample → UCI layout → exactly 6,919 orders of 2,357 customers', async () => {
   const raw = readFileSync(CDNOW, 'utf8');
   const tx = parseCdnow(raw);
   expect(tx).toHaveLength(6919);
@@ -168,7 +162,7 @@ function independentUciCount(text: string) {
   console.log(`CDNOW: ${deliveries.length} orders, ${customers.size} customers, replayed total ${formatCents(cents)} vs ${formatCents(dollars)} in the file`);
 });
 
-(haveCdnowMaster ? test : test.skip)('CDNOW master (header line skipped) → 69,659 orders of 23,570 customers', async () => {
+testNeedingShared(CDNOW_MASTER, 'the CDNOW master replay test')('CDNOW master (header line skipped) → 69,659 orders of 23,570 customers', async () => {
   const { deliveries, report } = streamReplay(cdnowToUciCsv(readFileSync(CDNOW_MASTER, 'utf8')));
   let n = 0;
   for await (const d of deliveries) if (d.topic === 'orders/create') n++;

@@ -5,14 +5,14 @@ import * as path from 'node:path';
 import type * as protobuf from 'protobufjs';
 import { compilePipeline, loadPipeline } from '../../functions/src/pipeline';
 import { training } from '../../functions/src/training/pipeline';
+import '../../functions/src/pipelines'; // registers the product's pipelines, as the entry points do
 import { KFP_PROTO, loadKfpRoot, strictErrors, wireRoundTrip } from '../pipeline/support/strict-proto';
+import { testNeedingShared } from '../helpers/shared';
 
 const GOLDEN = path.join(__dirname, '../pipeline/golden/training.json');
 const IMAGE = 'us-central1-docker.pkg.dev/demo-shop-mlops/shop-mlops/pipeline:0123456789abcdef';
 const update = process.env['UPDATE_GOLDEN'] === '1';
-const have = existsSync(KFP_PROTO);
-if (!have) console.log('skipping the KFP proto checks: ' + KFP_PROTO + ' is absent');
-const maybe = have ? test : test.skip;
+const maybe = testNeedingShared(KFP_PROTO, 'the KFP proto checks');
 
 const spec = compilePipeline(training, { image: IMAGE, env: { SHOP_MLOPS_MODE: 'gcp' } });
 const sortDeep = (v: unknown): unknown => (Array.isArray(v) ? v.map(sortDeep) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Record<string, unknown>)[k])])) : v);

@@ -9,6 +9,7 @@ import { packageVersion } from '../../functions/src/adapters/embedded/code-versi
 import { loadConfig } from '../../functions/src/core/config';
 import { PipelineRunError, loadPipeline } from '../../functions/src/pipeline';
 import { runContainerStep } from '../../functions/src/pipeline/container-step';
+import { productArtifactLocator } from '../../functions/src/pipelines';
 import { compareRuns } from '../../functions/src/ports/run-tracker';
 import { training } from '../../functions/src/training/pipeline';
 import { runTraining, trainingResultOf, type TrainingSummary } from '../../functions/src/training/run';
@@ -211,7 +212,7 @@ test('a step runs as the KFP launcher runs it: extract in a container builds its
     outputParams: Object.fromEntries(['snapshot_date', 'shop', 'propensity_plan', 'data_snapshot'].map((k) => [k, path.join(out, 'params', k)])),
     outputArtifacts: Object.fromEntries(datasets.map((k) => [k, path.join(out, 'artifacts', k)])),
     executorOutput: path.join(out, 'executor_output.json'),
-  }, { env: { SHOP_MLOPS_DATA_DIR: dataDir } });
+  }, { env: { SHOP_MLOPS_DATA_DIR: dataDir }, locator: productArtifactLocator() });
   expect(executorOutput.parameterValues['snapshot_date']).toBe(SNAPSHOT);
   expect((executorOutput.parameterValues['data_snapshot'] as { contentHash: string }).contentHash).toBe(first.dataSnapshot!.contentHash);
   expect(executorOutput.artifacts['order_lines']!.artifacts[0]!.metadata['rows']).toBe(first.dataSnapshot!.rows['shop_staging.order_lines']);

@@ -21,7 +21,7 @@ const VERBS: Record<string, Verb> = {
   recommend: { summary: 'recommend items from a CSV of purchases: recommend --csv FILE --k K --out OUT', load: () => load('./verbs/recommend') },
   train: { summary: 'train, evaluate and register the models: train [--snapshot DATE] [--param K=V] [--json]', load: () => load('../training/train-verb') },
   score: { summary: 'write batch scores of a registered version to shop_predictions: score [--model M] [--version V|ALIAS] [--snapshot DATE] [--json]', load: () => load('../training/score-verb') },
-  pipeline: { summary: 'run, compile or submit a training pipeline: pipeline run|compile|submit|list ...', load: () => load('../pipeline/cli-verb') },
+  pipeline: { summary: 'run, compile or submit a training pipeline: pipeline run|compile|submit|list ...', load: () => load('./verbs/pipeline') },
   retrain: { summary: 'ask to retrain (coalesced with a run just started): retrain [--shop S] [--model M ...] [--why TEXT] [--json]', load: () => load('./verbs/retrain') },
   runs: { summary: 'list and compare tracked training runs: runs [--json] [RUN_ID ...]', load: () => load('./verbs/runs') },
   deploy: { summary: 'deploy a registered version behind its endpoint: deploy MODEL --version V|ALIAS [--canary 5] [--shop S] [--why TEXT]', load: () => load('./verbs/deploy') },

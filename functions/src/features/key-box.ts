@@ -1,5 +1,5 @@
 // Narrowing a scoped unique-key check to the bounding box of the keys a run wrote, when that box is selective.
-import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import type { FeatureWarehouse } from './feature-warehouse';
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
@@ -12,7 +12,7 @@ const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
  * or a date, reads only the newest row groups. Returns undefined when the box holds more than `maxRatio` times the
  * new rows (then a semi-join on the keys reads less).
  */
-export async function selectiveKeyBox(w: DuckDbWarehouse, table: string, newRows: string, keys: string[], maxRatio = 4): Promise<{ predicate: string; constant: Map<string, string> } | undefined> {
+export async function selectiveKeyBox(w: FeatureWarehouse, table: string, newRows: string, keys: string[], maxRatio = 4): Promise<{ predicate: string; constant: Map<string, string> } | undefined> {
   const stats = keys.flatMap((k, i) => [
     `CAST(MIN(${q(k)}) AS VARCHAR) AS lo${i}`,
     `CAST(MAX(${q(k)}) AS VARCHAR) AS hi${i}`,
@@ -53,7 +53,7 @@ export async function selectiveKeyBox(w: DuckDbWarehouse, table: string, newRows
  * The unique-key check over the selective key box of `newRows` (see selectiveKeyBox): every key group inside the box
  * that holds more than one row, as Dataform's uniqueKey assertion returns them (the key columns and index_row_count).
  */
-export async function boxedUniqueKeyCheck(w: DuckDbWarehouse, table: string, newRows: string, keys: string[]): Promise<string | undefined> {
+export async function boxedUniqueKeyCheck(w: FeatureWarehouse, table: string, newRows: string, keys: string[]): Promise<string | undefined> {
   const box = await selectiveKeyBox(w, table, newRows, keys);
   if (!box) return undefined;
   const grouped = keys.filter((k) => !box.constant.has(k));

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
-import { ASSERTION_PASSES as PASSED, type DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
+import { ASSERTION_PASSES as PASSED, type FeatureWarehouse } from './feature-warehouse';
 import { bindSnapshotDate, compileProjectDeferred } from './compile';
 import { boxedUniqueKeyCheck } from './key-box';
 import { planDuckdb, type ActionKind, type PlannedAction, type TagFilter } from './plan';
@@ -30,7 +30,7 @@ export interface RunReport {
 }
 
 export interface RunOptions {
-  warehouse: DuckDbWarehouse;
+  warehouse: FeatureWarehouse;
   projectDir?: string;
   snapshotDate: string;
   timezone?: string;
@@ -53,7 +53,7 @@ export const DEFAULT_PROJECT_DIR = path.resolve(__dirname, '../../../dataform');
 
 /** 'BASE TABLE', 'VIEW', or undefined when the action's target does not exist yet. */
 /** Does the full build's SELECT give columns (names, types) the existing table does not have? */
-async function columnsChanged(w: DuckDbWarehouse, a: PlannedAction): Promise<boolean> {
+async function columnsChanged(w: FeatureWarehouse, a: PlannedAction): Promise<boolean> {
   if (!a.query) return false;
   const shape = (rows: Record<string, unknown>[]) => new Map(rows.map((r) => [String(r['column_name']), String(r['column_type'])]));
   const have = shape(await w.execute(`DESCRIBE "${a.target.schema}"."${a.target.name}"`));
@@ -62,7 +62,7 @@ async function columnsChanged(w: DuckDbWarehouse, a: PlannedAction): Promise<boo
   return false;
 }
 
-async function relationType(w: DuckDbWarehouse, a: PlannedAction): Promise<string | undefined> {
+async function relationType(w: FeatureWarehouse, a: PlannedAction): Promise<string | undefined> {
   const r = await w.execute('SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [a.target.schema, a.target.name]);
   return r[0] ? String(r[0]['table_type']) : undefined;
 }

@@ -6,7 +6,7 @@ import type { ModelRegistries } from '../ports/model-registry';
 import type { DriftResult, DriftRun, DriftSubject, MonitoringStore, RequestRetrain, RetrainRequest } from '../ports/monitoring-store';
 import type { Row, Warehouse } from '../ports/warehouse';
 import { QUALIFIED_PREDICTION_LOG } from '../serving/prediction-log-table';
-import { addDays, localDate } from '../simulator/zoned-time';
+import { addDays, localDate } from '../core/shop-days';
 import { assertDay, assertShop } from '../training/extract-sql';
 import type { MonitoringPolicy } from './config';
 import { analyseDrift, type DriftAnalysis, type FeatureSample } from './drift';

@@ -4,6 +4,7 @@ import { ShopMlopsError } from '../core/errors';
 import { MONITORING_RUN, runFeatures, type ActionReport, type RunReport } from '../features/runner';
 import { PREDICTIONS_DATASET } from '../serving/prediction-tables';
 import { duckdbCreatePredictionLog } from '../serving/prediction-log-table';
+import { localDate } from '../core/shop-days';
 
 export interface OutcomeJoinOptions {
   /** The shop's IANA time zone (forecast windows are shop-local days). */
@@ -39,7 +40,8 @@ export async function runOutcomeJoin(warehouse: DuckDbWarehouse, o: OutcomeJoinO
   await createPredictionLogIfAbsent(warehouse);
   return runFeatures({
     warehouse,
-    snapshotDate: (o.now ?? new Date(0)).toISOString().slice(0, 10),
+    // The shop-local day of `now` (was its UTC day: a day off for a shop west of UTC in its evening).
+    snapshotDate: localDate(o.now ?? new Date(0), o.timezone),
     timezone: o.timezone,
     tags: MONITORING_RUN,
     ...(o.projectDir ? { projectDir: o.projectDir } : {}),

@@ -2,7 +2,7 @@
 import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
 import { compilePipeline } from '../pipeline';
 import type { KfpPipelineSpec } from '../pipeline/kfp-spec';
-import { submitPipelineJob } from '../pipeline/vertex-submit';
+import { submitPipelineJob } from '../adapters/gcp/vertex-pipeline-submit';
 import { training } from '../training/pipeline';
 import { triggerParams, type StartTraining } from './retrain';
 

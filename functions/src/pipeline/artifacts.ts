@@ -1,10 +1,7 @@
 // Artifact handles steps read and write, over the ArtifactStore port; and the mapping from an artifact URI (file path or gs://) to a store and key.
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
-import type { Logger } from '../core/log';
-import { silentLogger } from '../core/log';
 import type { ArtifactStore } from '../ports/artifact-store';
-import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
 import type { ArtifactType, JsonValue } from './io-spec';
 
 export interface InputArtifact {
@@ -80,21 +77,25 @@ export function outputArtifact(name: string, type: ArtifactType, loc: ArtifactLo
 
 export type ArtifactLocator = (uri: string) => ArtifactLocation;
 
+/** The stores an artifact locator maps URIs to; the entry points pass the adapters (functions/src/pipelines.ts). */
+export interface ArtifactStores {
+  /** Local files, keyed by the absolute path without its leading slash (a file store rooted at `/`). */
+  files: ArtifactStore;
+  /** The store of one Cloud Storage bucket (called once per bucket, when a gs:// URI first names it). */
+  gcsStore: (bucket: string) => ArtifactStore;
+}
+
 /**
- * Maps the URIs KFP hands a container to the ArtifactStore port: `gs://bucket/path` → the Cloud Storage adapter on that bucket
- * (loaded only when needed), `/gcs/bucket/path` (Vertex's Cloud Storage FUSE mount) and other absolute paths or `file://` URIs → local files.
+ * Maps the URIs KFP hands a container to the ArtifactStore port: `gs://bucket/path` → the bucket's store,
+ * `/gcs/bucket/path` (Vertex's Cloud Storage FUSE mount) and other absolute paths or `file://` URIs → local files.
  */
-export function createArtifactLocator(opts: { log?: Logger; gcsStore?: (bucket: string) => ArtifactStore } = {}): ArtifactLocator {
+export function createArtifactLocator(stores: ArtifactStores): ArtifactLocator {
   const gcsStores = new Map<string, ArtifactStore>();
-  const files = createFileArtifactStore('/');
+  const files = stores.files;
   const gcs = (bucket: string): ArtifactStore => {
     let s = gcsStores.get(bucket);
     if (!s) {
-      if (opts.gcsStore) s = opts.gcsStore(bucket);
-      else {
-        const { createGcsArtifactStore } = require('../adapters/gcp/gcs-artifact-store') as typeof import('../adapters/gcp/gcs-artifact-store');
-        s = createGcsArtifactStore({ bucket, log: opts.log ?? silentLogger });
-      }
+      s = stores.gcsStore(bucket);
       gcsStores.set(bucket, s);
     }
     return s;

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
 import { silentLogger, type Logger } from '../core/log';
-import { createArtifactLocator, type ArtifactLocation, type ArtifactLocator } from './artifacts';
+import type { ArtifactLocation, ArtifactLocator } from './artifacts';
 import type { AnyPipeline } from './define';
 import { executeStep, type StepOutcome } from './execute-step';
 import { formatParamText, parseParamText, type JsonValue, type ParamValue } from './io-spec';
@@ -17,7 +17,8 @@ export interface ExecutorOutput {
 
 export interface ContainerStepOptions {
   log?: Logger;
-  locator?: ArtifactLocator;
+  /** Maps the artifact URIs KFP hands the step to stores (the entry point wires the adapters: functions/src/pipelines.ts). */
+  locator: ArtifactLocator;
   env?: NodeJS.ProcessEnv;
   /** Services for the step; when absent the pipeline's factory builds them (closed after the step). */
   services?: unknown;
@@ -30,11 +31,11 @@ async function writeFileAtomic(file: string, text: string): Promise<void> {
   await fsp.rename(tmp, file);
 }
 
-export async function runContainerStep(p: AnyPipeline, inv: StepInvocation, opts: ContainerStepOptions = {}): Promise<{ outcome: StepOutcome; executorOutput: ExecutorOutput }> {
+export async function runContainerStep(p: AnyPipeline, inv: StepInvocation, opts: ContainerStepOptions): Promise<{ outcome: StepOutcome; executorOutput: ExecutorOutput }> {
   const task = p.task(inv.step);
   const at = `step '${task.name}'`;
   const log = (opts.log ?? silentLogger).child({ pipeline: p.name, runId: inv.runId, step: task.name });
-  const locate = opts.locator ?? createArtifactLocator({ log });
+  const locate = opts.locator;
 
   const known = (given: Record<string, string>, kind: 'param' | 'artifact', flag: string, specs: AnyPipeline['tasks'][number]['step']['inputs']) => {
     for (const k of Object.keys(given)) if (specs[k]?.kind !== kind) throw new ShopMlopsError('BAD_REQUEST', `${at} has no ${kind === 'param' ? 'parameter' : 'artifact'} ${flag.includes('output') ? 'output' : 'input'} '${k}' (${flag})`);

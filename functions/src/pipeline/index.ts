@@ -1,4 +1,4 @@
-// The training-pipeline framework: define a DAG once, run it in-process, compile it for Vertex AI Pipelines (the gcp submission helper is pipeline/vertex-submit).
+// The training-pipeline framework: define a DAG once, run it in-process, compile it for Vertex AI Pipelines (the gcp submission is adapters/gcp/vertex-pipeline-submit; the entry points wire the product's pipelines, functions/src/pipelines.ts).
 export { p, a, type ParamType, type ArtifactType, type ParamSpec, type ArtifactSpec, type IoMap, type JsonValue, type JsonObject, type ParamValue } from './io-spec';
 export { when, describeCondition, type Condition } from './condition';
 export type { ParamRef, ArtifactRef } from './refs';
@@ -11,4 +11,4 @@ export { createProgressReporter, type ProgressMode } from './progress';
 export { compilePipeline, SDK_VERSION, SCHEMA_VERSION, COMPILER_VERSION, kfpTaskName, type CompileOptions } from './compile-kfp';
 export type { KfpPipelineSpec } from './kfp-spec';
 export { ENTRY_COMMAND } from './step-args';
-export { loadPipeline, registeredPipelines } from './registry';
+export { exported, loadPipeline, registerPipeline, registeredPipelines } from './registry';

@@ -1,15 +1,18 @@
-// Pipelines the container's step entry point (and the CLI) can find by name; a module path works for any other pipeline.
+// Pipelines the container's step entry point (and the CLI) can find by name, as the entry points register them; a module path works for any other pipeline.
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
 import { isPipeline, type AnyPipeline } from './define';
 
 /**
- * Name → loader. Loaders `require` lazily so a step container loads only its own pipeline's code.
- * Add an entry per product pipeline, e.g. `training: () => exported(require('../training/pipeline'), 'training')`.
+ * Name → loader, filled by the entry points (functions/src/pipelines.ts registers the product's): the framework knows
+ * no particular pipeline. Loaders `require` lazily so a step container loads only its own pipeline's code.
  */
-const REGISTRY: Record<string, () => AnyPipeline> = {
-  training: () => exported(require('../training/pipeline'), 'training'),
-};
+const REGISTRY: Record<string, () => AnyPipeline> = {};
+
+/** Makes a pipeline findable by name (`pipeline run NAME`, the step container's `--pipeline NAME`); the last registration wins. */
+export function registerPipeline(name: string, load: () => AnyPipeline): void {
+  REGISTRY[name] = load;
+}
 
 /** Every pipeline a module exports (any export, default included). */
 export function pipelinesOf(mod: unknown): AnyPipeline[] {

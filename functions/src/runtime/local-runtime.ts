@@ -54,6 +54,8 @@ export interface Runtime {
   url: string;
   port: number;
   adminToken: string;
+  /** The shop's time zone (config.shopTimezone): the demo, the scheduled feature builds and the monitor all use it. */
+  shopTimezone: string;
   warehouse: DuckDbWarehouse;
   artifacts: ArtifactStore;
   loader: Loader;
@@ -297,5 +299,5 @@ async function serve(
       logger.info('stopped', loader.stats());
     })());
 
-  return { url, port, adminToken, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, shopify, close };
+  return { url, port, adminToken, shopTimezone: config.shopTimezone, warehouse, artifacts, loader, metrics, serving, monitoringSink, monitor, scheduler, retrainer, shopify, close };
 }

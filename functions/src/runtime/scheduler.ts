@@ -2,7 +2,7 @@
 import type { Clock } from '../core/clock';
 import type { Logger } from '../core/log';
 import { silentLogger } from '../core/log';
-import { localDate, toLocal } from '../simulator/zoned-time';
+import { localDate, toLocal } from '../core/shop-days';
 
 /** When a job is due, given "now" and when it last started (null: never). */
 export type DueRule = (now: Date, lastStart: Date | null) => boolean;

@@ -1,7 +1,7 @@
 // What online prediction reads besides the model: a shop's latest customer_rfm snapshot and variant stock (for CLV, propensity, days of cover) and product popularity (the no-model experience), cached per shop.
 import { ShopMlopsError } from '../core/errors';
 import type { Row } from '../ports/warehouse';
-import { addDays } from '../simulator/zoned-time';
+import { addDays } from '../core/shop-days';
 import * as sql from '../training/extract-sql';
 import { parseCustomerRows, type CustomerRow } from './predict-customer';
 

@@ -7,7 +7,7 @@ import { FIRST_NAMES, LAST_NAMES, STREETS, localeForTimeZone } from './locale';
 import { customerBody, inventoryLevelBody, orderBody, productBody, refundBody, type PayloadContext } from './payloads';
 import { Prng } from './prng';
 import type { CustomerState, OrderLineState, OrderState, ProductState, RefundState, VariantState } from './store-model';
-import { addDays, assertTimeZone, dayOfWeek, dayOfYear, fromLocal, localDate, parseDate } from './zoned-time';
+import { addDays, assertTimeZone, dayOfWeek, dayOfYear, daysBetween, fromLocal, localDate, parseDate } from './zoned-time';
 
 export interface PlanStoreOptions {
   days: number;
@@ -116,7 +116,7 @@ export function planStore(opts: PlanStoreOptions): StorePlan {
   };
   const startMs = localAt(0, 0, 0, 0).getTime();
   const endMs = localAt(days, 0, 0, 0).getTime();
-  const dayIndexOf = (at: Date) => Math.round((Date.UTC(...ymd(localDate(at, timeZone))) - Date.UTC(...ymd(startDate))) / DAY_MS);
+  const dayIndexOf = (at: Date) => daysBetween(startDate, localDate(at, timeZone));
 
   const planned: PlannedDelivery[] = [];
   const emit = (topic: string, body: string, at: Date) => {
@@ -565,9 +565,4 @@ export function planStore(opts: PlanStoreOptions): StorePlan {
       duplicates: { enabled: Boolean(opts.duplicates), redeliveries, multiSubscription },
     },
   };
-}
-
-function ymd(date: string): [number, number, number] {
-  const [y, m, d] = parseDate(date);
-  return [y, m - 1, d];
 }

@@ -1,6 +1,6 @@
 // Pure builders of the read-only SQL the extract step sends to the warehouse; one spelling that DuckDB and BigQuery both read.
 import { ShopMlopsError } from '../core/errors';
-import { addDays } from '../simulator/zoned-time';
+import { addDays } from '../core/shop-days';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** Shop domains (and anything else we quote into SQL) are restricted to characters that cannot end a string literal. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CliContext } from '../cli/context';
 import { formatTable } from '../cli/table';
 import { parseVerbFlags } from '../cli/flags';
-import { cliParams } from '../pipeline/cli-verb';
+import { cliParams } from '../pipeline/cli-params';
 import { PipelineRunError } from '../pipeline';
 import { runTraining, trainingResultOf, type TrainingSummary } from './run';
 import { training } from './pipeline';

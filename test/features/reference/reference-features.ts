@@ -1,5 +1,6 @@
-// Independent reference of the shop_features tables, computed in TypeScript from raw deliveries by docs/data-contracts.md.
+// Independent reference of the shop_features tables, computed in TypeScript from raw deliveries by docs/data-contracts.md; customer_rfm through the propensity model's rfmSnapshot, the one TypeScript RFM.
 import { parseExact } from '../../../functions/src/core/json';
+import { rfmSnapshot, type Transaction } from '../../../functions/src/models/propensity/rfm-snapshot';
 
 /** A row of shop_raw.events as the runtime lands it (payload = the exact body text). */
 export interface RawDelivery {
@@ -138,28 +139,6 @@ const instant = (text: unknown): number => {
 };
 const instantOrNull = (text: string | null): number => (text === null ? Number.NEGATIVE_INFINITY : instant(text));
 
-/** SQL NTILE(n) bucket (1-based) of the i-th (0-based) of `count` ordered rows. */
-export function ntile(buckets: number, count: number, i: number): number {
-  const q = Math.floor(count / buckets);
-  const r = count % buckets;
-  const big = r * (q + 1);
-  return i < big ? Math.floor(i / (q + 1)) + 1 : r + Math.floor((i - big) / q) + 1;
-}
-
-/** The documented R × FM segment map (first matching rule). */
-export function segmentOf(r: number, f: number, m: number): string {
-  const fm = Math.ceil((f + m) / 2);
-  if (r >= 4 && fm >= 4) return 'Champions';
-  if (r >= 3 && fm >= 3) return 'Loyal';
-  if (r >= 4 && fm === 1) return 'New';
-  if (r >= 3) return 'Potential loyalists';
-  if (r <= 2 && fm === 5) return 'Cannot lose';
-  if (r <= 2 && fm >= 3) return 'At risk';
-  if (r === 2) return 'Hibernating';
-  return 'Lost';
-}
-
-const byCustomerId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 // ---- the reference -------------------------------------------------------------------------------------------------
 
@@ -267,51 +246,18 @@ export function computeReference(deliveries: RawDelivery[], opts: { timezone: st
   const productLines = (o: ReferenceOrder) => o.lines.filter((l) => !l.isNonProduct);
   const netMicros = (l: ReferenceLine) => l.grossMicros - l.refundedMicros;
 
-  // 3. customer_rfm: purchase days up to the snapshot, same-day orders summed
-  const days = new Map<string, Map<number, number>>();
-  for (const o of included) {
-    if (o.customerId === null || dayNumber(o.orderDate) > S) continue;
-    const value = productLines(o).reduce((s, l) => s + netMicros(l), 0);
-    const perDay = days.get(o.customerId) ?? new Map<number, number>();
-    const d = dayNumber(o.orderDate);
-    perDay.set(d, (perDay.get(d) ?? 0) + value);
-    days.set(o.customerId, perDay);
-  }
-  interface Base extends Omit<RfmRow, 'r_score' | 'f_score' | 'm_score' | 'segment'> {
-    repeatMicros: number;
-  }
-  const base: Base[] = [...days].map(([customer_id, perDay]) => {
-    const ds = [...perDay.keys()].sort((a, b) => a - b);
-    const first = ds[0]!;
-    const last = ds[ds.length - 1]!;
-    const frequency = ds.length - 1;
-    const repeatMicros = ds.slice(1).reduce((s, d) => s + perDay.get(d)!, 0);
-    return {
-      customer_id,
-      frequency,
-      recency_days: last - first,
-      age_days: S - first,
-      days_since_last: S - last,
-      monetary: frequency === 0 ? 0 : repeatMicros / 1_000_000 / frequency,
-      repeatMicros,
-    };
-  });
-  const n = base.length;
-  const score = (cmp: (a: Base, b: Base) => number) => {
-    const sorted = [...base].sort((a, b) => cmp(a, b) || byCustomerId(a.customer_id, b.customer_id));
-    return new Map(sorted.map((row, i) => [row.customer_id, ntile(5, n, i)]));
-  };
-  const rScore = score((a, b) => b.days_since_last - a.days_since_last);
-  const fScore = score((a, b) => a.frequency - b.frequency);
-  // monetary compared exactly (repeat value / frequency as a fraction), so equal means equal
-  const mScore = score((a, b) => a.repeatMicros * Math.max(b.frequency, 1) - b.repeatMicros * Math.max(a.frequency, 1));
-  const rfm = new Map<string, RfmRow>();
-  for (const { repeatMicros: _r, ...row } of base) {
-    const r = rScore.get(row.customer_id)!;
-    const f = fScore.get(row.customer_id)!;
-    const m = mScore.get(row.customer_id)!;
-    rfm.set(row.customer_id, { ...row, r_score: r, f_score: f, m_score: m, segment: segmentOf(r, f, m) });
-  }
+  // 3. customer_rfm: the one TypeScript RFM, the propensity model's (rfmSnapshot: purchase days up to the snapshot,
+  // same-day orders summed, NTILE scores with ties broken by customer_id, the segment map), fed this reference's own
+  // reading of the deliveries: included orders of known customers, value = product lines net of refunds.
+  const transactions: Transaction[] = included
+    .filter((o) => o.customerId !== null)
+    .map((o) => ({ customerId: o.customerId!, day: o.orderDate, value: productLines(o).reduce((s, l) => s + netMicros(l), 0) / 1_000_000 }));
+  const rfm = new Map<string, RfmRow>(
+    rfmSnapshot(transactions, opts.snapshotDate).map((r) => [
+      r.customer_id,
+      { customer_id: r.customer_id, frequency: r.frequency, recency_days: r.recency_days, age_days: r.age_days, days_since_last: r.days_since_last, monetary: r.monetary, r_score: r.r_score, f_score: r.f_score, m_score: r.m_score, segment: r.segment },
+    ]),
+  );
 
   // 4. customer_labels: an included order on a day in (S, S + 30]; complete when the newest delivery was received after S + 30
   const buyers = new Set(included.filter((o) => o.customerId !== null && dayNumber(o.orderDate) > S && dayNumber(o.orderDate) <= S + 30).map((o) => o.customerId!));

@@ -12,6 +12,7 @@ import { PRIVACY_TOPICS } from '../../core/topics';
 import { runAdminSql, type AdminSqlOptions } from './admin-sql';
 import { syncDir } from './jsonl-journal';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
+import { ASSERTION_PASSES } from '../../features/feature-warehouse';
 
 export interface WarehouseFaults {
   /** While true, landing calls fail with a retryable UNAVAILABLE error (a simulated warehouse outage). */
@@ -77,11 +78,8 @@ async function rows(conn: DuckDBConnection, sql: string, params: unknown[] = [])
   return reader.getRowObjectsJson() as Row[];
 }
 
-/**
- * The feature runner's record of built-in and scoped assertions whose last check passed (functions/src/features/runner.ts).
- * A redaction rewrites derived tables outside a run, so it clears the record: the next run checks every table whole.
- */
-export const ASSERTION_PASSES = 'shop_assertions.passed';
+/** The feature runner's record of passed checks (features/feature-warehouse.ts); a redaction clears it. */
+export { ASSERTION_PASSES };
 
 /**
  * DuckDB's error classes that a row's own content causes (a bad value, a constraint): retrying the same rows fails the

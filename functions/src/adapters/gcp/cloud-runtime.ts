@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { BigQuery } from '@google-cloud/bigquery';
-import { loadConfig, type AppConfig } from '../../core/config';
+import type { AppConfig } from '../../core/config';
 import { runDriftJob, type DriftJobReport } from '../../monitoring/drift-job';
 import { runMonitorPass, type MonitorReport } from '../../monitoring/monitor-job';
 import { createMonitorQueries, type MonitorQueries } from '../../monitoring/monitor-queries';

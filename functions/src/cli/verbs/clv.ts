@@ -1,6 +1,5 @@
 // `shop-mlops clv --csv FILE [--summary] [--unit day|week] [--horizon N] [--out OUT]`: fits BG/NBD + Gamma-Gamma and scores customers.
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
@@ -21,6 +20,7 @@ import {
   type SubmodelFit,
   type TimeUnit,
 } from '../../models/clv';
+import { parseVerbArgs } from '../flags';
 
 export const USAGE = `usage: shop-mlops clv --csv FILE [--summary] [--unit day|week] [--horizon N] [--out OUT]
                    [--as-of DATE] [--discount RATE] [--draws N] [--seed S] [--json]
@@ -54,10 +54,9 @@ const flagsSchema = z.object({
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
+    ({ values } = parseVerbArgs(
+      argv,
+      {
         csv: { type: 'string' },
         summary: { type: 'boolean', default: false },
         unit: { type: 'string', default: 'day' },
@@ -70,9 +69,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    }));
+      USAGE,
+      { min: 0, max: 0 },
+    ));
   } catch (e) {
-    ctx.err(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    ctx.err((e as Error).message);
     return 2;
   }
   if (values.help) {

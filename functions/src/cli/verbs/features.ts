@@ -1,18 +1,16 @@
 // `shop-mlops features [--snapshot DATE] [--timezone TZ] [--full-refresh] [--project DIR] [--json]`: build the feature tables on DuckDB.
-import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
 import { adminCall, findRunningRuntime } from '../store-client';
 import { runFeaturesOnStore } from '../../runtime/features-job';
 import type { ActionReport, RunReport } from '../../features/runner';
+import { parseVerbArgs } from '../flags';
+
+const USAGE = 'usage: shop-mlops features [--snapshot YYYY-MM-DD] [--timezone TZ] [--full-refresh] [--project DIR] [--json]';
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { snapshot: { type: 'string' }, timezone: { type: 'string' }, 'full-refresh': { type: 'boolean' }, project: { type: 'string' } },
-    strict: true,
-  });
+  const { values } = parseVerbArgs(argv, { snapshot: { type: 'string' }, timezone: { type: 'string' }, 'full-refresh': { type: 'boolean' }, project: { type: 'string' } }, USAGE, { min: 0, max: 0 });
   const opts = { snapshotDate: values.snapshot, timezone: values.timezone, fullRefresh: !!values['full-refresh'], projectDir: values.project ? path.resolve(values.project) : undefined };
   const progress = ctx.json ? undefined : (a: ActionReport, i: number, n: number) => ctx.err(`[${i + 1}/${n}] ${a.status.padEnd(7)} ${a.name} ${a.seconds.toFixed(2)} s${a.rows !== undefined ? `, ${a.rows} rows` : ''}`);
   const info = await findRunningRuntime(ctx.config.dataDir);

@@ -1,13 +1,12 @@
 // `shop-mlops forecast --csv FILE --horizon H [--level 80,95] [--lead-time D] [--service-level P] --out OUT`: daily demand per series.
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
 import { readLongCsv } from '../../models/forecast/long-csv';
 import { forecastResolved, resolveOptions } from '../../models/forecast/panel';
 import type { SeriesForecast } from '../../models/forecast/types';
-import { numberFlag, usageError } from '../flags';
+import { numberFlag, parseVerbArgs, usageError } from '../flags';
 
 export const USAGE = `usage: shop-mlops forecast --csv FILE --horizon H --out OUT [--level 80,95] [--lead-time D]
                         [--service-level P] [--json]
@@ -33,25 +32,21 @@ const flagsSchema = z.object({
 
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        csv: { type: 'string' },
-        out: { type: 'string' },
-        horizon: { type: 'string' },
-        level: { type: 'string' },
-        'lead-time': { type: 'string' },
-        'service-level': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw usageError(e instanceof Error ? e.message : String(e), USAGE);
-  }
+  const { values } = parseVerbArgs(
+    argv,
+    {
+      csv: { type: 'string' },
+      out: { type: 'string' },
+      horizon: { type: 'string' },
+      level: { type: 'string' },
+      'lead-time': { type: 'string' },
+      'service-level': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+    { min: 0, max: 0 },
+  );
   if (values.help) {
     ctx.out(USAGE);
     return 0;

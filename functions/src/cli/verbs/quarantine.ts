@@ -1,5 +1,4 @@
 // `shop-mlops quarantine [list [--all] | replay [--id ID ...]]`: inspect and replay quarantined deliveries (embedded: the store; gcp mode: BigQuery's shop_raw.quarantine).
-import { parseArgs } from 'node:util';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
 import { adminCall, findRunningRuntime, withDirectWarehouse } from '../store-client';
@@ -9,6 +8,9 @@ import { createFileArtifactStore } from '../../adapters/embedded/file-artifact-s
 import { createLogger } from '../../core/log';
 import { paths } from '../../runtime/local-runtime';
 import type { StoredQuarantine, Warehouse } from '../../ports/warehouse';
+import { parseVerbArgs } from '../flags';
+
+const USAGE = 'usage: shop-mlops quarantine [list [--all] | replay [--id ID ...]]';
 
 type Privacy = ReturnType<typeof createPrivacyService>;
 
@@ -49,7 +51,7 @@ async function replay(ctx: CliContext, ids: string[]): Promise<ReplayOutcome[]> 
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const [sub = 'list', ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: { id: { type: 'string', multiple: true }, all: { type: 'boolean' } }, strict: true });
+  const { values } = parseVerbArgs(rest, { id: { type: 'string', multiple: true }, all: { type: 'boolean' } }, USAGE, { min: 0, max: 0 });
   if (sub === 'list') {
     const items = await list(ctx, !!values.all);
     ctx.out(ctx.json ? JSON.stringify(items) : formatTable(items as unknown as Record<string, unknown>[], ['quarantine_id', 'topic', 'shop', 'webhook_id', 'reason', 'quarantined_at', 'replayed_at']));
@@ -65,6 +67,6 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     }
     return 0;
   }
-  ctx.err('usage: shop-mlops quarantine [list [--all] | replay [--id ID ...]]');
+  ctx.err(USAGE);
   return 2;
 }

@@ -1,13 +1,15 @@
 // `shop-mlops replay`: streams a UCI Online Retail CSV (or CDNOW transactions) as signed order and refund webhooks.
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import * as path from 'node:path';
 import type { CliContext } from '../context';
 import { webhookSecrets } from '../../core/webhook-secrets';
 import { cdnowToUciCsv } from '../../simulator/cdnow';
 import { progressLine, sendLines, table } from '../../simulator/cli-format';
 import { streamReplay, type ReplayReport } from '../../simulator/replay-csv';
 import { sendDeliveries } from '../../simulator/send';
-import { isValidTimeZone } from '../../simulator/zoned-time';
+import { isValidTimeZone } from '../../core/shop-days';
+import { MYSHOPIFY_DOMAIN } from '../../core/topics';
+import { parseVerbArgs } from '../flags';
 
 export const USAGE = `usage: shop-mlops replay (--csv FILE | --cdnow FILE) [--url URL] [--timezone TZ] [--shop DOMAIN]
                        [--currency CUR] [--concurrency C] [--dry-run] [--json]
@@ -15,15 +17,22 @@ export const USAGE = `usage: shop-mlops replay (--csv FILE | --cdnow FILE) [--ur
   --cdnow reads CDNOW transactions and converts them to that layout. InvoiceDate is read in --timezone (default UTC);
   --currency defaults to GBP for --csv (the UCI shop is British) and USD for --cdnow.
   Each invoice becomes orders/create; a C invoice becomes refunds/create of the customer's latest earlier order with
-  that StockCode; --dry-run reads the file and prints the report without sending.`;
+  that StockCode; --dry-run reads the file and prints the report without sending.
+  --shop is the shop the deliveries come from (default one named after the file, e.g. online-retail.csv →
+  online-retail.myshopify.com), so a replayed store never mixes into another shop's data (the demo's included).`;
+
+/** The shop a replayed file lands in unless --shop says otherwise: its base name as a myshopify domain. */
+export function replayShopFor(file: string): string {
+  const name = path.basename(file).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60).replace(/-+$/, '');
+  return `${name || 'replay'}.myshopify.com`;
+}
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
+    ({ values } = parseVerbArgs(
+      argv,
+      {
         csv: { type: 'string' },
         cdnow: { type: 'string' },
         url: { type: 'string' },
@@ -35,9 +44,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    }));
+      USAGE,
+      { min: 0, max: 0 },
+    ));
   } catch (e) {
-    ctx.err(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    ctx.err((e as Error).message);
     return 2;
   }
   if (values.help) {
@@ -54,6 +65,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1024) problems.push('--concurrency must be an integer from 1 to 1024');
   if (values.currency !== undefined && !/^[A-Z]{3}$/.test(values.currency)) problems.push('--currency must be a 3-letter ISO code, e.g. GBP');
+  const shop = values.shop ?? (file === undefined ? '' : replayShopFor(file));
+  if (values.shop !== undefined && !MYSHOPIFY_DOMAIN.test(values.shop)) problems.push(`--shop must be a shop's myshopify domain (name.myshopify.com), got "${values.shop}"`);
   if (problems.length > 0) {
     ctx.err(`${problems.join('\n')}\n${USAGE}`);
     return 2;
@@ -62,14 +75,14 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const source = values.cdnow !== undefined ? cdnowToUciCsv(readFileSync(values.cdnow, 'utf8')) : createReadStream(values.csv!);
   const { deliveries, report } = streamReplay(source, {
     timezone,
-    ...(values.shop ? { shop: values.shop } : {}),
+    shop,
     currency: values.currency ?? (values.cdnow !== undefined ? 'USD' : 'GBP'),
   });
 
   if (values['dry-run']) {
     for await (const _ of deliveries) void _;
-    if (json) ctx.out(JSON.stringify({ verb: 'replay', file, url, dryRun: true, report }));
-    else ctx.out(describeReport(report, file!, url));
+    if (json) ctx.out(JSON.stringify({ verb: 'replay', file, shop, url, dryRun: true, report }));
+    else ctx.out(describeReport(report, file!, shop, url));
     return 0;
   }
   const progress = progressLine('replay', !json);
@@ -78,8 +91,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const { current: secret } = await webhookSecrets(ctx.config);
     const result = await sendDeliveries(url, deliveries, { secret, concurrency, onProgress: progress.update });
     progress.done();
-    if (json) ctx.out(JSON.stringify({ verb: 'replay', file, url, report, send: result }));
-    else ctx.out(`${describeReport(report, file!, url)}\n${sendLines(result)}`);
+    if (json) ctx.out(JSON.stringify({ verb: 'replay', file, shop, url, report, send: result }));
+    else ctx.out(`${describeReport(report, file!, shop, url)}\n${sendLines(result)}`);
     return result.failed === 0 ? 0 : 1;
   } catch (e) {
     progress.done();
@@ -90,10 +103,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
 }
 
-function describeReport(r: ReplayReport, file: string, url: string): string {
+function describeReport(r: ReplayReport, file: string, shop: string, url: string): string {
   const skipped = Object.entries(r.skipped).sort((a, b) => b[1] - a[1]);
   return [
-    `replay: ${file} (${r.rows} rows, ${r.invoices} invoices, ${r.firstDate ?? '—'} … ${r.lastDate ?? '—'}) → ${url}`,
+    `replay: ${file} (${r.rows} rows, ${r.invoices} invoices, ${r.firstDate ?? '—'} … ${r.lastDate ?? '—'}) → ${shop} at ${url}`,
     table([
       ['orders/create', r.orders],
       ['  of which guest orders', r.guestOrders],

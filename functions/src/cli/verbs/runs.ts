@@ -1,11 +1,11 @@
 // `shop-mlops runs [--json] [--experiment EXP] [RUN_ID ...]`: lists tracked training runs, shows one, or compares several side by side.
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import { compareRuns, type ParamValue, type RunRecord, type RunTracker } from '../../ports/run-tracker';
 import type { CliContext } from '../context';
 import { formatTable } from '../table';
+import { parseVerbArgs } from '../flags';
 
 export const USAGE = `usage: shop-mlops runs [--json] [--experiment EXP] [--location REGION] [RUN_ID ...]
   no RUN_ID     list the runs, newest first (only EXP's with --experiment)
@@ -90,13 +90,7 @@ function runTable(r: RunRecord): string {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let parsedArgs;
-  try {
-    parsedArgs = parseArgs({ args: argv, allowPositionals: true, options: { experiment: { type: 'string' }, location: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
-  } catch (e) {
-    throw badFlags(e instanceof Error ? e.message : String(e));
-  }
-  const { values, positionals } = parsedArgs;
+  const { values, positionals } = parseVerbArgs(argv, { experiment: { type: 'string' }, location: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, USAGE, { min: 0, max: Infinity });
   if (values.help) {
     ctx.out(USAGE);
     return 0;

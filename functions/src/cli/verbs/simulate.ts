@@ -1,11 +1,11 @@
 // `shop-mlops simulate`: plans a believable store's webhook history (seeded) and posts it, signed, to the runtime.
-import { parseArgs } from 'node:util';
 import type { CliContext } from '../context';
 import { webhookSecrets } from '../../core/webhook-secrets';
 import { percent, progressLine, sendLines, table } from '../../simulator/cli-format';
 import { DEFAULT_SHOP, DEFAULT_TIMEZONE, planStore } from '../../simulator/plan-store';
 import { sendDeliveries } from '../../simulator/send';
-import { addDays, isValidTimeZone, localDate } from '../../simulator/zoned-time';
+import { addDays, isValidTimeZone, localDate } from '../../core/shop-days';
+import { parseVerbArgs } from '../flags';
 
 export const USAGE = `usage: shop-mlops simulate --days N --seed S [--url URL] [--timezone TZ] [--start YYYY-MM-DD]
                          [--concurrency C] [--shop DOMAIN] [--duplicates] [--dry-run] [--json]
@@ -16,10 +16,9 @@ export const USAGE = `usage: shop-mlops simulate --days N --seed S [--url URL] [
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
+    ({ values } = parseVerbArgs(
+      argv,
+      {
         url: { type: 'string' },
         days: { type: 'string' },
         seed: { type: 'string' },
@@ -32,9 +31,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
-    }));
+      USAGE,
+      { min: 0, max: 0 },
+    ));
   } catch (e) {
-    ctx.err(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    ctx.err((e as Error).message);
     return 2;
   }
   if (values.help) {

@@ -1,5 +1,4 @@
-// `shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S]`: the local runtime, with the demo store on first start.
-import { parseArgs } from 'node:util';
+// `shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ] [--retrain]`: the local runtime, with the demo store on first start.
 import * as path from 'node:path';
 import type { CliContext } from '../context';
 import { createLogger } from '../../core/log';
@@ -10,10 +9,13 @@ import { formatSummary } from '../../training/train-verb';
 import { formatTable } from '../table';
 import { formatTrafficSummary } from './traffic';
 import type { DemoRollout } from '../../runtime/demo-rollout';
-import { usageError } from '../flags';
-import { addDays, localDate } from '../../simulator/zoned-time';
+import { parseVerbArgs, usageError } from '../flags';
+import { addDays, localDate } from '../../core/shop-days';
 
-const USAGE = 'usage: shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ]';
+const USAGE = `usage: shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ] [--retrain]
+  --timezone sets the shop's time zone for this runtime (default SHOP_MLOPS_SHOP_TIMEZONE, else UTC): the demo's store,
+  its feature builds, the scheduled rebuilds and the monitor all use it. On a store that already has events the demo
+  trains nothing unless --retrain.`;
 
 /** Checks the demo flags before anything starts: whole days, and an end day that is not after yesterday in the shop's zone. */
 function demoFlags(v: { 'demo-days'?: string; 'demo-end'?: string; seed?: string; timezone?: string }, now: Date): { days: number; endDate: string | undefined; seed: number; timezone: string } {
@@ -47,21 +49,25 @@ function formatDemoRollout(r: DemoRollout): string {
 }
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values } = parseVerbArgs(
+    argv,
+    {
       'no-demo': { type: 'boolean' },
       'exit-after-demo': { type: 'boolean' },
       'demo-days': { type: 'string', default: '120' },
       'demo-end': { type: 'string' },
       seed: { type: 'string', default: '42' },
-      timezone: { type: 'string', default: 'America/New_York' },
+      timezone: { type: 'string', default: ctx.config.shopTimezone },
+      retrain: { type: 'boolean' },
     },
-    strict: true,
-  });
+    USAGE,
+    { min: 0, max: 0 },
+  );
   const demo = demoFlags(values, new Date());
-  const logger = createLogger({ level: ctx.config.logLevel, component: 'runtime' });
-  const rt = await startRuntime({ config: ctx.config, logger });
+  // One shop time zone for the whole runtime: --timezone overrides SHOP_MLOPS_SHOP_TIMEZONE for the demo and every later build.
+  const config = { ...ctx.config, shopTimezone: demo.timezone };
+  const logger = createLogger({ level: config.logLevel, component: 'runtime' });
+  const rt = await startRuntime({ config, logger });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -83,8 +89,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         dataDir: ctx.config.dataDir,
         days: demo.days,
         seed: demo.seed,
-        timezone: demo.timezone,
         endDate: demo.endDate,
+        ...(values.retrain ? { retrain: true } : {}),
         secret: (await webhookSecrets(ctx.config)).current, // the secret the runtime verifies with
         progress: ctx.json ? undefined : (line) => ctx.err(line),
       });
@@ -98,17 +104,19 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out(
         summary.seeded
           ? `Demo store: ${summary.sent} signed webhooks sent in ${summary.seconds.toFixed(1)} s; ${summary.loader.landed} events landed, ${summary.loader.duplicates} duplicate deliveries collapsed, ${summary.loader.quarantined} quarantined.`
-          : 'Store already has events: demo skipped.',
+          : `Store already has events: demo skipped${summary.training ? '' : ', nothing retrained (`up --retrain` trains on it)'}.`,
       );
       ctx.out(
         summary.features.ok
           ? `Features for snapshot ${summary.features.snapshotDate}: ${summary.features.actions} actions ok in ${summary.features.seconds.toFixed(1)} s.`
-          : `Features for snapshot ${summary.features.snapshotDate}: FAILED ${summary.features.failed.join(', ')} (run \`npx shop-mlops features\` for details).`,
+          : `Features${summary.features.snapshotDate ? ` for snapshot ${summary.features.snapshotDate}` : ''}: FAILED ${summary.features.failed.join(', ') || 'not built'} (see below; \`npx shop-mlops features\` for details).`,
       );
       ctx.out(formatTable(summary.tables));
       ctx.out('');
-      ctx.out('models' in summary.training ? formatSummary(summary.training) : `Training: FAILED (${summary.training.error})`);
-      ctx.out('');
+      if (summary.training) {
+        ctx.out('models' in summary.training ? formatSummary(summary.training) : `Training: FAILED (${summary.training.error})`);
+        ctx.out('');
+      }
       if (summary.rollout) ctx.out(formatDemoRollout(summary.rollout));
       if (summary.route) ctx.out(`Try: ${summary.route.call}\n${JSON.stringify(summary.route.answer, null, 2)}\n`);
       if (summary.monitor) {
@@ -119,10 +127,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       }
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
       ctx.out(`\nTry: npx shop-mlops sql "SELECT topic, count(*) AS n FROM shop_raw.events GROUP BY 1 ORDER BY 2 DESC"`);
+      if (summary.problems.length) ctx.out(`\nThe demo did not complete (shop time zone ${summary.timezone}):\n${summary.problems.map((p) => `  FAILED ${p}`).join('\n')}`);
     }
     if (values['exit-after-demo']) {
       await rt.close();
-      return 0;
+      return summary.problems.length ? 1 : 0;
     }
   } else if (ctx.json) ctx.out(JSON.stringify({ urls }));
   else ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));

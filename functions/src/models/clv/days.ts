@@ -1,7 +1,6 @@
 // Calendar days for the CLV summaries: a transaction's date text → days since 1970-01-01, and back.
-import { parseDate } from '../../simulator/zoned-time';
+import { dateOfDayNumber, dayNumberOf } from '../../core/shop-days';
 
-const DAY_MS = 86_400_000;
 const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/;
 const COMPACT = /^(\d{4})(\d{2})(\d{2})$/;
 
@@ -14,15 +13,8 @@ export function parseDay(text: string): number {
   const t = text.trim();
   const m = DATE_PREFIX.exec(t) ?? COMPACT.exec(t);
   if (!m) return NaN;
-  try {
-    const [y, mo, d] = parseDate(`${m[1]}-${m[2]}-${m[3]}`);
-    return Math.round(Date.UTC(y, mo - 1, d) / DAY_MS);
-  } catch {
-    return NaN;
-  }
+  return dayNumberOf(`${m[1]}-${m[2]}-${m[3]}`);
 }
 
 /** `YYYY-MM-DD` of a day number. */
-export function formatDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
+export const formatDay = dateOfDayNumber;

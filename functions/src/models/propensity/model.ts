@@ -1,5 +1,6 @@
 // Repeat-purchase propensity: train (L2 logistic + calibration + precision-targeted threshold) and score; the model is plain JSON.
 import { ShopMlopsError } from '../../core/errors';
+import { daysBetween } from '../../core/shop-days';
 import { fitRfCellBaseline, scoreRfCellBaseline, type RfCellBaseline } from './baseline';
 import { calibrate, fitCalibration, type CalibrationMap, type CalibrationMethod } from './calibration';
 import { foldFit } from './fold-fit';
@@ -152,8 +153,8 @@ export function trainPropensity(trainRows: readonly PropensityRow[], validationR
   if (trainSnaps.length > 0 && valSnaps[0]! <= trainSnaps[trainSnaps.length - 1]!) {
     throw new ShopMlopsError('UNPROCESSABLE', `validation snapshots must be later than the training ones: training up to ${trainSnaps[trainSnaps.length - 1]}, validation from ${valSnaps[0]}`);
   }
-  const lastTrain = Date.parse(trainSnaps[trainSnaps.length - 1] ?? '');
-  if (Date.parse(valSnaps[0]!) - lastTrain < 30 * 86_400_000) {
+  const lastTrain = trainSnaps[trainSnaps.length - 1];
+  if (lastTrain !== undefined && daysBetween(lastTrain, valSnaps[0]!) < 30) {
     warnings.push(`the labels of training snapshot ${trainSnaps[trainSnaps.length - 1]} cover days after validation snapshot ${valSnaps[0]}: validation is not fully out of time`);
   }
 

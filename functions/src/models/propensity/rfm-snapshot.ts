@@ -1,5 +1,6 @@
 // customer_rfm and customer_labels of one snapshot computed in TypeScript from orders, exactly as docs/data-contracts.md defines them.
 import { ShopMlopsError } from '../../core/errors';
+import { dateOfDayNumber, dayNumberOf } from '../../core/shop-days';
 import type { PropensityRow, RfmRow, Segment } from './rows';
 
 /** Math functions as module constants: global lookups are slow inside VM contexts (jest), which hot loops feel. */
@@ -14,20 +15,14 @@ export interface Transaction {
   value: number;
 }
 
-const DAY_MS = 86_400_000;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
 /** Days since 1970-01-01 of a calendar date; throws BAD_REQUEST naming `what` when it is not one. */
 export function dayNumber(date: string, what = 'date'): number {
-  const m = DATE_RE.exec(date);
-  const n = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS : NaN;
-  if (!m || !Number.isInteger(n) || dayString(n) !== date) throw new ShopMlopsError('BAD_REQUEST', `${what}: not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
+  const n = dayNumberOf(date);
+  if (Number.isNaN(n)) throw new ShopMlopsError('BAD_REQUEST', `${what}: not a calendar date (YYYY-MM-DD): ${JSON.stringify(date)}`);
   return n;
 }
 
-export function dayString(n: number): string {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
-}
+export const dayString = dateOfDayNumber;
 
 /** SQL NTILE(buckets) of the i-th (0-based) of `count` ordered rows: the first count % buckets buckets get one row more. */
 export function ntile(buckets: number, count: number, i: number): number {

@@ -1,7 +1,7 @@
 // Repeat-purchase propensity in the training pipeline: which label snapshots to use, training on the earlier ones, the latest complete one as the holdout (validation).
 import { ShopMlopsError } from '../../core/errors';
 import { propensityMetrics, scorePropensity, trainPropensity, type PropensityModel, type PropensityRow } from '../../models/propensity';
-import { addDays } from '../../simulator/zoned-time';
+import { addDays } from '../../core/shop-days';
 import type { CustomerLabelRow, CustomerRfmRow } from '../datasets';
 import { ARTIFACT_FORMAT, finiteMetrics, type ModelAdapter, type PropensityPlan, type TrainingData } from './types';
 

@@ -1,7 +1,7 @@
 // Recommendations in the training pipeline: item-kNN from the order lines (or co_purchase), holdout = a temporal split at the cut (items new to each customer after it).
 import { ShopMlopsError } from '../../core/errors';
 import { DEFAULT_PARAMS, ORDER_LEVEL_PARAMS, chooseRepeatWeight, interactionsFrom, popularityModel, scoreOnHoldout, temporalHoldout, trainFromCoPurchase, trainRecommender, withRepeatWeight, type CatalogItem, type Interactions, type RecommenderModel, type TemporalHoldout } from '../../models/recommend';
-import { addDays } from '../../simulator/zoned-time';
+import { addDays } from '../../core/shop-days';
 import type { OrderLineRow, ProductAttributeRow } from '../datasets';
 import { ARTIFACT_FORMAT, finiteMetrics, type ModelAdapter, type Score, type TrainingData, type TrainingOptions } from './types';
 

@@ -3,9 +3,9 @@ import type { protos } from '@google-cloud/aiplatform';
 // Deep imports: the package root loads every Vertex client (about 9 s of start-up here; these two take under 3 s).
 import { toValue } from '@google-cloud/aiplatform/build/src/helpers';
 import { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
-import { ShopMlopsError } from '../core/errors';
-import { checkParamValue, type ParamType, type ParamValue } from './io-spec';
-import type { KfpParameterType, KfpPipelineSpec } from './kfp-spec';
+import { ShopMlopsError } from '../../core/errors';
+import { checkParamValue, type ParamType, type ParamValue } from '../../pipeline/io-spec';
+import type { KfpParameterType, KfpPipelineSpec } from '../../pipeline/kfp-spec';
 
 export interface SubmitPipelineJobOptions {
   project: string;

@@ -1,16 +1,16 @@
-// `shop-mlops pipeline run|compile|submit|list`: runs a pipeline locally with progress on stderr, or compiles/submits it for Vertex AI Pipelines.
+// `shop-mlops pipeline run|compile|submit|list`: runs a pipeline locally with progress on stderr, or compiles/submits it for Vertex AI Pipelines (the entry point that wires the framework to the product's pipelines and stores).
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { CliContext } from '../cli/context';
-import { ShopMlopsError } from '../core/errors';
-import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
-import { compilePipeline } from './compile-kfp';
-import type { AnyPipeline } from './define';
-import { parseParamText, type ParamValue } from './io-spec';
-import { runPipeline } from './local-runner';
-import { createProgressReporter } from './progress';
-import { loadPipeline, registeredPipelines } from './registry';
+import type { CliContext } from '../context';
+import { ShopMlopsError } from '../../core/errors';
+import { createFileArtifactStore } from '../../adapters/embedded/file-artifact-store';
+import { compilePipeline } from '../../pipeline/compile-kfp';
+import { cliParams, pairs } from '../../pipeline/cli-params';
+import { runPipeline } from '../../pipeline/local-runner';
+import { createProgressReporter } from '../../pipeline/progress';
+import { loadPipeline, registeredPipelines } from '../../pipeline/registry';
+import '../../pipelines'; // the product's pipelines, registered by name
+import { parseVerbArgs } from '../flags';
 
 export const USAGE = [
   'usage: shop-mlops pipeline list',
@@ -19,31 +19,11 @@ export const USAGE = [
   '       shop-mlops pipeline submit NAME --image IMAGE --project P --location L --output-dir gs://BUCKET/DIR [--param K=V ...] [--service-account SA] [--job-id ID] [--module FILE] [--env K=V ...]',
 ].join('\n');
 
-const pairs = (items: string[] | undefined, flag: string): Array<[string, string]> =>
-  (items ?? []).map((s) => {
-    const i = s.indexOf('=');
-    if (i <= 0) throw new ShopMlopsError('BAD_REQUEST', `${flag} takes KEY=VALUE, got ${JSON.stringify(s)}`);
-    return [s.slice(0, i), s.slice(i + 1)];
-  });
-
-/** `--param k=v` values, parsed by the declared type of each pipeline parameter. */
-export function cliParams(p: AnyPipeline, items: string[] | undefined): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const [k, v] of pairs(items, '--param')) {
-    const spec = p.params[k];
-    if (!spec) throw new ShopMlopsError('BAD_REQUEST', `pipeline '${p.name}' has no parameter '${k}'; its parameters are ${Object.keys(p.params).join(', ') || '(none)'}`);
-    out[k] = parseParamText(spec.type, v, `--param ${k}`);
-  }
-  return out;
-}
-
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
+  const { values, positionals } = parseVerbArgs(
+    rest,
+    {
       module: { type: 'string' },
       param: { type: 'string', multiple: true },
       env: { type: 'string', multiple: true },
@@ -57,7 +37,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       'service-account': { type: 'string' },
       'job-id': { type: 'string' },
     },
-  });
+    USAGE,
+    { min: 0, max: 1 },
+  );
   if (sub === 'list') {
     if (ctx.json) ctx.out(JSON.stringify({ pipelines: registeredPipelines() }));
     else ctx.out(registeredPipelines().join('\n') || '(no registered pipelines; pass --module FILE)');
@@ -102,7 +84,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
 
-  const { submitPipelineJob } = require('./vertex-submit') as typeof import('./vertex-submit');
+  const { submitPipelineJob } = require('../../adapters/gcp/vertex-pipeline-submit') as typeof import('../../adapters/gcp/vertex-pipeline-submit');
   const job = await submitPipelineJob({
     project: need('project'),
     location: need('location'),
@@ -116,3 +98,5 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   else ctx.out(`submitted ${job.name} (${job.state})\n${job.consoleUrl}`);
   return 0;
 }
+
+export { cliParams } from '../../pipeline/cli-params';

@@ -1,6 +1,5 @@
 // `shop-mlops recommend --csv FILE --k K --out OUT`: item-kNN recommendations for every customer of a purchases CSV.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import type { CliContext } from '../context';
@@ -10,7 +9,7 @@ import { trainRecommender } from '../../models/recommend/model';
 import { readUciCatalog } from '../../models/recommend/catalog-csv';
 import { distinctRecommended, recommendAll } from '../../models/recommend/recommender';
 import { formatScore, writeRecommendationsCsv } from '../../models/recommend/recommendations-csv';
-import { usageError } from '../flags';
+import { parseVerbArgs, usageError } from '../flags';
 
 export const USAGE = `usage: shop-mlops recommend --csv FILE [--k K] --out OUT [--out-of-stock FILE] [--json]
   FILE is the UCI Online Retail layout (InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country)
@@ -31,23 +30,19 @@ const flagsSchema = z.object({
 
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        csv: { type: 'string' },
-        k: { type: 'string' },
-        out: { type: 'string' },
-        'out-of-stock': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    throw usageError(e instanceof Error ? e.message : String(e), USAGE);
-  }
+  const { values } = parseVerbArgs(
+    argv,
+    {
+      csv: { type: 'string' },
+      k: { type: 'string' },
+      out: { type: 'string' },
+      'out-of-stock': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+    { min: 0, max: 0 },
+  );
   if (values.help) {
     ctx.out(USAGE);
     return 0;

@@ -38,6 +38,7 @@ import { storefrontAuthFromConfig, type StorefrontEnv } from '../http/storefront
 import { createDuckDbMonitoringStore } from '../adapters/embedded/duckdb-monitoring-store';
 import { createRetrainer, type Retrainer } from '../monitoring/retrain';
 import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
+import { mountLocalDashboard } from './dashboard-runtime';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -205,6 +206,7 @@ async function serve(
     monitor: { pass: (now) => monitor.pass(now), rollouts: (now) => monitor.rollouts(now), clock },
     requestRetrain: retrainer.request,
   });
+  mountLocalDashboard(app as unknown as Hono, { config, adminToken, remoteAddress, warehouse, artifacts, runsDir: p.runs, serving, monitoringStore, loader, clock, logger });
   createWebhookApp(
     {
       verifier: createWebhookVerifier({ apiSecret: secrets.current, previousSecrets: secrets.previous, log: logger }),

@@ -37,6 +37,7 @@ import { createBigQueryPredictionStore } from './bigquery-prediction-store';
 import { createPubSubPredictionLog } from './pubsub-prediction-log';
 import { createVertexEndpoints } from './vertex-endpoints';
 import { createVertexModelRegistry } from './vertex-model-registry';
+import { cloudDashboardRoutes } from './cloud-dashboard';
 
 type Env = Record<string, string | undefined>;
 
@@ -153,6 +154,7 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   const app = new Hono();
   // The storefront's App Proxy signature or the admin's session token, the shop's rate limit and CORS, before any route.
   if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
+  app.route('/api/dashboard', cloudDashboardRoutes(config, { location: opts.location, resolveCaller: opts.resolveCaller ?? callerFromMiddleware, warehouse, artifacts, registry, log }));
   app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
   const exporter = createCloudMonitoringExporter({ projectId: project, registry: promRegistry, functionName: 'api', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });

@@ -32,7 +32,9 @@ const tsLit = (d: Date): string => `TIMESTAMP '${d.toISOString().slice(0, 19).re
 const isoText = (v: unknown): string => {
   if (v instanceof Date) return v.toISOString();
   const s = v && typeof v === 'object' && 'value' in v ? String((v as { value: unknown }).value) : String(v);
-  const d = new Date(s.includes('T') || s.endsWith('Z') ? s : `${s.replace(' ', 'T')}${/[+-]\d\d(:?\d\d)?$/.test(s) ? '' : 'Z'}`);
+  // DuckDB writes '2026-12-06 23:10:00+00': ISO wants 'T' and '+00:00'.
+  const iso = s.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+  const d = new Date(/[zZ]|[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
   return Number.isNaN(d.getTime()) ? s : d.toISOString();
 };
 
@@ -59,7 +61,8 @@ export function createDashboardReads(query: QuerySql, dialect: Dialect, opts: { 
 
   return {
     async shops() {
-      const r = await rows(`SELECT DISTINCT shop FROM ${raw}.events UNION DISTINCT SELECT DISTINCT shop FROM shop_predictions.prediction_log`).catch(() => rows(`SELECT DISTINCT shop FROM ${raw}.events`));
+      // Each table on its own: a store that has served nothing has no prediction log yet.
+      const r = (await Promise.all([rows(`SELECT DISTINCT shop FROM ${raw}.events`), rows('SELECT DISTINCT shop FROM shop_predictions.prediction_log')])).flat();
       return [...new Set(r.map((x) => String(x['shop'])).filter((s) => SHOP_DOMAIN.test(s)))].sort();
     },
 

@@ -70,7 +70,7 @@ export async function buildDashboardStore(): Promise<DashboardStore> {
   };
   try {
     // 100 days of history and the 33 days after install, sent at once (serving reads the features built at install).
-    const plan = planStore({ days: 133, seed: 'dashboard', timezone: TZ, shop: SHOP, startDate: dayOf(at(-100)), scale: 2 });
+    const plan = planStore({ days: 133, seed: 'dashboard', timezone: TZ, shop: SHOP, startDate: dayOf(at(-100)), scale: 1 });
     const sent = await sendDeliveries(`${rt.url}/webhooks`, plan.deliveries.filter((d: PlannedDelivery) => d.triggeredAt.getTime() < at(33).getTime()), { secret: SECRET, concurrency: 32 });
     if (sent.failed) throw new Error(`${sent.failed} webhooks failed`);
     if (!(await rt.loader.drain(300_000))) throw new Error('not landed');
@@ -93,14 +93,10 @@ export async function buildDashboardStore(): Promise<DashboardStore> {
     const badVersion = await withThreshold(rt, v1, 0, 'everyone');
     await deployVersion(s, { shop: SHOP, model: 'propensity' }, badVersion, { ...WHO, reason: 'canary: everyone will repeat' }, 25);
     lap('deploy');
-    // Every customer's predictions on four days (batches of 20 through the route), and each variant's forecast.
+    // Every customer's predictions on three days (batches of 20 through the route).
     const customers = (await rt.warehouse.query(`SELECT customer_id FROM shop_features.customer_rfm WHERE shop = '${SHOP}' AND snapshot_date = DATE '${dayOf(at(-1))}' ORDER BY customer_id`)).map((r) => String(r['customer_id']));
-    const variants = (await rt.warehouse.query(`SELECT DISTINCT variant_id FROM shop_predictions.variant_forecast WHERE shop = '${SHOP}' ORDER BY 1`)).map((r) => String(r['variant_id']));
-    const requests = [
-      ...customers.map((id) => ({ route: 'customers/predictions', query: { customer_id: id } })),
-      ...variants.map((id) => ({ route: 'variants/forecast', query: { variant_id: id } })),
-    ];
-    for (const d of [0, 1, 2, 3]) {
+    const requests = customers.map((id) => ({ route: 'customers/predictions', query: { customer_id: id } }));
+    for (const d of [0, 1, 2]) {
       clock.set(at(d, 9));
       let next = 0;
       await Promise.all(

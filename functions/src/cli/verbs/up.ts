@@ -12,6 +12,7 @@ import { formatTrafficSummary } from './traffic';
 import type { DemoRollout } from '../../runtime/demo-rollout';
 import { usageError } from '../flags';
 import { addDays, localDate } from '../../simulator/zoned-time';
+import { dashboardLine } from '../../runtime/dashboard-link';
 
 const USAGE = 'usage: shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ]';
 
@@ -73,7 +74,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const urls = { webhooks: `${rt.url}/webhooks`, health: `${rt.url}/healthz`, metrics: `${rt.url}/metrics` };
+  const urls = { webhooks: `${rt.url}/webhooks`, health: `${rt.url}/healthz`, metrics: `${rt.url}/metrics`, dashboard: `${rt.url}/` };
   if (!ctx.json) ctx.err(`shop-mlops runtime on ${rt.url}  (data: ${path.resolve(ctx.config.dataDir)})`);
 
   if (!values['no-demo']) {
@@ -119,13 +120,14 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       }
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
       ctx.out(`\nTry: npx shop-mlops sql "SELECT topic, count(*) AS n FROM shop_raw.events GROUP BY 1 ORDER BY 2 DESC"`);
+      ctx.out(`\n${dashboardLine(rt.url, ctx.config.dataDir)}`);
     }
     if (values['exit-after-demo']) {
       await rt.close();
       return 0;
     }
   } else if (ctx.json) ctx.out(JSON.stringify({ urls }));
-  else ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
+  else ctx.out(`${formatTable(Object.entries(urls).map(([name, url]) => ({ name, url })))}\n\n${dashboardLine(rt.url, ctx.config.dataDir)}`);
   if (!ctx.json) ctx.err('serving until Ctrl-C');
   await new Promise<never>(() => undefined);
   return 0;

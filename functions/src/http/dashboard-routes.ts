@@ -63,17 +63,18 @@ export function createDashboardRoutes(deps: DashboardDeps): Hono {
 
   async function handle(c: Context, route: RouteName, answer: (q: Record<string, unknown>, shop: string) => Promise<unknown>): Promise<Response> {
     try {
-      const parsed = QUERIES[route].safeParse(Object.fromEntries(new URL(c.req.raw.url).searchParams));
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
-        return errorResponse('BAD_REQUEST', `dashboard/${route}: ${problems.join('; ')}`, { problems });
-      }
+      // Who calls first: a refused caller learns nothing about the parameters.
       let shop = '';
       if (!(route === 'shops' && deps.listsAllShops)) {
         const caller = await deps.resolveCaller(c.req.raw, { remoteAddress: deps.remoteAddress?.(c.req.raw, c.env), caller: c.get('caller') as Caller | undefined });
         if (caller instanceof Response) return caller;
         if (!VIA_ALLOWED.has(caller.via)) return errorResponse('FORBIDDEN', 'the dashboard is for the shop\'s admins (App Bridge session token), not the storefront');
         shop = caller.shop;
+      }
+      const parsed = QUERIES[route].safeParse(Object.fromEntries(new URL(c.req.raw.url).searchParams));
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`);
+        return errorResponse('BAD_REQUEST', `dashboard/${route}: ${problems.join('; ')}`, { problems });
       }
       const body = await answer(parsed.data as Record<string, unknown>, shop);
       return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'private, no-store' } });

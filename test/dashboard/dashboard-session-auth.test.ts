@@ -40,6 +40,9 @@ test('a session token reads its own shop\'s dashboard; App Proxy, missing and mi
   const artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
   endpoints = createJournalEndpoints({ dir: path.join(dir, 'endpoints') });
   await endpoints.deploy({ shop: SHOP_A, model: 'clv', version: 1, actor: 'test', reason: 'shop A serves clv v1' });
+  // One training run per shop (a run names its shop in its params).
+  const runs = createFileRunTracker({ dir: path.join(dir, 'runs'), artifacts });
+  for (const shop of [SHOP_A, SHOP_B]) await (await runs.startRun({ experiment: 'training', params: { shop }, dataSnapshot: { rows: { t: 1 }, contentHash: `sha256:${shop}` }, codeVersion: { packageVersion: '0.1.0', gitCommit: null } })).end('COMPLETE');
   const config = loadConfig({ SHOPIFY_API_SECRET: SECRET, SHOPIFY_API_KEY: API_KEY });
   // As buildApiRuntime wires it: storefrontAuth on /api/*, the dashboard's caller taken from the middleware.
   const app = new Hono();
@@ -50,7 +53,7 @@ test('a session token reads its own shop\'s dashboard; App Proxy, missing and mi
       resolveCaller: callerFromMiddleware,
       models: ['clv'],
       registry: createFileModelRegistry({ dir: path.join(dir, 'registry'), artifacts }),
-      runs: createFileRunTracker({ dir: path.join(dir, 'runs'), artifacts }),
+      runs,
       endpoints,
       monitoring: createDuckDbMonitoringStore(warehouse),
       reads: createDashboardReads((sql) => warehouse!.query(sql), 'duckdb'),
@@ -73,6 +76,9 @@ test('a session token reads its own shop\'s dashboard; App Proxy, missing and mi
   expect(await call(`${base}/shops`, a)).toEqual({ status: 200, body: { shops: [SHOP_A] } });
   const history = (r: { body: Record<string, unknown> }) => (r.body['endpoints'] as { history: { reason: string }[] }[])[0]!.history.map((h) => h.reason);
   expect(history(await call(`${base}/endpoints`, a))).toEqual(['shop A serves clv v1']);
+  const runShops = (r: { body: Record<string, unknown> }) => (r.body['runs'] as { dataSnapshot: { contentHash: string } }[]).map((x) => x.dataSnapshot.contentHash);
+  expect(runShops(await call(`${base}/runs`, a))).toEqual([`sha256:${SHOP_A}`]);
+  expect(runShops(await call(`${base}/runs`, b))).toEqual([`sha256:${SHOP_B}`]);
   // Shop B's admin sees shop B only, even when asking for shop A.
   expect(history(await call(`${base}/endpoints`, b))).toEqual([]);
   expect((await call(`${base}/endpoints?shop=${SHOP_A}`, b)).body.error?.details?.reason).toBe('shop_mismatch');

@@ -100,9 +100,9 @@ export function createDashboardRoutes(deps: DashboardDeps): Hono {
   );
 
   app.get('/runs', (c) =>
-    handle(c, 'runs', async (q) => {
-      // The newest runs of the training experiment side by side (params, metrics, data snapshot, code, step times).
-      const runs = (await deps.runs.listRuns()).slice(0, q['limit'] as number);
+    handle(c, 'runs', async (q, shop) => {
+      // The shop's newest runs side by side (params, metrics, data snapshot, code, step times); a run names its shop in its params.
+      const runs = (await deps.runs.listRuns()).filter((r) => r.params['shop'] === shop).slice(0, q['limit'] as number);
       return { runs: runs.map((r) => ({ id: r.id, experiment: r.experiment, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, dataSnapshot: r.dataSnapshot })), comparison: compareRunRecords(runs) };
     }),
   );

@@ -4,6 +4,7 @@ import { sendDeliveries } from '../../functions/src/simulator/send';
 import type { Runtime } from '../../functions/src/runtime/local-runtime';
 import { execSync } from 'node:child_process';
 import { dashboardLine } from '../../functions/src/runtime/dashboard-link';
+import { createFileRunTracker } from '../../functions/src/adapters/embedded/file-run-tracker';
 import { SECRET, startTestRuntime } from '../helpers/runtime';
 
 const SHOP = 'routes-store.myshopify.com';
@@ -53,6 +54,11 @@ test('guarded like the admin routes, queries checked, empty store answered with 
   expect(ingest.perMinute.reduce((s, m) => s + m.events, 0)).toBe(landed);
   expect(ingest).toMatchObject({ quarantine: 0, backlog: { bytes: 0 } });
   expect((await get('/admin/dashboard/shops')).body).toEqual({ shops: [SHOP] });
+
+  // A run on the store's only shop (no shop named) is the local operator's to see.
+  const tracker = createFileRunTracker({ dir: `${(rt as unknown as { dataDir: string }).dataDir}/runs`, artifacts: rt.artifacts });
+  await (await tracker.startRun({ experiment: 'training', params: { shop: '' }, dataSnapshot: { rows: {}, contentHash: 'sha256:x' }, codeVersion: { packageVersion: '0.1.0', gitCommit: null } })).end('COMPLETE');
+  expect(((await get(`/admin/dashboard/runs?shop=${SHOP}`)).body['runs'] as unknown[]).length).toBe(1);
 
   // The page and its vendor builds, without the token (it holds no data); no path outside hosting/ is served.
   const page = await fetch(`${rt.url}/`);

@@ -101,8 +101,10 @@ export function createDashboardRoutes(deps: DashboardDeps): Hono {
 
   app.get('/runs', (c) =>
     handle(c, 'runs', async (q, shop) => {
-      // The shop's newest runs side by side (params, metrics, data snapshot, code, step times); a run names its shop in its params.
-      const runs = (await deps.runs.listRuns()).filter((r) => r.params['shop'] === shop).slice(0, q['limit'] as number);
+      // The shop's newest runs side by side (params, metrics, data snapshot, code, step times); a run names its shop in its
+      // params, or none when it trained on the store's only shop (shown to the local operator, who owns the whole store).
+      const ofShop = (r: { params: Record<string, unknown> }) => r.params['shop'] === shop || (deps.listsAllShops === true && !r.params['shop']);
+      const runs = (await deps.runs.listRuns()).filter(ofShop).slice(0, q['limit'] as number);
       return { runs: runs.map((r) => ({ id: r.id, experiment: r.experiment, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt, dataSnapshot: r.dataSnapshot })), comparison: compareRunRecords(runs) };
     }),
   );

@@ -9,7 +9,7 @@ const base = (title, values) => ({
   width: 'container',
   autosize: { type: 'fit-x', contains: 'padding' },
   data: { name: 'table', values },
-  config: { view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11 }, legend: { orient: 'bottom', labelFontSize: 11, titleFontSize: 11 } },
+  config: { view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11 }, legend: { orient: 'bottom', columns: 4, labelFontSize: 11, titleFontSize: 11 } },
 });
 
 /** The current split of every endpoint: one stacked bar per model. */

@@ -15,6 +15,7 @@ import type { PlannedDelivery } from '../../../functions/src/simulator/delivery'
 import type { MonitorPassResult } from '../../../functions/src/runtime/monitor-runtime';
 import { runDriftJob } from '../../../functions/src/monitoring/drift-job';
 import { SECRET, tempDir } from '../../helpers/runtime';
+import { withThreshold } from '../../monitoring/support/propensity-threshold';
 
 export const SHOP = 'dash-store.myshopify.com';
 const TZ = 'UTC';
@@ -33,17 +34,6 @@ export interface DashboardStore {
   badVersion: number;
   timings: Record<string, number>;
   admin<T>(method: string, route: string, body?: unknown): Promise<T>;
-}
-
-/** Registers a copy of a propensity version whose only change is its decision threshold (a new version, as a retrain would). */
-async function withThreshold(rt: Runtime, from: number, threshold: number, name: string): Promise<number> {
-  const v = (await rt.serving.registry.getVersion('propensity', from))!;
-  const key = v.artifactUri.slice(v.artifactUri.indexOf('models/'));
-  const art = JSON.parse((await rt.artifacts.get(`${key}/model.json`))!.toString('utf8')) as { production: { threshold: { threshold: number | null; status: string } } };
-  art.production.threshold = { ...art.production.threshold, status: 'met', threshold };
-  const newKey = `models/propensity/dash-${name}`;
-  await rt.artifacts.put(`${newKey}/model.json`, JSON.stringify(art));
-  return (await rt.serving.registry.registerVersion({ model: 'propensity', runId: v.runId, artifactKey: newKey, params: { ...v.params, artifact_key: newKey }, description: `v${from} with threshold ${threshold} (${name})` })).version;
 }
 
 export async function buildDashboardStore(): Promise<DashboardStore> {

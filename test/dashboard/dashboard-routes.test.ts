@@ -64,6 +64,7 @@ test('guarded like the admin routes, queries checked, empty store answered with 
   const page = await fetch(`${rt.url}/`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('dashboard/main.js');
+  expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
   for (const f of ['/vendor/vega.min.js', '/vendor/vega-lite.min.js', '/vendor/vega-embed.min.js', '/dashboard/main.js', '/dashboard/specs.js', '/dashboard/dashboard.css']) {
     const res = await fetch(`${rt.url}${f}`);
     expect([f, res.status, res.headers.get('content-type')?.split(';')[0]]).toEqual([f, 200, f.endsWith('.css') ? 'text/css' : 'text/javascript']);

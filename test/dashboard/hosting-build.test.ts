@@ -9,7 +9,9 @@ import { tempDir } from '../helpers/runtime';
 const ROOT = path.join(__dirname, '..', '..');
 
 test('predeploy copies the vendor builds the page loads and writes the client id; the copies are git-ignored', () => {
-  const firebase = JSON.parse(readFileSync(path.join(ROOT, 'firebase.json'), 'utf8')) as { hosting: { public: string; predeploy: string[] } };
+  const firebase = JSON.parse(readFileSync(path.join(ROOT, 'firebase.json'), 'utf8')) as { hosting: { public: string; predeploy: string[]; headers: { source: string; headers: { key: string; value: string }[] }[] } };
+  // Shopify admin may frame the page (an embedded app); no one else.
+  expect(firebase.hosting.headers).toContainEqual({ source: '**', headers: [{ key: 'Content-Security-Policy', value: 'frame-ancestors https://admin.shopify.com https://*.myshopify.com' }] });
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   expect(firebase.hosting.public).toBe('hosting');
   expect(firebase.hosting.predeploy).toEqual(['npm run build:hosting']);

@@ -8,7 +8,8 @@ import { errorResponse } from '../http/webhook-app';
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
 /** One path segment of a plain file name: no traversal, no hidden files. */
 const FILE = /^[a-z0-9][a-z0-9._-]{0,80}\.(js|css|html|png|svg)$/;
-const HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache' };
+/** No other page may frame the local dashboard (it holds the admin token in its session storage). */
+const HEADERS = { 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-cache', 'content-security-policy': "frame-ancestors 'none'" };
 
 async function send(file: string | null): Promise<Response> {
   if (!file) return errorResponse('NOT_FOUND', 'no such file');

@@ -83,9 +83,10 @@ export async function buildDashboardStore(): Promise<DashboardStore> {
     const badVersion = await withThreshold(rt, v1, 0, 'everyone');
     await deployVersion(s, { shop: SHOP, model: 'propensity' }, badVersion, { ...WHO, reason: 'canary: everyone will repeat' }, 25);
     lap('deploy');
-    // Every customer's predictions on three days (batches of 20 through the route).
+    // Customers' predictions on three days (batches of 20 through the route).
     const customers = (await rt.warehouse.query(`SELECT customer_id FROM shop_features.customer_rfm WHERE shop = '${SHOP}' AND snapshot_date = DATE '${dayOf(at(-1))}' ORDER BY customer_id`)).map((r) => String(r['customer_id']));
-    const requests = customers.map((id) => ({ route: 'customers/predictions', query: { customer_id: id } }));
+    // Every other customer: a few hundred labelled outcomes of the canary are plenty for the rollback's evidence.
+    const requests = customers.filter((_, i) => i % 2 === 0).map((id) => ({ route: 'customers/predictions', query: { customer_id: id } }));
     for (const d of [0, 1, 2]) {
       clock.set(at(d, 9));
       let next = 0;

@@ -16,6 +16,9 @@ import { createFileArtifactStore } from '../../functions/src/adapters/embedded/f
 import { createFileRunTracker } from '../../functions/src/adapters/embedded/file-run-tracker';
 import { SECRET, tempDir } from '../helpers/runtime';
 import { promtool } from './support/promtool';
+import { withThreshold as registerWithThreshold } from './support/propensity-threshold';
+
+const withThreshold = (from: number, threshold: number, name: string) => registerWithThreshold(rt!, SHOP, from, threshold, name);
 
 jest.setTimeout(900_000);
 
@@ -69,17 +72,6 @@ async function serveAll(ids: string[]): Promise<void> {
     }),
   );
   await rt!.serving.predictionLog.drain();
-}
-
-/** Registers a copy of a propensity version whose only change is its decision threshold (a new version, as a retrain would). */
-async function withThreshold(from: number, threshold: number, name: string): Promise<number> {
-  const v = (await rt!.serving.registries.forShop(SHOP).getVersion('propensity', from))!;
-  const key = v.artifactUri.slice(v.artifactUri.indexOf('models/'));
-  const art = JSON.parse((await rt!.artifacts.get(`${key}/model.json`))!.toString('utf8')) as { production: { threshold: { threshold: number | null; status: string } } };
-  art.production.threshold = { ...art.production.threshold, status: 'met', threshold };
-  const newKey = `models/propensity/e2e-${name}`;
-  await rt!.artifacts.put(`${newKey}/model.json`, JSON.stringify(art));
-  return (await rt!.serving.registries.forShop(SHOP).registerVersion({ model: 'propensity', runId: v.runId, artifactKey: newKey, params: { ...v.params, artifact_key: newKey }, description: `v${from} with threshold ${threshold} (${name})` })).version;
 }
 
 const pass = async (now: Date): Promise<MonitorPassResult> => {

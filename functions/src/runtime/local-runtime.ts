@@ -40,6 +40,7 @@ import { createRetrainer, type Retrainer } from '../monitoring/retrain';
 import { createEmbeddedStarter } from '../monitoring/retrain-start-embedded';
 import { mountEmbeddedFlowAction } from './flow-action-runtime';
 import { createEmbeddedShopify, type EmbeddedShopify } from '../shopify/embedded-shopify';
+import { mountLocalDashboard } from './dashboard-runtime';
 
 export interface RuntimeOptions {
   config: AppConfig;
@@ -216,6 +217,7 @@ async function serve(
   });
   const flowActions = await mountEmbeddedFlowAction(app as unknown as Hono, { dataDir: config.dataDir, secrets, warehouse, requestRetrain: retrainer.request, clock, logger });
   shopify.mount(app as unknown as Hono);
+  mountLocalDashboard(app as unknown as Hono, { config, adminToken, remoteAddress, warehouse, artifacts, runsDir: p.runs, serving, monitoringStore, loader, clock, logger });
   createWebhookApp(
     {
       verifier: createWebhookVerifier({ apiSecret: secrets.current, previousSecrets: secrets.previous, log: logger }),

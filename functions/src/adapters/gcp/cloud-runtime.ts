@@ -34,6 +34,7 @@ import { createBigQueryPredictionStore } from './bigquery-prediction-store';
 import { createPubSubPredictionLog } from './pubsub-prediction-log';
 import { createVertexEndpoints } from './vertex-endpoints';
 import { createVertexModelRegistries } from './vertex-model-registry';
+import { cloudDashboardRoutes } from './cloud-dashboard';
 
 // Kept importable from here (tests and tools): the shared config and the webhook function's wiring.
 export { defaultArtifactBucket, lazy, loadCloudConfig, projectIdFrom, type MetricsExportOptions } from './cloud-config';
@@ -95,6 +96,7 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   const app = new Hono();
   // The storefront's App Proxy signature or the admin's session token, the shop's rate limit and CORS, before any route.
   if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
+  app.route('/api/dashboard', cloudDashboardRoutes(config, { location: opts.location, resolveCaller: opts.resolveCaller ?? callerFromMiddleware, warehouse, artifacts, registries, log }));
   app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   const flowActions = mountCloudFlowAction(app, config, { location: opts.location, log, ...opts.flowAction });
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));

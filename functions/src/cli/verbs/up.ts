@@ -11,6 +11,7 @@ import { formatTrafficSummary } from './traffic';
 import type { DemoRollout } from '../../runtime/demo-rollout';
 import { parseVerbArgs, usageError } from '../flags';
 import { addDays, localDate } from '../../core/shop-days';
+import { dashboardLine } from '../../runtime/dashboard-link';
 
 const USAGE = `usage: shop-mlops up [--no-demo] [--exit-after-demo] [--demo-days N] [--demo-end YYYY-MM-DD] [--seed S] [--timezone TZ] [--retrain]
   --timezone sets the shop's time zone for this runtime (default SHOP_MLOPS_SHOP_TIMEZONE, else UTC): the demo's store,
@@ -79,7 +80,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const urls = { webhooks: `${rt.url}/webhooks`, health: `${rt.url}/healthz`, metrics: `${rt.url}/metrics` };
+  const urls = { webhooks: `${rt.url}/webhooks`, health: `${rt.url}/healthz`, metrics: `${rt.url}/metrics`, dashboard: `${rt.url}/` };
   if (!ctx.json) ctx.err(`shop-mlops runtime on ${rt.url}  (data: ${path.resolve(ctx.config.dataDir)})`);
 
   if (!values['no-demo']) {
@@ -128,13 +129,14 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
       ctx.out(`\nTry: npx shop-mlops sql "SELECT topic, count(*) AS n FROM shop_raw.events GROUP BY 1 ORDER BY 2 DESC"`);
       if (summary.problems.length) ctx.out(`\nThe demo did not complete (shop time zone ${summary.timezone}):\n${summary.problems.map((p) => `  FAILED ${p}`).join('\n')}`);
+      ctx.out(`\n${dashboardLine(rt.url, ctx.config.dataDir)}`);
     }
     if (values['exit-after-demo']) {
       await rt.close();
       return summary.problems.length ? 1 : 0;
     }
   } else if (ctx.json) ctx.out(JSON.stringify({ urls }));
-  else ctx.out(formatTable(Object.entries(urls).map(([name, url]) => ({ name, url }))));
+  else ctx.out(`${formatTable(Object.entries(urls).map(([name, url]) => ({ name, url })))}\n\n${dashboardLine(rt.url, ctx.config.dataDir)}`);
   if (!ctx.json) ctx.err('serving until Ctrl-C');
   await new Promise<never>(() => undefined);
   return 0;

@@ -75,7 +75,7 @@ export function splitHoldout(series: DemandSeries[], days = HOLDOUT_DAYS): { tra
     if (n < 1) throw new ShopMlopsError('UNPROCESSABLE', `series ${s.id} has ${s.units.length} days: not enough for a ${days}-day holdout`);
     const y = Array.from(s.units, (v) => (v === null ? NaN : v));
     const first = y.findIndex((v) => v > 0);
-    train.push({ id: s.id, start: s.start, units: y.slice(0, n), ...(s.observed ? { observed: Array.from(s.observed).slice(0, n) } : {}) });
+    train.push({ id: s.id, start: s.start, units: y.slice(0, n), ...(s.observed ? { observed: Array.from(s.observed).slice(0, n) } : {}), ...(s.group ? { group: s.group } : {}) });
     holdout.push({ actual: y.slice(n), scale: naiveScale(y, n, Math.max(0, first)) });
   }
   return { train, holdout };

@@ -17,6 +17,9 @@ const LEVELS = [80, 95];
 export function demandSeries(rows: readonly DemandRow[], end: string): DemandSeries[] {
   const endDay = parseIsoDay(end);
   const series = seriesFromDailyDemand(rows.filter((r) => r.date <= end));
+  // the catalog: each variant's product type ('' and null = unknown: it pools with the whole shop)
+  const types = new Map<string, string>();
+  for (const r of rows) if (r.product_type) types.set(r.variant_id, r.product_type);
   return series
     .map((s): DemandSeries => {
       const pad = endDay - (parseIsoDay(s.start) + s.units.length - 1);
@@ -26,7 +29,7 @@ export function demandSeries(rows: readonly DemandRow[], end: string): DemandSer
         units.push(0);
         observed.push(true);
       }
-      return { id: s.id, start: s.start, units, observed };
+      return { id: s.id, start: s.start, units, observed, group: types.get(s.id) ?? null };
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

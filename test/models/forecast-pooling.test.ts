@@ -1,6 +1,6 @@
 // Panel-wide forecasting: short histories borrow their product type's weekday profile and level; the global boosted-tree model learns what series share.
 import { fitGbt, predictGbt } from '../../functions/src/models/forecast/gbt';
-import { forecastPanel } from '../../functions/src/models/forecast/panel';
+import { forecastPanel, forecastPanelChoices, forecastSeries } from '../../functions/src/models/forecast/panel';
 import { poolPriors } from '../../functions/src/models/forecast/pooling';
 import type { DemandSeries } from '../../functions/src/models/forecast/types';
 import { Prng } from '../../functions/src/simulator/prng';
@@ -114,3 +114,14 @@ test('the global model learns a calendar effect every series shares (first 10 da
   // it joins the rolling-origin selection and wins it on most series
   expect(r.filter((x) => x.model === 'gbt').length).toBeGreaterThanOrEqual(5);
 }, 120_000);
+
+test('a champion\'s per-variant choices are remade with the panel models (a lone series cannot have the global model)', () => {
+  const rng = new Prng('choices');
+  const panel = [3, 5, 8].map((l, i) => series(rng, `c${i}`, 'peaked', START, 200, l, PEAKED));
+  const remade = forecastPanelChoices(panel, { horizon: 14 }, () => ['gbt']);
+  expect(remade.map((r) => r.model)).toEqual(['gbt', 'gbt', 'gbt']);
+  const alone = forecastSeries(panel[0]!, { horizon: 14, models: ['gbt'] });
+  expect(alone.model).toBe('mean28');
+  // a pooled choice for a series that is no longer short falls back to its default model
+  expect(forecastPanelChoices(panel, { horizon: 14, global: false }, () => ['pooled']).map((r) => r.model)).toEqual(['wmean', 'wmean', 'wmean']);
+});

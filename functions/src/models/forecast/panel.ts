@@ -342,3 +342,17 @@ export function forecastPanel(series: DemandSeries[], options: ForecastOptions =
   const ctx = panelContexts(series, opts);
   return series.map((s, i) => forecastResolved(s, opts, ctx[i]));
 }
+
+/**
+ * forecastPanel with each series restricted to given models (e.g. a champion's per-variant choices), the panel models built
+ * once; a panel model the series no longer gets (no prior once its history is long) falls back to its default model.
+ */
+export function forecastPanelChoices(series: DemandSeries[], options: ForecastOptions, modelsOf: (s: DemandSeries) => ModelName[]): SeriesForecast[] {
+  const opts = resolveOptions(options);
+  const ctx = panelContexts(series, opts);
+  return series.map((s, i) => {
+    const c = ctx[i];
+    const want = modelsOf(s).filter((m) => !isPanelModel(m) || c?.models[m] !== undefined);
+    return forecastResolved(s, { ...opts, models: want.length ? want : [defaultModelFor(c)] }, c);
+  });
+}

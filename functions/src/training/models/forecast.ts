@@ -1,6 +1,6 @@
 // Demand forecasts in the training pipeline: one series per variant from variant_daily_demand, reorder points, holdout = the last days before the snapshot.
 import { ShopMlopsError } from '../../core/errors';
-import { DEFAULT_MODEL, forecastPanel, forecastSeries, seriesFromDailyDemand, type DemandSeries, type ModelForecast, type ModelName, type SeriesForecast } from '../../models/forecast';
+import { DEFAULT_MODEL, forecastPanel, forecastPanelChoices, seriesFromDailyDemand, type DemandSeries, type ModelForecast, type ModelName, type SeriesForecast } from '../../models/forecast';
 import { isoDay, parseIsoDay } from '../../models/forecast/dates';
 import { naiveScale } from '../../models/forecast/metrics';
 import { ALL_MODELS } from '../../models/forecast/types';
@@ -185,7 +185,7 @@ export const forecastAdapter: ModelAdapter<ForecastHoldout> = {
     const sameWindow = artifact.evaluation.trainedThrough === h.cut && ev.ids.length === h.calibration.length && ev.ids.every((id, i) => id === h.calibration[i]!.id);
     if (sameWindow) return scoreForecasts(ev.forecasts, h);
     const common = { leadTime: o.leadTime, serviceLevel: o.serviceLevel, levels: LEVELS, horizon: h.days };
-    const remade = h.calibration.map((s) => forecastSeries(s, { ...common, models: [choiceFor(ev.choices, s.id)] }));
+    const remade = forecastPanelChoices(h.calibration, common, (s) => [choiceFor(ev.choices, s.id)]);
     return scoreForecasts(remade, h);
   },
 };

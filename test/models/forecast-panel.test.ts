@@ -44,15 +44,15 @@ test('a panel: one JSON-serialisable result per series with dates, intervals at 
   }
 });
 
-test('candidates follow the demand class: Croston-type models for intermittent series, seasonal naive for frequent ones', () => {
+test('candidates follow the demand class: Croston-type models for intermittent series, seasonal naive for frequent ones; the global model joins both', () => {
   const rng = new Prng('classes');
   const frequent = { id: 'f', start: '2024-01-01', units: Array.from({ length: 200 }, () => 5 + rng.poisson(10)) };
   const sparse = { id: 's', start: '2024-01-01', units: Array.from({ length: 200 }, () => (rng.chance(0.2) ? 1 + rng.poisson(2) : 0)) };
   const [f, s] = forecastPanel([frequent, sparse]);
   expect(f!.demandClass).toBe('smooth');
-  expect(f!.backtest.map((b) => b.model).sort()).toEqual(['combo', 'ets', 'mean28', 'snaive', 'wmean']);
+  expect(f!.backtest.map((b) => b.model).sort()).toEqual(['combo', 'ets', 'gbt', 'mean28', 'snaive', 'wmean']);
   expect(s!.demandClass).toBe('intermittent');
-  expect(s!.backtest.map((b) => b.model).sort()).toEqual(['croston', 'ets', 'mean28', 'sba', 'tsb', 'wmean']);
+  expect(s!.backtest.map((b) => b.model).sort()).toEqual(['croston', 'ets', 'gbt', 'mean28', 'sba', 'tsb', 'wmean']);
 });
 
 test('out-of-stock days are censored: they do not pull the forecast down the way zeros would', () => {

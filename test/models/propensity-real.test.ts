@@ -13,19 +13,26 @@ maybe('UCI Online Retail: model vs R × F baseline on the 2011-09-30 and 2011-10
   const row = (name: string) => section.rows.find((r) => r.model.startsWith(name))!;
   const check = (name: string) => section.checks.find((c) => c.name === name)!;
   for (const test of ['2011-09-30', '2011-10-31']) {
-    const model = section.rows.find((r) => !r.baseline && r.model.endsWith(`(test ${test})`))!;
+    const model = section.rows.find((r) => !r.baseline && r.model.startsWith('logistic') && !r.model.includes('RFM only') && r.model.endsWith(`(test ${test})`))!;
     const base = section.rows.find((r) => r.baseline && r.model.endsWith(`(test ${test})`))!;
     // the honest claims: better ranking and better probabilities than the cell rates, out of time
     expect(model.metrics['auc']!).toBeGreaterThan(base.metrics['auc']!);
     expect(model.metrics['brier']!).toBeLessThan(base.metrics['brier']!);
     expect(check(`model AUC ≥ baseline AUC (test ${test})`).pass).toBe(true);
     expect(check(`model Brier ≤ baseline Brier (test ${test})`).pass).toBe(true);
-    // the out-of-sample precision check reports what happened, whichever way it went
+    // the threshold keeps its word: precision ≥ 0.78 out of sample in both test months (the single-month rule gave 0.720 in September)
     const p = check(`precision ≥ ${TARGET_PRECISION} at that threshold out of sample (test ${test})`);
-    expect(p.pass).toBe((model.metrics['precision'] ?? 0) >= TARGET_PRECISION);
+    expect(p.pass).toBe(true);
+    expect(model.metrics['precision']!).toBeGreaterThanOrEqual(TARGET_PRECISION);
+    expect(model.metrics['recall']!).toBeGreaterThan(0.1);
+    // the catalog terms help ranking and probabilities against the same model on RFM alone
+    const rfm = section.rows.find((r) => r.model.includes('RFM only') && r.model.endsWith(`(test ${test})`))!;
+    expect(model.model).toContain('+ catalog');
+    expect(model.metrics['auc']!).toBeGreaterThan(rfm.metrics['auc']!);
+    expect(model.metrics['brier']!).toBeLessThan(rfm.metrics['brier']!);
   }
   // calibration on the primary test snapshot: ECE (10 equal-width bins) within the stated bound
-  const primary = row('logistic L2 + platt (test 2011-09-30)');
+  const primary = row('logistic L2 + platt + catalog (test 2011-09-30)');
   expect(primary.metrics['ece']!).toBeLessThan(ECE_BOUND);
   expect(Math.abs(primary.metrics['meanPredicted']! - primary.metrics['baseRate']!)).toBeLessThan(0.02);
   expect(primary.metrics['customers']).toBe(3616);

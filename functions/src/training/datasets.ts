@@ -49,6 +49,8 @@ const variantDailyDemand = z.object({
   revenue: finite,
   avg_price: nullable(finite),
   in_stock: nullable(flag),
+  /** The product's type (shop_staging.products; catalog), absent in older extracts. */
+  product_type: z.string().nullish(),
 });
 
 const coPurchase = z

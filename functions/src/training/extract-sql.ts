@@ -45,10 +45,15 @@ export const customerLabelsSql = (shop: string, snapshots: readonly string[]): s
     : `SELECT shop, CAST(snapshot_date AS STRING) AS snapshot_date, customer_id, bought_within_30d, label_complete
 FROM shop_features.customer_labels WHERE ${shopIs(shop)} AND snapshot_date IN (${dates(snapshots)}) ORDER BY snapshot_date, customer_id`;
 
-/** Daily demand per variant in (snapshot − historyDays, snapshot] (the table is its own history: rows after the snapshot are left out). */
+/**
+ * Daily demand per variant in (snapshot − historyDays, snapshot] (the table is its own history: rows after the snapshot are
+ * left out), with the product's type from shop_staging.products (the catalog: short histories pool within their type).
+ */
 export const variantDailyDemandSql = (shop: string, snapshot: string, historyDays: number): string =>
-  `SELECT shop, variant_id, product_id, CAST(date AS STRING) AS date, units, revenue, avg_price, in_stock
-FROM shop_features.variant_daily_demand WHERE ${shopIs(shop)} AND date <= ${date(snapshot)} AND date > ${date(addDays(snapshot, -historyDays))} ORDER BY variant_id, date`;
+  `SELECT d.shop, d.variant_id, d.product_id, CAST(d.date AS STRING) AS date, d.units, d.revenue, d.avg_price, d.in_stock, p.product_type
+FROM shop_features.variant_daily_demand AS d
+LEFT JOIN (SELECT shop, product_id, product_type FROM shop_staging.products WHERE ${shopIs(shop)}) AS p ON p.shop = d.shop AND p.product_id = d.product_id
+WHERE d.${shopIs(shop)} AND d.date <= ${date(snapshot)} AND d.date > ${date(addDays(snapshot, -historyDays))} ORDER BY d.variant_id, d.date`;
 
 export const coPurchaseSql = (shop: string, snapshot: string): string =>
   `SELECT shop, CAST(snapshot_date AS STRING) AS snapshot_date, product_a, product_b, orders_together, orders_with_a, orders_with_b, baskets, support, confidence, lift

@@ -259,9 +259,9 @@ export function computeReference(deliveries: RawDelivery[], opts: { timezone: st
     ]),
   );
 
-  // 4. customer_labels: an included order on a day in (S, S + 30]; complete when the newest delivery was received after S + 30
+  // 4. customer_labels: an included order on a day in (S, S + 30]; complete when the newest event happened (triggered, capped at received) after S + 30
   const buyers = new Set(included.filter((o) => o.customerId !== null && dayNumber(o.orderDate) > S && dayNumber(o.orderDate) <= S + 30).map((o) => o.customerId!));
-  const observedThrough = Math.max(...events.map((e) => dayNumber(localDay(e.received, tz))));
+  const observedThrough = Math.max(...events.map((e) => dayNumber(localDay(Number.isFinite(e.triggered) ? Math.min(e.triggered, e.received) : e.received, tz))));
   const labels = new Map<string, LabelRow>();
   for (const id of rfm.keys()) labels.set(id, { customer_id: id, bought_within_30d: buyers.has(id), label_complete: observedThrough > S + 30 });
 

@@ -35,12 +35,14 @@ export async function readM5Wide(salesFile: string, calendarFile: string): Promi
   let dayCols: number[] = [];
   let start = 0;
   let line = 0;
+  let deptIdx = -1;
   const out: DemandSeries[] = [];
   for await (const rec of csvRecords(createReadStream(salesFile))) {
     line++;
     if (!header) {
       header = rec;
       if (header[0] !== 'id') throw new ShopMlopsError('BAD_REQUEST', `${salesFile} line 1: the first column must be id`);
+      deptIdx = header.indexOf('dept_id');
       dayCols = header.map((h, i) => (/^d_\d+$/.test(h) ? i : -1)).filter((i) => i >= 0);
       if (dayCols.length === 0) throw new ShopMlopsError('BAD_REQUEST', `${salesFile} line 1: no day columns d_1 … d_N`);
       const days = dayCols.map((i) => calendar.get(header![i]!));
@@ -52,7 +54,8 @@ export async function readM5Wide(salesFile: string, calendarFile: string): Promi
     const units = dayCols.map((i) => Number(rec[i]));
     const bad = units.findIndex((v) => !Number.isFinite(v) || v < 0);
     if (bad >= 0) throw new ShopMlopsError('BAD_REQUEST', `${salesFile} line ${line}: ${header[dayCols[bad]!]} = ${JSON.stringify(rec[dayCols[bad]!])} is not a count ≥ 0`);
-    out.push({ id: rec[0]!, start: isoDay(start), units });
+    // the department (e.g. FOODS_2) is the item's product type
+    out.push({ id: rec[0]!, start: isoDay(start), units, ...(deptIdx >= 0 && rec[deptIdx] ? { group: rec[deptIdx] } : {}) });
   }
   return out;
 }

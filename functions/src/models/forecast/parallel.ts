@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ShopMlopsError, type ErrorCode } from '../../core/errors';
-import { forecastResolved, resolveOptions } from './panel';
+import { forecastResolved, panelContexts, resolveOptions } from './panel';
 import type { BatchReply, BatchRequest } from './panel-worker';
 import type { DemandSeries, ForecastOptions, SeriesForecast } from './types';
 
@@ -28,9 +28,14 @@ function startWorker(): Worker {
   return new Worker(file);
 }
 
-/** Same results as forecastPanel (see there), computed on several threads. */
+/** Same results as forecastPanel (see there), computed on several threads (only with `pooling: false, global: false`: the panel models need every series). */
 export async function forecastPanelParallel(series: DemandSeries[], options: ForecastOptions = {}, par: ParallelOptions = {}): Promise<SeriesForecast[]> {
   const opts = resolveOptions(options);
+  if (opts.pooling || opts.global) {
+    // the panel's models (pooling priors, the global ensemble) are built from every series: one thread
+    const ctx = panelContexts(series, opts);
+    return series.map((s, i) => forecastResolved(s, opts, ctx[i]));
+  }
   const threads = Math.max(1, Math.min(par.threads ?? Math.min(4, availableParallelism()), Math.ceil(series.length / (par.batchSize ?? 100))));
   if (threads === 1 || series.length < MIN_PARALLEL_SERIES) return series.map((s) => forecastResolved(s, opts));
   const size = par.batchSize ?? 100;

@@ -1,10 +1,10 @@
 // Shapes of the demand-forecasting API: input series, options and the JSON-serialisable per-series result.
 
 /** Every model the selector knows; 'zero' is only reported for series without any observed sale. */
-export type ModelName = 'snaive' | 'mean28' | 'wmean' | 'ets' | 'croston' | 'sba' | 'tsb' | 'combo' | 'zero';
+export type ModelName = 'snaive' | 'mean28' | 'wmean' | 'ets' | 'croston' | 'sba' | 'tsb' | 'combo' | 'pooled' | 'gbt' | 'zero';
 
 /** Models a caller may ask for ('combo' = the average of wmean and ETS). */
-export const ALL_MODELS: readonly ModelName[] = ['snaive', 'mean28', 'wmean', 'ets', 'croston', 'sba', 'tsb', 'combo'];
+export const ALL_MODELS: readonly ModelName[] = ['snaive', 'mean28', 'wmean', 'ets', 'croston', 'sba', 'tsb', 'combo', 'pooled', 'gbt'];
 
 /** Numbers in results are finite or null, so results survive JSON.stringify / JSON.parse unchanged. */
 
@@ -17,6 +17,8 @@ export interface DemandSeries {
   units: ArrayLike<number | null>;
   /** Optional per-day observed flag; false marks a day as censored (out of stock) even when units were sold. */
   observed?: ArrayLike<boolean | null>;
+  /** Product type (catalog): short histories borrow its weekday profile and level; the global model reads its profile. */
+  group?: string | null;
 }
 
 export interface ForecastOptions {
@@ -37,6 +39,12 @@ export interface ForecastOptions {
   allModels?: boolean;
   /** Days of rolling one-day-apart origins whose residuals calibrate the intervals (default 364). */
   calibrationDays?: number;
+  /** Short histories (< 120 observed days) get the 'pooled' candidate, their default (default true; needs the panel). */
+  pooling?: boolean;
+  /** The global gradient-boosted model over all series joins every series' candidates (default true; needs ≥ 2 series). */
+  global?: boolean;
+  /** Use the series' `group` (product type) for pooling and as global features (default true; false = the shop as one group). */
+  catalog?: boolean;
 }
 
 export interface ModelForecast {

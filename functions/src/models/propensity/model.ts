@@ -7,7 +7,7 @@ import { foldFit } from './fold-fit';
 import { linearPredictor, sigmoid } from './logistic';
 import { propensityMetrics, type PropensityMetrics } from './metrics';
 import { assertRows, type PropensityRow, type RfmRow } from './rows';
-import { chooseThreshold, type ThresholdChoice } from './threshold';
+import { chooseThreshold, chooseThresholdAcrossMonths, type RollingThresholdChoice, type ThresholdChoice, type ThresholdMonth } from './threshold';
 import { columnNames, design, fitTransform, type FeatureTransform } from './transform';
 
 export interface TrainPropensityOptions {
@@ -41,12 +41,20 @@ export interface TrainPropensityOptions {
   /** Fewest predicted positives a threshold may leave on the validation rows. Default 20. */
   minPredictedPositives?: number;
   /**
-   * Margin for the threshold: the cut's validation precision must reach the target with this one-sided Wilson margin
-   * (1.645 ≈ 95 % confidence). Default 0: the point estimate.
+   * Margin for the threshold: the cut's precision must reach the target with this one-sided Wilson margin (1.645 ≈ 95 %
+   * confidence). Default 1 (≈ 84 %) in every month of 'rolling-min', 0 (the point estimate) for 'validation'.
    */
   precisionConfidenceZ?: number;
   /** Newton iterations. Default 50. */
   maxIterations?: number;
+  /**
+   * How the threshold is chosen. 'rolling-min' (default): the target must hold in every one of several months — the
+   * validation snapshot and the latest `thresholdMonths` training snapshots scored out of fold (cross-fitted) — each with
+   * the Wilson margin `precisionConfidenceZ`. 'validation': on the validation snapshot alone (the earlier rule).
+   */
+  thresholdRule?: 'rolling-min' | 'validation';
+  /** Training snapshots (latest first) that join the validation snapshot in 'rolling-min'. Default 3. */
+  thresholdMonths?: number;
 }
 
 export interface PropensityModel {
@@ -63,8 +71,8 @@ export interface PropensityModel {
   l2Selection: { l2: number; heldOutLogLoss: number; criterion: number }[];
   /** Maps the logistic log-odds to a calibrated probability. */
   calibration: CalibrationMap;
-  /** Chosen on the validation rows; decisions are p ≥ threshold.threshold. */
-  threshold: ThresholdChoice;
+  /** Chosen on the validation rows (and, 'rolling-min', earlier months scored out of fold); decisions are p ≥ threshold.threshold. */
+  threshold: ThresholdChoice | RollingThresholdChoice;
   baseline: RfCellBaseline & { threshold: ThresholdChoice };
   data: {
     fitSnapshots: string[];
@@ -85,6 +93,9 @@ export interface PropensityModel {
 
 /** Math functions as module constants: global lookups are slow inside VM contexts (jest), which hot loops feel. */
 const { log, max, min } = Math;
+
+/** Default one-sided Wilson z of 'rolling-min' (≈ 84 % per month). */
+export const ROLLING_Z = 1;
 
 /** Penalties 'cv' chooses from (log-likelihood units on standardised terms). */
 export const L2_GRID: readonly number[] = [1000, 100, 10, 1];
@@ -144,7 +155,8 @@ export function trainPropensity(trainRows: readonly PropensityRow[], validationR
   const grid = opts.l2 === undefined || opts.l2 === 'cv' ? [...L2_GRID] : Array.isArray(opts.l2) ? [...opts.l2] : [opts.l2];
   if (grid.length === 0 || grid.some((v) => !(v >= 0 && Number.isFinite(v)))) throw new ShopMlopsError('BAD_REQUEST', `l2 must be 'cv', a number ≥ 0 or a list of them, got ${JSON.stringify(opts.l2)}`);
   const method = opts.calibration ?? 'platt';
-  const thresholdOpts = { targetPrecision: opts.targetPrecision ?? 0.78, minPredictedPositives: opts.minPredictedPositives ?? 20, confidenceZ: opts.precisionConfidenceZ ?? 0 };
+  const rule = opts.thresholdRule ?? 'rolling-min';
+  const thresholdOpts = { targetPrecision: opts.targetPrecision ?? 0.78, minPredictedPositives: opts.minPredictedPositives ?? 20, confidenceZ: opts.precisionConfidenceZ ?? (rule === 'rolling-min' ? ROLLING_Z : 0) };
   const warnings: string[] = [];
 
   const trainSnaps = distinctSorted(trainRows.map((r) => r.snapshot_date));
@@ -234,9 +246,19 @@ export function trainPropensity(trainRows: readonly PropensityRow[], validationR
 
   const valEta = linearPredictor(valX, lr.beta);
   const valP = Array.from(valEta, (e) => calibrate(calibration, e));
-  const threshold = chooseThreshold(valY, valP, thresholdOpts);
+  let threshold: ThresholdChoice | RollingThresholdChoice;
+  if (rule === 'rolling-min') {
+    const back = opts.thresholdMonths ?? 3;
+    if (!(Number.isInteger(back) && back >= 0)) throw new ShopMlopsError('BAD_REQUEST', `thresholdMonths must be an integer ≥ 0, got ${back}`);
+    const months: ThresholdMonth[] = (back === 0 ? [] : distinctSorted(calSnapshots).slice(-back)).map((snapshot) => {
+      const idx = heldList.filter((i) => trainRows[i]!.snapshot_date === snapshot);
+      return { snapshot, labels: idx.map((i) => y[i]!), probs: idx.map((i) => calibrate(calibration, folded.heldOutEta[i]!)) };
+    });
+    months.push({ snapshot: valSnaps.join('+'), labels: valY, probs: valP });
+    threshold = chooseThresholdAcrossMonths(months, thresholdOpts);
+  } else threshold = chooseThreshold(valY, valP, thresholdOpts);
   if (threshold.status === 'unreachable') {
-    warnings.push(`no threshold reaches precision ${thresholdOpts.targetPrecision} on the validation rows (best ${threshold.bestPrecision?.toFixed(3) ?? 'n/a'}): nobody is predicted positive`);
+    warnings.push(`no threshold reaches precision ${thresholdOpts.targetPrecision} on the validation rows${rule === 'rolling-min' ? ' in every month of the rolling check' : ''} (best ${threshold.bestPrecision?.toFixed(3) ?? 'n/a'}): nobody is predicted positive`);
   }
   const rawP = Array.from(valEta, sigmoid);
   const rawThreshold = chooseThreshold(valY, rawP, thresholdOpts);

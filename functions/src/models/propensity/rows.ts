@@ -19,6 +19,10 @@ export interface RfmRow {
   f_score: number;
   m_score: number;
   segment: Segment;
+  /** Catalog terms (catalog-mix.ts), all three or none: a model trained with them needs them to score. */
+  distinct_products?: number;
+  mean_price_band?: number;
+  rebuy_affinity?: number;
 }
 
 /** customer_rfm joined with customer_labels on (shop, snapshot_date, customer_id). */
@@ -50,6 +54,9 @@ export const rfmRowSchema = z.object({
   f_score: score,
   m_score: score,
   segment: z.enum(SEGMENTS),
+  distinct_products: z.coerce.number().int().min(0).optional(),
+  mean_price_band: z.coerce.number().min(0).max(1).optional(),
+  rebuy_affinity: z.coerce.number().min(0).max(1).optional(),
 });
 
 export const propensityRowSchema = rfmRowSchema.extend({ bought_within_30d: bool, label_complete: bool.optional() });
@@ -100,6 +107,9 @@ export function assertRows(rows: readonly RfmRow[] | readonly PropensityRow[], w
     if (!score(r.m_score)) bad(i, 'm_score', r.m_score);
     if (!SEGMENT_SET.has(r.segment)) bad(i, 'segment', r.segment);
     if (typeof r.snapshot_date !== 'string') bad(i, 'snapshot_date', r.snapshot_date);
+    if (r.distinct_products !== undefined && !count(r.distinct_products)) bad(i, 'distinct_products', r.distinct_products);
+    if (r.mean_price_band !== undefined && !(r.mean_price_band >= 0 && r.mean_price_band <= 1)) bad(i, 'mean_price_band', r.mean_price_band);
+    if (r.rebuy_affinity !== undefined && !(r.rebuy_affinity >= 0 && r.rebuy_affinity <= 1)) bad(i, 'rebuy_affinity', r.rebuy_affinity);
     if (labelled) {
       if (typeof r.bought_within_30d !== 'boolean') bad(i, 'bought_within_30d', r.bought_within_30d);
       if (r.label_complete === false) bad(i, 'label_complete (train and evaluate on complete labels only)', r.label_complete);

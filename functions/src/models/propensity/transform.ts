@@ -23,6 +23,24 @@ const CONTINUOUS_NAMES = [
 ] as const;
 const NC = CONTINUOUS_NAMES.length;
 
+/** Catalog terms (catalog-mix.ts), after the RFM ones when the model was trained with them. */
+const CATALOG_NAMES = ['log1p_distinct_products', 'mean_price_band', 'rebuy_affinity'] as const;
+const NK = CATALOG_NAMES.length;
+
+/** Writes the row's catalog terms to out[at … at + NK); a row without them cannot be scored by a catalog model. */
+function catalogTerms(r: RfmRow, out: Float64Array, at: number): void {
+  if (r.distinct_products === undefined || r.mean_price_band === undefined || r.rebuy_affinity === undefined) {
+    throw new ShopMlopsError('UNPROCESSABLE', `propensity: customer ${r.customer_id} (snapshot ${r.snapshot_date}) has no catalog terms (distinct_products, mean_price_band, rebuy_affinity) but the model uses them`);
+  }
+  out[at] = log1p(r.distinct_products);
+  out[at + 1] = r.mean_price_band;
+  out[at + 2] = r.rebuy_affinity;
+}
+
+/** Every row carries the three catalog terms. */
+export const hasCatalogTerms = (rows: readonly RfmRow[]): boolean =>
+  rows.length > 0 && rows.every((r) => r.distinct_products !== undefined && r.mean_price_band !== undefined && r.rebuy_affinity !== undefined);
+
 /** Writes the row's continuous terms (raw, before standardisation) to out[at … at + NC). Straight-line code: the hot path. */
 function continuousTerms(r: RfmRow, out: Float64Array, at: number): void {
   const f = r.frequency;
@@ -64,6 +82,8 @@ function categoricalLevels(r: RfmRow, out: Int32Array, at: number): void {
 /** JSON form of the transform: names, centres and scales are what scoring needs; the formulas are versioned code. */
 export interface FeatureTransform {
   version: 1;
+  /** The catalog terms follow the RFM ones (absent in models trained before them: false). */
+  catalog?: boolean;
   continuous: { name: string; center: number; scale: number }[];
   categorical: { name: string; levels: string[] }[];
 }
@@ -86,25 +106,27 @@ export interface Design {
   cat: Int32Array;
 }
 
-/** Fits centres and scales on `rows` (sd 0 → scale 1). */
-export function fitTransform(rows: readonly RfmRow[]): FeatureTransform {
-  const sum = new Float64Array(NC);
-  const sum2 = new Float64Array(NC);
-  const x = new Float64Array(NC);
+/** Fits centres and scales on `rows` (sd 0 → scale 1); `catalog` (default: when every row has them) adds the catalog terms. */
+export function fitTransform(rows: readonly RfmRow[], catalog = hasCatalogTerms(rows)): FeatureTransform {
+  const nc = NC + (catalog ? NK : 0);
+  const sum = new Float64Array(nc);
+  const sum2 = new Float64Array(nc);
+  const x = new Float64Array(nc);
   for (const r of rows) {
     continuousTerms(r, x, 0);
-    for (let j = 0; j < NC; j++) {
+    if (catalog) catalogTerms(r, x, NC);
+    for (let j = 0; j < nc; j++) {
       sum[j]! += x[j]!;
       sum2[j]! += x[j]! * x[j]!;
     }
   }
   const n = max(1, rows.length);
-  const continuous = CONTINUOUS_NAMES.map((name, j) => {
+  const continuous = [...CONTINUOUS_NAMES, ...(catalog ? CATALOG_NAMES : [])].map((name, j) => {
     const center = sum[j]! / n;
     const sd = sqrt(max(0, sum2[j]! / n - center * center));
     return { name, center, scale: sd > 1e-12 ? sd : 1 };
   });
-  return { version: 1, continuous, categorical: CATEGORICAL.map(([name, levels]) => ({ name, levels: [...levels] })) };
+  return { version: 1, ...(catalog ? { catalog: true } : {}), continuous, categorical: CATEGORICAL.map(([name, levels]) => ({ name, levels: [...levels] })) };
 }
 
 export function columnNames(t: FeatureTransform): string[] {
@@ -113,14 +135,17 @@ export function columnNames(t: FeatureTransform): string[] {
 
 /** The design rows of `rows` under a fitted transform. */
 export function design(t: FeatureTransform, rows: readonly RfmRow[]): Design {
-  if (t.version !== 1 || t.continuous.length !== NC || t.continuous.some((c, i) => c.name !== CONTINUOUS_NAMES[i])) {
+  const catalog = t.catalog === true;
+  const expected: readonly string[] = catalog ? [...CONTINUOUS_NAMES, ...CATALOG_NAMES] : CONTINUOUS_NAMES;
+  const nc = expected.length;
+  if (t.version !== 1 || t.continuous.length !== nc || t.continuous.some((c, i) => c.name !== expected[i])) {
     throw new ShopMlopsError('BAD_REQUEST', `propensity model: its feature transform (version ${String(t.version)}) does not match this code; retrain the model`);
   }
   if (t.categorical.length !== CATEGORICAL.length || t.categorical.some((c, i) => c.name !== CATEGORICAL[i]![0] || c.levels.join('\u0000') !== CATEGORICAL[i]![1].join('\u0000'))) {
     throw new ShopMlopsError('BAD_REQUEST', 'propensity model: its categorical groups do not match this code; retrain the model');
   }
   const names = columnNames(t);
-  const nd = 1 + NC;
+  const nd = 1 + nc;
   const ng = CATEGORICAL.length;
   const n = rows.length;
   const dense = new Float64Array(n * nd);
@@ -138,7 +163,8 @@ export function design(t: FeatureTransform, rows: readonly RfmRow[]): Design {
     const base = i * nd;
     dense[base] = 1;
     continuousTerms(r, dense, base + 1);
-    for (let j = 0; j < NC; j++) dense[base + 1 + j] = (dense[base + 1 + j]! - centers[j]!) / scales[j]!;
+    if (catalog) catalogTerms(r, dense, base + 1 + NC);
+    for (let j = 0; j < nc; j++) dense[base + 1 + j] = (dense[base + 1 + j]! - centers[j]!) / scales[j]!;
     const cb = i * ng;
     categoricalLevels(r, cat, cb);
     for (let g = 0; g < ng; g++) cat[cb + g] = cat[cb + g]! < 0 ? -1 : offsets[g]! + cat[cb + g]!;

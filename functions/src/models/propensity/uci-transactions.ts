@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import { csvRecords, type CsvSource } from '../../simulator/csv-records';
 import { isNonProductCode, normaliseCustomerId } from '../../simulator/replay-csv';
+import type { CatalogLine } from './catalog-mix';
 import type { Transaction } from './rfm-snapshot';
 
 const HEADER = ['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country'] as const;
@@ -37,9 +38,11 @@ export interface UciReadReport {
  * over its product lines, exact in millionths (non-product codes as the replay defines them are left out of the value, as
  * the data contract leaves postage and fees out of the order value). Cancellations are not netted (they are dropped).
  */
-export async function readUciTransactions(source: CsvSource): Promise<{ transactions: Transaction[]; report: UciReadReport }> {
+export async function readUciTransactions(source: CsvSource): Promise<{ transactions: Transaction[]; lines: CatalogLine[]; report: UciReadReport }> {
   const report: UciReadReport = { rows: 0, guestRows: 0, cancellationRows: 0, nonPositiveQuantityRows: 0, negativePriceRows: 0, nonProductRows: 0, invoices: 0, customers: 0, firstDay: null, lastDay: null };
   const invoices = new Map<string, { customerId: string; day: string; micros: number }>();
+  // product lines for the catalog terms (on the invoice's day and customer)
+  const lines: CatalogLine[] = [];
   let line = 0;
   for await (const rec of csvRecords(source)) {
     line++;
@@ -84,13 +87,16 @@ export async function readUciTransactions(source: CsvSource): Promise<{ transact
       if (report.firstDay === null || day < report.firstDay) report.firstDay = day;
       if (report.lastDay === null || day > report.lastDay) report.lastDay = day;
     }
-    if (!nonProduct) inv.micros += quantity * priceMicros;
+    if (!nonProduct) {
+      inv.micros += quantity * priceMicros;
+      lines.push({ customerId: inv.customerId, day: inv.day, product: r.StockCode, quantity, unitPrice: priceMicros / 1e6 });
+    }
   }
   if (line === 0) throw new ShopMlopsError('BAD_REQUEST', 'UCI CSV is empty');
   const transactions = [...invoices.values()].map((i) => ({ customerId: i.customerId, day: i.day, value: i.micros / 1e6 }));
   report.invoices = transactions.length;
   report.customers = new Set(transactions.map((t) => t.customerId)).size;
-  return { transactions, report };
+  return { transactions, lines, report };
 }
 
 /** readUciTransactions of a file on disk. */

@@ -1,6 +1,6 @@
 // Demand forecasts in the training pipeline: one series per variant from variant_daily_demand, reorder points, holdout = the last days before the snapshot.
 import { ShopMlopsError } from '../../core/errors';
-import { DEFAULT_MODEL, forecastPanel, forecastSeries, seriesFromDailyDemand, type DemandSeries, type ModelForecast, type ModelName, type SeriesForecast } from '../../models/forecast';
+import { DEFAULT_MODEL, forecastPanel, forecastPanelChoices, seriesFromDailyDemand, type DemandSeries, type ModelForecast, type ModelName, type SeriesForecast } from '../../models/forecast';
 import { isoDay, parseIsoDay } from '../../models/forecast/dates';
 import { naiveScale } from '../../models/forecast/metrics';
 import { ALL_MODELS } from '../../models/forecast/types';
@@ -17,6 +17,9 @@ const LEVELS = [80, 95];
 export function demandSeries(rows: readonly DemandRow[], end: string): DemandSeries[] {
   const endDay = parseIsoDay(end);
   const series = seriesFromDailyDemand(rows.filter((r) => r.date <= end));
+  // the catalog: each variant's product type ('' and null = unknown: it pools with the whole shop)
+  const types = new Map<string, string>();
+  for (const r of rows) if (r.product_type) types.set(r.variant_id, r.product_type);
   return series
     .map((s): DemandSeries => {
       const pad = endDay - (parseIsoDay(s.start) + s.units.length - 1);
@@ -26,7 +29,7 @@ export function demandSeries(rows: readonly DemandRow[], end: string): DemandSer
         units.push(0);
         observed.push(true);
       }
-      return { id: s.id, start: s.start, units, observed };
+      return { id: s.id, start: s.start, units, observed, group: types.get(s.id) ?? null };
     })
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
@@ -182,7 +185,7 @@ export const forecastAdapter: ModelAdapter<ForecastHoldout> = {
     const sameWindow = artifact.evaluation.trainedThrough === h.cut && ev.ids.length === h.calibration.length && ev.ids.every((id, i) => id === h.calibration[i]!.id);
     if (sameWindow) return scoreForecasts(ev.forecasts, h);
     const common = { leadTime: o.leadTime, serviceLevel: o.serviceLevel, levels: LEVELS, horizon: h.days };
-    const remade = h.calibration.map((s) => forecastSeries(s, { ...common, models: [choiceFor(ev.choices, s.id)] }));
+    const remade = forecastPanelChoices(h.calibration, common, (s) => [choiceFor(ev.choices, s.id)]);
     return scoreForecasts(remade, h);
   },
 };

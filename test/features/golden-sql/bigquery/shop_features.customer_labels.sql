@@ -5,8 +5,8 @@
 --   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
 --                      — the same customers as customer_rfm for that snapshot
 --   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
---   label_complete     the 30-day window is over in the data: the newest landed delivery was received on a
---                      shop-local day after snapshot + 30. Train only on complete labels; re-running a
+--   label_complete     the 30-day window is over in the data: the newest landed event happened (triggered_at,
+--                      capped at its received_at) on a shop-local day after snapshot + 30. Train only on complete labels; re-running a
 --                      snapshot later completes it (the run replaces that snapshot's rows).
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
 
@@ -34,8 +34,10 @@ buyers AS (
     AND order_date <= DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY)
 ),
 
+-- how far the data reaches: the newest event's own time (X-Shopify-Triggered-At, never later than its arrival), not
+-- when it arrived: a replayed or simulated history lands today but ends when its last event happened
 observed AS (
-  SELECT shop, DATE(MAX(received_at), 'America/New_York') AS observed_through -- one time-zone conversion per shop
+  SELECT shop, DATE(MAX(LEAST(COALESCE(triggered_at, received_at), received_at)), 'America/New_York') AS observed_through -- one time-zone conversion per shop
   FROM `demo-shop-mlops.shop_staging.events_dedup`
   GROUP BY shop
 )
@@ -55,8 +57,8 @@ LEFT JOIN observed AS o ON o.shop = c.shop
 --   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
 --                      — the same customers as customer_rfm for that snapshot
 --   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
---   label_complete     the 30-day window is over in the data: the newest landed delivery was received on a
---                      shop-local day after snapshot + 30. Train only on complete labels; re-running a
+--   label_complete     the 30-day window is over in the data: the newest landed event happened (triggered_at,
+--                      capped at its received_at) on a shop-local day after snapshot + 30. Train only on complete labels; re-running a
 --                      snapshot later completes it (the run replaces that snapshot's rows).
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
 
@@ -84,8 +86,10 @@ buyers AS (
     AND order_date <= DATE_ADD(DATE '2024-03-10', INTERVAL 30 DAY)
 ),
 
+-- how far the data reaches: the newest event's own time (X-Shopify-Triggered-At, never later than its arrival), not
+-- when it arrived: a replayed or simulated history lands today but ends when its last event happened
 observed AS (
-  SELECT shop, DATE(MAX(received_at), 'America/New_York') AS observed_through -- one time-zone conversion per shop
+  SELECT shop, DATE(MAX(LEAST(COALESCE(triggered_at, received_at), received_at)), 'America/New_York') AS observed_through -- one time-zone conversion per shop
   FROM `demo-shop-mlops.shop_staging.events_dedup`
   GROUP BY shop
 )

@@ -6,8 +6,8 @@ CREATE OR REPLACE TABLE "shop_features"."customer_labels" AS -- shop_features.cu
 --   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
 --                      — the same customers as customer_rfm for that snapshot
 --   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
---   label_complete     the 30-day window is over in the data: the newest landed delivery was received on a
---                      shop-local day after snapshot + 30. Train only on complete labels; re-running a
+--   label_complete     the 30-day window is over in the data: the newest landed event happened (triggered_at,
+--                      capped at its received_at) on a shop-local day after snapshot + 30. Train only on complete labels; re-running a
 --                      snapshot later completes it (the run replaces that snapshot's rows).
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
 
@@ -35,8 +35,10 @@ buyers AS (
     AND order_date <= CAST((DATE '2024-03-10') + to_days(CAST(30 AS INTEGER)) AS DATE)
 ),
 
+-- how far the data reaches: the newest event's own time (X-Shopify-Triggered-At, never later than its arrival), not
+-- when it arrived: a replayed or simulated history lands today but ends when its last event happened
 observed AS (
-  SELECT shop, CAST(timezone('America/New_York', MAX(received_at)) AS DATE) AS observed_through -- one time-zone conversion per shop
+  SELECT shop, CAST(timezone('America/New_York', MAX(LEAST(COALESCE(triggered_at, received_at), received_at))) AS DATE) AS observed_through -- one time-zone conversion per shop
   FROM "shop_staging"."events_dedup"
   GROUP BY shop
 )
@@ -58,8 +60,8 @@ CREATE OR REPLACE TEMP TABLE "__new_shop_features__customer_labels" AS -- shop_f
 --   customers          those with an included purchase (not test, not cancelled) on or before the snapshot
 --                      — the same customers as customer_rfm for that snapshot
 --   bought_within_30d  an included order on a shop-local day in (snapshot, snapshot + 30 days]
---   label_complete     the 30-day window is over in the data: the newest landed delivery was received on a
---                      shop-local day after snapshot + 30. Train only on complete labels; re-running a
+--   label_complete     the 30-day window is over in the data: the newest landed event happened (triggered_at,
+--                      capped at its received_at) on a shop-local day after snapshot + 30. Train only on complete labels; re-running a
 --                      snapshot later completes it (the run replaces that snapshot's rows).
 -- History: one set of rows per snapshot_date; a run deletes then inserts its snapshot's rows.
 
@@ -87,8 +89,10 @@ buyers AS (
     AND order_date <= CAST((DATE '2024-03-10') + to_days(CAST(30 AS INTEGER)) AS DATE)
 ),
 
+-- how far the data reaches: the newest event's own time (X-Shopify-Triggered-At, never later than its arrival), not
+-- when it arrived: a replayed or simulated history lands today but ends when its last event happened
 observed AS (
-  SELECT shop, CAST(timezone('America/New_York', MAX(received_at)) AS DATE) AS observed_through -- one time-zone conversion per shop
+  SELECT shop, CAST(timezone('America/New_York', MAX(LEAST(COALESCE(triggered_at, received_at), received_at))) AS DATE) AS observed_through -- one time-zone conversion per shop
   FROM "shop_staging"."events_dedup"
   GROUP BY shop
 )

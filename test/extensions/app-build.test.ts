@@ -11,7 +11,8 @@ const TEST_CLIENT_ID = '0123456789abcdef0123456789abcdef';
 /** A copy of the app (shopify.app.toml, package.json, extensions/) with the test client_id; node_modules linked. */
 function appCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shopify-app-build-'));
-  let toml = fs.readFileSync(path.join(ROOT, 'shopify.app.toml'), 'utf8').replace(/^client_id = .*$/m, `client_id = "${TEST_CLIENT_ID}"`);
+  // The shipped file has no client_id (`shopify app config link` writes it): the copy gets a test one first.
+  let toml = `client_id = "${TEST_CLIENT_ID}"\n` + fs.readFileSync(path.join(ROOT, 'shopify.app.toml'), 'utf8').replace(/^client_id = .*\n/m, '');
   // The CLI requires [auth]; the OAuth work declares it in the shipped file (added here only while it does not).
   if (!/^\[auth\]/m.test(toml)) toml += '\n[auth]\nredirect_urls = ["https://demo-shop-mlops.web.app/auth/callback"]\n';
   fs.writeFileSync(path.join(dir, 'shopify.app.toml'), toml);

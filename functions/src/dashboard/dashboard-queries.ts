@@ -1,4 +1,5 @@
 // The DashboardReads port over SQL in either warehouse dialect (DuckDB embedded, BigQuery in the cloud): outcome_daily per day with Wilson intervals, the newest forecast and clv batches, landed events per minute.
+import { addDays } from '../core/shop-days';
 import { ShopMlopsError } from '../core/errors';
 import type { ArmName } from '../ports/endpoints';
 import { SHOP_DOMAIN } from '../ports/endpoints';
@@ -125,7 +126,7 @@ ORDER BY CASE WHEN below_reorder_point THEN 0 ELSE 1 END, forecast_total DESC, v
       ]);
       // History: the latest build of each day up to the batch's snapshot (days are rebuilt in place, one row per day).
       const days = Math.trunc(q.historyDays);
-      const from = new Date(Date.parse(`${b.snapshot_date}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+      const from = addDays(b.snapshot_date, -(days - 1));
       const h = await rows(`SELECT date, SUM(units) AS units FROM shop_features.variant_daily_demand
 WHERE shop = ${shop} AND variant_id = ${variant} AND date >= DATE ${lit(from, DATE, 'date')} AND date <= DATE ${lit(b.snapshot_date, DATE, 'date')}
 GROUP BY date ORDER BY date`);

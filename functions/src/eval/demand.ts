@@ -1,4 +1,5 @@
 // Demand evaluation on the real panels (UCI top-50 daily units, M5 subset): last 28 days held out, RMSSE/MASE and coverage.
+import { addDays } from '../core/shop-days';
 import { createReadStream, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
@@ -150,7 +151,7 @@ export function poolingExperiment(series: DemandSeries[], days: number): { typed
   return { typed: scoreForecasts(runs.typed, hs), shop: scoreForecasts(runs.shop, hs), none: scoreForecasts(runs.none, hs) };
 }
 
-const shiftDay = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const shiftDay = (iso: string, days: number) => addDays(iso, days);
 
 /**
  * One panel: the selected model (per-series rolling-origin selection among the per-series models, the global gradient-boosted

@@ -1,4 +1,5 @@
 // The global model: one gradient-boosted tree ensemble over every series of the panel (lags, calendar and catalog features), as a per-series candidate.
+import { dateOfDayNumber } from '../../core/shop-days';
 import { fitGbt, predictGbt, type GbtModel } from './gbt';
 import type { Model } from './model';
 
@@ -109,7 +110,7 @@ export class GlobalForecaster {
     const lAll = windowMean(p, o - 364, o);
     const t = o + h;
     const day = m.day0 + t;
-    const date = new Date(day * 86_400_000);
+    const date = new Date(`${dateOfDayNumber(day)}T00:00:00Z`);
     // the latest same weekday before the origin, then weekly steps back
     const j0 = t - 7 * (Math.floor(h / 7) + 1);
     let s4 = 0;

@@ -27,7 +27,7 @@ export function catalogFromAttributes(rows: readonly ProductAttributeRow[], asOf
   const byProduct = new Map<string, CatalogItem & { createdAt: number; optionValues: string[] }>();
   const cutMs = asOf === undefined ? Infinity : dayMs(asOf);
   for (const r of rows) {
-    const created = dayMs(r.snapshot_date) - r.age_days * 86_400_000;
+    const created = dayMs(addDays(r.snapshot_date, -r.age_days));
     if (created > cutMs) continue;
     let c = byProduct.get(r.product_id);
     if (!c) byProduct.set(r.product_id, (c = { item: r.product_id, title: r.title, titleTokens: r.title_tokens, productType: r.product_type, vendor: r.vendor, tags: r.tags, priceBand: r.price_band, optionValues: [], createdAt: created }));

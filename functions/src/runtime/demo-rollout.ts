@@ -13,7 +13,7 @@ export const DEMO_CANARY_PERCENT = 5;
  * What the second run changes: the same snapshot, recommendations from basket pairs instead of customer histories, and
  * reorder points at a 98 % service level. Models it does not change retrain on the same data and tie, which registers them.
  */
-export const RETRAIN_PARAMS = { rec_source: 'co_purchase', service_level: 0.98 } as const;
+export const RETRAIN_PARAMS = { service_level: 0.98 } as const;
 
 export interface DemoRollout {
   /** The second training run (null when it did not run: a store the demo did not seed, or a first run that failed). */

@@ -6,6 +6,7 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { Storage } from '@google-cloud/storage';
 import { getJwt } from '@shopify/shopify-api/test-helpers';
+import { signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer';
 import { buildApiRuntime, buildMonitorRuntime, buildPrivacyRuntime, loadCloudConfig } from '../../functions/src/adapters/gcp/cloud-runtime';
 import { buildCloudRetrainer } from '../../functions/src/adapters/gcp/cloud-retrainer';
 import { createBigQueryMonitoringStore } from '../../functions/src/adapters/gcp/bigquery-monitoring-store';
@@ -86,6 +87,16 @@ describe('api function: POST /shopify/install', () => {
       const r = await install(rt, bad);
       expect([r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([401, 'UNAUTHORIZED']);
     }
+    await rt.flowActions.idle();
+  });
+
+  test('the prediction routes refuse a shop the app was uninstalled from (403, as embedded); another shop reaches the route', async () => {
+    await createFirestoreSessionStorage(db).uninstall(GONE, '2026-12-07T00:00:00.000Z');
+    const rt = api();
+    const call = (shop: string) => rt.app.fetch(new Request(`https://${PROJECT}.web.app/api/recommendations/product?${signAppProxyQuery({ secret: SECRET, shop, params: { k: '0' } })}`));
+    const gone = await call(GONE);
+    expect([gone.status, ((await gone.json()) as { error: { code: string } }).error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await call(SHOP)).status).toBe(400); // past the caller check: the route's own answer (no product_id)
     await rt.flowActions.idle();
   });
 });

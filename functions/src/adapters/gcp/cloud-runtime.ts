@@ -99,9 +99,10 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   });
   const app = new Hono();
   // The storefront's App Proxy signature or the admin's session token, the shop's rate limit and CORS, before any route.
-  if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
-  app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   const shopify = createCloudShopify(config, { log, ...(opts.firestore ? { firestore: opts.firestore } : {}) });
+  // An uninstalled shop's calls are refused (403), as on the embedded runtime.
+  if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log, isKnownShop: (shop) => shopify.isServedShop(shop) }).middleware);
+  app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
   shopify.mount(app); // POST /shopify/install: the offline token into Firestore
   const flowActions = mountCloudFlowAction(app, config, { location: opts.location, log, sessions: shopify.sessions, ...opts.flowAction });
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));

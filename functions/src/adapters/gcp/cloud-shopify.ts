@@ -41,9 +41,18 @@ export interface CloudShopify {
   mount(app: Hono): void;
   /** An app/uninstalled events row from the privacy topic: the signed payload's shop loses its token and is marked. */
   onUninstalled(event: LandedEvent): Promise<PrivacyOutcome>;
+  /**
+   * For the prediction routes: false once the app was uninstalled from the shop (403, as on the embedded runtime). Read
+   * from Firestore at most every INSTALL_STATE_TTL_MS per shop and instance; a failed read answers true (logged).
+   */
+  isServedShop(shop: string): Promise<boolean>;
   /** After a monitor pass: every recorded decision not yet sent goes to Flow with the shop's offline token (never throws). */
   sendFlowTriggers(store: Pick<MonitoringStore, 'decisions'>): Promise<FlowTriggerReport | null>;
 }
+
+/** How long an instance trusts a shop's install state for the prediction routes (an uninstall reaches every instance within it). */
+export const INSTALL_STATE_TTL_MS = 30_000;
+const MAX_CACHED_SHOPS = 10_000;
 
 export function createCloudShopify(config: AppConfig, o: CloudShopifyOptions): CloudShopify {
   const log = o.log.child({ component: 'shopify' });
@@ -57,9 +66,24 @@ export function createCloudShopify(config: AppConfig, o: CloudShopifyOptions): C
     if (!config.shopifyApiKey) throw new ShopMlopsError('CONFIG_INVALID', 'SHOPIFY_API_KEY is not set: no Admin API calls (install, Flow triggers)');
     return createAdminLibrary({ apiKey: config.shopifyApiKey, apiSecret: config.shopifyApiSecret! });
   });
+  const served = new Map<string, { value: boolean; at: number }>();
   return {
     sessions,
     library,
+    async isServedShop(shop) {
+      const hit = served.get(shop);
+      if (hit && Date.now() - hit.at < INSTALL_STATE_TTL_MS) return hit.value;
+      let value = true;
+      try {
+        value = !(await sessions.isUninstalled(shop));
+      } catch (err) {
+        log.warn('install state not read; the shop is served', { shop, error: (err as Error).message });
+        return true;
+      }
+      if (served.size >= MAX_CACHED_SHOPS) served.clear();
+      served.set(shop, { value, at: Date.now() });
+      return value;
+    },
     mount: (app) => mountInstallRoute(app, { library, sessions, log }),
     async onUninstalled(event) {
       if (event.topic !== 'app/uninstalled') throw new ShopMlopsError('BAD_REQUEST', `not app/uninstalled: ${event.topic}`);

@@ -114,6 +114,9 @@ describe('privacy worker: app/uninstalled from the privacy topic', () => {
     const forged = rt.service.handle(decodePrivacyMessage(message(row(GONE, SHOP))));
     await expect(forged).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(privacyFailureAction(await forged.catch((e: unknown) => e), true)).toBe('drop');
+    // A payload naming no shop: the unsigned header alone is never trusted.
+    const unnamed = { ...row(GONE, GONE), payload: '{"id": 548380009, "name": "x", "domain": null}' };
+    await expect(rt.service.handle(decodePrivacyMessage(message(unnamed)))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect([await sessions.load(SHOP), await sessions.load(GONE)].map((s) => s?.accessToken)).toEqual([TOKEN, 'shpat_other']);
 
     expect(await rt.service.handle(decodePrivacyMessage(message(row(GONE, GONE))))).toEqual({ action: 'app/uninstalled', details: { hadToken: true } });

@@ -1,4 +1,4 @@
-# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build; Dataform builds the features; Cloud Scheduler triggers the scheduled functions;
+# Google APIs the stack uses (Functions v2 runs on Cloud Run + Eventarc and builds with Cloud Build; Dataform builds the features; Cloud Scheduler triggers the scheduled functions; Firestore keeps the shops' offline tokens;
 # IAM and Resource Manager: service accounts and project-level grants need them on a fresh project).
 resource "google_project_service" "apis" {
   for_each = toset([
@@ -15,6 +15,7 @@ resource "google_project_service" "apis" {
     "artifactregistry.googleapis.com",
     "dataform.googleapis.com",
     "cloudscheduler.googleapis.com",
+    "firestore.googleapis.com",
   ])
   project            = var.project
   service            = each.value

@@ -10,6 +10,7 @@ import { signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer'
 import { paramsOf, startFakeBigQuery, type FakeBigQuery } from './support/fake-bigquery';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
+import { startFakeFirestore, type FakeFirestore } from './support/fake-firestore';
 import { FIXTURES } from '../helpers/shared';
 
 
@@ -22,11 +23,12 @@ const orders = readFileSync(`${FIXTURES}/orders_create.json`);
 let pubsub: FakePubSub;
 let bigquery: FakeBigQuery;
 let gcs: FakeGcs;
+let firestore: FakeFirestore;
 const fft = functionsTest({ projectId: PROJECT });
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  [pubsub, bigquery, gcs] = await Promise.all([startFakePubSub(), startFakeBigQuery(), startFakeGcs()]);
+  [pubsub, bigquery, gcs, firestore] = await Promise.all([startFakePubSub(), startFakeBigQuery(), startFakeGcs(), startFakeFirestore()]);
   Object.assign(process.env, {
     GCLOUD_PROJECT: PROJECT,
     SHOPIFY_API_SECRET: SECRET,
@@ -34,13 +36,14 @@ beforeAll(async () => {
     PUBSUB_EMULATOR_HOST: pubsub.host,
     BIGQUERY_EMULATOR_HOST: bigquery.endpoint,
     STORAGE_EMULATOR_HOST: gcs.endpoint,
+    FIRESTORE_EMULATOR_HOST: `127.0.0.1:${firestore.port}`,
     SHOP_MLOPS_LOG_LEVEL: 'ERROR',
   });
 });
 afterAll(async () => {
   fft.cleanup();
   process.env = saved;
-  await Promise.all([pubsub.stop(), bigquery.stop(), gcs.stop()]);
+  await Promise.all([pubsub.stop(), bigquery.stop(), gcs.stop(), firestore.stop()]);
 });
 beforeEach(() => {
   pubsub.clear();
@@ -234,6 +237,16 @@ describe('webhooks function', () => {
     expect(pubsub.messages.map((m) => m.topic).sort()).toEqual([`projects/${PROJECT}/topics/shopify-privacy`, `projects/${PROJECT}/topics/shopify-webhooks`]);
   });
 
+  test('app/uninstalled is also published to shopify-privacy (its worker deletes the shop\'s token); quarantined, it is not', async () => {
+    const body = Buffer.from('{"id": 548380009, "myshopify_domain": "demo-store.myshopify.com", "domain": null}');
+    expect((await invoke(forgeWebhook({ secret: SECRET, topic: 'app/uninstalled', body, shop: 'demo-store.myshopify.com' }))).statusCode).toBe(200);
+    expect(pubsub.messages.map((m) => m.topic).sort()).toEqual([`projects/${PROJECT}/topics/shopify-privacy`, `projects/${PROJECT}/topics/shopify-webhooks`]);
+    pubsub.clear();
+    const forged = await invoke(forgeWebhook({ secret: SECRET, topic: 'app/uninstalled', body, shop: 'other-store.myshopify.com' }));
+    expect(forged.statusCode).toBe(200);
+    expect(pubsub.messages.map((m) => [m.topic, m.attributes['route']])).toEqual([[`projects/${PROJECT}/topics/shopify-webhooks`, 'quarantine']]);
+  });
+
   test('Pub/Sub refusing the message turns into 503 with Retry-After, so Shopify retries', async () => {
     pubsub.failNext(16 /* UNAUTHENTICATED: not retried by the client */, 10);
     const res = await invoke(forgeWebhook({ secret: SECRET, topic: 'orders/create', body: orders }));
@@ -358,6 +371,14 @@ describe('privacyWorker function', () => {
     const wrapped = fft.wrap(fns.privacyWorker);
     await expect(wrapped({ data: { message: { data: Buffer.from('not json').toString('base64'), messageId: '9', attributes: {} }, subscription: 'sub' } } as never)).resolves.toBeUndefined();
     await expect(wrapped(message(row('orders/create', '{}'))) as never).resolves.toBeUndefined();
+    expect(bigquery.jobs).toHaveLength(0);
+  });
+
+  test('app/uninstalled deletes the shop\'s offline token in Firestore (the Admin SDK, FIRESTORE_EMULATOR_HOST) and marks the shop', async () => {
+    const doc = `projects/${PROJECT}/databases/(default)/documents/shopify_sessions/demo-store.myshopify.com`;
+    const wrapped = fft.wrap(fns.privacyWorker);
+    await wrapped(message(row('app/uninstalled', '{"id": 548380009, "myshopify_domain": "demo-store.myshopify.com", "domain": null}')) as never);
+    expect(firestore.documents().get(doc)).toEqual({ shop: 'demo-store.myshopify.com', session: null, uninstalledAt: '2026-01-02T03:04:05.000Z' });
     expect(bigquery.jobs).toHaveLength(0);
   });
 

@@ -12,7 +12,7 @@ import { MONITORING_DATASET } from '../../functions/src/monitoring/monitoring-ta
 import { PIPELINES_ACCOUNT_ID } from '../../functions/src/monitoring/retrain-start-vertex';
 import { PREDICTIONS_DATASET } from '../../functions/src/serving/prediction-tables';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
-import { importGraph } from './support/import-graph';
+import { importGraph, specifiersOf } from './support/import-graph';
 
 const ROOT = path.join(__dirname, '../..');
 const INFRA = path.join(ROOT, 'infra');
@@ -107,6 +107,7 @@ const ALLOWS: Record<string, string[]> = {
   'project:write custom metrics': ['roles/monitoring.metricWriter'],
   'project:Vertex AI': ['roles/aiplatform.user'],
   'project:write build logs': ['roles/logging.logWriter'],
+  'project:Firestore documents': ['roles/datastore.user', 'roles/datastore.owner'],
 };
 
 interface Need {
@@ -135,6 +136,12 @@ function datasetsRead(entry: string): Map<string, string> {
   return out;
 }
 
+/** Deployed modules that open Firestore (the Admin SDK's firebase-admin/firestore, loaded eagerly or on first use). */
+const firestoreUsers = () =>
+  importGraph([path.join(SRC, 'index.ts')], { lazy: 'entries' })
+    .files.filter((f) => specifiersOf(readFileSync(f, 'utf8'), f).includes('firebase-admin/firestore'))
+    .map((f) => path.relative(SRC, f));
+
 /** What the code does, per identity, derived from the code wherever it says so. */
 function needs(): Need[] {
   const n: Need[] = [];
@@ -157,6 +164,7 @@ function needs(): Need[] {
   add(FUNCTIONS, 'project:Vertex AI', 'project', 'endpoints, registry, pipeline jobs');
   add(FUNCTIONS, 'sa:actAs', `sa:${SERVING}`, 'deployModel names the serving account');
   add(FUNCTIONS, 'sa:actAs', `sa:${PIPELINES}`, 'retraining PipelineJobs run as the pipelines\' account');
+  for (const f of firestoreUsers()) add(FUNCTIONS, 'project:Firestore documents', 'project', `offline tokens and sent Flow triggers (${f})`);
   // --- the Pub/Sub service agent: every BigQuery subscription writes its table, dead-letters and acks ---
   for (const [name, s] of Object.entries(tf.resource['google_pubsub_subscription'] ?? {})) {
     const bq = (s['bigquery_config'] as Block[] | undefined)?.[0];
@@ -210,6 +218,15 @@ describe('IAM on a fresh project', () => {
     expect(res(PIPELINES)['account_id']).toBe(PIPELINES_ACCOUNT_ID);
     expect(res(SERVING)['account_id']).toBe(SERVING_ACCOUNT_ID);
     expect(identityOf('${local.functions_sa}')).toBe(FUNCTIONS);
+  });
+
+  test('the functions open Firestore, and the database they open exists: the (default) one, native mode, its API enabled first', () => {
+    expect(firestoreUsers()).toEqual(['adapters/gcp/cloud-shopify.ts']);
+    expect(needs().filter((x) => x.op === 'project:Firestore documents').map((x) => x.identity)).toEqual([FUNCTIONS]);
+    const dbs = Object.values(tf.resource['google_firestore_database'] ?? {});
+    expect(dbs.map((b) => [b['name'], b['type']])).toEqual([['(default)', 'FIRESTORE_NATIVE']]);
+    expect(String(res('google_project_service.apis')['for_each'])).toContain('"firestore.googleapis.com"');
+    expect(dbs[0]!['depends_on']).toContain('${google_project_service.apis}');
   });
 
   test('service agents come from google_project_service_identity (created before any grant to them), never a hand-built address', () => {

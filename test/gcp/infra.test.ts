@@ -175,9 +175,10 @@ describe('Terraform', () => {
     // dataEditor on shop_raw (landing, privacy), shop_predictions (redaction deletes batch scores), shop_monitoring
     // (the monitor's records, shop/redact), shop_staging and shop_features (redaction edits them; the api function reads
     // its online features there); publisher on webhooks, privacy, predictions; metricWriter for the monitoring series
-    // (infra/alerts.tf); eventReceiver + run.invoker for the privacy worker's trigger; act as the serving and pipelines
+    // (infra/alerts.tf); eventReceiver + run.invoker for the privacy worker's trigger; datastore.user for Firestore (offline
+    // tokens, infra/firestore.tf); act as the serving and pipelines
     // accounts. test/gcp/infra-iam.test.ts checks each against what the code touches.
-    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/iam.serviceAccountUser', 'roles/monitoring.metricWriter', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/run.invoker', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
+    expect(roles).toEqual(['roles/aiplatform.user', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/datastore.user', 'roles/eventarc.eventReceiver', 'roles/iam.serviceAccountUser', 'roles/iam.serviceAccountUser', 'roles/monitoring.metricWriter', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/pubsub.publisher', 'roles/run.invoker', 'roles/secretmanager.secretAccessor', 'roles/storage.objectAdmin']);
   });
 
   test('serving: endpoints are created per shop at deploy time (none declared); the functions may manage them and act as the serving account, which only reads artifacts', () => {
@@ -291,6 +292,8 @@ describe('firebase.json, .firebaserc and shopify.app.toml', () => {
       { source: '/api/**', function: { functionId: 'api', region: 'us-central1' } },
       // the Flow action's runtime_url (extensions/retrain-models-action) is served by the api function
       { source: '/flow/**', function: { functionId: 'api', region: 'us-central1' } },
+      // the embedded app's install (POST /shopify/install: token exchange, offline token into Firestore) too
+      { source: '/shopify/**', function: { functionId: 'api', region: 'us-central1' } },
     ]);
     expect(readFileSync(path.join(ROOT, 'extensions/retrain-models-action/shopify.extension.toml'), 'utf8')).toMatch(/^runtime_url = "https:\/\/demo-shop-mlops\.web\.app\/flow\/actions\/retrain"$/m);
     expect(firebase.emulators['functions']?.port).toEqual(expect.any(Number));

@@ -10,11 +10,13 @@ import type { MonitoringStore } from '../ports/monitoring-store';
 import type { Row } from '../ports/warehouse';
 import type { SessionStorage } from '../ports/session-storage';
 import { createFileSessionStorage } from '../adapters/embedded/file-session-storage';
+import { createFileFlowTriggerJournal } from '../adapters/embedded/file-flow-trigger-journal';
 import { parseExact } from '../core/json';
 import { createAdminLibrary, routeShopifyAdminTo, type AdminLibrary } from './admin-library';
 import { createBulkFinishSignals, type BulkFinishSignals } from './bulk-finish-signals';
 import { sendFlowTriggers, type FlowTriggerReport } from './flow-trigger';
-import { handleAppUninstalled, installWithSessionToken } from './install';
+import { handleAppUninstalled, refuseUninstalled } from './install';
+import { mountInstallRoute } from './install-route';
 import { writeBack, type MetafieldsJobDeps, type ShopWriteReport, type WriteMode } from './metafields-job';
 import { duckDbScoreSource } from './score-source';
 import type { ScheduledJob } from '../runtime/scheduler';
@@ -74,7 +76,7 @@ export function createEmbeddedShopify(o: EmbeddedShopifyOptions): EmbeddedShopif
   const flow = async () => {
     if (!library || !o.monitoringStore) return null;
     try {
-      return await sendFlowTriggers({ store: o.monitoringStore, sessions, library, dir: p.flow, logger: log });
+      return await sendFlowTriggers({ store: o.monitoringStore, sessions, library, journal: createFileFlowTriggerJournal(p.flow), logger: log });
     } catch (err) {
       log.warn('flow triggers not sent; retried after the next pass', { error: (err as Error).message });
       return null;
@@ -89,10 +91,7 @@ export function createEmbeddedShopify(o: EmbeddedShopifyOptions): EmbeddedShopif
     sessions,
     signals,
     library,
-    gateTraining: (start) => async (request) => {
-      if (await sessions.isUninstalled(request.shop)) throw new ShopMlopsError('FORBIDDEN', `the app was uninstalled from ${request.shop}: no training`);
-      return start(request);
-    },
+    gateTraining: (start) => refuseUninstalled(sessions, start),
     withFlowTriggers: (jobs) => jobs.map((j) => (j.name === 'monitor' ? { ...j, run: (now: Date) => afterMonitorPass(j.run(now)) } : j)),
     afterMonitorPass,
     async onLanded(events) {
@@ -109,16 +108,7 @@ export function createEmbeddedShopify(o: EmbeddedShopifyOptions): EmbeddedShopif
     writeBack: writeBackRun,
     sendFlowTriggers: flow,
     mount(app) {
-      app.post('/shopify/install', async (c) => {
-        try {
-          const r = await installWithSessionToken(need(), sessions, c.req.header('authorization') ?? '');
-          log.info('app installed: offline token stored', { shop: r.shop, reinstalled: r.reinstalled });
-          return c.json(r);
-        } catch (err) {
-          const e = ShopMlopsError.fromUnknown(err);
-          return errorResponse(e.code, e.message, e.details);
-        }
-      });
+      mountInstallRoute(app, { library: need, sessions, log });
       app.post('/admin/metafields', async (c) => {
         const body = metafieldsRouteBody.safeParse(await c.req.json().catch(() => ({})));
         if (!body.success) return errorResponse('BAD_REQUEST', body.error.issues.map((i) => i.message).join('; '));

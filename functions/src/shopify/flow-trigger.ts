@@ -1,10 +1,9 @@
-// Shopify Flow triggers "Model rolled back" / "Model promoted" (model, version, precision) sent with flowTriggerReceive once per monitor decision (shop_monitoring.decisions), a per-shop journal of what was sent.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+// Shopify Flow triggers "Model rolled back" / "Model promoted" (model, version, precision) sent with flowTriggerReceive once per monitor decision (shop_monitoring.decisions), a per-shop journal of what was sent (the FlowTriggerJournal port).
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { MYSHOPIFY_DOMAIN } from '../core/topics';
 import type { MonitoringStore, MonitorDecision } from '../ports/monitoring-store';
+import type { FlowTriggerJournal } from '../ports/flow-trigger-journal';
 import type { SessionStorage } from '../ports/session-storage';
 import { adminGraphqlFor } from './admin-graphql';
 import type { AdminLibrary } from './admin-library';
@@ -17,8 +16,8 @@ export interface FlowTriggerDeps {
   store: Pick<MonitoringStore, 'decisions'>;
   sessions: SessionStorage;
   library: AdminLibrary;
-  /** Journal root (<data-dir>/flow-triggers). */
-  dir: string;
+  /** What was sent (embedded: <data-dir>/flow-triggers files; cloud: Firestore). */
+  journal: FlowTriggerJournal;
   logger?: Logger;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -34,26 +33,6 @@ export interface FlowTriggerReport {
 export function flowPayload(d: MonitorDecision): { handle: string; payload: { model: string; version: string; precision?: number } } {
   const e = d.flow_event;
   return { handle: FLOW_TRIGGER_HANDLES[e.trigger], payload: { model: e.model, version: String(e.version), ...(e.precision === null ? {} : { precision: e.precision }) } };
-}
-
-async function sentIds(file: string): Promise<Set<string>> {
-  try {
-    return new Set((await fs.readFile(file, 'utf8')).split('\n').filter((l) => /^[0-9a-f]{64}$/.test(l)));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
-    throw ShopMlopsError.fromUnknown(e);
-  }
-}
-
-async function appendDurably(file: string, line: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const h = await fs.open(file, 'a', 0o600);
-  try {
-    await h.write(line + '\n');
-    await h.sync();
-  } finally {
-    await h.close();
-  }
 }
 
 let chain: Promise<unknown> = Promise.resolve();
@@ -78,8 +57,7 @@ async function send(deps: FlowTriggerDeps): Promise<FlowTriggerReport> {
       report.skippedShops.push(shop);
       continue;
     }
-    const file = path.join(deps.dir, shop, 'sent.txt');
-    const sent = await sentIds(file);
+    const sent = await deps.journal.sent(shop);
     const todo = list.filter((d) => !sent.has(d.decision_id));
     if (!todo.length) continue;
     const api = await adminGraphqlFor(shop, { library: deps.library, sessions: deps.sessions, ...(deps.logger ? { logger: deps.logger } : {}), ...(deps.sleep ? { sleep: deps.sleep } : {}) });
@@ -89,7 +67,7 @@ async function send(deps: FlowTriggerDeps): Promise<FlowTriggerReport> {
         const ans = flowAnswer.parse(await api.request(FLOW_TRIGGER, { handle, payload }));
         const errs = ans.flowTriggerReceive.userErrors;
         if (errs.length) throw new ShopMlopsError('UNPROCESSABLE', `flowTriggerReceive: ${errs.map((e) => e.message).join('; ')}`);
-        await appendDurably(file, d.decision_id);
+        await deps.journal.record(shop, d.decision_id);
         report.sent.push({ shop, decisionId: d.decision_id, handle });
         deps.logger?.info('flow trigger sent', { shop, handle, model: payload.model, version: payload.version, decisionId: d.decision_id });
       } catch (err) {

@@ -3,6 +3,8 @@ import { RequestedTokenType } from '@shopify/shopify-api';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import { parseExact } from '../core/json';
+import { MYSHOPIFY_DOMAIN, shopProblem, TOPIC_SCHEMAS } from '../core/topics';
+import type { StartTraining } from '../monitoring/retrain';
 import type { SessionStorage } from '../ports/session-storage';
 import { verifySessionToken } from '../http/session-token-verify';
 import type { AdminLibrary } from './admin-library';
@@ -32,12 +34,26 @@ export async function installWithSessionToken(library: AdminLibrary, sessions: S
   return { shop: verified.shop, scope: session.scope ?? '', reinstalled };
 }
 
-/** A landed app/uninstalled delivery: the shop's token is deleted and the shop marked uninstalled. */
+/**
+ * A landed app/uninstalled delivery: the shop's token is deleted and the shop marked uninstalled. The shop acted on is the
+ * signed payload's `myshopify_domain`; the (unsigned) shop header must name the same shop, else nothing is done
+ * (BAD_REQUEST: core/topics shopProblem quarantines such a delivery before landing; the cloud consumer checks again).
+ */
 export async function handleAppUninstalled(sessions: SessionStorage, shop: string, payload: string, at: string, logger?: Logger): Promise<boolean> {
-  const named = (parseExact(payload) as { myshopify_domain?: unknown } | null)?.myshopify_domain;
-  // The shop header is not signed; the payload is (core/topics shopProblem quarantines a disagreement before landing).
-  if (typeof named === 'string' && named !== shop) return false;
-  const had = await sessions.uninstall(shop, at);
-  logger?.notice('app uninstalled: offline token deleted, jobs stopped for the shop', { shop, hadToken: had });
+  const parsed = TOPIC_SCHEMAS['app/uninstalled'].safeParse(parseExact(payload));
+  const signed = parsed.success ? parsed.data.myshopify_domain : undefined;
+  if (typeof signed !== 'string' || !MYSHOPIFY_DOMAIN.test(signed)) throw new ShopMlopsError('BAD_REQUEST', 'app/uninstalled payload names no <name>.myshopify.com shop (myshopify_domain)');
+  const problem = shopProblem('app/uninstalled', shop, parsed.data);
+  if (problem) throw new ShopMlopsError('BAD_REQUEST', `refused app/uninstalled: ${problem}`);
+  const had = await sessions.uninstall(signed, at);
+  logger?.notice('app uninstalled: offline token deleted, jobs stopped for the shop', { shop: signed, hadToken: had });
   return had;
+}
+
+/** Training refuses to start for a shop the app was uninstalled from (every retraining trigger goes through its starter). */
+export function refuseUninstalled(sessions: Pick<SessionStorage, 'isUninstalled'>, start: StartTraining): StartTraining {
+  return async (request) => {
+    if (await sessions.isUninstalled(request.shop)) throw new ShopMlopsError('FORBIDDEN', `the app was uninstalled from ${request.shop}: no training`);
+    return start(request);
+  };
 }

@@ -11,6 +11,7 @@ import { createFlowRetrainWorker, type FlowRetrainWorker } from '../../monitorin
 import { RETRAIN_MODELS } from '../../monitoring/retrain';
 import { SHOP_DOMAIN } from '../../ports/endpoints';
 import type { FlowActionRuns } from '../../ports/flow-action-runs';
+import type { SessionStorage } from '../../ports/session-storage';
 import type { RequestRetrain } from '../../ports/monitoring-store';
 import { createBigQueryWarehouse } from './bigquery-warehouse';
 import { buildCloudRetrainer } from './cloud-retrainer';
@@ -25,13 +26,15 @@ export interface CloudFlowActionOptions {
   runs?: FlowActionRuns;
   requestRetrain?: RequestRetrain;
   isInstalledShop?: (shop: string) => Promise<boolean>;
+  /** The shops' install state (Firestore): an uninstalled shop's run is refused by the retrainer. */
+  sessions?: Pick<SessionStorage, 'isUninstalled'>;
 }
 
 /** Mounts the route on `app`; the returned worker's idle() is awaited after each response (the instance keeps its CPU until the handler returns). */
 export function mountCloudFlowAction(app: Hono, config: AppConfig, o: CloudFlowActionOptions): FlowRetrainWorker {
   const log = o.log.child({ component: 'flow-action' });
   const runs = o.runs ?? createGcsFlowActionRuns({ bucket: config.artifactBucket!, ...(o.storage ? { storage: o.storage } : {}) });
-  const requestRetrain = o.requestRetrain ?? buildCloudRetrainer(config, { location: o.location, log, ...(o.bigquery ? { bigquery: o.bigquery } : {}) }).retrainer.request;
+  const requestRetrain = o.requestRetrain ?? buildCloudRetrainer(config, { location: o.location, log, ...(o.bigquery ? { bigquery: o.bigquery } : {}), ...(o.sessions ? { sessions: o.sessions } : {}) }).retrainer.request;
   const warehouse = o.isInstalledShop ? null : createBigQueryWarehouse({ projectId: config.gcpProject!, rawDataset: config.rawDataset, log, ...(o.bigquery ? { bigquery: o.bigquery } : {}) });
   const worker = createFlowRetrainWorker({ runs, requestRetrain, clock: systemClock, logger: log });
   mountFlowActionRoute(app, {

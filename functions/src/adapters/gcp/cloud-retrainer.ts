@@ -9,18 +9,22 @@ import { createVertexStarter, pipelinesServiceAccount } from '../../monitoring/r
 import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
 import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
 import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
+import type { SessionStorage } from '../../ports/session-storage';
+import { refuseUninstalled } from '../../shopify/install';
 
 /**
  * The cloud retrainer: claims in the BigQuery monitoring store, runs submitted to Vertex AI Pipelines (image
  * SHOP_MLOPS_PIPELINE_IMAGE; without it a request is recorded as failed and says why). Used by the monitor functions and
  * the Flow action.
  */
-export function buildCloudRetrainer(config: AppConfig, opts: { location: string; bigquery?: BigQuery; metricClient?: MetricServiceClient; log: Logger }) {
+export function buildCloudRetrainer(config: AppConfig, opts: { location: string; bigquery?: BigQuery; metricClient?: MetricServiceClient; log: Logger; sessions?: Pick<SessionStorage, 'isUninstalled'> }) {
   const project = config.gcpProject!;
   const store = createBigQueryMonitoringStore({ projectId: project, log: opts.log, ...(opts.bigquery ? { bigquery: opts.bigquery } : {}) });
   const sink = createCloudMonitoringSink({ projectId: project, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   const policy = config.monitoringPolicy;
-  const start = cloudRetrainStarter(config, { location: opts.location });
+  // A shop the app was uninstalled from (its token deleted by app/uninstalled) gets no training run.
+  const starter = cloudRetrainStarter(config, { location: opts.location });
+  const start = opts.sessions ? refuseUninstalled(opts.sessions, starter) : starter;
   const retrainer = createRetrainer({ store, start, policy, clock: systemClock, sink, logger: opts.log.child({ component: 'retrain' }) });
   return { store, sink, policy, retrainer };
 }

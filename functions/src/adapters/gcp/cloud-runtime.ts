@@ -35,6 +35,7 @@ import { createPubSubPredictionLog } from './pubsub-prediction-log';
 import { createVertexEndpoints } from './vertex-endpoints';
 import { createVertexModelRegistries } from './vertex-model-registry';
 import { cloudDashboardRoutes } from './cloud-dashboard';
+import { createCloudShopify, type CloudShopifyOptions } from './cloud-shopify';
 
 // Kept importable from here (tests and tools): the shared config and the webhook function's wiring.
 export { defaultArtifactBucket, lazy, loadCloudConfig, projectIdFrom, type MetricsExportOptions } from './cloud-config';
@@ -49,11 +50,15 @@ export interface PrivacyRuntime {
   config: AppConfig;
 }
 
-export function buildPrivacyRuntime(config: AppConfig): PrivacyRuntime {
+export function buildPrivacyRuntime(config: AppConfig, opts: Pick<CloudShopifyOptions, 'firestore'> = {}): PrivacyRuntime {
   const log = createLogger({ level: config.logLevel, component: 'privacy-worker' });
   const warehouse = createBigQueryWarehouse({ projectId: config.gcpProject!, rawDataset: config.rawDataset, log });
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
-  return { service: createPrivacyService({ warehouse, artifacts, log }), log, warehouse, artifacts, config };
+  const privacy = createPrivacyService({ warehouse, artifacts, log });
+  // app/uninstalled rides the privacy topic too (pubsub-event-bus.ts): its shop's offline token is deleted in Firestore.
+  const shopify = createCloudShopify(config, { log, ...opts });
+  const service = { handle: (ev: Parameters<typeof privacy.handle>[0]) => (ev.topic === 'app/uninstalled' ? shopify.onUninstalled(ev) : privacy.handle(ev)) };
+  return { service, log, warehouse, artifacts, config };
 }
 
 export interface ApiRuntime {
@@ -73,7 +78,7 @@ export const ENDPOINT_STATE_TTL_MS = 5_000;
  * The `api` function: prediction routes at /api (callers checked by storefrontAuth unless `resolveCaller` is given) over BigQuery (features, batch scores), Cloud Storage (artifacts), the
  * Vertex AI registry and endpoints, and the Pub/Sub prediction log. `location` is the Vertex AI region.
  */
-export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller; flowAction?: Omit<CloudFlowActionOptions, 'location' | 'log'> } & MetricsExportOptions): ApiRuntime {
+export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller; flowAction?: Omit<CloudFlowActionOptions, 'location' | 'log'> } & MetricsExportOptions & Pick<CloudShopifyOptions, 'firestore'>): ApiRuntime {
   const log = createLogger({ level: config.logLevel, component: 'api' });
   const project = config.gcpProject!;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });
@@ -95,10 +100,13 @@ export function buildApiRuntime(config: AppConfig, opts: { location: string; res
   });
   const app = new Hono();
   // The storefront's App Proxy signature or the admin's session token, the shop's rate limit and CORS, before any route.
-  if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log }).middleware);
+  const shopify = createCloudShopify(config, { log, ...(opts.firestore ? { firestore: opts.firestore } : {}) });
+  // An uninstalled shop's calls are refused (403), as on the embedded runtime.
+  if (!opts.resolveCaller) app.use('/api/*', storefrontAuthFromConfig(config, config.shopifyApiSecret!, { log, isKnownShop: (shop) => shopify.isServedShop(shop) }).middleware);
   app.route('/api/dashboard', cloudDashboardRoutes(config, { location: opts.location, resolveCaller: opts.resolveCaller ?? callerFromMiddleware, warehouse, artifacts, registries, log }));
   app.route('/api', createPredictionRoutes({ resolveCaller: opts.resolveCaller ?? callerFromMiddleware, serving, logger: log, metrics }));
-  const flowActions = mountCloudFlowAction(app, config, { location: opts.location, log, ...opts.flowAction });
+  shopify.mount(app); // POST /shopify/install: the offline token into Firestore
+  const flowActions = mountCloudFlowAction(app, config, { location: opts.location, log, sessions: shopify.sessions, ...opts.flowAction });
   app.notFound(() => errorResponse('NOT_FOUND', 'no such prediction route'));
   const exporter = createCloudMonitoringExporter({ projectId: project, registry: promRegistry, functionName: 'api', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   return { app, predictionLog, log, metrics: exporter, flowActions };
@@ -125,7 +133,7 @@ export function bigQueryMonitorQueries(bigquery: BigQuery, log: Logger): Monitor
  * Vertex AI endpoints and registry (rollbacks and promotions), Cloud Monitoring (the series), and the retrainer
  * submitting the training pipeline to Vertex AI Pipelines (image: SHOP_MLOPS_PIPELINE_IMAGE).
  */
-export function buildMonitorRuntime(config: AppConfig, opts: { location: string; bigquery?: BigQuery; metricClient?: MetricServiceClient }): MonitorRuntime {
+export function buildMonitorRuntime(config: AppConfig, opts: { location: string; bigquery?: BigQuery; metricClient?: MetricServiceClient } & Pick<CloudShopifyOptions, 'firestore'>): MonitorRuntime {
   const log = createLogger({ level: config.logLevel, component: 'monitor' });
   const project = config.gcpProject!;
   const bigquery = opts.bigquery ?? new BigQuery({ projectId: project });
@@ -134,13 +142,19 @@ export function buildMonitorRuntime(config: AppConfig, opts: { location: string;
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
   const registries = createVertexModelRegistries({ project, location: opts.location, artifacts, containerImageUri: DEFAULT_SERVING_IMAGE });
   const endpoints = createVertexEndpoints({ project, location: opts.location, artifacts });
-  const { store, sink, policy, retrainer } = buildCloudRetrainer(config, { location: opts.location, bigquery, log, ...(opts.metricClient ? { metricClient: opts.metricClient } : {}) });
+  const shopify = createCloudShopify(config, { log, ...(opts.firestore ? { firestore: opts.firestore } : {}) });
+  const { store, sink, policy, retrainer } = buildCloudRetrainer(config, { location: opts.location, bigquery, log, sessions: shopify.sessions, ...(opts.metricClient ? { metricClient: opts.metricClient } : {}) });
   // The quarantine waiting for a replay, exported once per pass (queue lag is Pub/Sub's own metric: infra/alert-rules.tf).
   const queueRegistry = new Registry();
   createQueueMetrics(queueRegistry, { quarantineRecords: () => warehouse.countQuarantine() });
   const queueExporter = createCloudMonitoringExporter({ projectId: project, registry: queueRegistry, functionName: 'monitor', log, ...(opts.metricClient ? { client: opts.metricClient } : {}) });
   return {
-    pass: (now) => runMonitorPass({ endpoints, registries, store, sink, policy, queries, logger: log }, now),
+    // Shops the app was uninstalled from are left alone; the pass's decisions then go to Shopify Flow (as the embedded afterMonitorPass).
+    pass: async (now) => {
+      const report = await runMonitorPass({ endpoints, registries, store, sink, policy, queries, logger: log, skipShop: (shop) => shopify.sessions.isUninstalled(shop) }, now);
+      await shopify.sendFlowTriggers(store);
+      return report;
+    },
     queueHealth: () => queueExporter.flush(),
     drift: (now) => runDriftJob({ warehouse, store, sink, registries, policy, timezone: config.shopTimezone, requestRetrain: retrainer.request, logger: log }, now),
     log,

@@ -4,9 +4,12 @@ import type { LandedEvent } from '../../core/classify';
 import { ShopMlopsError } from '../../core/errors';
 import { PRIVACY_TOPICS } from '../../core/topics';
 
+/** What the privacy topic carries: the privacy requests, and app/uninstalled (its shop's offline token is deleted). */
+export const PRIVACY_WORKER_TOPICS = [...PRIVACY_TOPICS, 'app/uninstalled'] as const;
+
 const rowSchema = z.object({
   shop: z.string().min(1),
-  topic: z.enum(PRIVACY_TOPICS),
+  topic: z.enum(PRIVACY_WORKER_TOPICS),
   webhook_id: z.string().min(1),
   event_id: z.string().nullable(),
   api_version: z.string(),

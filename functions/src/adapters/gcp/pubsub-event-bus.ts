@@ -5,7 +5,7 @@ import { PubSub, type Topic } from '@google-cloud/pubsub';
 import type { WebhookEnvelope } from '../../core/envelope';
 import { ShopMlopsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
-import { isPrivacyTopic } from '../../core/topics';
+import { PRIVACY_WORKER_TOPICS } from './privacy-message';
 import type { EventBus, PublishRouting } from '../../ports/event-bus';
 
 /** Values of the `route` attribute; the BigQuery subscriptions filter on them (infra/pubsub.tf). */
@@ -61,7 +61,8 @@ export function createPubSubEventBus(opts: PubSubEventBusOptions): EventBus {
   return {
     async publish(envelope, routing = {}) {
       const m = buildBusMessage(envelope, routing);
-      const toPrivacy = m.route === ROUTES.events && isPrivacyTopic(envelope.topic);
+      // The privacy worker acts on privacy requests and app/uninstalled; quarantined deliveries are never acted on.
+      const toPrivacy = m.route === ROUTES.events && (PRIVACY_WORKER_TOPICS as readonly string[]).includes(envelope.topic);
       try {
         const ids = await Promise.all([send(main, m), ...(toPrivacy ? [send(privacy, m)] : [])]);
         opts.log.debug('published', { webhookId: envelope.webhookId, topic: envelope.topic, route: m.route, messageIds: ids });

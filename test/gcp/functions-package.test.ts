@@ -30,7 +30,7 @@ describe('functions/package.json', () => {
     expect(deps.filter((d) => !loaded.includes(d) && !peers.has(d))).toEqual([]);
     // Vertex AI stays: the api function serves registered versions (model registry, endpoints) and the monitor
     // promotes, rolls back and submits retraining PipelineJobs.
-    expect(deployed.packages.get('@google-cloud/aiplatform')?.map((f) => path.relative(FUNCTIONS, f))).toEqual(expect.arrayContaining(['src/adapters/gcp/vertex-common.ts', 'src/pipeline/vertex-submit.ts']));
+    expect(deployed.packages.get('@google-cloud/aiplatform')?.map((f) => path.relative(FUNCTIONS, f))).toEqual(expect.arrayContaining(['src/adapters/gcp/vertex-common.ts', 'src/adapters/gcp/vertex-pipeline-submit.ts']));
   });
 
   test('local-only packages (the CLI and embedded runtime: DuckDB, the Node HTTP server) are root dependencies, not deployed ones', () => {

@@ -3,40 +3,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Liquid, type TagToken, type TopLevelToken } from 'liquidjs';
 import { parseExact } from '../../functions/src/core/json';
 import { FIXTURES } from '../helpers/shared';
 import { NODE_BIN_DIR, ROOT } from '../helpers/process';
-
-const EXT = path.join(ROOT, 'extensions/shop-mlops-theme');
-const BLOCK = path.join(EXT, 'blocks/recommendations.liquid');
-const source = fs.readFileSync(BLOCK, 'utf8');
-
-interface Setting { id: string; default?: unknown }
-const schema = JSON.parse(/\{%\s*schema\s*%\}([\s\S]*?)\{%\s*endschema\s*%\}/.exec(source)![1]!) as { name: string; target: string; enabled_on: unknown; settings: Setting[] };
-const defaults = Object.fromEntries(schema.settings.map((s) => [s.id, s.default]));
-
-/** Shopify's storefront filters the block uses, as Shopify renders them (enough to read the output). */
-function storefrontLiquid(): Liquid {
-  const liquid = new Liquid({ strictFilters: true, strictVariables: false });
-  // {% schema %} renders nothing on the storefront.
-  liquid.registerTag('schema', {
-    parse(_token: TagToken, remain: TopLevelToken[]) {
-      while (remain.length) {
-        const t = remain.shift()!;
-        if (t.getText().replace(/\s+/g, '') === '{%endschema%}') return;
-      }
-      throw new Error('{% schema %} without {% endschema %}');
-    },
-    render: () => '',
-  });
-  liquid.registerFilter('money', (cents: number) => `$${(Number(cents) / 100).toFixed(2)}`);
-  // liquidjs passes a keyword argument (`width: 300`) as a [name, value] pair.
-  liquid.registerFilter('image_url', (img: { src: string }, ...args: unknown[]) => `${img.src}?width=${String((args.find((a) => Array.isArray(a) && a[0] === 'width') as [string, number] | undefined)?.[1] ?? '')}`);
-  liquid.registerFilter('image_tag', (url: string) => `<img src="${url}">`);
-  liquid.registerFilter('asset_url', (name: string) => `https://cdn.shopify.com/extensions/shop-mlops/assets/${name}`);
-  return liquid;
-}
+import { EXT, defaults, renderBlock, schema } from './support/theme-block';
 
 /** products/update's real sample body as a storefront `product` (Liquid prices are in cents), ids exact. */
 function productFrom(id: string, title: string, priceCents: number, available = true) {
@@ -50,8 +20,7 @@ const mainProduct = () => {
 };
 
 async function render(metafields: Record<string, unknown>, settings: Record<string, unknown> = {}) {
-  const product = { ...mainProduct(), metafields };
-  return storefrontLiquid().parseAndRender(source, { product, block: { settings: { ...defaults, ...settings }, shopify_attributes: 'data-shopify-editor-block="x"' } });
+  return renderBlock({ ...mainProduct(), metafields }, settings);
 }
 
 const recs = [productFrom('9000000000000000011', 'Blue Mug', 1250), productFrom('9000000000000000012', 'Red Scarf', 3999), productFrom('9000000000000000013', 'Sold Out Hat', 2000, false), productFrom('9000000000000000014', 'Green Socks', 800), productFrom('9000000000000000015', 'Tote Bag', 1500), productFrom('9000000000000000016', 'Candle', 2200)];

@@ -99,9 +99,11 @@ test('the loop closes on the simulated store: rollback, alert, promotion through
 
   // 1. History up to install day, features (with two earlier snapshots for propensity's labels), training.
   await send(slice(new Date(0), at(0)));
-  for (const back of [61, 31, 1]) await features(at(-back));
+  // A label snapshot is complete once the data reaches past its 30-day window (the newest event's own time): 32 days back is.
+  for (const back of [62, 32, 1]) await features(at(-back));
   const trained = await runTraining({ world: { mode: 'embedded', dataDir, warehouse: rt.warehouse }, params: { snapshot_date: dayOf(at(-1)), holdout_days: 28 }, progress: 'silent' });
   expect(trained.summary.ok).toBe(true);
+  expect(trained.summary.models.find((m) => m.model === 'propensity')).toMatchObject({ trained: true, champion: expect.any(Number) });
   const v1 = (await rt.serving.registries.forShop(SHOP).getVersion('propensity', 'champion'))!.version;
   await deployVersion({ endpoints: rt.serving.endpoints, registries: rt.serving.registries }, KEY, v1, WHO);
 

@@ -33,7 +33,7 @@ interface LoadAnswer {
 }
 
 /** Closed-loop storefront load: a few workers calling customers/predictions through signed App Proxy queries, customers in turn. */
-function startLoad(url: string, shop: string, customers: string[], workers = 6): { stop(): Promise<LoadAnswer[]> } {
+function startLoad(url: string, shop: string, customers: string[], workers = 6): { stop(): Promise<LoadAnswer[]>; sentSince(t: number, n: number): Promise<void> } {
   const answers: LoadAnswer[] = [];
   let running = true;
   let next = 0;
@@ -52,6 +52,10 @@ function startLoad(url: string, shop: string, customers: string[], workers = 6):
       running = false;
       await all;
       return answers;
+    },
+    /** Waits until n answered calls were sent after t (a phase has enough calls however loaded the machine is). */
+    async sentSince(t, n) {
+      while (answers.filter((a) => a.sentAt > t).length < n) await sleep(50);
     },
   };
 }
@@ -134,19 +138,19 @@ test('champion + 5 % challenger: 10,000 route requests and 10,000 units split 95
     // coming: none fails or falls back, and every call sent after a verb returns is answered by the new split.
     const split25 = (await reader.getState({ shop, model: MODEL })).split!;
     const load = startLoad(rt.url, shop, known.slice(0, 300));
-    await sleep(800);
+    await load.sentSince(0, 60);
     const swapStart = performance.now();
     const swapped = await verb('swap', '--version', '2');
     const swapDone = performance.now();
     expect(swapped).toMatchObject({ split: { champion: { version: 2, percent: 100 }, challenger: null }, registryChampion: 2 });
     expect((await assignAll()).every((a) => a.arm === 'champion' && a.version === 2)).toBe(true);
-    await sleep(800);
+    await load.sentSince(swapDone, 60);
     const backStart = performance.now();
     const back = await verb('swap', '--back');
     const backDone = performance.now();
     expect(back).toMatchObject({ split: { champion: { version: 1, percent: 75 }, challenger: { version: 2, percent: 25 } }, registryChampion: 1 });
     expect((await assignAll()).map((a) => a.arm)).toEqual(at25.map((a) => a.arm));
-    await sleep(800);
+    await load.sentSince(backDone, 60);
     const answers = await load.stop();
     expect(answers.filter((a) => a.status !== 200)).toEqual([]);
     expect(answers.filter((a) => a.fallback)).toEqual([]);

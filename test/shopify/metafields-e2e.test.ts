@@ -2,6 +2,7 @@
 import { getJwt } from '@shopify/shopify-api/test-helpers';
 import { runDemo } from '../../functions/src/runtime/demo';
 import { desiredMetafields } from '../../functions/src/shopify/metafield-values';
+import { renderBlock } from '../extensions/support/theme-block';
 import { writtenMetafields, type ShopWriteReport } from '../../functions/src/shopify/metafields-job';
 import { shopifyPaths } from '../../functions/src/shopify/embedded-shopify';
 import { duckDbScoreSource } from '../../functions/src/shopify/score-source';
@@ -80,6 +81,21 @@ test('simulated store → scores → one bulk operation (a crash mid-run resumed
     const written = await writtenMetafields(shopifyPaths(rt.dataDir).metafields, shop, product);
     expect(Object.fromEntries(Object.entries(server.metafieldsOf(shop, product)).map(([k, v]) => [k, { type: v.type, value: v.value }]))).toEqual(written);
     expect(written['recommendations_version']).toEqual({ type: 'single_line_text_field', value: String(other) });
+
+    // The theme block renders that product's recommendations from the metafields as written (Shopify resolves a
+    // list.product_reference value into products: here from the store's own catalog), best first, server-side.
+    const catalog = new Map(
+      (await rt.warehouse.query(`SELECT p.product_id, p.title, MIN(v.price) AS price FROM shop_staging.products AS p JOIN shop_staging.variants AS v ON v.shop = p.shop AND v.product_id = p.product_id WHERE p.shop = '${shop}' GROUP BY 1, 2`)).map((row) => [
+        `gid://shopify/Product/${String(row['product_id'])}`,
+        { id: String(row['product_id']), title: String(row['title']), handle: `p-${String(row['product_id'])}`, url: `/products/p-${String(row['product_id'])}`, price: Math.round(Number(row['price']) * 100), available: true, featured_image: { src: `https://cdn.example/${String(row['product_id'])}.jpg` } },
+      ]),
+    );
+    const ids = JSON.parse(written['recommended_products']!.value) as string[];
+    expect(ids.length).toBeGreaterThan(0);
+    const html = await renderBlock({ id: product.split('/').pop(), title: 'Viewed product', metafields: { '$app:shop_mlops': { recommended_products: { value: ids.map((id) => catalog.get(id)!) }, recommendations_version: { value: written['recommendations_version']!.value } } } });
+    expect(html).toContain(`data-version="${String(other)}"`);
+    expect([...html.matchAll(/<li class="shop-mlops-recs__item" data-product-id="(\d+)"/g)].map((m) => `gid://shopify/Product/${m[1]}`)).toEqual(ids);
+    expect(html).toContain(catalog.get(ids[0]!)!.title);
   } finally {
     await rt.close();
     await server.idle();

@@ -9,6 +9,7 @@ import { createWebhookVerifier, type HeaderMap, type VerifyResult } from '../../
 import { signBody } from '../../functions/src/testing/forge';
 import { FIXTURES, hasShared } from '../helpers/runtime';
 import { inCi } from '../helpers/shared';
+import { prng, type Rng } from '../helpers/prng';
 
 const CASES = 12_000;
 const CURRENT = 'shpss_current-secret-2026';
@@ -16,20 +17,6 @@ const PREVIOUS = ['shpss_previous-secret-2025', 'pr\u00e9c\u00e9dent-\u00fcnicod
 const WRONG = 'shpss_not-our-secret';
 const NAMES = ['X-Shopify-Hmac-Sha256', 'X-Shopify-Topic', 'X-Shopify-Shop-Domain', 'X-Shopify-API-Version', 'X-Shopify-Webhook-Id', 'X-Shopify-Event-Id', 'X-Shopify-Triggered-At'];
 
-/** mulberry32: a small seeded PRNG, so every run generates the same cases. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { next, int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]!, chance: (p: number) => next() < p };
-}
-type Rng = ReturnType<typeof prng>;
 
 // Outside CI a missing ../shared falls back to one body; in CI reading the fixtures fails instead.
 const fixtures = hasShared() || inCi()

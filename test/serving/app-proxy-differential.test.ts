@@ -3,6 +3,7 @@ import '@shopify/shopify-api/adapters/node';
 import { ApiVersion, InvalidHmacError, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { checkAppProxySignature, type AppProxySignatureFailure } from '../../functions/src/http/app-proxy-signature';
 import { appProxySignature } from '../../functions/src/testing/app-proxy-signer';
+import { prng, type Rng } from '../helpers/prng';
 
 const CASES = 12_000;
 const CURRENT = 'shpss_current-secret-2026';
@@ -12,20 +13,6 @@ const WRONG = 'shpss_not-our-secret';
 const library = (secret: string) => shopifyApi({ apiKey: 'k', apiSecretKey: secret, hostName: 'localhost', apiVersion: ApiVersion.October25, isEmbeddedApp: true, logger: { level: LogSeverity.Error, log: async () => undefined } });
 const libraries = { [CURRENT]: library(CURRENT), [PREVIOUS]: library(PREVIOUS) };
 
-/** mulberry32, so every run generates the same cases. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  return { int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]!, chance: (p: number) => next() < p };
-}
-type Rng = ReturnType<typeof prng>;
 
 // Keys on which localeCompare and byte order disagree (case, '_', digits, accents, a decomposed é), integer-like keys
 // (a plain object puts them first), and the names the proxy and the library treat specially.

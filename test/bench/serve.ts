@@ -141,17 +141,18 @@ const t1 = performance.now();
 (async () => {
   const { paths } = require(lib + '/runtime/local-runtime.js');
   const { createFileArtifactStore } = require(lib + '/adapters/embedded/file-artifact-store.js');
-  const { createFileModelRegistry } = require(lib + '/adapters/embedded/file-model-registry.js');
+  const { createFileModelRegistries } = require(lib + '/adapters/embedded/file-model-registry.js');
   const { createModelCache } = require(lib + '/serving/model-cache.js');
   const p = paths(process.argv[2]);
   const artifacts = createFileArtifactStore(p.artifacts);
-  const models = createModelCache({ registry: createFileModelRegistry({ dir: p.registry, artifacts }), artifacts });
+  const models = createModelCache({ registries: createFileModelRegistries({ dir: p.registry, artifacts }), artifacts });
+  const shop = process.argv[3];
   const t2 = performance.now();
   const perModel = {};
   for (const m of ['clv', 'propensity', 'forecast', 'recommend']) {
     const s = performance.now();
-    const v = await models.aliasVersion(m, 'champion');
-    await models.get(m, v);
+    const v = await models.aliasVersion(shop, m, 'champion');
+    await models.get(shop, m, v);
     perModel[m] = performance.now() - s;
   }
   const t3 = performance.now();
@@ -166,7 +167,7 @@ export async function coldStart(dataDir: string, runs = 3): Promise<{ importMs: 
   const out = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['-e', COLD_START, lib, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', COLD_START, lib, dataDir, SHOP], { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     await new Promise((r) => child.once('close', r));

@@ -1,12 +1,13 @@
 // shop_features.product_attributes on DuckDB: the golden store's catalog, Shopify's sample product (tags, options), a UCI
 // replay slice (Description → title, products known from sales only), and title tokens equal to the recommender's.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { runFeatures, type RunReport } from '../../functions/src/features/runner';
 import { priceBands, titleTokens } from '../../functions/src/models/recommend/catalog';
 import { planReplay, stockCodeIds } from '../../functions/src/simulator/replay-csv';
+import { testNeedingShared } from '../helpers/shared';
 
 const PROJECT = path.join(__dirname, '../../dataform');
 const GOLDEN = path.join(__dirname, 'golden-store');
@@ -65,9 +66,7 @@ test("Shopify's sample product: tags split and trimmed, option values per varian
   ]);
 }, 120_000);
 
-const haveUci = existsSync(UCI);
-if (!haveUci) console.log(`skipping the UCI replay slice: ${UCI} is absent`);
-(haveUci ? test : test.skip)('UCI replay: Description becomes the title, products known from sales only, tokens as the recommender makes them', async () => {
+testNeedingShared(UCI, 'the UCI replay slice')('UCI replay: Description becomes the title, products known from sales only, tokens as the recommender makes them', async () => {
   // The first 3,000 rows of the file (all on 2010-12-01): every product is known from its order lines only.
   const text = readFileSync(UCI, 'utf8').split('\n').slice(0, 3001).join('\n') + '\n';
   const { deliveries } = await planReplay(text, { shop: 'uci.myshopify.com', timezone: 'Europe/London' });

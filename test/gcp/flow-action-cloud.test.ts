@@ -38,7 +38,7 @@ function instance(started: string[]) {
   return buildApiRuntime(config, {
     location: 'us-central1',
     flowAction: {
-      runs: createGcsFlowActionRuns({ storage: new Storage({ projectId: 'p', apiEndpoint: fake.endpoint }), bucket: 'demo-shop-mlops-shop-mlops-artifacts' }),
+      runs: createGcsFlowActionRuns({ storage: new Storage({ projectId: 'p', apiEndpoint: fake.endpoint, retryOptions: { autoRetry: false } }), bucket: 'demo-shop-mlops-shop-mlops-artifacts' }),
       requestRetrain: retrainer.request,
       isInstalledShop: async (shop) => shop === SHOP,
     },
@@ -68,7 +68,7 @@ test('queued and handed over once; the same action_run_id at another instance is
 });
 
 test('a run accepted by an instance that stopped before handing it over is handed over by the next instance', async () => {
-  const runs = createGcsFlowActionRuns({ storage: new Storage({ projectId: 'p', apiEndpoint: fake.endpoint }), bucket: 'demo-shop-mlops-shop-mlops-artifacts' });
+  const runs = createGcsFlowActionRuns({ storage: new Storage({ projectId: 'p', apiEndpoint: fake.endpoint, retryOptions: { autoRetry: false } }), bucket: 'demo-shop-mlops-shop-mlops-artifacts' });
   await runs.claim({ action_run_id: 'cloud-orphan', shop: SHOP, handle: 'retrain-models', models: ['forecast'], reason: 'cloud (cloud-orphan)', received_at: new Date().toISOString() });
   const started: string[] = [];
   const next = instance(started);

@@ -27,8 +27,9 @@ function uciFixture(): string {
   order('16.0', 7, ['LAMP']); // should be offered BULB first
   order('17.0', 8, ['TEAPOT']);
   order('18.0', 8, ['VASE', 'CANDLE']);
-  rows.push('C500100,MUG,Item MUG,-1,2011-03-09 10:00:00,1.5,40.0,United Kingdom');
-  rows.push('500101,BULB,Item BULB,3,2011-03-09 11:00:00,1.5,,United Kingdom'); // guest
+  // One description per stock code, as the catalog reads it (the recommender reads Description as the product title).
+  rows.push('C500100,MUG,"Item MUG, nice",-1,2011-03-09 10:00:00,1.5,40.0,United Kingdom');
+  rows.push('500101,BULB,"Item BULB, nice",3,2011-03-09 11:00:00,1.5,,United Kingdom'); // guest
   return rows.join('\n') + '\n';
 }
 

@@ -5,6 +5,7 @@ import { Counter, Registry } from 'prom-client';
 import { createCloudMonitoringExporter, DEFAULT_INTERVAL_MS } from '../../functions/src/adapters/gcp/cloud-monitoring-exporter';
 import type { MetricServiceClient } from '../../functions/src/adapters/gcp/cloud-monitoring-sink';
 import { BigQuery } from '@google-cloud/bigquery';
+import { Storage } from '@google-cloud/storage';
 import { buildApiRuntime, buildMonitorRuntime, buildWebhookRuntime, loadCloudConfig } from '../../functions/src/adapters/gcp/cloud-runtime';
 import { startFakeBigQuery } from './support/fake-bigquery';
 import { createLogger } from '../../functions/src/core/log';
@@ -223,7 +224,9 @@ describe('the functions write their instance series', () => {
   });
 
   test('api: the serving series (predictions, fallbacks, per-version latency) are described and written', async () => {
-    const rt = buildApiRuntime(config, { location: 'us-central1', metricClient: client });
+    // The Flow action's ledger resumes on start: pointed at a closed port with no retries, so no retry timer outlives the test.
+    const storage = new Storage({ projectId: PROJECT, apiEndpoint: 'http://127.0.0.1:9', retryOptions: { autoRetry: false } });
+    const rt = buildApiRuntime(config, { location: 'us-central1', metricClient: client, flowAction: { storage } });
     expect(await rt.metrics.flush()).toBe(true);
     expect(rt.metrics.instance).toMatch(/^api-/);
     const types = fake.descriptors.map((d) => d.descriptor.type as string);

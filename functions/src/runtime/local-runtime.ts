@@ -169,7 +169,7 @@ async function serve(
   const remoteAddress = (_req: Request, env: unknown) => (env as HttpBindings | undefined)?.incoming?.socket?.remoteAddress;
   // Prediction routes: the storefront (App Proxy) and the admin app (session token) through the same storefrontAuth
   // the `api` function mounts, with this runtime's secrets; the operator (loopback + admin token) as local_admin.
-  const storefront = storefrontAuthFromConfig({ ...config, shopifyApiSecretPrevious: secrets.previous }, secrets.current, { log: logger.child({ component: 'storefront-auth' }), isKnownShop: async (shop) => !(await shopify.isUninstalled(shop)) });
+  const storefront = storefrontAuthFromConfig({ ...config, shopifyApiSecretPrevious: secrets.previous }, secrets.current, { log: logger.child({ component: 'storefront-auth' }), isKnownShop: (shop) => shopify.isServedShop(shop) });
   const localAdmin = localAdminCaller(adminToken);
   const resolveCaller: ResolveCaller = (req, ctx) => (ctx.caller ? Promise.resolve(ctx.caller) : localAdmin(req, ctx));
   const clock = opts.clock ?? systemClock;

@@ -17,6 +17,7 @@ import { createBulkFinishSignals, type BulkFinishSignals } from './bulk-finish-s
 import { sendFlowTriggers, type FlowTriggerReport } from './flow-trigger';
 import { handleAppUninstalled, refuseUninstalled } from './install';
 import { mountInstallRoute } from './install-route';
+import { createServedShops } from './served-shops';
 import { writeBack, type MetafieldsJobDeps, type ShopWriteReport, type WriteMode } from './metafields-job';
 import { duckDbScoreSource } from './score-source';
 import type { ScheduledJob } from '../runtime/scheduler';
@@ -46,6 +47,8 @@ export interface EmbeddedShopify {
   onLanded(events: readonly LandedEvent[]): Promise<void>;
   /** Shops the app was uninstalled from are skipped by every job (and refused by the prediction routes). */
   isUninstalled(shop: string): Promise<boolean>;
+  /** For the prediction routes: false once uninstalled (cached per shop; see served-shops.ts). */
+  isServedShop(shop: string): Promise<boolean>;
   writeBack(o: { mode: WriteMode; shops?: string[] }): Promise<ShopWriteReport[]>;
   sendFlowTriggers(): Promise<FlowTriggerReport | null>;
   /** POST /shopify/install (session token in Authorization) and POST /admin/metafields (behind the admin routes' guard). */
@@ -62,11 +65,27 @@ export const metafieldsRouteBody = z.strictObject({ mode: z.enum(['full', 'delta
 
 export function createEmbeddedShopify(o: EmbeddedShopifyOptions): EmbeddedShopify {
   const p = shopifyPaths(o.dataDir);
-  const sessions = createFileSessionStorage(p.sessions);
+  const log = o.logger.child({ component: 'shopify' });
+  const files = createFileSessionStorage(p.sessions);
+  // The prediction routes ask on every request: cached per shop; an install or uninstall through this process is seen at once.
+  const served = createServedShops(files, { log });
+  const sessions: SessionStorage = {
+    ...files,
+    store: async (session) => {
+      await files.store(session);
+      served.forget(session.shop);
+    },
+    uninstall: async (shop, at) => {
+      try {
+        return await files.uninstall(shop, at);
+      } finally {
+        served.forget(shop);
+      }
+    },
+  };
   const signals = createBulkFinishSignals();
   if (o.adminOrigin) routeShopifyAdminTo(o.adminOrigin);
   const library = o.apiKey ? createAdminLibrary({ apiKey: o.apiKey, apiSecret: o.apiSecret }) : null;
-  const log = o.logger.child({ component: 'shopify' });
   const need = (): AdminLibrary => {
     if (!library) throw new ShopMlopsError('CONFIG_INVALID', 'SHOPIFY_API_KEY is not set: no Admin API calls (install, metafields, Flow triggers)');
     return library;
@@ -105,6 +124,7 @@ export function createEmbeddedShopify(o: EmbeddedShopifyOptions): EmbeddedShopif
       }
     },
     isUninstalled: (shop) => sessions.isUninstalled(shop),
+    isServedShop: (shop) => served.isServedShop(shop),
     writeBack: writeBackRun,
     sendFlowTriggers: flow,
     mount(app) {

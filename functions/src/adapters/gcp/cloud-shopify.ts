@@ -12,6 +12,7 @@ import { createAdminLibrary, routeShopifyAdminTo, type AdminLibrary } from '../.
 import { sendFlowTriggers, type FlowTriggerReport } from '../../shopify/flow-trigger';
 import { handleAppUninstalled } from '../../shopify/install';
 import { mountInstallRoute } from '../../shopify/install-route';
+import { createServedShops } from '../../shopify/served-shops';
 import { lazy } from './cloud-config';
 import { createFirestoreFlowTriggerJournal } from './firestore-flow-trigger-journal';
 import { createFirestoreSessionStorage } from './firestore-session-storage';
@@ -50,9 +51,7 @@ export interface CloudShopify {
   sendFlowTriggers(store: Pick<MonitoringStore, 'decisions'>): Promise<FlowTriggerReport | null>;
 }
 
-/** How long an instance trusts a shop's install state for the prediction routes (an uninstall reaches every instance within it). */
-export const INSTALL_STATE_TTL_MS = 30_000;
-const MAX_CACHED_SHOPS = 10_000;
+export { INSTALL_STATE_TTL_MS } from '../../shopify/served-shops';
 
 export function createCloudShopify(config: AppConfig, o: CloudShopifyOptions): CloudShopify {
   const log = o.log.child({ component: 'shopify' });
@@ -66,24 +65,11 @@ export function createCloudShopify(config: AppConfig, o: CloudShopifyOptions): C
     if (!config.shopifyApiKey) throw new ShopMlopsError('CONFIG_INVALID', 'SHOPIFY_API_KEY is not set: no Admin API calls (install, Flow triggers)');
     return createAdminLibrary({ apiKey: config.shopifyApiKey, apiSecret: config.shopifyApiSecret! });
   });
-  const served = new Map<string, { value: boolean; at: number }>();
+  const served = createServedShops(sessions, { log });
   return {
     sessions,
     library,
-    async isServedShop(shop) {
-      const hit = served.get(shop);
-      if (hit && Date.now() - hit.at < INSTALL_STATE_TTL_MS) return hit.value;
-      let value = true;
-      try {
-        value = !(await sessions.isUninstalled(shop));
-      } catch (err) {
-        log.warn('install state not read; the shop is served', { shop, error: (err as Error).message });
-        return true;
-      }
-      if (served.size >= MAX_CACHED_SHOPS) served.clear();
-      served.set(shop, { value, at: Date.now() });
-      return value;
-    },
+    isServedShop: (shop) => served.isServedShop(shop),
     mount: (app) => mountInstallRoute(app, { library, sessions, log }),
     async onUninstalled(event) {
       if (event.topic !== 'app/uninstalled') throw new ShopMlopsError('BAD_REQUEST', `not app/uninstalled: ${event.topic}`);

@@ -4,13 +4,14 @@ import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newModelServiceClient, vertexModelId, vertexShopKey } from '../../functions/src/adapters/gcp/vertex-common';
+import { vertexModelId, vertexShopKey } from '../../functions/src/adapters/gcp/vertex-common';
 import { RUN_ID_LABEL, SHOP_LABEL, createVertexModelRegistry, decodeVersionDescription, encodeVersionDescription } from '../../functions/src/adapters/gcp/vertex-model-registry';
 import { ShopMlopsError } from '../../functions/src/core/errors';
 import { silentLogger } from '../../functions/src/core/log';
 import type { ArtifactStore } from '../../functions/src/ports/artifact-store';
 import { fakeClientOptions, startFakeAiplatform, type FakeAiplatform } from './support/aiplatform-fake';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
+import { createVertexRest, type VertexRest } from '../../functions/src/adapters/gcp/vertex-rest';
 
 const PROJECT = 'demo-shop-mlops';
 const LOCATION = 'us-central1';
@@ -21,16 +22,15 @@ const RUN2 = 'demand-forecast-20260103-030405-cd34';
 
 let aip: FakeAiplatform;
 let gcs: FakeGcs;
-let client: ReturnType<typeof newModelServiceClient>;
+let client: VertexRest;
 let artifacts: ArtifactStore;
 beforeAll(async () => {
   aip = await startFakeAiplatform({ project: PROJECT, location: LOCATION });
   gcs = await startFakeGcs();
-  client = newModelServiceClient(fakeClientOptions(aip));
+  client = createVertexRest({ location: LOCATION, ...fakeClientOptions(aip) });
   artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: PROJECT, apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
 });
 afterAll(async () => {
-  await client.close();
   await aip.stop();
   await gcs.stop();
 });

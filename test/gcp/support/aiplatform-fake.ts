@@ -248,6 +248,9 @@ export async function startFakeAiplatform(opts: { project: string; location: str
   const operations = new Map<string, { polls: number; done: boolean; response: { type_url: string; value: Buffer } | null; finish?: () => void }>();
   const endpoints = new Map<string, FakeEndpoint>();
   let seq = 0;
+  /** Update times that never repeat (Vertex's carry microseconds; two changes in one millisecond must still differ). */
+  let lastTick = 0;
+  const tick = () => new Date((lastTick = Math.max(Date.now(), lastTick + 1)));
 
   const startOperation = (prefix: string, finish: () => { type: string; value: object }) => {
     const name = `${prefix}/operations/${++seq}`;
@@ -292,9 +295,9 @@ export async function startFakeAiplatform(opts: { project: string; location: str
   };
   /** Adds an alias to a version, taking it off whichever version of the model held it: one step, never two holders. */
   const moveAlias = (entry: { versions: FakeModelVersion[] }, alias: string, to: FakeModelVersion) => {
-    for (const v of entry.versions) if (v !== to && v.aliases.delete(alias)) v.updatedAt = new Date();
+    for (const v of entry.versions) if (v !== to && v.aliases.delete(alias)) v.updatedAt = tick();
     to.aliases.add(alias);
-    to.updatedAt = new Date();
+    to.updatedAt = tick();
   };
 
   const modelService: Record<string, (req: any) => any> = {
@@ -368,7 +371,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
       }
       for (const raw of list) {
         if (raw.startsWith('-')) {
-          if (v.aliases.delete(raw.slice(1))) v.updatedAt = new Date();
+          if (v.aliases.delete(raw.slice(1))) v.updatedAt = tick();
         } else moveAlias(entry, raw, v);
       }
       return modelView(name, v);

@@ -29,6 +29,7 @@ const modelSchema = z.looseObject({
   versionDescription: z.string().optional(),
   createTime: z.string().optional(),
   versionCreateTime: z.string().optional(),
+  versionUpdateTime: z.string().optional(),
 });
 type Model = z.infer<typeof modelSchema>;
 const uploadResponseSchema = z.looseObject({ model: z.string().optional(), modelVersionId: z.string() });
@@ -178,16 +179,30 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
 
     async listVersions(model) {
       assertModelName(model);
-      try {
-        // GET v1/{name}:listVersions, one page at a time (the gRPC client paged through them itself).
+      // GET v1/{name}:listVersions, page by page. One page is one read; several are not a snapshot (an alias moved
+      // between two pages would show on two versions, or on none): the listing is read again until two agree.
+      const readAll = async (): Promise<{ models: Model[]; pages: number }> => {
         const models: Model[] = [];
         let pageToken: string | undefined;
+        let pages = 0;
         do {
-          const page = await client.request('GET', modelName(model), { verb: 'listVersions', query: { pageToken }, schema: listVersionsSchema });
+          const page = await client.request('GET', modelName(model), { verb: 'listVersions', query: { pageSize: 100, pageToken }, schema: listVersionsSchema });
           models.push(...(page.models ?? []));
           pageToken = page.nextPageToken || undefined;
+          pages++;
         } while (pageToken);
-        return models.map(toVersion).sort((a, b) => a.version - b.version);
+        return { models, pages };
+      };
+      const fingerprint = (ms: Model[]) => JSON.stringify(ms.map((m) => [m.versionId, m.versionUpdateTime, [...(m.versionAliases ?? [])].sort()]));
+      try {
+        let read = await readAll();
+        for (let attempt = 0; read.pages > 1; attempt++) {
+          if (attempt >= 20) throw new ShopMlopsError('UNAVAILABLE', `the versions of ${model} keep changing while they are listed; try again`);
+          const again = await readAll();
+          if (fingerprint(again.models) === fingerprint(read.models)) break;
+          read = again;
+        }
+        return read.models.map(toVersion).sort((a, b) => a.version - b.version);
       } catch (err) {
         if (grpcCode(err) === Code.NOT_FOUND) return [];
         throw vertexError(err, `listModelVersions ${model}`);

@@ -1,4 +1,4 @@
-// The Endpoints contract against both adapters: journal files on disk, and Vertex AI endpoints through an in-process gRPC server (+ fake GCS).
+// The Endpoints contract against both adapters: journal files on disk, and Vertex AI endpoints through the in-process Vertex fake built from the aiplatform protos, spoken to over REST/JSON (Vertex's documented REST surface: the same protos' http mapping) (+ fake GCS).
 import '../gcp/support/cjs-http-transport';
 import { promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ describe('Vertex AI', () => {
     await gcs.stop();
   });
 
-  endpointsContract('Vertex AI endpoints (gRPC fake) + rollout history in GCS', async () => {
+  endpointsContract('Vertex AI endpoints (REST fake) + rollout history in GCS', async () => {
     const artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
     const make = (c: typeof client, healthy?: boolean): Endpoints =>
       createVertexEndpoints({ project: 'demo-shop-mlops', location: 'europe-west1', artifacts, client: c, ...(healthy === undefined ? {} : { healthy: async () => healthy }) });

@@ -1,4 +1,4 @@
-// The ModelRegistry contract against both adapters: journal files on disk, and Vertex AI through an in-process gRPC server (+ fake GCS).
+// The ModelRegistry contract against both adapters: journal files on disk, and Vertex AI through the in-process Vertex fake built from the aiplatform protos, over REST/JSON (the protos' http mapping) (+ fake GCS).
 import '../gcp/support/cjs-http-transport';
 import { promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +41,7 @@ describe('Vertex AI', () => {
     await gcs.stop();
   });
 
-  modelRegistryContract('Vertex AI Model Registry (gRPC fake)', async () => {
+  modelRegistryContract('Vertex AI Model Registry (REST fake)', async () => {
     const artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
     const make = (c: typeof client, shop = SHOP): ModelRegistry => createVertexModelRegistries({ project: 'demo-shop-mlops', location: 'europe-west1', artifacts, client: c, containerImageUri: 'europe-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-5:latest' }).forShop(shop);
     return {

@@ -1,4 +1,4 @@
-// The RunTracker contract against both adapters: journal files on disk, and Vertex AI Experiments through an in-process gRPC server (+ fake GCS).
+// The RunTracker contract against both adapters: journal files on disk, and Vertex AI Experiments through the in-process Vertex fake built from the aiplatform protos, over REST/JSON (the protos' http mapping) (+ fake GCS).
 import '../gcp/support/cjs-http-transport';
 import { promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ describe('Vertex AI', () => {
     await gcs.stop();
   });
 
-  runTrackerContract('Vertex AI Experiments (gRPC fake)', async (deps) => {
+  runTrackerContract('Vertex AI Experiments (REST fake)', async (deps) => {
     const artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
     const make = (c: typeof client) => createVertexRunTracker({ project: 'demo-shop-mlops', location: 'europe-west1', artifacts, client: c, ...deps });
     return {

@@ -1,5 +1,7 @@
 // Vertex AI Endpoints adapter on the wire: endpoint per shop+model, deployModel's "0" key, updateEndpoint replacing the whole
 // traffic_split under an etag, undeployModel only without traffic, never mutateDeployedModel; the fake's own traffic rules.
+// The fake is built from the protos @google-cloud/aiplatform ships (issue 13); the wire is now REST/JSON: Vertex's documented REST
+// surface, i.e. the same protos' google.api.http mapping and the proto3 JSON mapping, checked strictly (an unknown field is a 400).
 import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';

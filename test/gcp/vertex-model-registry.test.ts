@@ -1,5 +1,6 @@
 // Vertex AI Model Registry adapter: the exact wire requests (upload with parentModel and versionAliases, LRO polling,
 // mergeVersionAliases), the service's 'default' alias kept out of the port, first-version races and error mapping.
+// The wire is REST/JSON against the fake built from the aiplatform protos (their http mapping; strict JSON).
 import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';

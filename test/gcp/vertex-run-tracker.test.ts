@@ -1,5 +1,6 @@
 // Vertex AI Experiments adapter: the Metadata-service requests laid out as the Vertex SDK lays them out (store, Experiment and
 // ExperimentRun contexts, _params/_metrics/_state, execution + artifact events), etag conflicts, and runs written by the SDK.
+// The wire is REST/JSON against the fake built from the aiplatform protos (their http mapping; strict JSON).
 import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';

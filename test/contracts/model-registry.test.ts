@@ -1,4 +1,4 @@
-// The ModelRegistry contract against both adapters: journal files on disk, and Vertex AI through an in-process gRPC server (+ fake GCS).
+// The ModelRegistry contract against both adapters: journal files on disk, and Vertex AI through the in-process Vertex fake built from the aiplatform protos, over REST/JSON (the protos' http mapping) (+ fake GCS).
 import '../gcp/support/cjs-http-transport';
 import { promises as fsp, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,13 +7,13 @@ import { Storage } from '@google-cloud/storage';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
 import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newModelServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
 import { createVertexModelRegistries } from '../../functions/src/adapters/gcp/vertex-model-registry';
 import { silentLogger } from '../../functions/src/core/log';
 import type { ModelRegistry } from '../../functions/src/ports/model-registry';
 import { fakeClientOptions, startFakeAiplatform, type FakeAiplatform } from '../gcp/support/aiplatform-fake';
 import { startFakeGcs, type FakeGcs } from '../gcp/support/fake-gcs';
 import { modelRegistryContract } from './model-registry.contract';
+import { createVertexRest, type VertexRest } from '../../functions/src/adapters/gcp/vertex-rest';
 
 const SHOP = 'demo-store.myshopify.com';
 const OTHER_SHOP = 'other-store.myshopify.com';
@@ -28,22 +28,20 @@ modelRegistryContract('embedded journal files', async () => {
 describe('Vertex AI', () => {
   let aip: FakeAiplatform;
   let gcs: FakeGcs;
-  let client: ReturnType<typeof newModelServiceClient>;
-  let client2: ReturnType<typeof newModelServiceClient>;
+  let client: VertexRest;
+  let client2: VertexRest;
   beforeAll(async () => {
     aip = await startFakeAiplatform({ project: 'demo-shop-mlops', location: 'europe-west1' });
     gcs = await startFakeGcs();
-    client = newModelServiceClient(fakeClientOptions(aip));
-    client2 = newModelServiceClient(fakeClientOptions(aip));
+    client = createVertexRest({ location: 'europe-west1', ...fakeClientOptions(aip) });
+    client2 = createVertexRest({ location: 'europe-west1', ...fakeClientOptions(aip) });
   });
   afterAll(async () => {
-    await client.close();
-    await client2.close();
     await aip.stop();
     await gcs.stop();
   });
 
-  modelRegistryContract('Vertex AI Model Registry (gRPC fake)', async () => {
+  modelRegistryContract('Vertex AI Model Registry (REST fake)', async () => {
     const artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
     const make = (c: typeof client, shop = SHOP): ModelRegistry => createVertexModelRegistries({ project: 'demo-shop-mlops', location: 'europe-west1', artifacts, client: c, containerImageUri: 'europe-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-5:latest' }).forShop(shop);
     return {

@@ -1,4 +1,4 @@
-// The deployed functions/ package: its dependencies are exactly what the Cloud Functions entry loads (no DuckDB or other local-only package), and its own lockfile pins them at the versions the repository tests.
+// The deployed functions/ package: its dependencies are exactly what the Cloud Functions entry loads (no DuckDB, aiplatform or other local-only package), and its own lockfile pins them at the versions the repository tests.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { importGraph } from './support/import-graph';
@@ -28,9 +28,17 @@ describe('functions/package.json', () => {
     expect(loaded.filter((p) => !deps.includes(p))).toEqual([]);
     const peers = new Set(loaded.flatMap(peersOf));
     expect(deps.filter((d) => !loaded.includes(d) && !peers.has(d))).toEqual([]);
-    // Vertex AI stays: the api function serves registered versions (model registry, endpoints) and the monitor
-    // promotes, rolls back and submits retraining PipelineJobs.
-    expect(deployed.packages.get('@google-cloud/aiplatform')?.map((f) => path.relative(FUNCTIONS, f))).toEqual(expect.arrayContaining(['src/adapters/gcp/vertex-common.ts', 'src/adapters/gcp/vertex-pipeline-submit.ts']));
+  });
+
+  test('Vertex AI is spoken to over REST with google-auth-library: the deployed graph loads no @google-cloud/aiplatform (78 MB installed), DuckDB or tsx', () => {
+    // The api function reads the registry, endpoints and experiment runs, the monitor moves traffic and aliases and submits
+    // retraining PipelineJobs: all through vertex-rest.ts.
+    expect([...deployed.packages.keys()].filter((p) => p === '@google-cloud/aiplatform' || p.startsWith('@duckdb/') || p === '@hono/node-server')).toEqual([]);
+    expect(deployed.packages.get('google-auth-library')?.map((f) => path.relative(FUNCTIONS, f))).toEqual(['src/adapters/gcp/vertex-rest.ts']);
+    for (const adapter of ['vertex-model-registry', 'vertex-endpoints', 'vertex-pipeline-submit', 'vertex-run-tracker']) expect(deployed.files).toContain(path.join(FUNCTIONS, `src/adapters/gcp/${adapter}.ts`));
+    expect(deps).not.toContain('@google-cloud/aiplatform');
+    // Still a root devDependency: the tests' Vertex fake is built from the protos it ships.
+    expect(rootPkg.devDependencies?.['@google-cloud/aiplatform']).toBeDefined();
   });
 
   test('local-only packages (the CLI and embedded runtime: DuckDB, the Node HTTP server) are root dependencies, not deployed ones', () => {
@@ -57,7 +65,7 @@ describe('functions/package-lock.json', () => {
     const entries = Object.entries(lock.packages).filter(([k]) => k !== '');
     expect(entries.length).toBeGreaterThan(100);
     expect(entries.filter(([k, v]) => rootLock.packages[k]?.version !== v.version).map(([k, v]) => `${k}@${v.version} (workspace: ${rootLock.packages[k]?.version})`)).toEqual([]);
-    expect(entries.filter(([k, v]) => v.dev || v.link || /node_modules\/(@duckdb\/|@hono\/node-server$|tsx$)/.test(k)).map(([k]) => k)).toEqual([]);
+    expect(entries.filter(([k, v]) => v.dev || v.link || /node_modules\/(@duckdb\/|@hono\/node-server$|tsx$|@google-cloud\/aiplatform$)/.test(k)).map(([k]) => k)).toEqual([]);
     // Every dependency is locked.
     expect(deps.filter((d) => !lock.packages[`node_modules/${d}`])).toEqual([]);
   });

@@ -27,7 +27,7 @@ beforeAll(async () => {
     location: LOCATION,
     bucket: 'shop-mlops-artifacts',
     servingImage: DEFAULT_SERVING_IMAGE,
-    clients: { vertex: { ...fakeClientOptions(aip), universeDomain: 'googleapis.com' }, storage: new Storage({ projectId: PROJECT, apiEndpoint: gcs.endpoint }) },
+    clients: { vertex: fakeClientOptions(aip), storage: new Storage({ projectId: PROJECT, apiEndpoint: gcs.endpoint }) },
   });
 });
 afterAll(async () => {

@@ -1,16 +1,19 @@
 // Vertex AI Endpoints adapter on the wire: endpoint per shop+model, deployModel's "0" key, updateEndpoint replacing the whole
 // traffic_split under an etag, undeployModel only without traffic, never mutateDeployedModel; the fake's own traffic rules.
+// The fake is built from the protos @google-cloud/aiplatform ships (issue 13); the wire is now REST/JSON: Vertex's documented REST
+// surface, i.e. the same protos' google.api.http mapping and the proto3 JSON mapping, checked strictly (an unknown field is a 400).
 import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newEndpointServiceClient, vertexModelId } from '../../functions/src/adapters/gcp/vertex-common';
+import { vertexModelId } from '../../functions/src/adapters/gcp/vertex-common';
 import { STATE_MARKER, createVertexEndpoints, endpointId, vertexTrafficSplit } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { silentLogger } from '../../functions/src/core/log';
 import type { ArtifactStore } from '../../functions/src/ports/artifact-store';
 import type { Endpoints } from '../../functions/src/ports/endpoints';
 import { fakeClientOptions, startFakeAiplatform, type FakeAiplatform } from './support/aiplatform-fake';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
+import { createVertexRest, operationSchema, type VertexRest } from '../../functions/src/adapters/gcp/vertex-rest';
 
 const PROJECT = 'demo-shop-mlops';
 const LOCATION = 'us-central1';
@@ -22,18 +25,17 @@ const EP = `${PARENT}/endpoints/${endpointId(SHOP, 'repeat_propensity')}`;
 
 let aip: FakeAiplatform;
 let gcs: FakeGcs;
-let client: ReturnType<typeof newEndpointServiceClient>;
+let client: VertexRest;
 let artifacts: ArtifactStore;
 let e: Endpoints;
 beforeAll(async () => {
   aip = await startFakeAiplatform({ project: PROJECT, location: LOCATION });
   gcs = await startFakeGcs();
-  client = newEndpointServiceClient({ ...fakeClientOptions(aip), universeDomain: 'googleapis.com' });
+  client = createVertexRest({ location: LOCATION, ...fakeClientOptions(aip) });
   artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: PROJECT, apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', prefix: 'mlops', log: silentLogger });
   e = createVertexEndpoints({ project: PROJECT, location: LOCATION, artifacts, client, machineType: 'e2-standard-2' });
 });
 afterAll(async () => {
-  await client.close();
   await aip.stop();
   await gcs.stop();
 });
@@ -121,7 +123,7 @@ test('undeploy: the adapter takes the version out of the split first; the fake i
   await e.deploy({ ...KEY, ...WHO, version: 1 });
   await e.deploy({ ...KEY, ...WHO, version: 2 });
   await e.setSplit({ ...KEY, ...WHO, split: { champion: { version: 1, percent: 95 }, challenger: { version: 2, percent: 5 } } });
-  const direct = await client.undeployModel({ endpoint: EP, deployedModelId: idOf(2) }).then(
+  const direct = await client.request('POST', EP, { verb: 'undeployModel', body: { deployedModelId: idOf(2) } }).then(
     () => null,
     (err: { code: number; details: string }) => err,
   );
@@ -138,13 +140,18 @@ test('undeploy: the adapter takes the version out of the split first; the fake i
 test('the fake keeps Vertex traffic rules: percentages add up to 100, keys are deployed models, "0" is substituted', async () => {
   await e.deploy({ ...KEY, ...WHO, version: 1 });
   const bad = async (p: Promise<unknown>) => p.then(() => null, (err: { code: number }) => err.code);
-  expect(await bad(client.updateEndpoint({ endpoint: { name: EP, trafficSplit: { [idOf(1)]: 90 } }, updateMask: { paths: ['traffic_split'] } }))).toBe(grpc.status.INVALID_ARGUMENT);
-  expect(await bad(client.updateEndpoint({ endpoint: { name: EP, trafficSplit: { '999': 100 } }, updateMask: { paths: ['traffic_split'] } }))).toBe(grpc.status.INVALID_ARGUMENT);
-  expect(await bad(client.updateEndpoint({ endpoint: { name: EP, trafficSplit: { [idOf(1)]: 100 }, etag: 'stale' }, updateMask: { paths: ['traffic_split'] } }))).toBe(grpc.status.ABORTED);
-  const [op] = await client.deployModel({ endpoint: EP, deployedModel: { model: `${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@2`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } }, trafficSplit: { '0': 30, [idOf(1)]: 70 } });
-  const [res] = await op.promise();
-  expect(aip.endpoints.get(EP)!.trafficSplit).toEqual({ [idOf(1)]: 70, [res.deployedModel!.id!]: 30 });
-  expect(await bad(client.deployModel({ endpoint: EP, deployedModel: { model: `${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@9`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } } }))).toBe(grpc.status.NOT_FOUND);
+  const patch = (endpoint: Record<string, unknown>) => client.request('PATCH', EP, { query: { updateMask: 'trafficSplit' }, body: { name: EP, ...endpoint } });
+  expect(await bad(patch({ trafficSplit: { [idOf(1)]: 90 } }))).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(await bad(patch({ trafficSplit: { '999': 100 } }))).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(await bad(patch({ trafficSplit: { [idOf(1)]: 100 }, etag: 'stale' }))).toBe(grpc.status.ABORTED);
+  const deployedModel = (v: number) => ({ model: `${PARENT}/models/${vertexModelId(SHOP, 'repeat_propensity')}@${v}`, dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1 } });
+  const op = await client.request('POST', EP, { verb: 'deployModel', body: { deployedModel: deployedModel(2), trafficSplit: { '0': 30, [idOf(1)]: 70 } }, schema: operationSchema });
+  const res = (await client.wait(op)) as { deployedModel: { id: string } };
+  expect(aip.endpoints.get(EP)!.trafficSplit).toEqual({ [idOf(1)]: 70, [res.deployedModel.id]: 30 });
+  expect(await bad(client.request('POST', EP, { verb: 'deployModel', body: { deployedModel: deployedModel(9) } }))).toBe(grpc.status.NOT_FOUND);
+  // The REST body is the request type's JSON, strictly: a misspelt field is refused as Vertex refuses it (400).
+  expect(await bad(patch({ traficSplit: { [idOf(1)]: 100 } }))).toBe(grpc.status.INVALID_ARGUMENT);
+  expect(aip.refused).toEqual([expect.stringContaining('traficSplit: unknown field of google.cloud.aiplatform.v1.Endpoint')]);
 });
 
 test('a concurrent writer between read and update (etag mismatch) makes the adapter read and plan again', async () => {

@@ -1,16 +1,17 @@
 // Vertex AI Experiments adapter: the Metadata-service requests laid out as the Vertex SDK lays them out (store, Experiment and
 // ExperimentRun contexts, _params/_metrics/_state, execution + artifact events), etag conflicts, and runs written by the SDK.
+// The wire is REST/JSON against the fake built from the aiplatform protos (their http mapping; strict JSON).
 import './support/cjs-http-transport';
 import * as grpc from '@grpc/grpc-js';
 import { Storage } from '@google-cloud/storage';
 import { createGcsArtifactStore } from '../../functions/src/adapters/gcp/gcs-artifact-store';
-import { newMetadataServiceClient } from '../../functions/src/adapters/gcp/vertex-common';
 import { createVertexRunTracker } from '../../functions/src/adapters/gcp/vertex-run-tracker';
 import { silentLogger } from '../../functions/src/core/log';
 import type { ArtifactStore } from '../../functions/src/ports/artifact-store';
 import { startInput, testDeps } from '../contracts/run-tracker.contract';
 import { fakeClientOptions, jsToStruct, startFakeAiplatform, structToJs, type FakeAiplatform } from './support/aiplatform-fake';
 import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
+import { createVertexRest, type VertexRest } from '../../functions/src/adapters/gcp/vertex-rest';
 
 const PROJECT = 'demo-shop-mlops';
 const LOCATION = 'us-central1';
@@ -18,16 +19,15 @@ const STORE = `projects/${PROJECT}/locations/${LOCATION}/metadataStores/default`
 
 let aip: FakeAiplatform;
 let gcs: FakeGcs;
-let client: ReturnType<typeof newMetadataServiceClient>;
+let client: VertexRest;
 let artifacts: ArtifactStore;
 beforeAll(async () => {
   aip = await startFakeAiplatform({ project: PROJECT, location: LOCATION });
   gcs = await startFakeGcs();
-  client = newMetadataServiceClient(fakeClientOptions(aip));
+  client = createVertexRest({ location: LOCATION, ...fakeClientOptions(aip) });
   artifacts = createGcsArtifactStore({ storage: new Storage({ projectId: PROJECT, apiEndpoint: gcs.endpoint }), bucket: 'shop-mlops-artifacts', log: silentLogger });
 });
 afterAll(async () => {
-  await client.close();
   await aip.stop();
   await gcs.stop();
 });

@@ -1,8 +1,8 @@
 // The cloud retraining starter: submits the training pipeline to Vertex AI Pipelines with the trigger as pipeline parameters (recorded on the job and its tracked run).
-import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
 import { compilePipeline } from '../pipeline';
 import type { KfpPipelineSpec } from '../pipeline/kfp-spec';
 import { submitPipelineJob } from '../adapters/gcp/vertex-pipeline-submit';
+import type { VertexRest } from '../adapters/gcp/vertex-rest';
 import { training } from '../training/pipeline';
 import { triggerParams, type StartTraining } from './retrain';
 
@@ -17,8 +17,8 @@ export interface VertexStarterOptions {
   /** Environment of the step containers (SHOP_MLOPS_MODE=gcp and the gcp keys). */
   env?: Record<string, string>;
   clock: { now(): Date };
-  /** Tests: a client pointed at an in-process server. */
-  client?: PipelineServiceClient;
+  /** Tests: a REST transport pointed at an in-process server. */
+  client?: VertexRest;
 }
 
 /** The account pipeline steps run as (infra/pipeline.tf `google_service_account.pipelines`; the functions may act as it). */

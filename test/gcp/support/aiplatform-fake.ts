@@ -1,9 +1,13 @@
-// In-process Vertex AI over real gRPC, built from the protos @google-cloud/aiplatform ships: ModelService (registry),
-// MetadataService (Experiments), EndpointService (traffic splits) and google.longrunning.Operations, with the services' naming, alias, etag and traffic rules.
+// In-process Vertex AI built from the protos @google-cloud/aiplatform ships, spoken to over its REST/JSON surface (the protos' google.api.http rules, the proto3 JSON mapping, strict: an unknown field is a 400):
+// ModelService (registry), MetadataService (Experiments), EndpointService (traffic splits), PipelineService (job submission) and operations, with the services' naming, alias, etag and traffic rules.
 import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import * as protobuf from 'protobufjs';
+import type { VertexClientOptions } from '../../../functions/src/adapters/gcp/vertex-common';
+import { CODE_NAME, HTTP_STATUS, compileTemplate, httpRoutes, matchRoute, restRequestJson, toResponseJson, toServerObject, type RestRoute } from './proto-rest-front';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- wire objects are whatever proto-loader decodes */
 
@@ -91,19 +95,24 @@ export interface FakeEndpoint {
 export interface FakeAiplatform {
   host: string;
   port: number;
-  /** Every RPC received, in order (failed ones included), with its decoded request. */
+  /** http://127.0.0.1:PORT: the REST origin (what apiEndpoint takes). */
+  origin: string;
+  /** Requests refused before reaching a service method: no route for the URL, or a body that is not the request type's JSON. */
+  refused: string[];
+  /** Every RPC received, in order (failed ones included), with its request decoded as a gRPC server would see it. */
   calls: RecordedCall[];
   models: Map<string, { name: string; versions: FakeModelVersion[] }>;
   stores: Set<string>;
   contexts: Map<string, FakeContext>;
   executions: Map<string, FakeExecution>;
   artifacts: Map<string, FakeArtifact>;
-  operations: Map<string, { polls: number; done: boolean; response: { typeUrl: string; value: Buffer } | null }>;
+  operations: Map<string, { polls: number; done: boolean; response: { type_url: string; value: Buffer } | null }>;
   endpoints: Map<string, FakeEndpoint>;
+  pipelineJobs: Map<string, any>;
   /** Puts a model with versions 1..n into the registry (what deployModel resolves), without going through UploadModel. */
   seedModel(modelId: string, versions: number): void;
-  /** Makes the next `count` calls of `method` (e.g. 'UploadModel') fail with this status. */
-  failNext(method: string, code: grpc.status, count?: number): void;
+  /** Makes the next `count` calls of `method` (e.g. 'UploadModel') fail with this status (google.rpc code; answered as its HTTP status). */
+  failNext(method: string, code: grpc.status, count?: number, message?: string): void;
   /** Runs once just before the next call of `method` is handled (to let "another client" act in between). */
   beforeNext(method: string, fn: () => void): void;
   /** Calls of one method, in order. */
@@ -121,18 +130,26 @@ function packageRoot(entry: string, name: string): string {
 }
 const gaxRoot = packageRoot(require.resolve('google-gax', { paths: [aipRoot] }), 'google-gax');
 const INCLUDE = [path.join(aipRoot, 'build/protos'), path.join(gaxRoot, 'build/protos')];
-const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/metadata_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/longrunning/operations.proto'];
+const FILES = ['google/cloud/aiplatform/v1/model_service.proto', 'google/cloud/aiplatform/v1/metadata_service.proto', 'google/cloud/aiplatform/v1/endpoint_service.proto', 'google/cloud/aiplatform/v1/pipeline_service.proto', 'google/longrunning/operations.proto'];
+const SERVICES = ['ModelService', 'MetadataService', 'EndpointService', 'PipelineService'].map((s) => `google.cloud.aiplatform.v1.${s}`);
 
-/** protobufjs (the copy google-gax ships) for packing LRO results into google.protobuf.Any. */
-function loadEncoder(): (type: string, value: object) => { typeUrl: string; value: Buffer } {
-  const { protobuf } = require(gaxRoot) as { protobuf: typeof import('protobufjs') };
+/** The protos, with their google.api.http options (protobufjs keeps them as parsedOptions). */
+function loadRoot(): protobuf.Root {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => INCLUDE.map((d) => path.join(d, target)).find((p) => existsSync(p)) ?? target;
-  root.loadSync(FILES.filter((f) => f.startsWith('google/cloud/')));
-  return (type, value) => {
-    const T = root.lookupType(type);
-    return { typeUrl: `type.googleapis.com/${type}`, value: Buffer.from(T.encode(T.fromObject(value)).finish()) };
-  };
+  root.loadSync(FILES);
+  root.resolveAll();
+  return root;
+}
+
+/**
+ * Operations.GetOperation on Vertex: `GET v1/{name=projects/*\/locations/*\/<resource>/*\/operations/*}` (the service
+ * config's http rules for the google.longrunning mixin, which the generated clients carry as lroOptions.httpRules;
+ * operations.proto's own rule is the generic `/v1/{name=operations/**}`).
+ */
+function operationRoute(root: protobuf.Root): RestRoute {
+  const template = '/v1/{name=projects/*/locations/*/**/operations/*}';
+  return { method: 'GetOperation', httpMethod: 'GET', template, body: undefined, ...compileTemplate(template), requestType: root.lookupType('google.longrunning.GetOperationRequest'), responseType: root.lookupType('google.longrunning.Operation') };
 }
 
 // ---- Struct <-> JSON as it appears on the wire (proto-loader objects) ----
@@ -209,27 +226,35 @@ function validateLabels(labels: Record<string, string>): void {
 }
 
 export async function startFakeAiplatform(opts: { project: string; location: string; pageSize?: number }): Promise<FakeAiplatform> {
-  const def = protoLoader.loadSync(FILES, { includeDirs: INCLUDE, keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
-  const pkg = grpc.loadPackageDefinition(def) as any;
-  const encodeAny = loadEncoder();
+  const root = loadRoot();
+  const routes = [...httpRoutes(root, SERVICES), operationRoute(root)];
+  const encodeAny = (type: string, value: object) => {
+    const T = root.lookupType(type);
+    return { type_url: `type.googleapis.com/${type}`, value: Buffer.from(T.encode(T.fromObject(value)).finish()) };
+  };
   const location = `projects/${opts.project}/locations/${opts.location}`;
   const pageSize = opts.pageSize ?? 2;
 
   const calls: RecordedCall[] = [];
-  const failures = new Map<string, { code: grpc.status; left: number }>();
+  const failures = new Map<string, { code: grpc.status; left: number; message: string }>();
+  const refused: string[] = [];
+  const pipelineJobs = new Map<string, any>();
   const hooks = new Map<string, () => void>();
   const models = new Map<string, { name: string; versions: FakeModelVersion[] }>();
   const stores = new Set<string>();
   const contexts = new Map<string, FakeContext>();
   const executions = new Map<string, FakeExecution>();
   const artifacts = new Map<string, FakeArtifact>();
-  const operations = new Map<string, { polls: number; done: boolean; response: { typeUrl: string; value: Buffer } | null; finish?: () => void }>();
+  const operations = new Map<string, { polls: number; done: boolean; response: { type_url: string; value: Buffer } | null; finish?: () => void }>();
   const endpoints = new Map<string, FakeEndpoint>();
   let seq = 0;
+  /** Update times that never repeat (Vertex's carry microseconds; two changes in one millisecond must still differ). */
+  let lastTick = 0;
+  const tick = () => new Date((lastTick = Math.max(Date.now(), lastTick + 1)));
 
   const startOperation = (prefix: string, finish: () => { type: string; value: object }) => {
     const name = `${prefix}/operations/${++seq}`;
-    const op = { polls: 0, done: false, response: null as { typeUrl: string; value: Buffer } | null, finish: () => undefined as void };
+    const op = { polls: 0, done: false, response: null as { type_url: string; value: Buffer } | null, finish: () => undefined as void };
     op.finish = () => {
       const r = finish();
       op.response = encodeAny(r.type, r.value);
@@ -270,9 +295,9 @@ export async function startFakeAiplatform(opts: { project: string; location: str
   };
   /** Adds an alias to a version, taking it off whichever version of the model held it: one step, never two holders. */
   const moveAlias = (entry: { versions: FakeModelVersion[] }, alias: string, to: FakeModelVersion) => {
-    for (const v of entry.versions) if (v !== to && v.aliases.delete(alias)) v.updatedAt = new Date();
+    for (const v of entry.versions) if (v !== to && v.aliases.delete(alias)) v.updatedAt = tick();
     to.aliases.add(alias);
-    to.updatedAt = new Date();
+    to.updatedAt = tick();
   };
 
   const modelService: Record<string, (req: any) => any> = {
@@ -346,7 +371,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
       }
       for (const raw of list) {
         if (raw.startsWith('-')) {
-          if (v.aliases.delete(raw.slice(1))) v.updatedAt = new Date();
+          if (v.aliases.delete(raw.slice(1))) v.updatedAt = tick();
         } else moveAlias(entry, raw, v);
       }
       return modelView(name, v);
@@ -630,45 +655,84 @@ export async function startFakeAiplatform(opts: { project: string; location: str
     },
   };
 
-  const server = new grpc.Server();
-  const register = (service: { service: grpc.ServiceDefinition }, handlers: Record<string, (req: any) => any>) => {
-    const impl: grpc.UntypedServiceImplementation = {};
-    for (const [method, d] of Object.entries(service.service)) {
-      const originalName = (d as { originalName?: string }).originalName ?? method;
-      const name = method.charAt(0).toUpperCase() + method.slice(1);
-      const handler = handlers[name] ?? handlers[originalName];
-      impl[method] = ((call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
-        calls.push({ method: name, request: call.request });
-        const f = failures.get(name);
-        if (f && f.left > 0) {
-          f.left--;
-          return cb({ code: f.code, details: 'injected failure' } as grpc.ServiceError);
-        }
-        if (!handler) return cb({ code: grpc.status.UNIMPLEMENTED, details: `fake Vertex AI has no ${name}` } as grpc.ServiceError);
-        const hook = hooks.get(name);
-        hooks.delete(name);
-        try {
-          hook?.();
-          cb(null, handler(call.request));
-        } catch (err) {
-          if (err instanceof RpcError) cb({ code: err.code, details: err.message } as grpc.ServiceError);
-          else cb({ code: grpc.status.INTERNAL, details: String(err) } as grpc.ServiceError);
-        }
-      }) as grpc.UntypedHandleCall;
-    }
-    server.addService(service.service, impl);
+  // ---- pipelines (job submission) ----
+  const pipelineService: Record<string, (req: any) => any> = {
+    CreatePipelineJob(req) {
+      if (req.parent !== location) throw new RpcError(grpc.status.INVALID_ARGUMENT, `parent must be ${location}, got ${req.parent}`);
+      const id: string = req.pipelineJobId || `pipeline-job-${++seq}`;
+      if (!/^[a-z][a-z0-9-]{0,127}$/.test(id)) throw new RpcError(grpc.status.INVALID_ARGUMENT, `invalid pipeline_job_id ${JSON.stringify(id)}`);
+      const name = `${location}/pipelineJobs/${id}`;
+      if (pipelineJobs.has(name)) throw new RpcError(grpc.status.ALREADY_EXISTS, `PipelineJob ${name} already exists`);
+      const job = req.pipelineJob;
+      if (!job?.pipelineSpec?.fields || !Object.keys(job.pipelineSpec.fields).length) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'pipeline_spec is required');
+      if (!/^gs:\/\/[^/]+/.test(job.runtimeConfig?.gcsOutputDirectory ?? '')) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'runtime_config.gcs_output_directory must be a gs:// URI');
+      validateLabels(job.labels);
+      const created = { ...job, name, state: 'PIPELINE_STATE_QUEUED', createTime: ts(new Date()) };
+      pipelineJobs.set(name, created);
+      return created;
+    },
   };
-  register(pkg.google.cloud.aiplatform.v1.ModelService, modelService);
-  register(pkg.google.cloud.aiplatform.v1.MetadataService, metadataService);
-  register(pkg.google.cloud.aiplatform.v1.EndpointService, endpointService);
-  register(pkg.google.longrunning.Operations, operationsService);
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const handlers: Record<string, (req: any) => any> = { ...modelService, ...metadataService, ...endpointService, ...pipelineService, ...operationsService };
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+    res.end(JSON.stringify(body));
+  };
+  /** google.rpc.Status as Google's REST front ends answer it: `{"error": {"code": <HTTP status>, "message", "status": "<CODE NAME>"}}`. */
+  const sendError = (res: ServerResponse, code: grpc.status, message: string) => send(res, HTTP_STATUS[code] ?? 500, { error: { code: HTTP_STATUS[code] ?? 500, message, status: CODE_NAME[code] ?? 'UNKNOWN' } });
+
+  const serve = (req: IncomingMessage, text: string, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) return sendError(res, grpc.status.UNAUTHENTICATED, 'Request is missing required authentication credential.');
+    const hit = matchRoute(routes, req.method ?? 'GET', url.pathname);
+    if (!hit) {
+      refused.push(`${req.method} ${url.pathname}: no http rule matches`);
+      return sendError(res, grpc.status.UNIMPLEMENTED, `fake Vertex AI: no http rule matches ${req.method} ${url.pathname}`);
+    }
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      refused.push(`${hit.route.method}: body is not JSON`);
+      return sendError(res, grpc.status.INVALID_ARGUMENT, 'Invalid JSON payload received.');
+    }
+    const { json, errors } = restRequestJson(hit.route, hit.vars, url.searchParams, body);
+    if (errors.length) {
+      refused.push(...errors);
+      return sendError(res, grpc.status.INVALID_ARGUMENT, `Invalid JSON payload received. ${errors.join('; ')}`);
+    }
+    const name = hit.route.method;
+    const request = toServerObject(hit.route.requestType, json);
+    calls.push({ method: name, request });
+    const f = failures.get(name);
+    if (f && f.left > 0) {
+      f.left--;
+      return sendError(res, f.code, f.message);
+    }
+    const handler = handlers[name];
+    if (!handler) return sendError(res, grpc.status.UNIMPLEMENTED, `fake Vertex AI has no ${name}`);
+    const hook = hooks.get(name);
+    hooks.delete(name);
+    try {
+      hook?.();
+      send(res, 200, toResponseJson(root, hit.route.responseType, handler(request)));
+    } catch (err) {
+      if (err instanceof RpcError) sendError(res, err.code, err.message);
+      else sendError(res, grpc.status.INTERNAL, String(err));
+    }
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => serve(req, Buffer.concat(chunks).toString('utf8'), res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
   return {
     host: `127.0.0.1:${port}`,
     port,
+    origin: `http://127.0.0.1:${port}`,
+    refused,
     calls,
     models,
     stores,
@@ -677,6 +741,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
     artifacts,
     operations,
     endpoints,
+    pipelineJobs,
     seedModel: (modelId, n) => {
       const name = `${location}/models/${modelId}`;
       const entry = models.get(name) ?? { name, versions: [] };
@@ -687,7 +752,7 @@ export async function startFakeAiplatform(opts: { project: string; location: str
         entry.versions.push({ versionId, displayName: modelId, artifactUri: `gs://seed/${modelId}/${versionId}`, imageUri: 'seed', labels: {}, versionDescription: '', aliases: new Set(versionId === '1' ? ['default'] : []), createdAt: now, updatedAt: now });
       }
     },
-    failNext: (method, code, count = 1) => failures.set(method, { code, left: count }),
+    failNext: (method, code, count = 1, message = 'injected failure') => failures.set(method, { code, left: count, message }),
     beforeNext: (method, fn) => hooks.set(method, fn),
     callsOf: (method) => calls.filter((c) => c.method === method).map((c) => c.request),
     reset: () => {
@@ -701,12 +766,18 @@ export async function startFakeAiplatform(opts: { project: string; location: str
       artifacts.clear();
       operations.clear();
       endpoints.clear();
+      pipelineJobs.clear();
+      refused.length = 0;
     },
-    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
-/** Client options that point a generated Vertex AI client at the fake (plain gRPC, no credentials). */
-export function fakeClientOptions(fake: FakeAiplatform): { apiEndpoint: string; port: number; sslCreds: grpc.ChannelCredentials; projectId: string } {
-  return { apiEndpoint: '127.0.0.1', port: fake.port, sslCreds: grpc.credentials.createInsecure(), projectId: 'demo-shop-mlops' };
+/** What the adapters' REST transport takes to talk to the fake: its origin, a bearer token (the fake requires one), no wait before polling an operation. */
+export function fakeClientOptions(fake: FakeAiplatform): VertexClientOptions {
+  return { apiEndpoint: fake.origin, auth: { getRequestHeaders: async () => ({ authorization: 'Bearer fake-token' }) }, poll: { initialMs: 0 } };
 }

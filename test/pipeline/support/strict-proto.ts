@@ -52,6 +52,12 @@ export function strictErrors(type: protobuf.Type, value: unknown, opts: StrictOp
       case '.google.protobuf.Duration':
         if (typeof v !== 'string' || !/^-?\d+(\.\d{1,9})?s$/.test(v)) errors.push(`${where}: expected a duration like "30s"`);
         return;
+      case '.google.protobuf.Timestamp':
+        if (typeof v !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(v)) errors.push(`${where}: expected an RFC 3339 timestamp`);
+        return;
+      case '.google.protobuf.FieldMask':
+        if (typeof v !== 'string' || !/^([a-zA-Z][a-zA-Z0-9_.]*)?(,[a-zA-Z][a-zA-Z0-9_.]*)*$/.test(v)) errors.push(`${where}: expected a field mask like "a,b.c"`);
+        return;
     }
     if (!isObject(v)) {
       errors.push(`${where}: expected an object (${t.fullName.slice(1)})`);

@@ -6,7 +6,7 @@ import { ShopMlopsError } from '../../core/errors';
 import type { Logger } from '../../core/log';
 import { createRetrainer, type StartTraining } from '../../monitoring/retrain';
 import { createVertexStarter, pipelinesServiceAccount } from '../../monitoring/retrain-start-vertex';
-import type { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
+import type { VertexRest } from './vertex-rest';
 import { createBigQueryMonitoringStore } from './bigquery-monitoring-store';
 import { createCloudMonitoringSink, type MetricServiceClient } from './cloud-monitoring-sink';
 import type { SessionStorage } from '../../ports/session-storage';
@@ -34,7 +34,7 @@ export function buildCloudRetrainer(config: AppConfig, opts: { location: string;
  * (SHOP_MLOPS_PIPELINE_IMAGE), run as the pipelines' account (infra/pipeline.tf grants it the feature reads and the
  * score writes; without it Vertex would run the steps as the Compute Engine default account).
  */
-export function cloudRetrainStarter(config: AppConfig, opts: { location: string; client?: PipelineServiceClient }): StartTraining {
+export function cloudRetrainStarter(config: AppConfig, opts: { location: string; client?: VertexRest }): StartTraining {
   const project = config.gcpProject!;
   const image = config.pipelineImage;
   if (!image) return () => Promise.reject(new ShopMlopsError('CONFIG_INVALID', `retraining needs the pipeline image (${ENV_NAMES.pipelineImage})`));

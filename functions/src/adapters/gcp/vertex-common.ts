@@ -1,83 +1,28 @@
-// Shared by the Vertex AI adapters: lazy client loading, protobuf Struct <-> JSON, timestamps, gRPC errors → ShopMlopsError.
+// Shared by the Vertex AI adapters: the regional endpoint, REST timestamps, google.rpc codes → ShopMlopsError, the shops' model ids.
 import { createHash } from 'node:crypto';
-import type { protos } from '@google-cloud/aiplatform';
-import type { EndpointServiceClient } from '@google-cloud/aiplatform/build/src/v1/endpoint_service_client';
-import type { MetadataServiceClient } from '@google-cloud/aiplatform/build/src/v1/metadata_service_client';
-import type { ModelServiceClient } from '@google-cloud/aiplatform/build/src/v1/model_service_client';
 import { ShopMlopsError } from '../../core/errors';
+import type { Json, VertexRestOptions } from './vertex-rest';
 
-export type { EndpointServiceClient, MetadataServiceClient, ModelServiceClient };
-/** What the generated clients accept: apiEndpoint, port, sslCreds, projectId, credentials, ... */
-export type VertexClientOptions = ConstructorParameters<typeof ModelServiceClient>[0];
-
-/** Loads only the one generated client (the package index loads every service, which takes seconds). */
-export function newModelServiceClient(opts: VertexClientOptions): ModelServiceClient {
-  const mod = require('@google-cloud/aiplatform/build/src/v1/model_service_client') as { ModelServiceClient: typeof ModelServiceClient };
-  return new mod.ModelServiceClient(opts);
-}
-
-export function newMetadataServiceClient(opts: VertexClientOptions): MetadataServiceClient {
-  const mod = require('@google-cloud/aiplatform/build/src/v1/metadata_service_client') as { MetadataServiceClient: typeof MetadataServiceClient };
-  return new mod.MetadataServiceClient(opts);
-}
-
-export function newEndpointServiceClient(opts: VertexClientOptions): EndpointServiceClient {
-  const mod = require('@google-cloud/aiplatform/build/src/v1/endpoint_service_client') as { EndpointServiceClient: typeof EndpointServiceClient };
-  return new mod.EndpointServiceClient(opts);
-}
+export type { Json };
+/** How an adapter builds its own REST transport when none is given (apiEndpoint, auth, fetch, poll): everything but the location. */
+export type VertexClientOptions = Omit<VertexRestOptions, 'location'>;
 
 /** The regional endpoint Vertex AI answers on, e.g. `us-central1-aiplatform.googleapis.com`. */
 export const regionalEndpoint = (location: string): string => `${location}-aiplatform.googleapis.com`;
 
-// ---- google.protobuf.Struct ----
-
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-export function toValue(v: unknown): protos.google.protobuf.IValue {
-  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (typeof v === 'number') return { numberValue: v };
-  if (typeof v === 'string') return { stringValue: v };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  if (typeof v === 'object') return { structValue: toStruct(v as Record<string, unknown>) };
-  return { stringValue: String(v) };
-}
-
-export function toStruct(o: Record<string, unknown>): protos.google.protobuf.IStruct {
-  const fields: Record<string, protos.google.protobuf.IValue> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) fields[k] = toValue(v);
-  return { fields };
-}
-
-export function fromValue(v: protos.google.protobuf.IValue | null | undefined): Json {
-  if (!v) return null;
-  if (v.structValue) return fromStruct(v.structValue);
-  if (v.listValue) return (v.listValue.values ?? []).map(fromValue);
-  if (v.stringValue !== undefined && v.stringValue !== null) return v.stringValue;
-  if (v.numberValue !== undefined && v.numberValue !== null) return Number(v.numberValue);
-  if (v.boolValue !== undefined && v.boolValue !== null) return v.boolValue;
-  return null;
-}
-
-export function fromStruct(s: protos.google.protobuf.IStruct | null | undefined): { [k: string]: Json } {
-  const out: { [k: string]: Json } = {};
-  for (const [k, v] of Object.entries(s?.fields ?? {})) out[k] = fromValue(v);
-  return out;
-}
-
 export const asObject = (v: Json | undefined): { [k: string]: Json } => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
 
-// ---- misc ----
-
-export function timestampToIso(ts: protos.google.protobuf.ITimestamp | null | undefined): string | null {
-  if (!ts || ts.seconds === null || ts.seconds === undefined) return null;
-  return new Date(Number(ts.seconds) * 1000 + Math.round(Number(ts.nanos ?? 0) / 1e6)).toISOString();
+/** A google.protobuf.Timestamp in JSON (RFC 3339, up to nanoseconds) as an ISO string with milliseconds; null when absent or unreadable. */
+export function timestampToIso(ts: string | null | undefined): string | null {
+  if (!ts) return null;
+  const d = new Date(ts.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
 /** The last path segment of a resource name (`.../contexts/abc` → `abc`). */
 export const lastSegment = (name: string | null | undefined): string => (name ?? '').slice((name ?? '').lastIndexOf('/') + 1);
 
-/** gRPC status codes the adapters act on. */
+/** google.rpc status codes the adapters act on (a gRPC error's `code`, a REST error's `status` by name). */
 export const Code = { INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 export const grpcCode = (err: unknown): number | undefined => {
@@ -85,7 +30,13 @@ export const grpcCode = (err: unknown): number | undefined => {
   return typeof c === 'number' ? c : undefined;
 };
 
-/** Maps a failed Vertex call onto the product's error codes (retryable for outages and quota). */
+/** The HTTP status of a failed REST call (VertexApiError), if it was one. */
+const httpStatusOf = (err: unknown): number | undefined => {
+  const s = (err as { httpStatus?: unknown } | null)?.httpStatus;
+  return typeof s === 'number' && s > 0 ? s : undefined;
+};
+
+/** Maps a failed Vertex call (gRPC or REST) onto the product's error codes (retryable for outages, 5xx and quota). */
 export function vertexError(err: unknown, what: string): ShopMlopsError {
   if (err instanceof ShopMlopsError) return err;
   const code = grpcCode(err);
@@ -93,7 +44,7 @@ export function vertexError(err: unknown, what: string): ShopMlopsError {
   if (code === Code.INVALID_ARGUMENT || code === Code.FAILED_PRECONDITION) return new ShopMlopsError('BAD_REQUEST', msg, { cause: err });
   if (code === Code.NOT_FOUND) return new ShopMlopsError('NOT_FOUND', msg, { cause: err });
   if (code === Code.PERMISSION_DENIED || code === Code.UNAUTHENTICATED) return new ShopMlopsError('UNAUTHORIZED', msg, { cause: err });
-  return new ShopMlopsError('UNAVAILABLE', msg, { cause: err, retryable: code === undefined || code === Code.UNAVAILABLE || code === Code.DEADLINE_EXCEEDED || code === Code.RESOURCE_EXHAUSTED || code === Code.ABORTED });
+  return new ShopMlopsError('UNAVAILABLE', msg, { cause: err, retryable: code === undefined || (httpStatusOf(err) ?? 0) >= 500 || httpStatusOf(err) === 429 || code === Code.UNAVAILABLE || code === Code.DEADLINE_EXCEEDED || code === Code.RESOURCE_EXHAUSTED || code === Code.ABORTED });
 }
 
 /**

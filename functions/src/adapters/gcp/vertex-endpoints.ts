@@ -1,6 +1,5 @@
-// Endpoints on Vertex AI: one endpoint per (shop, model); deployModel / updateEndpoint(traffic_split) / undeployModel; rollout history in the ArtifactStore (GCS).
+// Endpoints on Vertex AI over REST: one endpoint per (shop, model); :deployModel / PATCH endpoint (updateMask trafficSplit) / :undeployModel; rollout history in the ArtifactStore (GCS).
 import { createHash } from 'node:crypto';
-import type { protos } from '@google-cloud/aiplatform';
 import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import type { ArtifactStore } from '../../ports/artifact-store';
@@ -16,16 +15,26 @@ import {
 } from '../../ports/endpoints';
 import { planChange, rolloutRecord, type Change, type Who } from '../../serving/rollout-plan';
 import { endpointsFrom } from '../../serving/endpoints-from-core';
-import { Code, grpcCode, lastSegment, newEndpointServiceClient, regionalEndpoint, timestampToIso, vertexError, vertexModelId, type EndpointServiceClient, type VertexClientOptions } from './vertex-common';
+import { Code, grpcCode, lastSegment, timestampToIso, vertexError, vertexModelId, type VertexClientOptions } from './vertex-common';
+import { createVertexRest, operationSchema, type VertexRest } from './vertex-rest';
 
-type IEndpoint = protos.google.cloud.aiplatform.v1.IEndpoint;
+/** google.cloud.aiplatform.v1.Endpoint in JSON: the fields read here (trafficSplit values are int32: numbers). */
+const endpointSchema = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  etag: z.string().optional(),
+  trafficSplit: z.record(z.string(), z.number()).optional(),
+  deployedModels: z.array(z.looseObject({ id: z.string().optional(), model: z.string().optional(), modelVersionId: z.string().optional(), createTime: z.string().optional() })).optional(),
+});
+type IEndpoint = z.infer<typeof endpointSchema>;
 
 export interface VertexEndpointsOptions {
   project: string;
   location: string;
   /** Where the rollout history lives: one JSON object per change under `rollouts/<shop>/<model>/` (the GCS artifact store). */
   artifacts: ArtifactStore;
-  client?: EndpointServiceClient;
+  /** A ready REST transport (tests, sharing); otherwise one is built from clientOptions (default: the regional endpoint, ADC). */
+  client?: VertexRest;
   clientOptions?: VertexClientOptions;
   /** Machine each deployed version runs on (custom containers need dedicated resources). */
   machineType?: string;
@@ -84,7 +93,7 @@ export function vertexTrafficSplit(split: Split | null, deployed: DeployedVersio
 }
 
 export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
-  const client = opts.client ?? newEndpointServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
+  const client = opts.client ?? createVertexRest({ location: opts.location, ...(opts.clientOptions ?? {}) });
   const now = opts.now ?? (() => new Date());
   const parent = `projects/${opts.project}/locations/${opts.location}`;
   const nameOf = (k: EndpointKey) => `${parent}/endpoints/${endpointId(k.shop, k.model)}`;
@@ -127,8 +136,7 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
 
   const getEndpoint = async (k: EndpointKey): Promise<IEndpoint | null> => {
     try {
-      const [ep] = await client.getEndpoint({ name: nameOf(k) });
-      return ep;
+      return await client.request('GET', nameOf(k), { schema: endpointSchema });
     } catch (err) {
       if (grpcCode(err) === Code.NOT_FOUND) return null;
       throw vertexError(err, `getEndpoint ${nameOf(k)}`);
@@ -139,16 +147,17 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
     const ep = await getEndpoint(k);
     if (ep) return ep;
     try {
-      const [op] = await client.createEndpoint({
-        parent,
-        endpointId: endpointId(k.shop, k.model),
-        endpoint: {
+      // POST v1/{parent}/endpoints, body "endpoint"; endpointId is a query parameter.
+      const op = await client.request('POST', `${parent}/endpoints`, {
+        query: { endpointId: endpointId(k.shop, k.model) },
+        body: {
           displayName: `${k.model} @ ${k.shop}`.slice(0, 128),
           description: encodeDescription(k, emptyState(k)),
           labels: { shop_mlops: 'serving', shop_mlops_model: labelValue(k.model), shop_mlops_shop: labelValue(k.shop) },
         },
+        schema: operationSchema,
       });
-      await op.promise();
+      await client.wait(op);
     } catch (err) {
       if (grpcCode(err) !== Code.ALREADY_EXISTS) throw vertexError(err, `createEndpoint ${nameOf(k)}`);
     }
@@ -157,11 +166,15 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
     return created;
   };
 
-  /** Replaces the traffic split and the state line in one updateEndpoint; the etag makes it a compare-and-swap. */
+  /**
+   * Replaces the traffic split and the state line in one PATCH v1/{endpoint.name} (body "endpoint", the FieldMask as
+   * the `updateMask` query parameter in its JSON form: camelCase paths, comma-separated); the etag makes it a compare-and-swap.
+   */
   const writeState = async (k: EndpointKey, ep: IEndpoint, next: EndpointState): Promise<void> => {
-    await client.updateEndpoint({
-      endpoint: { name: ep.name, etag: ep.etag, trafficSplit: vertexTrafficSplit(next.split, next.deployed), description: encodeDescription(k, next) },
-      updateMask: { paths: ['traffic_split', 'description'] },
+    await client.request('PATCH', ep.name, {
+      query: { updateMask: 'trafficSplit,description' },
+      body: { name: ep.name, ...(ep.etag ? { etag: ep.etag } : {}), trafficSplit: vertexTrafficSplit(next.split, next.deployed), description: encodeDescription(k, next) },
+      schema: endpointSchema,
     });
   };
 
@@ -225,18 +238,22 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
 
   const deployModel = async (k: EndpointKey, ep: IEndpoint, version: number, first: boolean): Promise<void> => {
     try {
-      const [op] = await client.deployModel({
-        endpoint: ep.name,
-        deployedModel: {
+      // POST v1/{endpoint}:deployModel, body "*": the request without the path's endpoint.
+      const op = await client.request('POST', ep.name, {
+        verb: 'deployModel',
+        body: {
+          deployedModel: {
           model: `${parent}/models/${vertexModelId(k.shop, k.model)}@${version}`,
-          displayName: `${k.model}-v${version}`.slice(0, 128),
-          dedicatedResources: { machineSpec: { machineType: opts.machineType ?? 'n1-standard-2' }, minReplicaCount: opts.minReplicas ?? 1, maxReplicaCount: opts.maxReplicas ?? Math.max(opts.minReplicas ?? 1, 2) },
-          ...(opts.serviceAccount ? { serviceAccount: opts.serviceAccount } : {}),
+            displayName: `${k.model}-v${version}`.slice(0, 128),
+            dedicatedResources: { machineSpec: { machineType: opts.machineType ?? 'n1-standard-2' }, minReplicaCount: opts.minReplicas ?? 1, maxReplicaCount: opts.maxReplicas ?? Math.max(opts.minReplicas ?? 1, 2) },
+            ...(opts.serviceAccount ? { serviceAccount: opts.serviceAccount } : {}),
+          },
+          // "0" is the model being deployed: the first version of an endpoint takes all of its traffic; later ones none.
+          trafficSplit: first ? { '0': 100 } : {},
         },
-        // "0" is the model being deployed: the first version of an endpoint takes all of its traffic; later ones none.
-        trafficSplit: first ? { '0': 100 } : {},
+        schema: operationSchema,
       });
-      await op.promise();
+      await client.wait(op);
     } catch (err) {
       throw vertexError(err, `deployModel ${k.model}@${version} on ${ep.name}`);
     }
@@ -247,8 +264,8 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
   const undeployApply = (k: EndpointKey, version: number) => async (ep: IEndpoint, next: EndpointState, state: EndpointState) => {
     const id = state.deployed.find((d) => d.version === version)!.deployedModelId!;
     await writeState(k, ep, next);
-    const [op] = await client.undeployModel({ endpoint: ep.name, deployedModelId: id });
-    await op.promise();
+    const op = await client.request('POST', ep.name, { verb: 'undeployModel', body: { deployedModelId: id }, schema: operationSchema });
+    await client.wait(op);
   };
 
   return endpointsFrom({
@@ -262,7 +279,7 @@ export function createVertexEndpoints(opts: VertexEndpointsOptions): Endpoints {
       return records.filter((r): r is RolloutRecord => !!r).sort((a, b) => a.revision - b.revision);
     },
     async close() {
-      if (!opts.client) await client.close();
+      /* nothing held open: each call is one HTTP request */
     },
   });
 }

@@ -1,5 +1,5 @@
-// ModelRegistry on the Vertex AI Model Registry: uploadModel (parentModel + versionAliases), mergeVersionAliases, getModel, listModelVersions.
-import type { protos } from '@google-cloud/aiplatform';
+// ModelRegistry on the Vertex AI Model Registry over REST: models:upload (parentModel + versionAliases), :mergeVersionAliases, GET model, :listVersions.
+import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import {
@@ -16,9 +16,24 @@ import {
   type ModelVersion,
 } from '../../ports/model-registry';
 import { artifactExists, type ParamValue } from '../../ports/run-tracker';
-import { Code, grpcCode, newModelServiceClient, regionalEndpoint, timestampToIso, vertexError, vertexModelId, vertexShopKey, type ModelServiceClient, type VertexClientOptions } from './vertex-common';
+import { Code, grpcCode, timestampToIso, vertexError, vertexModelId, vertexShopKey, type VertexClientOptions } from './vertex-common';
+import { createVertexRest, operationSchema, type VertexRest } from './vertex-rest';
 
-type IModel = protos.google.cloud.aiplatform.v1.IModel;
+/** google.cloud.aiplatform.v1.Model in JSON: the fields read here. */
+const modelSchema = z.looseObject({
+  name: z.string(),
+  versionId: z.string().optional(),
+  versionAliases: z.array(z.string()).optional(),
+  artifactUri: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  versionDescription: z.string().optional(),
+  createTime: z.string().optional(),
+  versionCreateTime: z.string().optional(),
+  versionUpdateTime: z.string().optional(),
+});
+type Model = z.infer<typeof modelSchema>;
+const uploadResponseSchema = z.looseObject({ model: z.string().optional(), modelVersionId: z.string() });
+const listVersionsSchema = z.object({ models: z.array(modelSchema).optional(), nextPageToken: z.string().optional() });
 
 export interface VertexModelRegistryOptions {
   project: string;
@@ -31,8 +46,8 @@ export interface VertexModelRegistryOptions {
    * deployed; a prebuilt prediction image is the usual stand-in).
    */
   containerImageUri: string;
-  /** A ready client (tests, shared channels); otherwise one is built from clientOptions (default: the regional endpoint). */
-  client?: ModelServiceClient;
+  /** A ready REST transport (tests, sharing); otherwise one is built from clientOptions (default: the regional endpoint, ADC). */
+  client?: VertexRest;
   clientOptions?: VertexClientOptions;
   /** Extra labels on every version (keys and values: lowercase letters, digits, '_' and '-'). */
   labels?: Record<string, string>;
@@ -45,14 +60,11 @@ export const SHOP_LABEL = 'shop_mlops_shop';
 
 /** Every shop's registry on one Vertex AI Model Registry (one client shared by all). */
 export function createVertexModelRegistries(opts: Omit<VertexModelRegistryOptions, 'shop'>): ModelRegistries {
-  const client = opts.client ?? newModelServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
+  const client = opts.client ?? createVertexRest({ location: opts.location, ...(opts.clientOptions ?? {}) });
   const registries = cachedRegistries((shop) => createVertexModelRegistry({ ...opts, client, shop }));
   return {
     forShop: (shop) => registries.forShop(shop),
-    async close() {
-      await registries.close();
-      if (!opts.client) await client.close();
-    },
+    close: () => registries.close(),
   };
 }
 
@@ -88,12 +100,12 @@ export function decodeVersionDescription(text: string | null | undefined): { des
 }
 
 export function createVertexModelRegistry(opts: VertexModelRegistryOptions): ModelRegistry {
-  const client = opts.client ?? newModelServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
+  const client = opts.client ?? createVertexRest({ location: opts.location, ...(opts.clientOptions ?? {}) });
   const parent = `projects/${opts.project}/locations/${opts.location}`;
   const modelName = (model: string) => `${parent}/models/${vertexModelId(opts.shop, model)}`;
   const prefix = `${vertexShopKey(opts.shop)}-`;
 
-  const toVersion = (m: IModel): ModelVersion => {
+  const toVersion = (m: Model): ModelVersion => {
     const d = decodeVersionDescription(m.versionDescription);
     const id = (m.name ?? '').slice((m.name ?? '').lastIndexOf('/') + 1);
     return {
@@ -110,10 +122,9 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
   };
 
   /** getModel of `name@ref`; null on NOT_FOUND. */
-  const getModel = async (name: string): Promise<IModel | null> => {
+  const getModel = async (name: string): Promise<Model | null> => {
     try {
-      const [m] = await client.getModel({ name });
-      return m;
+      return await client.request('GET', name, { schema: modelSchema });
     } catch (err) {
       if (grpcCode(err) === Code.NOT_FOUND) return null;
       throw vertexError(err, `getModel ${name}`);
@@ -127,7 +138,7 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
         throw new ShopMlopsError('BAD_REQUEST', `artifactKey: nothing stored under ${input.artifactKey} in the artifact store (write the model files first)`);
       }
       if (vertexModelId(opts.shop, input.model).length > 63) throw new ShopMlopsError('BAD_REQUEST', `model: ${JSON.stringify(input.model)} is too long for a Vertex model id with the shop's prefix (at most ${63 - prefix.length} characters)`);
-      const model: IModel = {
+      const model = {
         displayName: `${input.model} (${opts.shop})`,
         artifactUri: opts.artifacts.uri(input.artifactKey),
         containerSpec: { imageUri: opts.containerImageUri },
@@ -139,12 +150,11 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
       // the loser gets ALREADY_EXISTS and retries as a new version.
       let exists = (await getModel(modelName(input.model))) !== null;
       for (let attempt = 0; ; attempt++) {
-        const request: protos.google.cloud.aiplatform.v1.IUploadModelRequest = exists
-          ? { parent, parentModel: modelName(input.model), model }
-          : { parent, modelId: vertexModelId(opts.shop, input.model), model };
+        // POST v1/{parent}/models:upload, body "*": the request without the path's parent.
+        const body = exists ? { parentModel: modelName(input.model), model } : { modelId: vertexModelId(opts.shop, input.model), model };
         try {
-          const [op] = await client.uploadModel(request);
-          const [res] = await op.promise();
+          const op = await client.request('POST', `${parent}/models`, { verb: 'upload', body, schema: operationSchema });
+          const res = await client.wait(op, uploadResponseSchema);
           const version = await getModel(`${modelName(input.model)}@${res.modelVersionId}`);
           if (!version) throw new ShopMlopsError('UNAVAILABLE', `uploaded ${input.model} version ${res.modelVersionId} is not readable yet`);
           return toVersion(version);
@@ -169,9 +179,30 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
 
     async listVersions(model) {
       assertModelName(model);
+      // GET v1/{name}:listVersions, page by page. One page is one read; several are not a snapshot (an alias moved
+      // between two pages would show on two versions, or on none): the listing is read again until two agree.
+      const readAll = async (): Promise<{ models: Model[]; pages: number }> => {
+        const models: Model[] = [];
+        let pageToken: string | undefined;
+        let pages = 0;
+        do {
+          const page = await client.request('GET', modelName(model), { verb: 'listVersions', query: { pageSize: 100, pageToken }, schema: listVersionsSchema });
+          models.push(...(page.models ?? []));
+          pageToken = page.nextPageToken || undefined;
+          pages++;
+        } while (pageToken);
+        return { models, pages };
+      };
+      const fingerprint = (ms: Model[]) => JSON.stringify(ms.map((m) => [m.versionId, m.versionUpdateTime, [...(m.versionAliases ?? [])].sort()]));
       try {
-        const [models] = await client.listModelVersions({ name: modelName(model) });
-        return models.map(toVersion).sort((a, b) => a.version - b.version);
+        let read = await readAll();
+        for (let attempt = 0; read.pages > 1; attempt++) {
+          if (attempt >= 20) throw new ShopMlopsError('UNAVAILABLE', `the versions of ${model} keep changing while they are listed; try again`);
+          const again = await readAll();
+          if (fingerprint(again.models) === fingerprint(read.models)) break;
+          read = again;
+        }
+        return read.models.map(toVersion).sort((a, b) => a.version - b.version);
       } catch (err) {
         if (grpcCode(err) === Code.NOT_FOUND) return [];
         throw vertexError(err, `listModelVersions ${model}`);
@@ -184,7 +215,7 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
       assertVersionNumber(version);
       // One call: the service moves the alias off whichever version held it.
       try {
-        const [m] = await client.mergeVersionAliases({ name: `${modelName(model)}@${version}`, versionAliases: [alias] });
+        const m = await client.request('POST', `${modelName(model)}@${version}`, { verb: 'mergeVersionAliases', body: { versionAliases: [alias] }, schema: modelSchema });
         return toVersion(m);
       } catch (err) {
         if (grpcCode(err) === Code.NOT_FOUND) throw noSuchVersion(model, version);
@@ -201,7 +232,7 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
         const holder = await getModel(`${modelName(model)}@${alias}`);
         if (!holder) return removed;
         try {
-          await client.mergeVersionAliases({ name: `${modelName(model)}@${holder.versionId}`, versionAliases: [`-${alias}`] });
+          await client.request('POST', `${modelName(model)}@${holder.versionId}`, { verb: 'mergeVersionAliases', body: { versionAliases: [`-${alias}`] }, schema: modelSchema });
           removed = true;
         } catch (err) {
           if (grpcCode(err) !== Code.NOT_FOUND) throw vertexError(err, `mergeVersionAliases ${model}@${holder.versionId}`);
@@ -211,7 +242,7 @@ export function createVertexModelRegistry(opts: VertexModelRegistryOptions): Mod
     },
 
     async close() {
-      if (!opts.client) await client.close();
+      /* nothing held open: each call is one HTTP request */
     },
   };
 }

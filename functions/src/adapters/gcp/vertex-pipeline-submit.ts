@@ -1,11 +1,10 @@
-// Submits a compiled PipelineSpec to Vertex AI Pipelines (PipelineServiceClient.createPipelineJob; the spec travels as a google.protobuf.Struct).
-import type { protos } from '@google-cloud/aiplatform';
-// Deep imports: the package root loads every Vertex client (about 9 s of start-up here; these two take under 3 s).
-import { toValue } from '@google-cloud/aiplatform/build/src/helpers';
-import { PipelineServiceClient } from '@google-cloud/aiplatform/build/src/v1/pipeline_service_client';
+// Submits a compiled PipelineSpec to Vertex AI Pipelines over REST (POST v1/{parent}/pipelineJobs?pipelineJobId=; the spec is a google.protobuf.Struct: plain JSON).
+import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import { checkParamValue, type ParamType, type ParamValue } from '../../pipeline/io-spec';
 import type { KfpParameterType, KfpPipelineSpec } from '../../pipeline/kfp-spec';
+import { grpcCode, Code, type VertexClientOptions } from './vertex-common';
+import { createVertexRest, type Json, type VertexRest } from './vertex-rest';
 
 export interface SubmitPipelineJobOptions {
   project: string;
@@ -24,8 +23,9 @@ export interface SubmitPipelineJobOptions {
   labels?: Record<string, string>;
   /** Stop scheduling new steps once one failed (the local runner's behaviour). Default true. */
   failFast?: boolean;
-  /** A client to use (tests point one at an in-process server); otherwise one is made for the region and closed after the call. */
-  client?: PipelineServiceClient;
+  /** A REST transport to use; otherwise one is made for the region from clientOptions (default: ADC). */
+  client?: VertexRest;
+  clientOptions?: VertexClientOptions;
 }
 
 export interface SubmittedJob {
@@ -52,17 +52,33 @@ export function checkJobParameters(spec: KfpPipelineSpec, values: Record<string,
   }
 }
 
-export function pipelineJobRequest(o: SubmitPipelineJobOptions): protos.google.cloud.aiplatform.v1.ICreatePipelineJobRequest {
+/** CreatePipelineJobRequest as REST takes it: `parent` in the path, `pipelineJobId` a query parameter, the PipelineJob the body. */
+export interface PipelineJobRequest {
+  parent: string;
+  pipelineJobId?: string;
+  pipelineJob: {
+    displayName: string;
+    pipelineSpec: Json;
+    runtimeConfig: { gcsOutputDirectory: string; parameterValues: Record<string, Json>; failurePolicy: 'PIPELINE_FAILURE_POLICY_FAIL_SLOW' | 'PIPELINE_FAILURE_POLICY_FAIL_FAST' };
+    serviceAccount?: string;
+    labels?: Record<string, string>;
+  };
+}
+
+const pipelineJobSchema = z.looseObject({ name: z.string(), state: z.string().optional() });
+
+export function pipelineJobRequest(o: SubmitPipelineJobOptions): PipelineJobRequest {
   if (!/^gs:\/\/[^/]+/.test(o.gcsOutputDirectory)) throw new ShopMlopsError('BAD_REQUEST', `gcsOutputDirectory must be a gs:// URI, got ${JSON.stringify(o.gcsOutputDirectory)}`);
   if (o.jobId !== undefined && !/^[a-z][a-z0-9-]{0,127}$/.test(o.jobId)) throw new ShopMlopsError('BAD_REQUEST', `job id must match [a-z][a-z0-9-]{0,127}, got ${JSON.stringify(o.jobId)}`);
   checkJobParameters(o.spec, o.parameterValues);
-  const parameterValues = Object.fromEntries(Object.entries(o.parameterValues ?? {}).map(([k, v]) => [k, toValue(v as object) as protos.google.protobuf.IValue]));
+  // map<string, google.protobuf.Value> and Struct: plain JSON values in the JSON mapping.
+  const parameterValues = JSON.parse(JSON.stringify(o.parameterValues ?? {})) as Record<string, Json>;
   return {
     parent: `projects/${o.project}/locations/${o.location}`,
     ...(o.jobId ? { pipelineJobId: o.jobId } : {}),
     pipelineJob: {
       displayName: o.displayName ?? o.spec.pipelineInfo.name,
-      pipelineSpec: (toValue(o.spec) as protos.google.protobuf.IValue).structValue!,
+      pipelineSpec: JSON.parse(JSON.stringify(o.spec)) as Json,
       runtimeConfig: {
         gcsOutputDirectory: o.gcsOutputDirectory,
         parameterValues,
@@ -76,10 +92,10 @@ export function pipelineJobRequest(o: SubmitPipelineJobOptions): protos.google.c
 
 export async function submitPipelineJob(o: SubmitPipelineJobOptions): Promise<SubmittedJob> {
   const request = pipelineJobRequest(o);
-  const client = o.client ?? new PipelineServiceClient({ apiEndpoint: `${o.location}-aiplatform.googleapis.com` });
+  const client = o.client ?? createVertexRest({ location: o.location, ...(o.clientOptions ?? {}) });
   try {
-    const [job] = await client.createPipelineJob(request);
-    const name = job.name ?? '';
+    const job = await client.request('POST', `${request.parent}/pipelineJobs`, { query: { pipelineJobId: request.pipelineJobId }, body: request.pipelineJob, schema: pipelineJobSchema });
+    const name = job.name;
     const id = name.split('/').pop() ?? '';
     return {
       name,
@@ -87,9 +103,12 @@ export async function submitPipelineJob(o: SubmitPipelineJobOptions): Promise<Su
       consoleUrl: `https://console.cloud.google.com/vertex-ai/locations/${o.location}/pipelines/runs/${id}?project=${o.project}`,
     };
   } catch (err) {
-    const e = err as { code?: number; details?: string; message?: string };
-    throw new ShopMlopsError(e.code === 3 ? 'BAD_REQUEST' : e.code === 7 || e.code === 16 ? 'UNAUTHORIZED' : 'UNAVAILABLE', `createPipelineJob failed: ${e.details ?? e.message ?? String(err)}`, { cause: err });
-  } finally {
-    if (!o.client) await client.close();
+    if (err instanceof ShopMlopsError) throw err;
+    const code = grpcCode(err);
+    const e = err as { details?: string; message?: string; httpStatus?: number };
+    throw new ShopMlopsError(code === Code.INVALID_ARGUMENT ? 'BAD_REQUEST' : code === Code.PERMISSION_DENIED || code === Code.UNAUTHENTICATED ? 'UNAUTHORIZED' : 'UNAVAILABLE', `createPipelineJob failed: ${e.details ?? e.message ?? String(err)}`, {
+      cause: err,
+      ...(code === Code.INVALID_ARGUMENT || code === Code.PERMISSION_DENIED || code === Code.UNAUTHENTICATED ? {} : { retryable: code === undefined || code === Code.UNAVAILABLE || code === Code.RESOURCE_EXHAUSTED || code === Code.DEADLINE_EXCEEDED || (e.httpStatus ?? 0) >= 500 }),
+    });
   }
 }

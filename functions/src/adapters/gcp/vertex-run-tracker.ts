@@ -1,6 +1,6 @@
-// RunTracker on Vertex AI Experiments (Metadata service), laid out as the Vertex SDK does: Experiment and ExperimentRun contexts.
+// RunTracker on Vertex AI Experiments (Metadata service, over REST), laid out as the Vertex SDK does: Experiment and ExperimentRun contexts.
 import { randomBytes } from 'node:crypto';
-import type { protos } from '@google-cloud/aiplatform';
+import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import type { ArtifactStore } from '../../ports/artifact-store';
 import {
@@ -21,24 +21,25 @@ import {
   type RunStatus,
   type RunTracker,
 } from '../../ports/run-tracker';
-import {
-  Code,
-  asObject,
-  fromStruct,
-  grpcCode,
-  lastSegment,
-  newMetadataServiceClient,
-  regionalEndpoint,
-  timestampToIso,
-  toStruct,
-  vertexError,
-  type Json,
-  type MetadataServiceClient,
-  type VertexClientOptions,
-} from './vertex-common';
+import { Code, asObject, grpcCode, lastSegment, timestampToIso, vertexError, type Json, type VertexClientOptions } from './vertex-common';
+import { createVertexRest, operationSchema, type VertexRest } from './vertex-rest';
 
-type IContext = protos.google.cloud.aiplatform.v1.IContext;
-type IExecution = protos.google.cloud.aiplatform.v1.IExecution;
+const json: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]));
+/** google.cloud.aiplatform.v1.Context in JSON (metadata: a Struct, plain JSON); sent back whole on update. */
+const contextSchema = z.looseObject({
+  name: z.string(),
+  displayName: z.string().optional(),
+  schemaTitle: z.string().optional(),
+  metadata: z.record(z.string(), json).optional(),
+  parentContexts: z.array(z.string()).optional(),
+  createTime: z.string().optional(),
+  etag: z.string().optional(),
+});
+type IContext = z.infer<typeof contextSchema>;
+const executionSchema = z.looseObject({ name: z.string(), state: z.string().optional(), etag: z.string().optional() });
+type IExecution = z.infer<typeof executionSchema>;
+const artifactSchema = z.looseObject({ name: z.string() });
+const listContextsSchema = z.object({ contexts: z.array(contextSchema).optional(), nextPageToken: z.string().optional() });
 
 export interface VertexRunTrackerOptions {
   project: string;
@@ -47,7 +48,8 @@ export interface VertexRunTrackerOptions {
   metadataStore?: string;
   /** Where run artifacts live (GCS); artifacts are recorded with its gs:// uris. */
   artifacts: ArtifactStore;
-  client?: MetadataServiceClient;
+  /** A ready REST transport (tests, sharing); otherwise one is built from clientOptions (default: the regional endpoint, ADC). */
+  client?: VertexRest;
   clientOptions?: VertexClientOptions;
   now?: () => Date;
   randomHex4?: () => string;
@@ -67,7 +69,7 @@ const EXPERIMENT_METADATA = { experiment_deleted: false };
 
 /** Run context metadata → RunRecord; tolerant of runs written by the Vertex SDK (no snapshot, string metrics, other states). */
 export function runFromContext(ctx: IContext): RunRecord {
-  const md = fromStruct(ctx.metadata);
+  const md = asObject(ctx.metadata);
   const state = String(md[SDK_KEYS.state] ?? 'RUNNING');
   const status: RunStatus = state === 'COMPLETE' || state === 'CACHED' ? 'COMPLETE' : state === 'FAILED' || state === 'CANCELLED' ? 'FAILED' : 'RUNNING';
   const params: Record<string, ParamValue> = {};
@@ -102,7 +104,7 @@ export function runFromContext(ctx: IContext): RunRecord {
 }
 
 export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracker {
-  const client = opts.client ?? newMetadataServiceClient({ apiEndpoint: regionalEndpoint(opts.location), ...(opts.clientOptions ?? {}) });
+  const client = opts.client ?? createVertexRest({ location: opts.location, ...(opts.clientOptions ?? {}) });
   const now = opts.now ?? (() => new Date());
   const hex4 = opts.randomHex4 ?? (() => randomBytes(2).toString('hex'));
   const location = `projects/${opts.project}/locations/${opts.location}`;
@@ -118,7 +120,7 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
   };
   const getContext = async (name: string): Promise<IContext | null> => {
     try {
-      return (await client.getContext({ name }))[0];
+      return await client.request('GET', name, { schema: contextSchema });
     } catch (err) {
       if (grpcCode(err) === Code.NOT_FOUND) return null;
       throw vertexError(err, `getContext ${name}`);
@@ -130,12 +132,12 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
   const ensureStore = () =>
     (storeReady ??= (async () => {
       try {
-        await client.getMetadataStore({ name: store });
+        await client.request('GET', store);
       } catch (err) {
         if (grpcCode(err) !== Code.NOT_FOUND) throw vertexError(err, `getMetadataStore ${store}`);
         try {
-          const [op] = await client.createMetadataStore({ parent: location, metadataStoreId: lastSegment(store), metadataStore: {} });
-          await op.promise();
+          const op = await client.request('POST', `${location}/metadataStores`, { query: { metadataStoreId: lastSegment(store) }, body: {}, schema: operationSchema });
+          await client.wait(op);
         } catch (e) {
           if (grpcCode(e) !== Code.ALREADY_EXISTS) throw vertexError(e, `createMetadataStore ${store}`);
         }
@@ -155,10 +157,10 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
         let ctx = await getContext(name);
         if (!ctx) {
           try {
-            [ctx] = await client.createContext({
-              parent: store,
-              contextId: experiment,
-              context: { displayName: experiment, schemaTitle: SCHEMA.experiment, schemaVersion: SCHEMA.version, metadata: toStruct(EXPERIMENT_METADATA) },
+            ctx = await client.request('POST', `${store}/contexts`, {
+              query: { contextId: experiment },
+              body: { displayName: experiment, schemaTitle: SCHEMA.experiment, schemaVersion: SCHEMA.version, metadata: EXPERIMENT_METADATA },
+              schema: contextSchema,
             });
           } catch (err) {
             if (grpcCode(err) !== Code.ALREADY_EXISTS) throw vertexError(err, `createContext ${name}`);
@@ -205,10 +207,10 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
         const name = input.name ?? defaultRunName(startedAt, hex4());
         id = runIdOf(input.experiment, name);
         try {
-          [ctx] = await client.createContext({
-            parent: store,
-            contextId: id,
-            context: { displayName: name, schemaTitle: SCHEMA.experimentRun, schemaVersion: SCHEMA.version, metadata: toStruct(metadataOf(id)) },
+          ctx = await client.request('POST', `${store}/contexts`, {
+            query: { contextId: id },
+            body: { displayName: name, schemaTitle: SCHEMA.experimentRun, schemaVersion: SCHEMA.version, metadata: metadataOf(id) },
+            schema: contextSchema,
           });
         } catch (err) {
           if (grpcCode(err) !== Code.ALREADY_EXISTS) throw vertexError(err, `createContext ${id}`);
@@ -216,19 +218,18 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
           if (attempt >= 20) throw new ShopMlopsError('INTERNAL', `could not find a free run name for ${input.experiment}`);
         }
       }
-      const runCtxName = ctx.name ?? contextName(id);
-      await call('addContextChildren', () => client.addContextChildren({ context: experimentCtx.name ?? contextName(input.experiment), childContexts: [runCtxName] }));
+      const runCtxName = ctx.name;
+      await call('addContextChildren', () => client.request('POST', experimentCtx.name, { verb: 'addContextChildren', body: { childContexts: [runCtxName] } }));
       // aiplatform.start_execution inside a run: an execution associated with the run context; artifacts are its outputs.
-      const [created] = await call(`createExecution ${id}`, () =>
-        client.createExecution({
-          parent: store,
-          executionId: id,
-          execution: { displayName: `${ctx.displayName}-train`, schemaTitle: SCHEMA.execution, schemaVersion: SCHEMA.version, state: 'RUNNING', metadata: toStruct({ experiment: input.experiment, run_id: id }) },
+      let execution: IExecution = await call(`createExecution ${id}`, () =>
+        client.request('POST', `${store}/executions`, {
+          query: { executionId: id },
+          body: { displayName: `${ctx.displayName}-train`, schemaTitle: SCHEMA.execution, schemaVersion: SCHEMA.version, state: 'RUNNING', metadata: { experiment: input.experiment, run_id: id } },
+          schema: executionSchema,
         }),
       );
-      let execution: IExecution = created;
-      const executionName = execution.name ?? `${store}/executions/${id}`;
-      await call('addContextArtifactsAndExecutions', () => client.addContextArtifactsAndExecutions({ context: runCtxName, executions: [executionName] }));
+      const executionName = execution.name;
+      await call('addContextArtifactsAndExecutions', () => client.request('POST', runCtxName, { verb: 'addContextArtifactsAndExecutions', body: { executions: [executionName] } }));
 
       let current: IContext = ctx;
       let ended = false;
@@ -243,10 +244,11 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
         if (opts2.closing) ended = true;
         const p = queue.then(async () => {
           for (let attempt = 0; ; attempt++) {
-            const md = fromStruct(current.metadata);
+            const md = { ...asObject(current.metadata) };
             patch(md);
             try {
-              [current] = await client.updateContext({ context: { ...current, metadata: toStruct(md) } });
+              // PATCH v1/{context.name}, body "context": sent whole with its etag (a stale one is ABORTED).
+              current = await client.request('PATCH', current.name, { body: { ...current, metadata: md }, schema: contextSchema });
               return;
             } catch (err) {
               const code = grpcCode(err);
@@ -286,13 +288,13 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
           if (ended) throw runEnded(id);
           const artifact = await resolveArtifact(opts.artifacts, input);
           const { name, key, uri } = artifact;
-          const [a] = await call(`createArtifact ${name}`, () =>
-            client.createArtifact({ parent: store, artifact: { displayName: name, uri, schemaTitle: SCHEMA.artifact, schemaVersion: SCHEMA.version, state: 'LIVE', metadata: toStruct({ key, run_id: id }) } }),
+          const a = await call(`createArtifact ${name}`, () =>
+            client.request('POST', `${store}/artifacts`, { body: { displayName: name, uri, schemaTitle: SCHEMA.artifact, schemaVersion: SCHEMA.version, state: 'LIVE', metadata: { key, run_id: id } }, schema: artifactSchema }),
           );
-          const artifactName = a.name ?? '';
+          const artifactName = a.name;
           // Execution.assign_output_artifacts wrapped by the run: attribute to the run context, then an OUTPUT event.
-          await call('addContextArtifactsAndExecutions', () => client.addContextArtifactsAndExecutions({ context: runCtxName, artifacts: [artifactName] }));
-          await call('addExecutionEvents', () => client.addExecutionEvents({ execution: executionName, events: [{ artifact: artifactName, type: 'OUTPUT' }] }));
+          await call('addContextArtifactsAndExecutions', () => client.request('POST', runCtxName, { verb: 'addContextArtifactsAndExecutions', body: { artifacts: [artifactName] } }));
+          await call('addExecutionEvents', () => client.request('POST', executionName, { verb: 'addExecutionEvents', body: { events: [{ artifact: artifactName, type: 'OUTPUT' }] } }));
           await update((md) => {
             const list = (Array.isArray(md['artifacts']) ? md['artifacts'] : []).filter((x) => asObject(x)['name'] !== name);
             md['artifacts'] = [...list, { name, key, uri, resource: artifactName }];
@@ -309,7 +311,7 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
             { closing: true },
           );
           // Execution.__exit__: the execution's state follows the run's.
-          [execution] = await call(`updateExecution ${id}`, () => client.updateExecution({ execution: { ...execution, state: status } }));
+          execution = await call(`updateExecution ${id}`, () => client.request('PATCH', executionName, { body: { ...execution, state: status }, schema: executionSchema }));
           return runFromContext(current);
         },
       };
@@ -326,7 +328,13 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
       // metadata_utils._make_filter_string(schema_title=..., parent_contexts=[experiment])
       const filter = `schema_title="${SCHEMA.experimentRun}"${o.experiment ? ` AND parent_contexts:"${contextName(o.experiment)}"` : ''}`;
       try {
-        const [contexts] = await client.listContexts({ parent: store, filter });
+        const contexts: IContext[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await client.request('GET', `${store}/contexts`, { query: { filter, pageToken }, schema: listContextsSchema });
+          contexts.push(...(page.contexts ?? []));
+          pageToken = page.nextPageToken || undefined;
+        } while (pageToken);
         return contexts.map(runFromContext).filter((r) => !o.experiment || r.experiment === o.experiment).sort(byNewest);
       } catch (err) {
         if (grpcCode(err) === Code.NOT_FOUND) return [];
@@ -335,7 +343,7 @@ export function createVertexRunTracker(opts: VertexRunTrackerOptions): RunTracke
     },
 
     async close() {
-      if (!opts.client) await client.close();
+      /* nothing held open: each call is one HTTP request */
     },
   };
 }

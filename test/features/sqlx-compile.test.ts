@@ -29,6 +29,7 @@ const TABLES = [
   'shop_staging.customers', 'shop_staging.inventory_levels', 'shop_staging.order_versions', 'shop_staging.order_values',
   'shop_staging.customer_days',
   'shop_features.customer_rfm', 'shop_features.customer_labels', 'shop_features.variant_daily_demand', 'shop_features.co_purchase_pairs', 'shop_features.product_attributes',
+  'shop_features.customer_catalog_mix',
   'shop_monitoring.prediction_outcomes', 'shop_monitoring.outcome_daily',
 ];
 /** Views hold no rows of their own: they are checked through the tables they read. */

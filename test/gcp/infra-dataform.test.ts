@@ -60,7 +60,7 @@ const dailyAt = (cron: unknown): number => {
 const SA_EMAIL = '${google_service_account.dataform.email}';
 const SA = '${local.dataform_sa}';
 const AGENT = '${local.dataform_agent}';
-const FEATURE_TABLES = ['customer_rfm', 'customer_labels', 'variant_daily_demand', 'co_purchase_pairs', 'co_purchase', 'product_attributes'];
+const FEATURE_TABLES = ['customer_rfm', 'customer_labels', 'variant_daily_demand', 'co_purchase_pairs', 'co_purchase', 'product_attributes', 'customer_catalog_mix'];
 
 describe('infra/dataform.tf', () => {
   test('declares shop_staging, shop_features and shop_assertions where shop_raw lives, named as workflow_settings.yaml says', () => {

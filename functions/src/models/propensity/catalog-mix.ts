@@ -86,7 +86,8 @@ export function catalogMix(lines: PreparedLines | readonly CatalogLine[], snapsh
       b.days++;
     }
   }
-  const products = [...priceSum.entries()].map(([p, v]) => [p, v.s / v.k] as const).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  // the mean rounded to 6 decimals, so equal prices tie exactly however their lines' sum rounds (as the SQL's ROUND(AVG, 6))
+  const products = [...priceSum.entries()].map(([p, v]) => [p, Math.round((v.s / v.k) * 1e6) / 1e6] as const).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
   const band = new Map<string, number>();
   products.forEach(([p], r) => band.set(p, products.length > 1 ? r / (products.length - 1) : 0.5));
   let buyers = 0;

@@ -7,6 +7,8 @@ import { SECRET, startTestRuntime } from '../helpers/runtime';
 import { signAppProxyQuery } from '../../functions/src/testing/app-proxy-signer';
 import { buildTrainingStore, SHOP, SNAPSHOT } from '../training/support/store';
 import type { Runtime } from '../../functions/src/runtime/local-runtime';
+import { createDuckDbPredictionStore } from '../../functions/src/adapters/embedded/duckdb-prediction-store';
+import { clvFromBatch, clvScore, parseCustomerRows } from '../../functions/src/serving/predict-customer';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-routes-'));
 let rt: Runtime;
@@ -80,6 +82,24 @@ test('a cart, a customer and a variant: each answered by its model', async () =>
   expect(f.json['prediction']['replenishment']).toMatchObject({ variant_id: variantId, reorder_point: expect.any(Number), safety_stock: expect.any(Number) });
 });
 
+test('CLV answers seeded from the score step\'s batch equal the version computing them, field for field, for every customer of the snapshot', async () => {
+  // The first customer request reads this version's batch for the snapshot into memory (serve.ts seedClv); here every
+  // customer's batch row, read the same way, is held to the model computing that customer alone.
+  const m = await rt.serving.models.get(SHOP, 'clv', 1);
+  if (m.model !== 'clv') throw new Error('not a clv version');
+  const rows = parseCustomerRows(await rt.warehouse.query(`SELECT * FROM shop_features.customer_rfm WHERE snapshot_date = DATE '${SNAPSHOT}' ORDER BY customer_id`), 'customer_rfm');
+  expect(rows.length).toBeGreaterThan(20);
+  const batch = await createDuckDbPredictionStore(rt.warehouse).read({ table: 'customer_clv', shop: SHOP, column: 'customer_id', values: rows.map((r) => r.customer_id), batch: { snapshotDate: SNAPSHOT, version: 1 } });
+  expect(batch?.rows).toHaveLength(rows.length);
+  const byId = new Map(batch!.rows.map((r) => [String(r['customer_id']), r]));
+  for (const row of rows) expect(clvFromBatch(byId.get(row.customer_id)!)).toEqual(clvScore(m.production, row, { snapshot: SNAPSHOT }));
+  // And the route answers a customer it has not seen with that same score, from the model.
+  const other = rows.find((r) => r.customer_id !== customerId)!;
+  const c = await call('customers/predictions', { customer_id: other.customer_id });
+  expect(c.json['clv']).toMatchObject({ served_by: 'model', fallback: false, version: 1 });
+  expect(c.json['clv']['prediction']).toEqual(clvScore(m.production, other, { snapshot: SNAPSHOT }));
+});
+
 test('a customer unknown to the features falls back to nothing personalised, labelled no_data, still 200', async () => {
   const c = await call('customers/predictions', { customer_id: 'no-such-customer' });
   expect(c.status).toBe(200);
@@ -141,11 +161,11 @@ test('every served prediction lands in shop_predictions.prediction_log with its 
   await rt.serving.predictionLog.drain();
   const rows = await rt.warehouse.query(`SELECT route, model, arm, version, served_by, fallback, customer_id, visitor_id, entity_id, length(inputs_hash) AS h, output IS NOT NULL AS has_output, latency_ms >= 0 AS timed FROM shop_predictions.prediction_log WHERE customer_id = '${customerId}' AND route = 'recommendations_product'`);
   expect(rows).toEqual([{ route: 'recommendations_product', model: 'recommend', arm: 'champion', version: '1', served_by: 'model', fallback: false, customer_id: customerId, visitor_id: null, entity_id: productId, h: '64', has_output: true, timed: true }]);
-  // Every answer so far: 1 + (1 cart + 2 customer + 1 variant) + 2 + 2 batch + this one.
+  // Every answer so far: 1 + (1 cart + 2 customer + 1 variant) + 2 seeded customer + 2 + 2 batch + this one.
   const all = await rt.warehouse.query(`SELECT route, model, count(*) AS n FROM shop_predictions.prediction_log GROUP BY ALL ORDER BY ALL`);
   expect(all).toEqual([
-    { route: 'customer_predictions', model: 'clv', n: '2' },
-    { route: 'customer_predictions', model: 'propensity', n: '2' },
+    { route: 'customer_predictions', model: 'clv', n: '3' },
+    { route: 'customer_predictions', model: 'propensity', n: '3' },
     { route: 'recommendations_cart', model: 'recommend', n: '1' },
     { route: 'recommendations_product', model: 'recommend', n: '3' },
     { route: 'variant_forecast', model: 'forecast', n: '2' },

@@ -55,3 +55,29 @@ export function createLogger(opts: LoggerOptions = {}, base: Record<string, unkn
 }
 
 export const silentLogger: Logger = createLogger({ write: () => undefined });
+
+export interface ThrottledWarn {
+  /** Writes the warning unless one with the same key was written within the interval; the next one written says how many were suppressed. */
+  warn(key: string, message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Warnings that can repeat per request (a fallback under load) at most once per key per `intervalMs`: a burst of them
+ * must not add a log write to every answer of an already slow process. Metrics still count every occurrence.
+ */
+export function throttledWarn(logger: Logger, intervalMs: number, now: () => number = () => performance.now(), maxKeys = 10_000): ThrottledWarn {
+  const seen = new Map<string, { at: number; suppressed: number }>();
+  return {
+    warn(key, message, fields) {
+      const t = now();
+      const s = seen.get(key);
+      if (s && t - s.at < intervalMs) {
+        s.suppressed++;
+        return;
+      }
+      if (!s && seen.size >= maxKeys) seen.clear();
+      logger.warn(message, s?.suppressed ? { ...fields, suppressed: s.suppressed } : fields);
+      seen.set(key, { at: t, suppressed: 0 });
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // Webhook verification on the acknowledgement path: node:crypto HMAC-SHA256 of the raw bytes, decided as @shopify/shopify-api's webhooks.validate decides.
 import { isUtf8 } from 'node:buffer';
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256, type HmacSha256 } from './hmac-sha256';
 import type { Logger } from './log';
 import { normaliseTimestamp, type WebhookEnvelope } from './envelope';
 
@@ -99,15 +100,15 @@ const PREVIOUS_NOTE_MS = 60_000;
 
 export function createWebhookVerifier(opts: VerifierOptions): WebhookVerifier {
   // The library keys its HMAC with the secret's UTF-8 bytes; so does Buffer.from.
-  const keys: { label: SecretLabel; key: KeyObject }[] = [opts.apiSecret, ...(opts.previousSecrets ?? [])].map((s, i) => ({
+  const keys: { label: SecretLabel; mac: HmacSha256 }[] = [opts.apiSecret, ...(opts.previousSecrets ?? [])].map((s, i) => ({
     label: i === 0 ? 'current' : `previous[${i - 1}]`,
-    key: createSecretKey(Buffer.from(s, 'utf8')),
+    mac: hmacSha256(Buffer.from(s, 'utf8')),
   }));
   const lastNoted = new Map<SecretLabel, number>();
 
   function matchingSecret(signature: Buffer, rawBody: Buffer): SecretLabel | null {
-    for (const { label, key } of keys) {
-      if (timingSafeEqual(createHmac('sha256', key).update(rawBody).digest(), signature)) return label;
+    for (const { label, mac } of keys) {
+      if (timingSafeEqual(mac(rawBody), signature)) return label;
     }
     return null;
   }

@@ -1,5 +1,6 @@
 // The App Proxy query signature on node:crypto: the same answer as @shopify/shopify-api's utils.validateHmac(query, {signator: 'appProxy'}) (test/serving/app-proxy-differential.test.ts holds it to the library on 10,000+ cases), without a WebCrypto key import per call.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha256, type HmacSha256 } from '../core/hmac-sha256';
 
 /** The library's permitted clock difference between the signed `timestamp` and now. */
 export const APP_PROXY_TOLERANCE_SECONDS = 90;
@@ -8,6 +9,18 @@ const SINGLE_VALUE = new Set(['hmac', 'shop', 'signature', 'timestamp']);
 
 export type AppProxySignatureFailure = 'duplicate_parameter' | 'signature_missing' | 'timestamp_missing' | 'timestamp_out_of_window' | 'mismatch';
 export type AppProxySignature = { ok: true; secretIndex: number } | { ok: false; reason: AppProxySignatureFailure };
+
+/** Keyed HMACs by secret (a handful: the current and previous secrets), so the key blocks are computed once. */
+const keyed = new Map<string, HmacSha256>();
+const macFor = (secret: string): HmacSha256 => {
+  let mac = keyed.get(secret);
+  if (!mac) {
+    if (keyed.size >= 16) keyed.clear();
+    mac = hmacSha256(secret);
+    keyed.set(secret, mac);
+  }
+  return mac;
+};
 
 const fail = (reason: AppProxySignatureFailure): AppProxySignature => ({ ok: false, reason });
 
@@ -42,7 +55,7 @@ export function checkAppProxySignature(query: URLSearchParams, secrets: readonly
   }
   const given = Buffer.from(signature, 'utf8');
   for (let i = 0; i < secrets.length; i++) {
-    const expected = Buffer.from(createHmac('sha256', secrets[i]!).update(message, 'utf8').digest('hex'), 'utf8');
+    const expected = Buffer.from(macFor(secrets[i]!)(message).toString('hex'), 'utf8');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, secretIndex: i };
   }
   return fail('mismatch');

@@ -1,5 +1,5 @@
 // Sticky arm assignment: hash(shop, endpoint, unit) → one of 10,000 buckets; arms own contiguous bucket ranges of a split.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/hmac-sha256';
 import { ShopMlopsError } from '../core/errors';
 import type { Split, ArmName } from '../ports/endpoints';
 
@@ -28,7 +28,7 @@ export function assignmentUnit(ids: { customerId?: string | null; visitorId?: st
  * the same customers as a challenger on another).
  */
 export function bucketOf(shop: string, endpoint: string, unit: AssignmentUnit): number {
-  const d = createHash('sha256').update(`${shop}\n${endpoint}\n${unit.kind}:${unit.id}`).digest();
+  const d = sha256(`${shop}\n${endpoint}\n${unit.kind}:${unit.id}`);
   return Number(d.readBigUInt64BE(0) % BigInt(BUCKETS));
 }
 

@@ -40,6 +40,14 @@ export interface CustomerClvScore {
   clv_horizon_days: number;
 }
 
+/** The fields of a CustomerClvScore, in its order: a customer_clv batch row carries exactly these after the batch key. */
+const CLV_SCORE_FIELDS = ['customer_id', 'rfm_segment', 'expected_purchases_90d', 'expected_purchases_90d_low', 'expected_purchases_90d_high', 'p_alive', 'expected_next_order_date', 'expected_order_value', 'clv', 'clv_low', 'clv_high', 'clv_horizon_days'] as const satisfies readonly (keyof CustomerClvScore)[];
+
+/** A customer_clv batch row (normalised by the prediction store) as the score the version computes online for that customer and snapshot. */
+export function clvFromBatch(row: Readonly<Record<string, unknown>>): CustomerClvScore {
+  return Object.fromEntries(CLV_SCORE_FIELDS.map((k) => [k, row[k] ?? null])) as unknown as CustomerClvScore;
+}
+
 export interface ClvScoreOptions {
   /** The day the customers' summaries end (their customer_rfm snapshot). */
   snapshot: string;

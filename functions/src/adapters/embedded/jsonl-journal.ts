@@ -2,21 +2,12 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
-/** Appends this process has started per journal file: readers that cache a folded journal see their own process's writes at once. */
-const appendsInProcess = new Map<string, number>();
-
-/** How many appends this process has started on `file` (changes whenever any part of this process appends to it). */
-export function appendsMadeInProcess(file: string): number {
-  return appendsInProcess.get(path.resolve(file)) ?? 0;
-}
-
 /**
  * Appends records in one write(2) on a file opened with O_APPEND, then fdatasync: the records of concurrent appenders
  * (threads or processes) land whole, one after another, in the order the kernel serialised them. Each record is
  * written as "\n" + JSON, so a record torn by a crash never glues onto the next one; readers skip it.
  */
 export async function appendRecords(file: string, records: object[]): Promise<void> {
-  appendsInProcess.set(path.resolve(file), appendsMadeInProcess(file) + 1);
   const data = Buffer.from(records.map((r) => '\n' + JSON.stringify(r)).join(''), 'utf8');
   let created = false;
   try {

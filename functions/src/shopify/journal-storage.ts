@@ -103,9 +103,9 @@ export function fileJournalStorage(root: string): JournalStorage {
         async rewrite(records) {
           await writeFileDurably(file, records.map((r) => r + '\n').join(''));
         },
-        putChunk: (runId, index, text) => writeFileDurably(chunk(runId, index), text),
-        getChunk: (runId, index) => fs.readFile(chunk(runId, index)),
-        dropRun: (runId) => fs.rm(runDir(runId), { recursive: true, force: true }),
+        putChunk: async (runId, index, text) => writeFileDurably(chunk(runId, index), text),
+        getChunk: async (runId, index) => fs.readFile(chunk(runId, index)),
+        dropRun: async (runId) => fs.rm(runDir(runId), { recursive: true, force: true }),
       };
     },
   };

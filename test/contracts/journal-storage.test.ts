@@ -1,0 +1,109 @@
+// The write-back journal's storage contract against both adapters: local files (embedded) and Cloud Storage objects created with generation preconditions (cloud, through the in-process GCS JSON API); then what only one of them can get wrong (a torn file line, a second writer on the same objects).
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import { createGcsJournalStorage } from '../../functions/src/adapters/gcp/gcs-journal-storage';
+import { fileJournalStorage, type JournalStorage } from '../../functions/src/shopify/journal-storage';
+import { WriteJournal } from '../../functions/src/shopify/write-journal';
+import { startFakeGcs, type FakeGcs } from '../gcp/support/fake-gcs';
+
+const SHOP = 'journal-store.myshopify.com';
+const OTHER = 'journal-other.myshopify.com';
+const BUCKET = 'journal-bucket';
+const rec = (i: number) => JSON.stringify({ t: 'run_done', runId: `r${i}`, at: `2026-12-07T00:00:0${i}.000Z` });
+
+let gcs: FakeGcs;
+beforeAll(async () => {
+  gcs = await startFakeGcs();
+});
+afterAll(() => gcs.stop());
+const storage = () => new Storage({ projectId: 'demo-shop-mlops', apiEndpoint: gcs.endpoint, retryOptions: { autoRetry: false } });
+
+function contract(name: string, make: () => { journals: JournalStorage; cleanup(): void }) {
+  describe(`JournalStorage contract: ${name}`, () => {
+    let h: ReturnType<typeof make>;
+    beforeEach(() => {
+      h = make();
+    });
+    afterEach(() => h.cleanup());
+
+    test('appended records come back in order to a fresh reader; shops are apart; an empty journal reads empty', async () => {
+      const a = h.journals.open(SHOP);
+      expect(await a.read()).toEqual([]);
+      expect(await a.size()).toBe(0);
+      for (let i = 0; i < 3; i++) await a.append(rec(i));
+      expect(await h.journals.open(SHOP).read()).toEqual([rec(0), rec(1), rec(2)]);
+      expect(await h.journals.open(OTHER).read()).toEqual([]);
+      expect(await a.size()).toBeGreaterThanOrEqual([0, 1, 2].map((i) => rec(i).length).reduce((x, y) => x + y));
+      expect(() => h.journals.open('../etc.myshopify.com')).toThrow(/myshopify/);
+    });
+
+    test('a rewrite replaces every record at once; records appended after it follow it, for a fresh reader too', async () => {
+      const a = h.journals.open(SHOP);
+      await a.read();
+      for (let i = 0; i < 4; i++) await a.append(rec(i));
+      const before = await a.size();
+      await a.rewrite([rec(7)]);
+      await a.append(rec(8));
+      expect(await a.size()).toBeLessThan(before);
+      const fresh = h.journals.open(SHOP);
+      expect(await fresh.read()).toEqual([rec(7), rec(8)]);
+      await fresh.append(rec(9));
+      await fresh.rewrite([rec(5), rec(6)]);
+      expect(await h.journals.open(SHOP).read()).toEqual([rec(5), rec(6)]);
+    });
+
+    test('a run\'s files: stored, read back byte-exact, dropped with the run; run ids are checked', async () => {
+      const a = h.journals.open(SHOP);
+      const text = '{"metafields":[{"value":"Zoë 820982911946154508"}]}\n';
+      await a.putChunk('20261207T000000-abcd1234', 0, text);
+      await a.putChunk('20261207T000000-abcd1234', 1, 'x\n');
+      expect((await a.getChunk('20261207T000000-abcd1234', 0)).toString('utf8')).toBe(text);
+      await a.dropRun('20261207T000000-abcd1234');
+      await expect(a.getChunk('20261207T000000-abcd1234', 0)).rejects.toThrow();
+      await expect(a.putChunk('../x', 0, 'x')).rejects.toThrow(/run id/);
+    });
+  });
+}
+
+contract('local files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-journal-'));
+  return { journals: fileJournalStorage(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+contract('Cloud Storage', () => ({ journals: createGcsJournalStorage({ storage: storage(), bucket: BUCKET }), cleanup: () => gcs.buckets.clear() }));
+
+const set = (id: string, value: string) => ({ t: 'set_done' as const, id, written: [{ ownerId: 'gid://shopify/Customer/1', namespace: '$app:shop_mlops', key: 'clv', type: 'number_decimal', value }], rejected: [] });
+
+test('files: a record torn by a crash mid-append does not swallow the next record appended after it', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-journal-'));
+  try {
+    await (await WriteJournal.open(dir, SHOP)).append({ t: 'definitions', at: '2026-12-07T00:00:00.000Z', created: 1, existing: 0 });
+    appendFileSync(path.join(dir, SHOP, 'journal.jsonl'), '{"t":"set_done","id":"torn","wri');
+    const resumed = await WriteJournal.open(dir, SHOP);
+    expect(resumed.state.written.size).toBe(0);
+    await resumed.append(set('after-crash', '10.00'));
+    const again = await WriteJournal.open(dir, SHOP);
+    expect([...again.state.written.values()].map((m) => m.value)).toEqual(['10.00']);
+    expect(readFileSync(path.join(dir, SHOP, 'journal.jsonl'), 'utf8')).not.toContain('torn');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Cloud Storage: each record is its own object, created only if absent; a second run writing the same journal is refused, not interleaved', async () => {
+  gcs.buckets.clear();
+  const journals = createGcsJournalStorage({ storage: storage(), bucket: BUCKET, prefix: 'metafields' });
+  const first = await WriteJournal.open(journals, SHOP);
+  const second = await WriteJournal.open(journals, SHOP);
+  await first.append(set('a', '1.00'));
+  await expect(second.append(set('b', '2.00'))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  expect([...gcs.buckets.get(BUCKET)!.keys()]).toEqual([`metafields/${SHOP}/journal/000000000000.json`]);
+  expect([...(await WriteJournal.open(journals, SHOP)).state.written.values()].map((m) => m.value)).toEqual(['1.00']);
+  // A compaction is one snapshot object; the records it stands for are deleted.
+  await first.append(set('c', '3.00'));
+  expect(await first.compact(1)).toBe(true);
+  expect([...gcs.buckets.get(BUCKET)!.keys()]).toEqual([`metafields/${SHOP}/journal/000000000002.snapshot.jsonl`]);
+  expect([...(await WriteJournal.open(journals, SHOP)).state.written.values()].map((m) => m.value)).toEqual(['3.00']);
+});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { createGcsJournalStorage } from '../../functions/src/adapters/gcp/gcs-journal-storage';
 import { fileJournalStorage, type JournalStorage } from '../../functions/src/shopify/journal-storage';
-import { WriteJournal } from '../../functions/src/shopify/write-journal';
+import { WriteJournal, type JournalRecord } from '../../functions/src/shopify/write-journal';
 import { startFakeGcs, type FakeGcs } from '../gcp/support/fake-gcs';
 
 const SHOP = 'journal-store.myshopify.com';
@@ -74,7 +74,7 @@ contract('local files', () => {
 
 contract('Cloud Storage', () => ({ journals: createGcsJournalStorage({ storage: storage(), bucket: BUCKET }), cleanup: () => gcs.buckets.clear() }));
 
-const set = (id: string, value: string) => ({ t: 'set_done' as const, id, written: [{ ownerId: 'gid://shopify/Customer/1', namespace: '$app:shop_mlops', key: 'clv', type: 'number_decimal', value }], rejected: [] });
+const set = (id: string, value: string): JournalRecord => ({ t: 'set_done', id, written: [{ ownerId: 'gid://shopify/Customer/1', namespace: '$app:shop_mlops', key: 'clv', type: 'number_decimal', value }], rejected: [] });
 
 test('files: a record torn by a crash mid-append does not swallow the next record appended after it', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-journal-'));

@@ -13,7 +13,7 @@ import { PREDICTIONS_DATASET, type PredictionTableName } from '../../functions/s
 import { desiredMetafields } from '../../functions/src/shopify/metafield-values';
 import { WRITE_BACK_TABLES, duckDbScoreSource } from '../../functions/src/shopify/score-source';
 import { startBigQueryOnDuckDb } from '../gcp/support/bigquery-on-duckdb';
-import { startFakeBigQuery } from '../gcp/support/fake-bigquery';
+import { paramsOf, startFakeBigQuery, type RecordedJob } from '../gcp/support/fake-bigquery';
 import { syntheticBatches } from '../shopify/support';
 import { scoreSourceContract, type ScoreSourceHarness } from './score-source.contract';
 
@@ -35,12 +35,13 @@ async function duckDbWorld(): Promise<ScoreSourceHarness> {
 }
 
 /** shop_predictions as infra/ declares it (`tables`: which exist), behind the BigQuery REST API. */
-export async function bigQueryWorld(tables: readonly PredictionTableName[] = WRITE_BACK_TABLES): Promise<ScoreSourceHarness> {
+async function bigQueryWorld(tables: readonly PredictionTableName[] = WRITE_BACK_TABLES): Promise<ScoreSourceHarness & { jobs: RecordedJob[] }> {
   const engine = await startBigQueryOnDuckDb(Object.fromEntries(tables.map((t) => [`${PREDICTIONS_DATASET}.${t}`, path.join(SCHEMAS, `predictions_${t}.json`)])));
   const fake = await startFakeBigQuery();
   fake.respond = (job) => engine.respond(job);
   const bigquery = new BigQuery({ projectId: PROJECT, apiEndpoint: fake.endpoint, autoRetry: false });
   return {
+    jobs: fake.jobs,
     store: createBigQueryPredictionStore({ bigquery, projectId: PROJECT, log: silentLogger }),
     scores: bigQueryScoreSource({ bigquery, projectId: PROJECT, log: silentLogger }),
     cleanup: async () => {
@@ -66,7 +67,11 @@ test('the same scores into both worlds: the same newest batches out, so the same
     }
     expect(await bq.scores.shops()).toEqual(await duck.scores.shops());
     for (const shop of shops) {
+      bq.jobs.length = 0;
       const [d, b] = [await duck.scores.newest(shop), await bq.scores.newest(shop)];
+      // One job per write-back table, the shop a parameter, never spliced into the SQL.
+      expect(bq.jobs.map((j) => paramsOf(j))).toEqual(WRITE_BACK_TABLES.map(() => ({ shop })));
+      expect(bq.jobs.filter((j) => j.query.includes(shop))).toEqual([]);
       expect(Object.keys(d).sort()).toEqual([...WRITE_BACK_TABLES].sort());
       expect(b).toEqual(d);
       expect(desiredMetafields(b)).toEqual(desiredMetafields(d));

@@ -24,6 +24,12 @@ export interface ShopJournalStore {
   getChunk(runId: string, index: number): Promise<Buffer>;
   /** A finished run's files, removed. */
   dropRun(runId: string): Promise<void>;
+  /** The runs that have files here (the open run's, and any a crash left behind): run id → its files' indexes. */
+  runFiles(): Promise<Map<string, number[]>>;
+  /** Privacy: drops every stored generation of the journal's objects but the live ones (a versioned bucket keeps what was overwritten or deleted); local files keep none. */
+  purgeOld(): Promise<void>;
+  /** Privacy (shop/redact): deletes the whole journal, its records and run files, with every stored generation. */
+  drop(): Promise<void>;
 }
 
 export interface JournalStorage {
@@ -55,6 +61,9 @@ async function writeFileDurably(file: string, text: string): Promise<void> {
   }
   await fs.rename(tmp, file);
 }
+
+/** Embedded: the journals' root in a data directory (<data-dir>/metafields). */
+export const embeddedJournalDir = (dataDir: string): string => path.join(dataDir, 'metafields');
 
 /** Embedded: <root>/<shop>/journal.jsonl (write + fsync per record) and <root>/<shop>/runs/<runId>/chunk-<i>.jsonl. */
 export function fileJournalStorage(root: string): JournalStorage {
@@ -106,6 +115,17 @@ export function fileJournalStorage(root: string): JournalStorage {
         putChunk: async (runId, index, text) => writeFileDurably(chunk(runId, index), text),
         getChunk: async (runId, index) => fs.readFile(chunk(runId, index)),
         dropRun: async (runId) => fs.rm(runDir(runId), { recursive: true, force: true }),
+        async runFiles() {
+          const out = new Map<string, number[]>();
+          for (const runId of (await fs.readdir(path.join(dir, 'runs')).catch(() => [] as string[])).filter((n) => RUN_ID.test(n))) {
+            const names = await fs.readdir(runDir(runId)).catch(() => [] as string[]);
+            out.set(runId, names.flatMap((n) => /^chunk-(\d+)\.jsonl$/.exec(n)?.[1] ?? []).map(Number).sort((a, b) => a - b));
+          }
+          return out;
+        },
+        // A rewrite renames a new file over the old one and a dropped run is unlinked: no old copy stays in the directory.
+        purgeOld: async () => undefined,
+        drop: async () => fs.rm(dir, { recursive: true, force: true }),
       };
     },
   };

@@ -12,6 +12,7 @@ import { metafieldDefinitions, type MetafieldInput } from './metafield-contract'
 import { desiredMetafields } from './metafield-values';
 import type { ScoreSource } from './score-source';
 import type { JournalStorage } from './journal-storage';
+import { withShopJournal } from './journal-lock';
 import { WriteJournal } from './write-journal';
 
 export type WriteMode = 'full' | 'delta' | 'auto';
@@ -49,15 +50,9 @@ export interface ShopWriteReport {
   throttledMs: number;
 }
 
-const running = new Map<string, Promise<ShopWriteReport>>();
-
-/** One write-back per shop at a time in this process (a second call waits for the first, then runs). */
+/** One write-back per shop at a time in this process (a second call, or a redaction of the journal, waits for the first, then runs). */
 export function writeBackShop(shop: string, mode: WriteMode, deps: MetafieldsJobDeps): Promise<ShopWriteReport> {
-  const prev = running.get(shop) ?? Promise.resolve(null);
-  const next = prev.catch(() => null).then(() => writeShop(shop, mode, deps));
-  running.set(shop, next);
-  void next.finally(() => running.get(shop) === next && running.delete(shop)).catch(() => undefined);
-  return next;
+  return withShopJournal(shop, () => writeShop(shop, mode, deps));
 }
 
 /** Every shop with scores and an offline token (uninstalled shops are skipped). */

@@ -28,6 +28,8 @@ const record = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('run_done'), runId: z.string(), at: z.string() }),
 ]);
 export type JournalRecord = z.infer<typeof record>;
+/** One stored record's schema (the journal's redaction rewrites records too). */
+export const journalRecord = record;
 
 export interface ChunkState {
   index: number;

@@ -7,10 +7,10 @@ import { createLogger, type Logger } from '../../core/log';
 import { writeBackShop, type MetafieldsJobDeps, type ShopWriteReport, type WriteMode } from '../../shopify/metafields-job';
 import { bigQueryScoreSource } from './bigquery-score-source';
 import { createCloudShopify, type CloudShopifyOptions } from './cloud-shopify';
-import { createGcsJournalStorage } from './gcs-journal-storage';
+import { createGcsJournalStorage, METAFIELDS_JOURNAL_PREFIX } from './gcs-journal-storage';
 
-/** Folder of the write-back journals in the artifact bucket (metafields/<shop>/journal/, metafields/<shop>/runs/). */
-export const METAFIELDS_JOURNAL_PREFIX = 'metafields';
+/** Folder of the write-back journals in the artifact bucket (metafields/<shop>/journal/, metafields/<shop>/runs/); the privacy worker redacts there too. */
+export { METAFIELDS_JOURNAL_PREFIX };
 
 export interface CloudMetafieldsOptions extends Pick<CloudShopifyOptions, 'firestore'> {
   /** Tests: clients pointed at in-process servers. */

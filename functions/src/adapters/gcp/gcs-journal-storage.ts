@@ -1,7 +1,10 @@
-// The metafields write-back's JournalStorage on Cloud Storage (cloud): one object per record under <prefix>/<shop>/journal/, each created with ifGenerationMatch=0 at the next sequence number, so an append is atomic and a second writer on the same journal is refused by the store; a compaction is one snapshot object, the records it replaces deleted after it.
+// The metafields write-back's JournalStorage on Cloud Storage (cloud): one object per record under <prefix>/<shop>/journal/, each created with ifGenerationMatch=0 at the next sequence number, so an append is atomic and a second writer on the same journal is refused by the store; a compaction is one snapshot object, the records it replaces deleted after it; redaction deletes by generation (the artifact bucket is versioned).
 import { Storage } from '@google-cloud/storage';
 import { ShopMlopsError } from '../../core/errors';
 import { assertRunId, assertShop, type JournalStorage, type ShopJournalStore } from '../../shopify/journal-storage';
+
+/** Where the journals live in the artifact bucket (metafields/<shop>/). */
+export const METAFIELDS_JOURNAL_PREFIX = 'metafields';
 
 export interface GcsJournalStorageOptions {
   storage?: Storage;
@@ -19,7 +22,7 @@ const seqName = (n: number) => String(n).padStart(12, '0');
 
 export function createGcsJournalStorage(opts: GcsJournalStorageOptions): JournalStorage {
   const bucket = (opts.storage ?? new Storage()).bucket(opts.bucket);
-  const prefix = (opts.prefix ?? 'metafields').replace(/^\/+|\/+$/g, '');
+  const prefix = (opts.prefix ?? METAFIELDS_JOURNAL_PREFIX).replace(/^\/+|\/+$/g, '');
   const createOnly = async (name: string, text: string, contentType: string): Promise<void> => {
     try {
       await bucket.file(name).save(text, { resumable: false, contentType, preconditionOpts: { ifGenerationMatch: 0 } });
@@ -43,17 +46,33 @@ export function createGcsJournalStorage(opts: GcsJournalStorageOptions): Journal
       if (!isStatus(err, 404)) throw fail(`delete ${name}`, err);
     }
   };
-  const list = async (under: string) => {
+  const list = async (under: string, versions = false) => {
     try {
-      return (await bucket.getFiles({ prefix: under }))[0];
+      return (await bucket.getFiles({ prefix: under, ...(versions ? { versions: true } : {}) }))[0];
     } catch (err) {
       throw fail(`list ${under}`, err);
+    }
+  };
+  /** Deletes the stored generations under a folder: every one, or only the noncurrent ones (listed with versions, carrying timeDeleted). */
+  const removeGenerations = async (under: string, which: 'all' | 'noncurrent'): Promise<void> => {
+    for (const f of await list(under, true)) {
+      if (which === 'noncurrent' && !f.metadata.timeDeleted) continue;
+      if (f.metadata.generation === undefined) {
+        await remove(f.name);
+        continue;
+      }
+      try {
+        await bucket.file(f.name, { generation: String(f.metadata.generation) }).delete();
+      } catch (err) {
+        if (!isStatus(err, 404)) throw fail(`delete ${f.name}#${String(f.metadata.generation)}`, err);
+      }
     }
   };
   return {
     where: `gs://${opts.bucket}/${prefix}`,
     open(shop): ShopJournalStore {
       const base = `${prefix}/${assertShop(shop)}`;
+      const runsDir = `${base}/runs/`;
       const journal = `${base}/journal/`;
       const runDir = (runId: string) => `${base}/runs/${assertRunId(runId)}/`;
       const chunk = (runId: string, index: number) => `${runDir(runId)}chunk-${index}.jsonl`;
@@ -111,6 +130,20 @@ export function createGcsJournalStorage(opts: GcsJournalStorageOptions): Journal
         getChunk: (runId, index) => download(chunk(runId, index)),
         async dropRun(runId) {
           for (const f of await list(runDir(runId))) await remove(f.name);
+        },
+        async runFiles() {
+          const out = new Map<string, number[]>();
+          for (const f of await list(runsDir)) {
+            const m = /^([A-Za-z0-9-]+)\/chunk-(\d+)\.jsonl$/.exec(f.name.slice(runsDir.length));
+            if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), Number(m[2])].sort((a, b) => a - b));
+          }
+          return out;
+        },
+        purgeOld: () => removeGenerations(`${base}/`, 'noncurrent'),
+        async drop() {
+          await removeGenerations(`${base}/`, 'all');
+          next = null;
+          bytes = 0;
         },
       };
       return store;

@@ -64,6 +64,35 @@ function contract(name: string, make: () => { journals: JournalStorage; cleanup(
       await expect(a.getChunk('20261207T000000-abcd1234', 0)).rejects.toThrow();
       await expect(a.putChunk('../x', 0, 'x')).rejects.toThrow(/run id/);
     });
+
+    test('the runs with files are listed with their files\' indexes; drop deletes the shop\'s whole journal and nothing of another shop', async () => {
+      const a = h.journals.open(SHOP);
+      expect(await a.runFiles()).toEqual(new Map());
+      await a.read();
+      await a.append(rec(1));
+      for (const i of [0, 1, 10]) await a.putChunk('run-a', i, `a${i}\n`);
+      await a.putChunk('run-b', 0, 'b0\n');
+      await a.rewrite([rec(2)]);
+      await a.putChunk('run-a', 1, 'overwritten\n');
+      const other = h.journals.open(OTHER);
+      await other.read();
+      await other.append(rec(3));
+      await other.putChunk('run-c', 0, 'c0\n');
+      expect(await a.runFiles()).toEqual(new Map([['run-a', [0, 1, 10]], ['run-b', [0]]]));
+      await a.purgeOld(); // keeps every live object
+      expect(await h.journals.open(SHOP).read()).toEqual([rec(2)]);
+      expect((await a.getChunk('run-a', 1)).toString('utf8')).toBe('overwritten\n');
+      await a.drop();
+      expect(await h.journals.open(SHOP).read()).toEqual([]);
+      expect(await a.runFiles()).toEqual(new Map());
+      expect(await h.journals.open(OTHER).read()).toEqual([rec(3)]);
+      expect(await other.runFiles()).toEqual(new Map([['run-c', [0]]]));
+      // A journal dropped and started again reads only what follows.
+      const again = h.journals.open(SHOP);
+      expect(await again.read()).toEqual([]);
+      await again.append(rec(4));
+      expect(await h.journals.open(SHOP).read()).toEqual([rec(4)]);
+    });
   });
 }
 
@@ -72,7 +101,39 @@ contract('local files', () => {
   return { journals: fileJournalStorage(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 });
 
-contract('Cloud Storage', () => ({ journals: createGcsJournalStorage({ storage: storage(), bucket: BUCKET }), cleanup: () => gcs.buckets.clear() }));
+contract('Cloud Storage', () => ({
+  journals: createGcsJournalStorage({ storage: storage(), bucket: BUCKET }),
+  cleanup: () => {
+    gcs.buckets.clear();
+    gcs.noncurrent.clear();
+  },
+}));
+
+test('Cloud Storage (versioned bucket): purgeOld leaves no noncurrent generation of the shop\'s journal, drop leaves no generation at all; another shop\'s stay', async () => {
+  gcs.buckets.clear();
+  gcs.noncurrent.clear();
+  const journals = createGcsJournalStorage({ storage: storage(), bucket: BUCKET });
+  const a = journals.open(SHOP);
+  await a.read();
+  for (let i = 0; i < 3; i++) await a.append(rec(i));
+  await a.rewrite([rec(5)]); // the three records become noncurrent generations
+  await a.putChunk('run-a', 0, 'first\n');
+  await a.putChunk('run-a', 0, 'second\n'); // the first becomes noncurrent
+  const other = journals.open(OTHER);
+  await other.read();
+  await other.append(rec(6));
+  await other.rewrite([rec(7)]);
+  const old = (shop: string) => (gcs.noncurrent.get(BUCKET) ?? []).filter((o) => o.name.startsWith(`metafields/${shop}/`)).length;
+  expect(old(SHOP)).toBe(4);
+  await a.purgeOld();
+  expect(old(SHOP)).toBe(0);
+  expect(old(OTHER)).toBe(1);
+  expect((await a.getChunk('run-a', 0)).toString('utf8')).toBe('second\n');
+  await a.drop();
+  const everything = [...gcs.buckets.get(BUCKET)!.keys(), ...(gcs.noncurrent.get(BUCKET) ?? []).map((o) => o.name)];
+  expect(everything.filter((n) => n.startsWith(`metafields/${SHOP}/`))).toEqual([]);
+  expect(everything.filter((n) => n.startsWith(`metafields/${OTHER}/`)).length).toBe(2);
+});
 
 const set = (id: string, value: string): JournalRecord => ({ t: 'set_done', id, written: [{ ownerId: 'gid://shopify/Customer/1', namespace: '$app:shop_mlops', key: 'clv', type: 'number_decimal', value }], rejected: [] });
 

@@ -100,6 +100,22 @@ describe.each(storages)('journal in $name', ({ make, bytes, names }) => {
     expect(names(h).length).toBeGreaterThan(0);
   });
 
+  test('customers/redact after a file was staged but its operation never started: the resumed run stages the filtered file again (the staged copy holds the customer)', async () => {
+    h = await startHarness();
+    await h.score(syntheticBatches({ customers: 12, variants: 0, products: 0, version: 1 }));
+    h.server.faults.push({ field: 'bulkOperationRunMutation', nth: 1, when: 'before' });
+    await expect(writeBackShop(SHOP, 'full', h.deps({ journals: make(h) }))).rejects.toThrow();
+    expect(h.server.ops).toHaveLength(0);
+    expect([...h.server.uploads.values()].join('\n')).toContain('gid://shopify/Customer/7000000000003"');
+    await privacy(h, make(h)).handle(redactCustomer('7000000000003'));
+    expect(bytes(h)).not.toContain('gid://shopify/Customer/7000000000003"');
+    const r = await writeBackShop(SHOP, 'auto', h.deps({ journals: make(h) }));
+    expect(r.resumed).toMatchObject({ operations: 1, rejected: 0 });
+    expect(h.server.writes.filter((w) => w.ownerId === 'gid://shopify/Customer/7000000000003')).toEqual([]);
+    expect(h.server.writes.filter((w) => w.ownerId === 'gid://shopify/Customer/7000000000004').length).toBeGreaterThan(0);
+    expect(duplicateWrites(h.server)).toEqual([]);
+  });
+
   test('shop/redact deletes the shop\'s journal and run files, every stored generation of them', async () => {
     h = await startHarness();
     await h.score(syntheticBatches({ customers: 30, variants: 4, products: 3, version: 1 }));

@@ -8,6 +8,8 @@ import { createBigQueryPredictionStore } from '../../functions/src/adapters/gcp/
 import { bigQueryScoreSource } from '../../functions/src/adapters/gcp/bigquery-score-source';
 import { buildMetafieldsRuntime, METAFIELDS_JOURNAL_PREFIX } from '../../functions/src/adapters/gcp/cloud-metafields';
 import { loadCloudConfig } from '../../functions/src/adapters/gcp/cloud-config';
+import { buildPrivacyRuntime } from '../../functions/src/adapters/gcp/cloud-runtime';
+import type { LandedEvent } from '../../functions/src/core/classify';
 import { createFirestoreSessionStorage } from '../../functions/src/adapters/gcp/firestore-session-storage';
 import { createGcsJournalStorage } from '../../functions/src/adapters/gcp/gcs-journal-storage';
 import { silentLogger } from '../../functions/src/core/log';
@@ -115,4 +117,42 @@ test('scores in BigQuery → one bulk operation (a crash mid-run resumed by the 
   const product = 'gid://shopify/Product/8000000';
   expect(await writtenMetafields(journals, SHOP, product)).toEqual(Object.fromEntries(Object.entries(admin.metafieldsOf(SHOP, product)).map(([k, v]) => [k, { type: v.type, value: v.value }])));
   expect([...gcs.buckets.get(BUCKET)!.keys()].every((k) => k.startsWith(`${METAFIELDS_JOURNAL_PREFIX}/${SHOP}/journal/`))).toBe(true);
+}, 120_000);
+
+test('privacy worker: customers/redact leaves no generation of any journal object holding the customer (records, compactions, run files); shop/redact leaves nothing under the shop\'s prefix', async () => {
+  const predictions = createBigQueryPredictionStore({ bigquery: bigquery(), projectId: PROJECT, log: silentLogger });
+  await predictions.replace(syntheticBatches({ customers: 20, variants: 3, products: 3, version: 1, shop: SHOP }));
+  await createFirestoreSessionStorage(db).store({ shop: SHOP, accessToken: TOKEN, scope: 'write_products,write_customers', installedAt: '2026-12-06T00:00:00.000Z' });
+  // Written and compacted (the records it replaced stay as noncurrent generations), then a rescoring's bulk run
+  // crashes before its file is uploaded (the run file stays in the bucket).
+  const compacting = buildMetafieldsRuntime(config(), { firestore: db, bigquery: bigquery(), storage: storage(), job: { pollMs: 20, compactAboveBytes: 1 } });
+  expect((await compacting.pass('delta')).failed).toEqual([]);
+  await predictions.replace(syntheticBatches({ customers: 20, variants: 3, products: 3, version: 2, shop: SHOP }));
+  admin.faults.push({ field: 'upload', nth: 1, when: 'before' });
+  expect((await instance().pass('full')).failed).toEqual([expect.objectContaining({ shop: SHOP })]);
+  const customer = '7000000000005';
+  const gid = `gid://shopify/Customer/${customer}"`;
+  const generations = () => [...(gcs.buckets.get(BUCKET)?.values() ?? [])].map((o) => ({ name: o.name, text: o.data.toString('utf8'), live: true })).concat((gcs.noncurrent.get(BUCKET) ?? []).map((o) => ({ name: o.name, text: o.data.toString('utf8'), live: false })));
+  const holding = (needle: string) => generations().filter((g) => g.text.includes(needle)).map((g) => `${g.name}${g.live ? '' : ' (noncurrent)'}`);
+  expect(holding(gid).some((n) => n.includes('/runs/'))).toBe(true);
+  expect(holding(gid).some((n) => n.endsWith('(noncurrent)'))).toBe(true);
+  expect(holding(gid).some((n) => n.includes('.snapshot.jsonl'))).toBe(true);
+
+  // The privacy worker as deployed: BigQuery (its redaction answered by the fake) and the artifact bucket, from the environment.
+  const saved = { ...process.env };
+  Object.assign(process.env, { STORAGE_EMULATOR_HOST: gcs.endpoint, BIGQUERY_EMULATOR_HOST: bq.endpoint });
+  bq.respond = () => ({ numDmlAffectedRows: 0 });
+  try {
+    const worker = buildPrivacyRuntime(config(), { firestore: db });
+    const event = (topic: 'customers/redact' | 'shop/redact', payload: unknown): LandedEvent => ({ shop: SHOP, topic, webhook_id: `wh-${topic}`, event_id: null, api_version: '2026-10', triggered_at: null, received_at: '2026-12-07T00:00:00.000Z', payload: JSON.stringify(payload) });
+    await worker.service.handle(event('customers/redact', { shop_id: 1, shop_domain: SHOP, customer: { id: Number(customer), email: null, phone: null }, orders_to_redact: [] }));
+    expect(holding(gid)).toEqual([]);
+    expect(holding('gid://shopify/Customer/7000000000006"').length).toBeGreaterThan(0); // the others' values stay
+    expect(generations().filter((g) => !g.live && g.name.startsWith(`${METAFIELDS_JOURNAL_PREFIX}/${SHOP}/`))).toEqual([]);
+
+    await worker.service.handle(event('shop/redact', { shop_id: 1, shop_domain: SHOP }));
+    expect(generations().filter((g) => g.name.startsWith(`${METAFIELDS_JOURNAL_PREFIX}/${SHOP}/`)).map((g) => g.name)).toEqual([]);
+  } finally {
+    process.env = saved;
+  }
 }, 120_000);

@@ -131,3 +131,17 @@ describe.each(storages)('journal in $name', ({ make, bytes, names }) => {
     expect(bytes(h)).not.toContain('gid://shopify/');
   });
 });
+
+test('a redaction waits a bounded time for a write-back run holding the journal in this process, then is left pending for the scheduled retry (the run is not cut short)', async () => {
+  h = await startHarness({ bulkLineDelayMs: 1_500 });
+  await h.score(syntheticBatches({ customers: 12, variants: 0, products: 0, version: 1 }));
+  const journals = storages[0]!.make(h);
+  const run = writeBackShop(SHOP, 'full', h.deps({ journals })); // 4 lines of 25: about 6 s of bulk operation, past the 5 s wait
+  while (!h.server.ops.length) await new Promise((r) => setTimeout(r, 20));
+  const busy = await privacy(h, journals).handle(redactCustomer('7000000000003')).catch((e: unknown) => e);
+  expect(busy).toMatchObject({ code: 'UNAVAILABLE', retryable: false });
+  expect((await run).bulk).toMatchObject({ operations: 1, rejected: 0 });
+  // The retry, once the run is done, finds the journal free.
+  expect((await privacy(h, journals).handle(redactCustomer('7000000000003'))).details).toMatchObject({ writeBackJournal: { values: 8 } });
+  expect(storages[0]!.bytes(h)).not.toContain('gid://shopify/Customer/7000000000003"');
+}, 30_000);

@@ -5,6 +5,9 @@ import { withShopJournal } from './journal-lock';
 import { metafieldInput, ownerGid, type MetafieldInput } from './metafield-contract';
 import { journalRecord, type JournalRecord } from './write-journal';
 
+/** How long a redaction waits for a write-back run holding the shop's journal in this process before it is left to the scheduled privacy retry. */
+export const JOURNAL_BUSY_WAIT_MS = 5_000;
+
 export interface JournalRedaction {
   /** Metafield values of the customer removed (records and run files). */
   values: number;
@@ -157,14 +160,18 @@ async function redactCustomer(store: ShopJournalStore, customerId: string): Prom
 export function redactCustomerJournal(storage: JournalStorage, shop: string, customerId: string): Promise<JournalRedaction> {
   if (!/^\d+$/.test(customerId)) throw new ShopMlopsError('BAD_REQUEST', `not a customer id: ${JSON.stringify(customerId)}`);
   const store = storage.open(shop);
-  return withShopJournal(shop, () => redactCustomer(store, customerId));
+  return withShopJournal(shop, () => redactCustomer(store, customerId), { waitMs: JOURNAL_BUSY_WAIT_MS });
 }
 
 /** shop/redact: the shop's whole journal, records and run files, with every stored generation. */
 export function redactShopJournal(storage: JournalStorage, shop: string): Promise<{ journal: string }> {
   const store = storage.open(shop);
-  return withShopJournal(shop, async () => {
-    await store.drop();
-    return { journal: store.where };
-  });
+  return withShopJournal(
+    shop,
+    async () => {
+      await store.drop();
+      return { journal: store.where };
+    },
+    { waitMs: JOURNAL_BUSY_WAIT_MS },
+  );
 }

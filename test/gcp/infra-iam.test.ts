@@ -160,6 +160,7 @@ function needs(): Need[] {
   add(FUNCTIONS, 'project:bigquery jobs', 'project', 'every query is a job');
   add(FUNCTIONS, 'bucket:write', `bucket:${ARTIFACTS}`, 'data-request exports, artifact redaction, rollouts, registry');
   add(FUNCTIONS, 'bucket:write', `bucket:${ARTIFACTS}`, `metafieldsNightly's journals under ${METAFIELDS_JOURNAL_PREFIX}/ (create-only records, deleted once compacted)`);
+  add(FUNCTIONS, 'bucket:write', `bucket:${ARTIFACTS}`, `privacyWorker redacts those journals (rewrites, deletes every generation under ${METAFIELDS_JOURNAL_PREFIX}/<shop>/)`);
   add(FUNCTIONS, 'project:receive Eventarc events', 'project', 'privacyWorker trigger');
   add(FUNCTIONS, 'project:invoke Cloud Run (the privacy worker\'s Eventarc push)', 'project', 'privacyWorker trigger runs as the functions\' account');
   add(FUNCTIONS, 'project:write custom metrics', 'project', 'cloud-monitoring-sink / exporter');

@@ -1,5 +1,5 @@
 // The write-back journal's storage contract against both adapters: local files (embedded) and Cloud Storage objects created with generation preconditions (cloud, through the in-process GCS JSON API); then what only one of them can get wrong (a torn file line, a second writer on the same objects).
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
@@ -148,6 +148,23 @@ test('files: a record torn by a crash mid-append does not swallow the next recor
     const again = await WriteJournal.open(dir, SHOP);
     expect([...again.state.written.values()].map((m) => m.value)).toEqual(['10.00']);
     expect(readFileSync(path.join(dir, SHOP, 'journal.jsonl'), 'utf8')).not.toContain('torn');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('files: purgeOld removes what a crash left of a write cut short (a .tmp copy), nothing else', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-journal-'));
+  try {
+    const a = fileJournalStorage(dir).open(SHOP);
+    await a.read();
+    await a.append(rec(1));
+    await a.putChunk('run-a', 0, 'kept\n');
+    writeFileSync(path.join(dir, SHOP, 'runs', 'run-a', 'chunk-1.jsonl.tmp'), 'cut short\n');
+    writeFileSync(path.join(dir, SHOP, 'journal.jsonl.tmp'), 'cut short\n');
+    await a.purgeOld();
+    expect(readdirSync(path.join(dir, SHOP), { recursive: true }).map(String).sort()).toEqual(['journal.jsonl', 'runs', path.join('runs', 'run-a'), path.join('runs', 'run-a', 'chunk-0.jsonl')]);
+    expect(await a.read()).toEqual([rec(1)]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -123,8 +123,12 @@ export function fileJournalStorage(root: string): JournalStorage {
           }
           return out;
         },
-        // A rewrite renames a new file over the old one and a dropped run is unlinked: no old copy stays in the directory.
-        purgeOld: async () => undefined,
+        // A rewrite renames a new file over the old one and a dropped run is unlinked; only a write a crash cut short
+        // leaves an old copy (its .tmp file).
+        async purgeOld() {
+          const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+          for (const e of entries) if (e.isFile() && e.name.endsWith('.tmp')) await fs.rm(path.join(e.parentPath, e.name), { force: true });
+        },
         drop: async () => fs.rm(dir, { recursive: true, force: true }),
       };
     },

@@ -1,4 +1,4 @@
-// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse) and the scheduled `privacyRetry`, `api` (prediction routes behind the hosting rewrite /api/**), and the scheduled `monitor` (hourly rollbacks and promotions) and `driftNightly`.
+// Firebase Functions (v2) entry points: `webhooks` (HTTPS, Shopify → Pub/Sub), `privacyWorker` (Pub/Sub shopify-privacy → warehouse) and the scheduled `privacyRetry`, `api` (prediction routes behind the hosting rewrite /api/**), and the scheduled `monitor` (hourly rollbacks and promotions), `driftNightly` and `metafieldsNightly` (predictions written back to Shopify).
 // Each function loads its own wiring on first use (require inside the lazy builder): an instance of `webhooks` never
 // loads the BigQuery, Storage or Vertex AI clients the other functions use (test/gcp/cold-start.test.ts).
 import { defineInt, defineSecret } from 'firebase-functions/params';
@@ -131,5 +131,23 @@ export const driftNightly = onSchedule(
     const report = await drift(event.scheduleTime ? new Date(event.scheduleTime) : new Date());
     log.info('drift run', { runDate: report.runDate, runs: report.runs.length, drifted: report.runs.filter((r) => r.drifted).length, errors: report.errors.length, retrains: report.retrains.length });
     if (report.errors.length) throw new Error(`drift: ${report.errors.length} subject(s) failed: ${report.errors.map((e) => `${e.shop} ${e.subject} ${e.model}: ${e.error}`).join('; ').slice(0, 500)}`);
+  },
+);
+
+const metafieldsRuntime = lazy(() => (require('./adapters/gcp/cloud-metafields') as typeof import('./adapters/gcp/cloud-metafields')).buildMetafieldsRuntime(loadCloudConfig(process.env, SHOPIFY_API_SECRET.value())));
+
+/**
+ * The metafields write-back, nightly at 04:00 UTC (after the 02:00 drift run and the retraining it asks for): every
+ * installed shop's newest batch scores (BigQuery) to its app-owned metafields, only what changed (a large change as a
+ * bulk operation). Journals in the artifact bucket (metafields/<shop>/): a run cut short (crash, timeout) is resumed by
+ * the retry or the next night without writing anything twice.
+ */
+export const metafieldsNightly = onSchedule(
+  { schedule: '0 4 * * *', timeZone: SCHEDULE_TIME_ZONE, region: REGION, secrets: [SHOPIFY_API_SECRET], retryCount: 1, maxInstances: 1, timeoutSeconds: 1800, memory: '1GiB', serviceAccount: SERVICE_ACCOUNT },
+  async () => {
+    const { pass, log } = metafieldsRuntime();
+    const report = await pass('auto');
+    log.info('metafields write-back pass', { shops: report.shops.length, written: report.reports.filter((r) => !r.skipped).length, failed: report.failed.length });
+    if (report.failed.length) throw new Error(`metafields write-back: ${report.failed.length} shop(s) failed: ${report.failed.map((f) => `${f.shop} ${f.code}`).join('; ').slice(0, 500)}`);
   },
 );

@@ -1,6 +1,11 @@
-// End to end: a customer's orders, customers/redact, then a late orders/updated; features, training and scoring run; the customer's email, phone and name are in no byte of the data directory.
+// End to end: a customer's orders, their scores written back to Shopify metafields (a bulk run left open by a crash), customers/redact, then a late orders/updated; the write-back resumes, features, training and scoring run; the customer's email, phone, name, metafield owner id and predicted value are in no byte of the data directory.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
+import { getJwt } from '@shopify/shopify-api/test-helpers';
+import { createDuckDbPredictionStore } from '../../functions/src/adapters/embedded/duckdb-prediction-store';
+import { startAdminContractServer, type ContractServer } from '../../functions/src/testing/admin-graphql-contract-server';
+import type { ShopWriteReport } from '../../functions/src/shopify/metafields-job';
+import { syntheticBatches } from '../shopify/support';
 import { forgeWebhook, postWebhook } from '../../functions/src/testing/forge';
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { exportKey } from '../../functions/src/core/privacy-service';
@@ -12,10 +17,12 @@ import type { Runtime } from '../../functions/src/runtime/local-runtime';
 const SHOP = 'golden-store.myshopify.com';
 const CUSTOMER = '7000000099';
 /** The customer's personal values: distinctive, so a byte match anywhere is theirs. */
-const PII = { first: 'Zephyrine', last: 'Quillfeather', email: 'zephyrine.quillfeather@example.org', phone: '+16135550142' };
+const PII = { first: 'Zephyrine', last: 'Quillfeather', email: 'zephyrine.quillfeather@example.org', phone: '+16135550142', metafieldOwner: `gid://shopify/Customer/${CUSTOMER}`, predictedClv: '31415.93' };
+const API_KEY = 'redaction-api-key';
 const GOLDEN = path.join(__dirname, '../features/golden-store/events.jsonl');
 
 let rt: Runtime & { dataDir: string };
+let admin: ContractServer;
 
 const send = async (topic: string, body: string, extra: { webhookId?: string; eventId?: string; triggeredAt?: string } = {}) => {
   const r = await postWebhook(`${rt.url}/webhooks`, forgeWebhook({ secret: SECRET, topic, body, shop: SHOP, ...extra }));
@@ -53,11 +60,29 @@ function leaks(dir: string): string[] {
 }
 
 beforeAll(async () => {
-  rt = await startTestRuntime();
+  admin = await startAdminContractServer({ apiKey: API_KEY, apiSecret: SECRET });
+  rt = await startTestRuntime({ shopifyApiKey: API_KEY, shopifyAdminOrigin: admin.url });
 }, 60_000);
-afterAll(async () => rt.close());
+afterAll(async () => {
+  await rt.close();
+  await admin.idle();
+  await admin.close();
+});
 
-test('after customers/redact and a late orders/updated, no byte of the data directory holds the customer\'s email, phone or name', async () => {
+/** The metafields write-back through the runtime (POST /admin/metafields). */
+const writeBack = async (mode: 'full' | 'auto') => {
+  const res = await fetch(`${rt.url}/admin/metafields`, { method: 'POST', headers: { authorization: `Bearer ${rt.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ mode, shops: [SHOP] }) });
+  return { status: res.status, reports: ((await res.json()) as { reports?: ShopWriteReport[] }).reports };
+};
+/** Batch scores naming the customer (and two others), the customer's CLV distinctive. */
+const scores = (version: number) =>
+  syntheticBatches({ customers: 3, variants: 0, products: 0, version, shop: SHOP }).map((b) =>
+    b.table === 'customer_clv' || b.table === 'customer_propensity'
+      ? { ...b, rows: b.rows.map((r, i) => (i === 0 ? { ...r, customer_id: CUSTOMER, ...(b.table === 'customer_clv' ? { clv: Number(PII.predictedClv) + version - 1, clv_horizon_days: 90 } : {}) } : r)) }
+      : b,
+  );
+
+test('after customers/redact and a late orders/updated, no byte of the data directory holds the customer\'s email, phone, name, metafield owner id or predicted value (the write-back journal included)', async () => {
   // The golden store (other customers: the models have data), delivered as webhooks so they pass through the log.
   for (const line of readFileSync(GOLDEN, 'utf8').split('\n').filter((l) => l.trim())) {
     const e = JSON.parse(line) as LandedEvent;
@@ -76,8 +101,30 @@ test('after customers/redact and a late orders/updated, no byte of the data dire
   expect(leaks(rt.dataDir).join('\n')).toMatch(/log\/seg-.*email/);
   expect(leaks(rt.dataDir).join('\n')).toMatch(/privacy-exports\/.*email/);
 
+  // Their scores go to Shopify: the shop installs the app, metafieldsSet writes every value (journaled), then a
+  // rescoring's bulk run crashes before its file is uploaded (the run and its JSONL file stay in the journal).
+  const installed = await fetch(`${rt.url}/shopify/install`, { method: 'POST', headers: { authorization: `Bearer ${(await getJwt(SHOP.replace('.myshopify.com', ''), API_KEY, SECRET)).token}` } });
+  expect(installed.status).toBe(200);
+  const predictions = createDuckDbPredictionStore(rt.warehouse);
+  await predictions.replace(scores(1));
+  expect((await writeBack('auto')).status).toBe(200);
+  expect(admin.metafieldsOf(SHOP, PII.metafieldOwner)['clv_90d']?.value).toBe(PII.predictedClv);
+  await predictions.replace(scores(2));
+  admin.faults.push({ field: 'upload', nth: 1, when: 'before' });
+  expect((await writeBack('full')).status).toBe(503);
+  expect(leaks(rt.dataDir).join('\n')).toMatch(/metafields\/golden-store\.myshopify\.com\/journal\.jsonl: metafieldOwner/);
+  expect(leaks(rt.dataDir).join('\n')).toMatch(/metafields\/golden-store\.myshopify\.com\/journal\.jsonl: predictedClv/);
+  expect(leaks(rt.dataDir).join('\n')).toMatch(/metafields\/golden-store\.myshopify\.com\/runs\/.*: metafieldOwner/);
+
   await send('customers/redact', JSON.stringify({ shop_id: 1, shop_domain: SHOP, customer: { id: 0, email: PII.email, phone: PII.phone }, orders_to_redact: ['6000000000901'] }).replace('"id":0', `"id":${CUSTOMER}`));
   expect(await rt.loader.drain()).toBe(true);
+  // The write-back resumes its open run: the other customers' values go out, the redacted customer's never again.
+  const writesOfCustomer = admin.writes.filter((w) => w.ownerId === PII.metafieldOwner).length;
+  const resumed = await writeBack('auto');
+  expect(resumed.status).toBe(200);
+  expect(resumed.reports![0]!.resumed).toMatchObject({ written: expect.any(Number), rejected: 0 });
+  expect(resumed.reports![0]!.resumed!.written).toBeGreaterThan(0);
+  expect(admin.writes.filter((w) => w.ownerId === PII.metafieldOwner).length).toBe(writesOfCustomer);
   // Late: Shopify delivers up to a day late, and orders change for months.
   await send('orders/updated', order('6000000000903', '08', '09'));
   await send('customers/update', JSON.stringify({ id: 0, ...person, updated_at: '2024-03-09T09:00:00-05:00' }).replace('"id":0', `"id":${CUSTOMER}`));

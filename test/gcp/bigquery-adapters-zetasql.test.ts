@@ -1,10 +1,11 @@
-// Every BigQuery job the warehouse and prediction-store adapters send (landing, quarantine and its replay, redaction, shop/redact, data-request export, audit, batch scores), as recorded by the in-process BigQuery API, passes the same ZetaSQL analysis as the Dataform SQL, against the tables Dataform builds and the infra/ schemas.
+// Every BigQuery job the warehouse and prediction-store adapters send (landing, quarantine and its replay, redaction, shop/redact, data-request export, audit, batch scores, the metafields write-back's reads), as recorded by the in-process BigQuery API, passes the same ZetaSQL analysis as the Dataform SQL, against the tables Dataform builds and the infra/ schemas.
 import './support/cjs-http-transport';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BigQuery } from '@google-cloud/bigquery';
 import { DERIVED_DATASETS, createBigQueryWarehouse } from '../../functions/src/adapters/gcp/bigquery-warehouse';
 import { createBigQueryPredictionStore } from '../../functions/src/adapters/gcp/bigquery-prediction-store';
+import { bigQueryScoreSource } from '../../functions/src/adapters/gcp/bigquery-score-source';
 import { silentLogger } from '../../functions/src/core/log';
 import { replayQuarantine } from '../../functions/src/core/quarantine-replay';
 import { compileProject } from '../../functions/src/features/compile';
@@ -99,6 +100,7 @@ const batch: PredictionBatch = {
 
 async function everyJob(): Promise<TypedStatement[]> {
   const store = createBigQueryPredictionStore({ bigquery, projectId: P, log: silentLogger });
+  const scores = bigQueryScoreSource({ bigquery, projectId: P, log: silentLogger });
   return [
     ...(await jobsOf('landing', () => wh.landEvents([event]))),
     ...(await jobsOf('quarantine', () => wh.quarantine([{ shop: SHOP, topic: 'orders/create', webhook_id: 'wh-q', event_id: null, api_version: '2026-10', triggered_at: null, received_at: event.received_at, reason: 'schema: x', body: '{}', body_encoding: 'utf8' }]))),
@@ -110,6 +112,8 @@ async function everyJob(): Promise<TypedStatement[]> {
     ...(await jobsOf('privacy audit', () => wh.recordPrivacyAction({ audit_id: 'a1', shop: SHOP, action: 'customers/redact', customer_id: redaction.customerId, webhook_id: 'wh-r', requested_at: event.received_at, completed_at: event.received_at, details: '{}' }))),
     ...(await jobsOf('batch scores', () => store.replace([batch]))),
     ...(await jobsOf('batch scores read', () => store.read({ table: 'customer_propensity', shop: SHOP, column: 'customer_id', values: ['101'] }))),
+    ...(await jobsOf('metafields write-back: scored shops', () => scores.shops())),
+    ...(await jobsOf('metafields write-back: newest batches', () => scores.newest(SHOP))),
   ];
 }
 

@@ -12,6 +12,19 @@ import { startFakeGcs, type FakeGcs } from './support/fake-gcs';
 import { startFakePubSub, type FakePubSub } from './support/fake-pubsub';
 import { startFakeFirestore, type FakeFirestore } from './support/fake-firestore';
 import { FIXTURES } from '../helpers/shared';
+import path from 'node:path';
+import { BigQuery } from '@google-cloud/bigquery';
+import { createBigQueryPredictionStore } from '../../functions/src/adapters/gcp/bigquery-prediction-store';
+import { bigQueryScoreSource } from '../../functions/src/adapters/gcp/bigquery-score-source';
+import { cloudFirestore } from '../../functions/src/adapters/gcp/cloud-shopify';
+import { createFirestoreSessionStorage } from '../../functions/src/adapters/gcp/firestore-session-storage';
+import { silentLogger } from '../../functions/src/core/log';
+import { PREDICTIONS_DATASET } from '../../functions/src/serving/prediction-tables';
+import { desiredMetafields } from '../../functions/src/shopify/metafield-values';
+import { WRITE_BACK_TABLES } from '../../functions/src/shopify/score-source';
+import { startAdminContractServer } from '../../functions/src/testing/admin-graphql-contract-server';
+import { syntheticBatches } from '../shopify/support';
+import { startBigQueryOnDuckDb } from './support/bigquery-on-duckdb';
 
 
 const SECRET = 'hush';
@@ -178,6 +191,20 @@ describe('deploy manifests', () => {
       secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
     });
     for (const ep of [monitor, drift]) expect(ep).not.toHaveProperty('httpsTrigger');
+  });
+
+  test('metafieldsNightly runs at 04:00 UTC (after driftNightly) on Cloud Scheduler, one instance, one retry (the journal makes it safe), as the functions\' account with the secret', () => {
+    const ep = (fns.metafieldsNightly as unknown as { __endpoint: Record<string, unknown> }).__endpoint;
+    expect(ep).toMatchObject({
+      platform: 'gcfv2',
+      region: ['us-central1'],
+      scheduleTrigger: { schedule: '0 4 * * *', timeZone: 'Etc/UTC', retryConfig: { retryCount: 1 } },
+      maxInstances: 1,
+      timeoutSeconds: 1800,
+      serviceAccountEmail: 'shop-mlops-functions@',
+      secretEnvironmentVariables: [{ key: 'SHOPIFY_API_SECRET' }],
+    });
+    expect(ep).not.toHaveProperty('httpsTrigger');
   });
 });
 
@@ -389,4 +416,33 @@ describe('privacyWorker function', () => {
     await expect(wrapped(message(row('shop/redact', redactBody))) as never).resolves.toBeUndefined();
     expect(bigquery.jobs).toHaveLength(0);
   });
+});
+
+describe('metafieldsNightly function', () => {
+  test('writes each installed shop\'s newest scores from BigQuery to its metafields (token from Firestore through the Admin SDK, journal in the artifact bucket)', async () => {
+    const SHOP = 'fn-meta.myshopify.com';
+    const admin = await startAdminContractServer({ apiKey: 'fn-meta-key', apiSecret: SECRET, tokens: { shpat_fn_meta: SHOP } });
+    const engine = await startBigQueryOnDuckDb(Object.fromEntries(WRITE_BACK_TABLES.map((t) => [`${PREDICTIONS_DATASET}.${t}`, path.join(__dirname, '../../infra/schemas', `predictions_${t}.json`)])));
+    bigquery.respond = (job) => engine.respond(job);
+    // Read once, when the function's runtime is built on its first invocation.
+    Object.assign(process.env, { SHOPIFY_API_KEY: 'fn-meta-key', SHOP_MLOPS_SHOPIFY_ADMIN_ORIGIN: admin.url });
+    try {
+      const bq = new BigQuery({ projectId: PROJECT, apiEndpoint: bigquery.endpoint, autoRetry: false });
+      await createBigQueryPredictionStore({ bigquery: bq, projectId: PROJECT, log: silentLogger }).replace(syntheticBatches({ customers: 4, variants: 3, products: 3, version: 1, shop: SHOP }));
+      await createFirestoreSessionStorage(cloudFirestore(PROJECT)).store({ shop: SHOP, accessToken: 'shpat_fn_meta', scope: 'write_products,write_customers', installedAt: '2026-12-06T00:00:00.000Z' });
+      await (fns.metafieldsNightly as unknown as { run(e: unknown): Promise<void> }).run({ scheduleTime: '2026-12-07T04:00:00.000Z', jobName: 'metafieldsNightly' });
+      const desired = desiredMetafields(await bigQueryScoreSource({ bigquery: bq, projectId: PROJECT, log: silentLogger }).newest(SHOP));
+      expect(desired.length).toBeGreaterThan(0);
+      for (const m of desired) expect(admin.metafieldsOf(SHOP, m.ownerId)[m.key]?.value).toBe(m.value);
+      const objects = [...(gcs.buckets.get(`${PROJECT}-shop-mlops-artifacts`)?.keys() ?? [])];
+      expect(objects.length).toBeGreaterThan(0);
+      expect(objects.every((k) => k.startsWith(`metafields/${SHOP}/journal/`))).toBe(true);
+    } finally {
+      delete process.env['SHOPIFY_API_KEY'];
+      delete process.env['SHOP_MLOPS_SHOPIFY_ADMIN_ORIGIN'];
+      engine.close();
+      await admin.idle();
+      await admin.close();
+    }
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ import { PIPELINES_ACCOUNT_ID } from '../../functions/src/monitoring/retrain-sta
 import { PREDICTIONS_DATASET } from '../../functions/src/serving/prediction-tables';
 import { SERVING_ACCOUNT_ID } from '../../functions/src/adapters/gcp/vertex-endpoints';
 import { importGraph, specifiersOf } from './support/import-graph';
+import { METAFIELDS_JOURNAL_PREFIX } from '../../functions/src/adapters/gcp/cloud-metafields';
 
 const ROOT = path.join(__dirname, '../..');
 const INFRA = path.join(ROOT, 'infra');
@@ -158,6 +159,8 @@ function needs(): Need[] {
   for (const [d, file] of datasetsRead('index.ts')) add(FUNCTIONS, 'dataset:read', `dataset:${d}`, `deployed SQL reads it (${file})`);
   add(FUNCTIONS, 'project:bigquery jobs', 'project', 'every query is a job');
   add(FUNCTIONS, 'bucket:write', `bucket:${ARTIFACTS}`, 'data-request exports, artifact redaction, rollouts, registry');
+  add(FUNCTIONS, 'bucket:write', `bucket:${ARTIFACTS}`, `metafieldsNightly's journals under ${METAFIELDS_JOURNAL_PREFIX}/ (create-only records, deleted once compacted)`);
+  add(FUNCTIONS, 'bucket:write', `bucket:${ARTIFACTS}`, `privacyWorker redacts those journals (rewrites, deletes every generation under ${METAFIELDS_JOURNAL_PREFIX}/<shop>/)`);
   add(FUNCTIONS, 'project:receive Eventarc events', 'project', 'privacyWorker trigger');
   add(FUNCTIONS, 'project:invoke Cloud Run (the privacy worker\'s Eventarc push)', 'project', 'privacyWorker trigger runs as the functions\' account');
   add(FUNCTIONS, 'project:write custom metrics', 'project', 'cloud-monitoring-sink / exporter');

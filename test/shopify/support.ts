@@ -23,7 +23,7 @@ export interface Harness {
   server: ContractServer;
   sessions: SessionStorage;
   library: AdminLibrary;
-  deps(extra?: Partial<MetafieldsJobDeps>): MetafieldsJobDeps;
+  deps(extra?: Partial<MetafieldsJobDeps>): MetafieldsJobDeps & { dir: string };
   score(batches: PredictionBatch[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,10 +8,14 @@ import { ShopMlopsError } from './errors';
 import type { Warehouse } from '../ports/warehouse';
 import type { ArtifactStore } from '../ports/artifact-store';
 import { redactCustomerArtifacts, redactShopArtifacts } from './privacy-artifacts';
+import type { JournalStorage } from '../shopify/journal-storage';
+import { redactCustomerJournal, redactShopJournal } from '../shopify/journal-redaction';
 
 export interface PrivacyDeps {
   warehouse: Warehouse;
   artifacts: ArtifactStore;
+  /** The metafields write-back's journals (they hold customer ids and their predicted values). */
+  journals: JournalStorage;
   log: Logger;
   now?: () => Date;
 }
@@ -51,7 +55,7 @@ export function createPrivacyService(deps: PrivacyDeps) {
       const forged = shopProblem(event.topic, event.shop, request.data);
       if (forged) throw new ShopMlopsError('BAD_REQUEST', `refused ${event.topic}: ${forged}`);
       if (event.topic === 'shop/redact') {
-        const result = { ...(await deps.warehouse.redactShop(event.shop)), ...(await redactShopArtifacts(deps.artifacts, event.shop)) };
+        const result = { ...(await deps.warehouse.redactShop(event.shop)), ...(await redactShopArtifacts(deps.artifacts, event.shop)), writeBackJournal: await redactShopJournal(deps.journals, event.shop) };
         const outcome = { action: 'shop/redact', details: result };
         await audit(event, null, result);
         deps.log.notice('shop redacted', { shop: event.shop, tables: result.tables });
@@ -62,6 +66,7 @@ export function createPrivacyService(deps: PrivacyDeps) {
         const result = {
           ...(await deps.warehouse.redactCustomer({ shop: event.shop, customerId: p.customer.id, orderIds: p.orders_to_redact })),
           ...(await redactCustomerArtifacts(deps.artifacts, event.shop, p.customer.id)),
+          writeBackJournal: await redactCustomerJournal(deps.journals, event.shop, p.customer.id),
         };
         await audit(event, p.customer.id, result);
         deps.log.notice('customer redacted', { shop: event.shop, customerId: p.customer.id, tables: result.tables });

@@ -4,6 +4,7 @@ import { ShopMlopsError } from '../core/errors';
 import { createLogger, silentLogger } from '../core/log';
 import { createIngestMetrics } from '../core/metrics';
 import { createPrivacyService } from '../core/privacy-service';
+import { embeddedJournalDir, fileJournalStorage } from '../shopify/journal-storage';
 import { DurableLog } from '../adapters/embedded/durable-log';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
@@ -34,7 +35,7 @@ export async function runFeaturesOnStore(config: AppConfig, o: FeaturesJobOption
   const log = await DurableLog.open({ dir: p.log });
   const warehouse = await openDuckDbWarehouse({ path: p.warehouse });
   try {
-    const privacy = createPrivacyService({ warehouse, artifacts: createFileArtifactStore(p.artifacts), log: createLogger({ level: 'WARNING' }) });
+    const privacy = createPrivacyService({ warehouse, artifacts: createFileArtifactStore(p.artifacts), journals: fileJournalStorage(embeddedJournalDir(config.dataDir)), log: createLogger({ level: 'WARNING' }) });
     const loader = await createLoader({ log, warehouse, privacy, metrics: createIngestMetrics(), logger: silentLogger, batchSize: config.loadBatchSize, lingerMs: 0 });
     loader.start();
     const drained = await loader.drain(600_000);

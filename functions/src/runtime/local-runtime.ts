@@ -15,6 +15,7 @@ import { createPromMetricsSink } from '../adapters/embedded/prom-metrics-sink';
 import { createWebhookVerifier } from '../core/verify';
 import { createAcceptor } from '../core/ingest';
 import { createPrivacyService } from '../core/privacy-service';
+import { embeddedJournalDir, fileJournalStorage } from '../shopify/journal-storage';
 import { createWebhookApp } from '../http/webhook-app';
 import { allowedHosts, hostAllowlist } from '../http/host-allowlist';
 import { DurableLog } from '../adapters/embedded/durable-log';
@@ -143,7 +144,7 @@ async function serve(
   const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1, ...(config.warehouseMemoryLimit ? { memoryLimit: config.warehouseMemoryLimit } : {}) });
   opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
-  const privacy = createPrivacyService({ warehouse, artifacts, log: logger.child({ component: 'privacy' }) });
+  const privacy = createPrivacyService({ warehouse, artifacts, journals: fileJournalStorage(embeddedJournalDir(config.dataDir)), log: logger.child({ component: 'privacy' }) });
   // One monitoring store for the retrainer's claims, the monitor's decisions and drift, and the Flow triggers.
   const monitoringStore = createDuckDbMonitoringStore(warehouse);
   // Shopify: offline tokens, install/uninstall, the metafields write-back, Flow triggers (functions/src/shopify/).

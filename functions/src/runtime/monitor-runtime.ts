@@ -5,6 +5,7 @@ import { ShopMlopsError } from '../core/errors';
 import { createLogger, silentLogger } from '../core/log';
 import { createIngestMetrics } from '../core/metrics';
 import { createPrivacyService } from '../core/privacy-service';
+import { embeddedJournalDir, fileJournalStorage } from '../shopify/journal-storage';
 import { DurableLog } from '../adapters/embedded/durable-log';
 import { openDuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../adapters/embedded/file-artifact-store';
@@ -125,7 +126,7 @@ export async function withStoreMonitor<T>(config: AppConfig, fn: (m: EmbeddedMon
   const predictionLog = createJournalPredictionLog({ dir: p.predictionLog, warehouse, logger });
   try {
     const land = async () => {
-      const privacy = createPrivacyService({ warehouse, artifacts, log: logger });
+      const privacy = createPrivacyService({ warehouse, artifacts, journals: fileJournalStorage(embeddedJournalDir(config.dataDir)), log: logger });
       const loader = await createLoader({ log, warehouse, privacy, metrics: createIngestMetrics(), logger: silentLogger, batchSize: config.loadBatchSize, lingerMs: 0 });
       loader.start();
       const drained = await loader.drain(600_000);

@@ -1,7 +1,5 @@
 // Full rescoring as bulk mutations: metafieldsSet lines (25 metafields each) in JSONL files under the size limit, staged upload, bulkOperationRunMutation one file after another, completion from the finish webhook or polling; every step journaled so a crashed run resumes where it stopped.
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { ShopMlopsError } from '../core/errors';
 import type { Logger } from '../core/log';
 import type { AdminGraphql } from './admin-graphql';
@@ -70,26 +68,11 @@ export function chunkLines(items: readonly MetafieldInput[], maxBytes: number): 
   return files;
 }
 
-const chunkFile = (journal: WriteJournal, runId: string, index: number) => path.join(journal.runDir(runId), `chunk-${index}.jsonl`);
-
-async function writeFileDurably(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.tmp`;
-  const h = await fs.open(tmp, 'w', 0o600);
-  try {
-    await h.writeFile(text);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await fs.rename(tmp, file);
-}
-
 /** Plans a run: its files written first, then the run record (a crash before it leaves nothing to resume). */
 export async function planRun(journal: WriteJournal, items: readonly MetafieldInput[], maxBytes: number): Promise<string> {
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
   const files = chunkLines(items, maxBytes);
-  for (const [i, lines] of files.entries()) await writeFileDurably(chunkFile(journal, runId, i), lines.join('\n') + '\n');
+  for (const [i, lines] of files.entries()) await journal.store.putChunk(runId, i, lines.join('\n') + '\n');
   await journal.append({ t: 'run', runId, at: new Date().toISOString(), chunks: files.length, metafields: items.length });
   return runId;
 }
@@ -112,8 +95,8 @@ async function waitForOp(api: AdminGraphql, opId: string, o: BulkOptions): Promi
   }
 }
 
-async function stageAndUpload(api: AdminGraphql, file: string, body: Buffer, fetchFn: typeof fetch): Promise<string> {
-  const ans = stageAnswer.parse(await api.request(STAGE_UPLOAD, { input: [{ resource: 'BULK_MUTATION_VARIABLES', filename: path.basename(file), mimeType: 'text/jsonl', httpMethod: 'POST' }] }));
+async function stageAndUpload(api: AdminGraphql, filename: string, body: Buffer, fetchFn: typeof fetch): Promise<string> {
+  const ans = stageAnswer.parse(await api.request(STAGE_UPLOAD, { input: [{ resource: 'BULK_MUTATION_VARIABLES', filename, mimeType: 'text/jsonl', httpMethod: 'POST' }] }));
   const errs = ans.stagedUploadsCreate.userErrors;
   const target = ans.stagedUploadsCreate.stagedTargets[0];
   if (errs.length || !target) throw new ShopMlopsError('UNPROCESSABLE', `stagedUploadsCreate: ${errs.map((e) => e.message).join('; ') || 'no target'}`);
@@ -121,7 +104,7 @@ async function stageAndUpload(api: AdminGraphql, file: string, body: Buffer, fet
   if (!key) throw new ShopMlopsError('UNPROCESSABLE', 'stagedUploadsCreate gave no key parameter');
   const form = new FormData();
   for (const p of target.parameters) form.append(p.name, p.value);
-  form.append('file', new Blob([new Uint8Array(body)], { type: 'text/jsonl' }), path.basename(file));
+  form.append('file', new Blob([new Uint8Array(body)], { type: 'text/jsonl' }), filename);
   const res = await fetchFn(target.url, { method: 'POST', body: form });
   if (!res.ok) throw new ShopMlopsError('UNAVAILABLE', `staged upload answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   return key;
@@ -150,8 +133,8 @@ export async function runBulk(api: AdminGraphql, journal: WriteJournal, o: BulkO
   for (let index = 0; index < run.chunks.length; index++) {
     const chunk = run.chunks[index]!;
     if (chunk.finished) continue;
-    const file = chunkFile(journal, run.runId, index);
-    const body = await fs.readFile(file);
+    const file = `chunk-${index}.jsonl`;
+    const body = await journal.store.getChunk(run.runId, index);
     const lines = body.toString('utf8').split('\n').filter((l) => l !== '');
     let opId = chunk.opId;
     if (!opId && chunk.starting) {
@@ -209,7 +192,7 @@ export async function runBulk(api: AdminGraphql, journal: WriteJournal, o: BulkO
     if (unexecuted.length) {
       // A failed operation's unexecuted lines go again in a follow-up file (never executed, so not a second write).
       const next = run.chunks.length;
-      await writeFileDurably(chunkFile(journal, run.runId, next), unexecuted.join('\n') + '\n');
+      await journal.store.putChunk(run.runId, next, unexecuted.join('\n') + '\n');
       await journal.append({ t: 'chunk_added', runId: run.runId, index: next, lines: unexecuted.length });
       result.requeuedLines += unexecuted.length;
     }
@@ -221,6 +204,6 @@ export async function runBulk(api: AdminGraphql, journal: WriteJournal, o: BulkO
     if (op.status !== 'COMPLETED' && results.size === 0) throw new ShopMlopsError('UNAVAILABLE', `bulk operation ${opId} ${op.status} (${op.errorCode ?? 'no error code'}) before executing any line`, { retryable: true });
   }
   await journal.append({ t: 'run_done', runId: run.runId, at: new Date().toISOString() });
-  await fs.rm(journal.runDir(run.runId), { recursive: true, force: true });
+  await journal.store.dropRun(run.runId);
   return result;
 }

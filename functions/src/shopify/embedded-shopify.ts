@@ -20,10 +20,11 @@ import { mountInstallRoute } from './install-route';
 import { createServedShops } from './served-shops';
 import { writeBack, type MetafieldsJobDeps, type ShopWriteReport, type WriteMode } from './metafields-job';
 import { duckDbScoreSource } from './score-source';
+import { embeddedJournalDir } from './journal-storage';
 import type { ScheduledJob } from '../runtime/scheduler';
 import type { StartTraining } from '../monitoring/retrain';
 
-export const shopifyPaths = (dataDir: string) => ({ sessions: path.join(dataDir, 'sessions'), metafields: path.join(dataDir, 'metafields'), flow: path.join(dataDir, 'flow-triggers') });
+export const shopifyPaths = (dataDir: string) => ({ sessions: path.join(dataDir, 'sessions'), metafields: embeddedJournalDir(dataDir), flow: path.join(dataDir, 'flow-triggers') });
 
 export interface EmbeddedShopifyOptions {
   dataDir: string;

@@ -11,13 +11,17 @@ import { changedMetafields, reconcileIntents, writeDelta, type DeltaResult } fro
 import { metafieldDefinitions, type MetafieldInput } from './metafield-contract';
 import { desiredMetafields } from './metafield-values';
 import type { ScoreSource } from './score-source';
+import type { JournalStorage } from './journal-storage';
+import { withShopJournal } from './journal-lock';
 import { WriteJournal } from './write-journal';
 
 export type WriteMode = 'full' | 'delta' | 'auto';
 
 export interface MetafieldsJobDeps {
-  /** Journal root (<data-dir>/metafields). */
-  dir: string;
+  /** Embedded: the journal root (<data-dir>/metafields), as files. */
+  dir?: string;
+  /** Where the journals live (cloud: Cloud Storage); takes precedence over `dir`. */
+  journals?: JournalStorage;
   scores: ScoreSource;
   sessions: SessionStorage;
   library: AdminLibrary;
@@ -46,15 +50,9 @@ export interface ShopWriteReport {
   throttledMs: number;
 }
 
-const running = new Map<string, Promise<ShopWriteReport>>();
-
-/** One write-back per shop at a time in this process (a second call waits for the first, then runs). */
+/** One write-back per shop at a time in this process (a second call, or a redaction of the journal, waits for the first, then runs). */
 export function writeBackShop(shop: string, mode: WriteMode, deps: MetafieldsJobDeps): Promise<ShopWriteReport> {
-  const prev = running.get(shop) ?? Promise.resolve(null);
-  const next = prev.catch(() => null).then(() => writeShop(shop, mode, deps));
-  running.set(shop, next);
-  void next.finally(() => running.get(shop) === next && running.delete(shop)).catch(() => undefined);
-  return next;
+  return withShopJournal(shop, () => writeShop(shop, mode, deps));
 }
 
 /** Every shop with scores and an offline token (uninstalled shops are skipped). */
@@ -80,13 +78,19 @@ async function ensureDefinitions(api: Awaited<ReturnType<typeof adminGraphqlFor>
   return { created, existing };
 }
 
+function journalsOf(deps: Pick<MetafieldsJobDeps, 'dir' | 'journals'>): string | JournalStorage {
+  const where = deps.journals ?? deps.dir;
+  if (where === undefined) throw new ShopMlopsError('CONFIG_INVALID', 'the metafields write-back needs a journal storage (or a directory)');
+  return where;
+}
+
 async function writeShop(shop: string, mode: WriteMode, deps: MetafieldsJobDeps): Promise<ShopWriteReport> {
   const report: ShopWriteReport = { shop, skipped: null, desired: 0, changed: 0, definitions: null, resumed: null, bulk: null, delta: null, throttledMs: 0 };
   if (await deps.sessions.isUninstalled(shop)) return { ...report, skipped: 'uninstalled' };
   if (!(await deps.sessions.load(shop))) return { ...report, skipped: 'not_installed' };
   const log = deps.logger?.child({ shop });
   const api = await adminGraphqlFor(shop, { library: deps.library, sessions: deps.sessions, ...(log ? { logger: log } : {}), ...(deps.sleep ? { sleep: deps.sleep } : {}) });
-  const journal = await WriteJournal.open(deps.dir, shop);
+  const journal = await WriteJournal.open(journalsOf(deps), shop);
   const bulkOpts = { maxChunkBytes: deps.maxChunkBytes ?? MAX_CHUNK_BYTES, pollMs: deps.pollMs ?? 5_000, ...(deps.signals ? { signals: deps.signals } : {}), ...(log ? { logger: log } : {}), ...(deps.fetchFn ? { fetchFn: deps.fetchFn } : {}) };
   try {
     report.definitions = await ensureDefinitions(api, journal);
@@ -116,8 +120,8 @@ async function writeShop(shop: string, mode: WriteMode, deps: MetafieldsJobDeps)
 }
 
 /** A product's (or any owner's) metafields as the write-back last confirmed them: key → {type, value} (the theme block's input). */
-export async function writtenMetafields(dir: string, shop: string, ownerId: string): Promise<Record<string, { type: string; value: string }>> {
-  const journal = await WriteJournal.open(dir, shop);
+export async function writtenMetafields(journals: string | JournalStorage, shop: string, ownerId: string): Promise<Record<string, { type: string; value: string }>> {
+  const journal = await WriteJournal.open(journals, shop);
   const out: Record<string, { type: string; value: string }> = {};
   for (const m of journal.state.written.values()) if (m.ownerId === ownerId) out[m.key] = { type: m.type, value: m.value };
   return out;

@@ -1,4 +1,4 @@
-// Where the write-back reads a shop's newest batch scores from (shop_predictions.*): the port, and the embedded reader over DuckDB.
+// Where the write-back reads a shop's newest batch scores from (shop_predictions.*): the port, and the embedded reader over DuckDB (the cloud one: adapters/gcp/bigquery-score-source.ts).
 import type { Row } from '../ports/warehouse';
 import { PREDICTION_TABLES, PREDICTIONS_DATASET, qualifiedPredictionTable, type PredictionTableName } from '../serving/prediction-tables';
 import { normalizeRow } from '../serving/prediction-read';
@@ -12,6 +12,13 @@ export interface ScoreSource {
   shops(): Promise<string[]>;
   /** The newest batch (latest snapshot, then scored_at, then version; as PredictionStore.read) of each write-back table of a shop. */
   newest(shop: string): Promise<ScoreBatches>;
+}
+
+/** A newest batch's rows as a warehouse returns them → the batch, rows normalised to column types (both readers). */
+export function batchOf(table: PredictionTableName, raw: readonly Row[]): NonNullable<ScoreBatches[PredictionTableName]> | null {
+  if (!raw.length) return null;
+  const rows = raw.map((r) => normalizeRow(table, r));
+  return { version: Number(rows[0]!['version']), snapshotDate: String(rows[0]!['snapshot_date']), rows };
 }
 
 type Exec = (sql: string, params?: unknown[]) => Promise<Row[]>;
@@ -42,9 +49,8 @@ export function duckDbScoreSource(exec: Exec): ScoreSource {
            SELECT ${cols.join(', ')} FROM m JOIN b ON m.snapshot_date = b.snapshot_date AND m.version = b.version ORDER BY ${def.grain.map((g) => `m.${q(g)}`).join(', ')}`,
           [shop],
         );
-        if (!rows.length) continue;
-        const norm = rows.map((r) => normalizeRow(t, r));
-        out[t] = { version: Number(norm[0]!['version']), snapshotDate: String(norm[0]!['snapshot_date']), rows: norm };
+        const batch = batchOf(t, rows);
+        if (batch) out[t] = batch;
       }
       return out;
     },

@@ -1,9 +1,7 @@
-// The durable journal of the metafields write-back, one per shop (<data-dir>/metafields/<shop>/journal.jsonl, 0600): every intent before its call, every confirmed write after; replayed on start so a crashed run resumes without writing twice.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+// The durable journal of the metafields write-back, one per shop in a JournalStorage (embedded: <data-dir>/metafields/<shop>/journal.jsonl; cloud: Cloud Storage objects): every intent before its call, every confirmed write after; replayed on start so a crashed run resumes without writing twice.
 import { z } from 'zod';
 import { ShopMlopsError } from '../core/errors';
-import { MYSHOPIFY_DOMAIN } from '../core/topics';
+import { assertShop, fileJournalStorage, type JournalStorage, type ShopJournalStore } from './journal-storage';
 import { metafieldInput, type MetafieldInput } from './metafield-contract';
 import { slotOf } from './metafield-values';
 
@@ -30,6 +28,8 @@ const record = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('run_done'), runId: z.string(), at: z.string() }),
 ]);
 export type JournalRecord = z.infer<typeof record>;
+/** One stored record's schema (the journal's redaction rewrites records too). */
+export const journalRecord = record;
 
 export interface ChunkState {
   index: number;
@@ -61,80 +61,49 @@ export interface JournalState {
 
 export class WriteJournal {
   private constructor(
-    readonly dir: string,
-    private readonly file: string,
+    /** The shop's records and run files. */
+    readonly store: ShopJournalStore,
     readonly state: JournalState,
   ) {}
 
-  static async open(root: string, shop: string): Promise<WriteJournal> {
-    if (!MYSHOPIFY_DOMAIN.test(shop)) throw new ShopMlopsError('BAD_REQUEST', `not a <name>.myshopify.com shop: ${JSON.stringify(shop)}`);
-    const dir = path.join(root, shop);
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = path.join(dir, 'journal.jsonl');
+  /** The shop's journal in `storage` (a directory: the embedded file storage there), replayed. */
+  static async open(storage: string | JournalStorage, shop: string): Promise<WriteJournal> {
+    const store = (typeof storage === 'string' ? fileJournalStorage(storage) : storage).open(assertShop(shop));
     const state: JournalState = { written: new Map(), openIntents: new Map(), run: null, definitionsDone: false, ops: [] };
-    let text = '';
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ShopMlopsError.fromUnknown(e);
-    }
-    const lines = text.split('\n');
-    lines.forEach((line, i) => {
-      if (line === '') return;
+    (await store.read()).forEach((line, i) => {
       let parsed: JournalRecord;
       try {
         parsed = record.parse(JSON.parse(line));
       } catch (e) {
-        // Only the last line can be torn (a crash mid-append); anything else is a corrupt journal.
-        if (i >= lines.length - 2) return;
-        throw new ShopMlopsError('INTERNAL', `metafield journal ${file} line ${i + 1} is corrupt: ${(e as Error).message}`);
+        throw new ShopMlopsError('INTERNAL', `metafield journal ${store.where} record ${i + 1} is corrupt: ${(e as Error).message}`);
       }
       apply(state, parsed);
     });
-    return new WriteJournal(dir, file, state);
+    return new WriteJournal(store, state);
   }
 
-  /** Appends one record durably (write + fsync) and applies it. */
+  /** Appends one record durably and applies it. */
   async append(r: JournalRecord): Promise<void> {
-    const h = await fs.open(this.file, 'a', 0o600);
-    try {
-      await h.write(JSON.stringify(record.parse(r)) + '\n');
-      await h.sync();
-    } finally {
-      await h.close();
-    }
+    await this.store.append(JSON.stringify(record.parse(r)));
     apply(this.state, r);
   }
 
   /**
-   * Rewrites the journal as its state (definitions done, every confirmed value) when nothing is open: write, fsync,
-   * rename, so a crash leaves the old or the new file. Called after a run once the file has grown past `minBytes`.
+   * Rewrites the journal as its state (definitions done, every confirmed value) when nothing is open, atomically (a
+   * crash leaves the old or the new records). Called after a run once the journal has grown past `minBytes`.
    */
   async compact(minBytes = 4 * 1024 * 1024): Promise<boolean> {
     const s = this.state;
     if (s.openIntents.size || (s.run && !s.run.done)) return false;
-    const size = await fs.stat(this.file).then((st) => st.size, () => 0);
-    if (size < minBytes) return false;
+    if ((await this.store.size()) < minBytes) return false;
     const records: JournalRecord[] = [];
     if (s.definitionsDone) records.push({ t: 'definitions', at: new Date().toISOString(), created: 0, existing: 0 });
     const written = [...s.written.values()];
     for (let i = 0; i < written.length; i += 5_000) records.push({ t: 'set_done', id: `compacted-${i}`, written: written.slice(i, i + 5_000), rejected: [] });
-    const tmp = `${this.file}.compact`;
-    const h = await fs.open(tmp, 'w', 0o600);
-    try {
-      await h.writeFile(records.map((r) => JSON.stringify(record.parse(r)) + '\n').join(''));
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await fs.rename(tmp, this.file);
+    await this.store.rewrite(records.map((r) => JSON.stringify(record.parse(r))));
     // Known bulk operation ids and the last run are history once compacted (a finished run is never resumed).
     s.run = null;
     return true;
-  }
-
-  runDir(runId: string): string {
-    return path.join(this.dir, 'runs', runId);
   }
 }
 

@@ -8,6 +8,7 @@ import type { QueryParameter, RecordedJob, ScriptedResult } from './fake-bigquer
  * Only what the adapters under test write is supported, and anything else fails loudly in DuckDB:
  *  - `project.dataset.table` (backticks) → dataset.table; other backticked identifiers → "identifier";
  *  - `x IN UNNEST(a)` → `x IN (SELECT unnest(a))`; `FROM UNNEST(a) AS r` → `FROM (SELECT unnest(a) AS r)`;
+ *  - `TIMESTAMP(x)` (text to timestamp) → `CAST(x AS TIMESTAMPTZ)`;
  *  - `@name` → the typed parameter (arrays and structs travel as JSON through from_json);
  *  - PARSE_JSON, TO_JSON_STRING and FORMAT_TIMESTAMP ('%E3S') as DuckDB macros; a script splits on `;` at line ends.
  */
@@ -59,6 +60,7 @@ export function translate(sql: string, params: readonly QueryParameter[]): { sql
     .replace(/`([A-Za-z0-9_]+)`/g, '"$1"')
     .replace(/\bIN UNNEST\(([^()]*)\)/g, 'IN (SELECT unnest($1))')
     .replace(/\bFROM UNNEST\(([^()]*)\) AS (\w+)/g, 'FROM (SELECT unnest($1) AS $2)')
+    .replace(/\bTIMESTAMP\(([^()]*)\)/g, 'CAST($1 AS TIMESTAMPTZ)')
     .replace(/@(\w+)/g, (_, name: string) => {
       const q = byName.get(name);
       if (!q) throw new Error(`bigquery-on-duckdb: query parameter @${name} was not sent`);

@@ -92,6 +92,8 @@ export async function startFakeGcs(): Promise<FakeGcs> {
   });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
+    // A client configured by STORAGE_EMULATOR_HOST (as the deployed functions are) reads objects without the /storage/v1 prefix.
+    if (url.pathname.startsWith('/b/')) url.pathname = `/storage/v1${url.pathname}`;
     const query = Object.fromEntries(url.searchParams);
     requests.push({ method: req.method ?? '', path: url.pathname, query });
     const json = (status: number, body: unknown) => {

@@ -1,4 +1,4 @@
-// Pure builders of the parameterised BigQuery SQL that replaces a batch of shop_predictions rows (values only as parameters).
+// Pure builders of the parameterised BigQuery SQL on shop_predictions: replacing a batch's rows, the serving fallback's read, the metafields write-back's newest batches (values only as parameters).
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, type PredictionBatch, type PredictionColumnType, type PredictionRow, type PredictionTableName } from '../../serving/prediction-tables';
 import { assertRead, type PredictionRead } from '../../serving/prediction-read';
 import { qualified, type ParamType, type Statement } from './bigquery-sql';
@@ -41,11 +41,15 @@ FROM UNNEST(@rows) AS r`,
   };
 }
 
+/** A table's columns of `m` as a reader gets them: dates and timestamps as text (ISO, milliseconds, Z). */
+const textColumns = (table: PredictionTableName): string[] =>
+  PREDICTION_TABLES[table].columns.map((c) => (c.type === 'DATE' ? `CAST(m.${c.name} AS STRING) AS ${c.name}` : c.type === 'TIMESTAMP' ? `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', m.${c.name}) AS ${c.name}` : `m.${c.name}`));
+
 /** The newest batch holding any of the read's values, its rows for them (PredictionStore.read); dates and timestamps as text. */
 export function readLatestSql(projectId: string, r: PredictionRead): Statement {
   assertRead(r);
   const t = PREDICTION_TABLES[r.table];
-  const cols = t.columns.map((c) => (c.type === 'DATE' ? `CAST(m.${c.name} AS STRING) AS ${c.name}` : c.type === 'TIMESTAMP' ? `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E3SZ', m.${c.name}) AS ${c.name}` : `m.${c.name}`));
+  const cols = textColumns(r.table);
   const pin = r.batch ? ' AND snapshot_date = DATE(@snapshot_date) AND version = @version' : '';
   return {
     sql: `WITH m AS (SELECT * FROM ${predictionTable(projectId, r.table)} WHERE shop = @shop AND ${r.column} IN UNNEST(@values)${pin}),
@@ -53,5 +57,22 @@ b AS (SELECT snapshot_date, version FROM m ORDER BY snapshot_date DESC, scored_a
 SELECT ${cols.join(', ')} FROM m JOIN b ON m.snapshot_date = b.snapshot_date AND m.version = b.version ORDER BY ${t.grain.map((g) => `m.${g}`).join(', ')}`,
     params: { shop: r.shop, values: [...r.values], ...(r.batch ? { snapshot_date: r.batch.snapshotDate, version: r.batch.version } : {}) },
     types: { shop: 'STRING', values: ['STRING'], ...(r.batch ? { snapshot_date: 'STRING', version: 'INT64' } : {}) },
+  };
+}
+
+/** Shops with any row in the table (the write-back's shops). */
+export function scoredShopsSql(projectId: string, table: PredictionTableName): Statement {
+  return { sql: `SELECT DISTINCT shop FROM ${predictionTable(projectId, table)} ORDER BY shop`, params: {}, types: {} };
+}
+
+/** Every row of a shop's newest batch of the table (latest snapshot, then scored_at, then version: as readLatestSql), by grain. */
+export function newestBatchSql(projectId: string, table: PredictionTableName, shop: string): Statement {
+  const t = PREDICTION_TABLES[table];
+  return {
+    sql: `WITH m AS (SELECT * FROM ${predictionTable(projectId, table)} WHERE shop = @shop),
+b AS (SELECT snapshot_date, version FROM m ORDER BY snapshot_date DESC, scored_at DESC, version DESC LIMIT 1)
+SELECT ${textColumns(table).join(', ')} FROM m JOIN b ON m.snapshot_date = b.snapshot_date AND m.version = b.version ORDER BY ${t.grain.map((g) => `m.${g}`).join(', ')}`,
+    params: { shop },
+    types: { shop: 'STRING' },
   };
 }

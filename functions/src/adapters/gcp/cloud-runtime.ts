@@ -16,6 +16,7 @@ import { createQueueMetrics } from '../../core/metrics';
 import { createPrivacyService } from '../../core/privacy-service';
 import { bigQueryJobRunner, createBigQueryWarehouse } from './bigquery-warehouse';
 import { createGcsArtifactStore } from './gcs-artifact-store';
+import { createGcsJournalStorage } from './gcs-journal-storage';
 import { createServingMetrics } from '../../core/metrics';
 import { callerFromMiddleware, type ResolveCaller } from '../../http/caller';
 import { storefrontAuthFromConfig } from '../../http/storefront-auth';
@@ -54,7 +55,8 @@ export function buildPrivacyRuntime(config: AppConfig, opts: Pick<CloudShopifyOp
   const log = createLogger({ level: config.logLevel, component: 'privacy-worker' });
   const warehouse = createBigQueryWarehouse({ projectId: config.gcpProject!, rawDataset: config.rawDataset, log });
   const artifacts = createGcsArtifactStore({ bucket: config.artifactBucket!, log });
-  const privacy = createPrivacyService({ warehouse, artifacts, log });
+  // The metafields write-back's journals share the artifact bucket (metafields/<shop>/): redaction reaches them there.
+  const privacy = createPrivacyService({ warehouse, artifacts, journals: createGcsJournalStorage({ bucket: config.artifactBucket! }), log });
   // app/uninstalled rides the privacy topic too (pubsub-event-bus.ts): its shop's offline token is deleted in Firestore.
   const shopify = createCloudShopify(config, { log, ...opts });
   const service = { handle: (ev: Parameters<typeof privacy.handle>[0]) => (ev.topic === 'app/uninstalled' ? shopify.onUninstalled(ev) : privacy.handle(ev)) };

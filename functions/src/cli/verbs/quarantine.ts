@@ -4,6 +4,7 @@ import { formatTable } from '../table';
 import { adminCall, findRunningRuntime, withDirectWarehouse } from '../store-client';
 import { replayQuarantine, type ReplayOutcome } from '../../core/quarantine-replay';
 import { createPrivacyService } from '../../core/privacy-service';
+import { embeddedJournalDir, fileJournalStorage } from '../../shopify/journal-storage';
 import { createFileArtifactStore } from '../../adapters/embedded/file-artifact-store';
 import { createLogger } from '../../core/log';
 import { paths } from '../../runtime/local-runtime';
@@ -23,7 +24,8 @@ async function withCloudWarehouse<T>(ctx: CliContext, fn: (w: Warehouse, privacy
   const { createGcsArtifactStore } = require('../../adapters/gcp/gcs-artifact-store') as typeof import('../../adapters/gcp/gcs-artifact-store');
   const log = createLogger({ level: 'WARNING' });
   const warehouse = createBigQueryWarehouse({ projectId: ctx.config.gcpProject!, rawDataset: ctx.config.rawDataset, log });
-  const privacy = createPrivacyService({ warehouse, artifacts: createGcsArtifactStore({ bucket: ctx.config.artifactBucket!, log }), log });
+  const { createGcsJournalStorage } = require('../../adapters/gcp/gcs-journal-storage') as typeof import('../../adapters/gcp/gcs-journal-storage');
+  const privacy = createPrivacyService({ warehouse, artifacts: createGcsArtifactStore({ bucket: ctx.config.artifactBucket!, log }), journals: createGcsJournalStorage({ bucket: ctx.config.artifactBucket! }), log });
   try {
     return await fn(warehouse, privacy);
   } finally {
@@ -45,7 +47,7 @@ async function replay(ctx: CliContext, ids: string[]): Promise<ReplayOutcome[]> 
   return info
     ? (await adminCall<{ outcomes: ReplayOutcome[] }>(info, 'POST', '/admin/quarantine/replay', ids.length ? { ids } : {})).outcomes
     : withDirectWarehouse(ctx.config, (w) =>
-        replayQuarantine(w, { ids, privacy: createPrivacyService({ warehouse: w, artifacts: createFileArtifactStore(paths(ctx.config.dataDir).artifacts), log: createLogger({ level: 'WARNING' }) }) }),
+        replayQuarantine(w, { ids, privacy: createPrivacyService({ warehouse: w, artifacts: createFileArtifactStore(paths(ctx.config.dataDir).artifacts), journals: fileJournalStorage(embeddedJournalDir(ctx.config.dataDir)), log: createLogger({ level: 'WARNING' }) }) }),
       );
 }
 

@@ -91,6 +91,7 @@ export const CUSTOMER_DATA_TABLES: Record<string, { customers: CustomerDataTreat
   'shop_staging.customers': { customers: 'delete', why: 'the customer record' },
   'shop_features.customer_rfm': { customers: 'delete', why: 'features about the customer' },
   'shop_features.customer_labels': { customers: 'delete', why: 'labels about the customer' },
+  'shop_features.customer_catalog_mix': { customers: 'delete', why: 'catalog features about the customer (products bought, price band, re-buy affinity)' },
   'shop_predictions.customer_clv': { customers: 'delete', why: 'batch scores about the customer (CLV, P(alive), next order)' },
   'shop_predictions.customer_propensity': { customers: 'delete', why: 'batch scores about the customer (repeat propensity and decision)' },
   'shop_predictions.prediction_log': { customers: 'delete', why: 'served predictions about or for the customer (their exposures leave the A/B analysis with them)' },

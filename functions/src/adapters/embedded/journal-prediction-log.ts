@@ -6,7 +6,7 @@ import type { PredictionLog, PredictionLogEntry, PredictionLogStats } from '../.
 import { PREDICTIONS_DATASET, duckdbType } from '../../serving/prediction-tables';
 import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG, duckdbCreatePredictionLog } from '../../serving/prediction-log-table';
 import type { DuckDbTransactions } from './duckdb-prediction-store';
-import { appendRecords, syncDir } from './jsonl-journal';
+import { appendJsonLines, syncDir } from './jsonl-journal';
 
 type Exec = Parameters<Parameters<DuckDbTransactions['transaction']>[0]>[0];
 
@@ -47,19 +47,30 @@ export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
 
 /** Inserts entries not yet in the table (a journal drained twice after a crash lands once). */
 export async function insertLogEntries(exec: Exec, entries: readonly PredictionLogEntry[]): Promise<number> {
+  return insertLogJson(exec, entries.map((e) => ({ servedAt: e.served_at, json: JSON.stringify(e) })));
+}
+
+/** An entry as the journal holds it: its JSON text, and its served_at (the insert's lower bound for the duplicate check). */
+interface SerializedEntry {
+  servedAt: string;
+  json: string;
+}
+
+/** insertLogEntries from entries' JSON text: the text the journal wrote is handed to DuckDB's from_json as is. */
+async function insertLogJson(exec: Exec, entries: readonly SerializedEntry[]): Promise<number> {
   const wire = (t: string) => (t === 'TIMESTAMPTZ' ? 'VARCHAR' : t);
   const structure = JSON.stringify(Object.fromEntries(PREDICTION_LOG_COLUMNS.map((c) => [c.name, wire(duckdbType(c.type))])));
   const select = PREDICTION_LOG_COLUMNS.map((c) => `r."${c.name}"::${duckdbType(c.type)}`).join(', ');
   let inserted = 0;
   for (let i = 0; i < entries.length; i += CHUNK) {
     const chunk = entries.slice(i, i + CHUNK);
-    const since = chunk.reduce((m, e) => (e.served_at < m ? e.served_at : m), chunk[0]!.served_at);
+    const since = chunk.reduce((m, e) => (e.servedAt < m ? e.servedAt : m), chunk[0]!.servedAt);
     const rows = await exec(
       `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ')})
        SELECT ${select} FROM (SELECT unnest(from_json($1, '[${structure}]')) AS r) AS s
        WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= $2::TIMESTAMPTZ AND l.prediction_id = s.r.prediction_id)
        RETURNING 1`,
-      [JSON.stringify(chunk), since],
+      ['[' + chunk.map((e) => e.json).join(',') + ']', since],
     );
     inserted += rows.length;
     await yieldToEventLoop();
@@ -70,7 +81,7 @@ export async function insertLogEntries(exec: Exec, entries: readonly PredictionL
 const isEntry = (r: Record<string, unknown>): r is PredictionLogEntry & Record<string, unknown> => typeof r['prediction_id'] === 'string' && typeof r['shop'] === 'string' && typeof r['served_at'] === 'string';
 
 /** The journal file's entries (a torn or foreign line is skipped), parsed CHUNK lines at a time with yields between. */
-async function readEntries(file: string): Promise<PredictionLogEntry[]> {
+async function readEntries(file: string): Promise<SerializedEntry[]> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
@@ -79,14 +90,14 @@ async function readEntries(file: string): Promise<PredictionLogEntry[]> {
     throw err;
   }
   const lines = text.split('\n');
-  const entries: PredictionLogEntry[] = [];
+  const entries: SerializedEntry[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (i > 0 && i % CHUNK === 0) await yieldToEventLoop();
     const line = lines[i]!;
     if (!line) continue;
     try {
       const v = JSON.parse(line) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) entries.push(v as PredictionLogEntry);
+      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) entries.push({ servedAt: (v as PredictionLogEntry).served_at, json: JSON.stringify(v) });
     } catch {
       /* a torn last line after a crash: its entry was never acknowledged as durable */
     }
@@ -99,6 +110,10 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
   const maxBuffered = opts.maxBuffered ?? 100_000;
   const pendingFile = path.join(dir, PENDING);
   let buffer: PredictionLogEntry[] = [];
+  /** What this process committed to the pending file since it was last frozen, as written: a drain loads it from here, not by reading the file back. */
+  let inPending: SerializedEntry[] = [];
+  /** Frozen files of this process and their entries (files left by an earlier process are read from disk). */
+  const frozen = new Map<string, SerializedEntry[]>();
   let written = 0;
   let dropped = 0;
   let committing = 0;
@@ -111,6 +126,22 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
     return run;
   };
 
+  /** Whether inPending holds everything in the pending file (false while a file an earlier process left may not have been set aside). */
+  let inPendingComplete = false;
+  // A pending file an earlier process left is set aside first (before any commit of this one): it is drained from disk.
+  void serial(async () => {
+    try {
+      await fsp.rename(pendingFile, path.join(dir, `draining-${Date.now()}-${++seq}.jsonl`));
+      await syncDir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        logger.warn('prediction log: the pending journal an earlier process left could not be set aside; it is drained from disk', { error: (err as Error).message });
+        return;
+      }
+    }
+    inPendingComplete = true;
+  });
+
   const commit = (): Promise<void> =>
     serial(async () => {
       if (buffer.length === 0) return;
@@ -118,7 +149,9 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       buffer = [];
       committing = batch.length;
       try {
-        await appendRecords(pendingFile, batch);
+        const serialized = batch.map((e) => ({ servedAt: e.served_at, json: JSON.stringify(e) }));
+        await appendJsonLines(pendingFile, serialized.map((e) => e.json));
+        for (const e of serialized) inPending.push(e);
         written += batch.length;
       } catch (err) {
         // The disk refused: keep the entries (bounded) for the next commit.
@@ -136,8 +169,12 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
     serial(async () => {
       await fsp.mkdir(dir, { recursive: true });
       // Freeze the journal: later appends start a new pending file; the frozen one is loaded, then removed.
+      const name = `draining-${Date.now()}-${++seq}.jsonl`;
       try {
-        await fsp.rename(pendingFile, path.join(dir, `draining-${Date.now()}-${++seq}.jsonl`));
+        await fsp.rename(pendingFile, path.join(dir, name));
+        if (inPendingComplete) frozen.set(name, inPending);
+        inPending = [];
+        inPendingComplete = true;
         await syncDir(dir);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -150,14 +187,15 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       let inserted = 0;
       for (const f of files) {
         const file = path.join(dir, f);
-        const entries = await readEntries(file);
+        const entries = frozen.get(f) ?? (await readEntries(file));
         if (entries.length) {
           inserted += await warehouse.transaction(async (exec) => {
             await ensurePredictionLogTable(exec);
-            return insertLogEntries(exec, entries);
+            return insertLogJson(exec, entries);
           });
         }
         await fsp.unlink(file);
+        frozen.delete(f);
       }
       return inserted;
     });

@@ -8,7 +8,12 @@ import * as path from 'node:path';
  * written as "\n" + JSON, so a record torn by a crash never glues onto the next one; readers skip it.
  */
 export async function appendRecords(file: string, records: object[]): Promise<void> {
-  const data = Buffer.from(records.map((r) => '\n' + JSON.stringify(r)).join(''), 'utf8');
+  return appendJsonLines(file, records.map((r) => JSON.stringify(r)));
+}
+
+/** appendRecords for records already serialised (each one JSON text without newlines), e.g. kept to be reused. */
+export async function appendJsonLines(file: string, lines: readonly string[]): Promise<void> {
+  const data = Buffer.from('\n' + lines.join('\n'), 'utf8');
   let created = false;
   try {
     await fsp.access(file);

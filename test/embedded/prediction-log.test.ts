@@ -7,6 +7,7 @@ import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/a
 import { createJournalPredictionLog } from '../../functions/src/adapters/embedded/journal-prediction-log';
 import { silentLogger } from '../../functions/src/core/log';
 import type { PredictionLogEntry } from '../../functions/src/ports/prediction-log';
+import type { PrivacyAuditRow } from '../../functions/src/ports/warehouse';
 
 const SHOP = 'log-store.myshopify.com';
 let w: DuckDbWarehouse;
@@ -109,4 +110,34 @@ test('the background timers commit and drain on their own', async () => {
   }
   expect(await count()).toBe(1);
   await a.close();
+});
+
+test('answers still in the journal when customers/redact or shop/redact ran never reach the table after it', async () => {
+  const log = open();
+  const other = 'other-store.myshopify.com';
+  // c1 and c2 are served; c1 is redacted while their answers are still in the journal (committed, not drained).
+  log.record(entry(1, { customer_id: 'c1' }));
+  log.record(entry(2, { customer_id: 'c2' }));
+  log.record(entry(4, { customer_id: 'c1', shop: other }));
+  await log.flush();
+  const audit = (action: PrivacyAuditRow['action'], shop: string, customerId: string | null) =>
+    w.recordPrivacyAction({ audit_id: `a-${action}-${shop}`, shop, action, customer_id: customerId, webhook_id: `wh-${action}-${shop}`, requested_at: '2026-04-05T10:00:00.000Z', completed_at: '2026-04-05T10:00:01.000Z', details: '{}' });
+  await w.redactCustomer({ shop: SHOP, customerId: 'c1', orderIds: [] });
+  await audit('customers/redact', SHOP, 'c1');
+  expect(await log.drain()).toBe(2);
+  expect((await w.query(`SELECT shop, customer_id FROM shop_predictions.prediction_log ORDER BY shop, customer_id`)).map((r) => `${String(r['shop'])}/${String(r['customer_id'])}`)).toEqual([`${SHOP}/c2`, `${other}/c1`]);
+  await log.close();
+
+  // A journal a crashed process left (read back from disk by the next one), drained after a shop/redact of the other
+  // shop: nothing of that shop lands.
+  const b = open();
+  b.record(entry(5, { customer_id: 'c5', shop: other }));
+  b.record(entry(6, { customer_id: 'c6' }));
+  await b.flush();
+  await w.redactShop(other);
+  await audit('shop/redact', other, null);
+  const c = open();
+  await c.drain();
+  expect((await w.query(`SELECT shop, customer_id FROM shop_predictions.prediction_log ORDER BY shop, customer_id`)).map((r) => `${String(r['shop'])}/${String(r['customer_id'])}`)).toEqual([`${SHOP}/c2`, `${SHOP}/c6`]);
+  await c.close();
 });

@@ -45,7 +45,11 @@ export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
   await exec(duckdbCreatePredictionLog());
 }
 
-/** Inserts entries not yet in the table (a journal drained twice after a crash lands once). */
+/**
+ * Inserts entries not yet in the table (a journal drained twice after a crash lands once). Entries about a customer a
+ * customers/redact has removed, or of a shop a shop/redact has, never land: answers still in the journal when the
+ * redaction ran (at most the last drain interval's) would otherwise reach the table after its DELETE.
+ */
 export async function insertLogEntries(exec: Exec, entries: readonly PredictionLogEntry[]): Promise<number> {
   return insertLogJson(exec, entries.map((e) => ({ servedAt: e.served_at, json: JSON.stringify(e) })));
 }
@@ -69,6 +73,7 @@ async function insertLogJson(exec: Exec, entries: readonly SerializedEntry[]): P
       `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ')})
        SELECT ${select} FROM (SELECT unnest(from_json($1, '[${structure}]')) AS r) AS s
        WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= $2::TIMESTAMPTZ AND l.prediction_id = s.r.prediction_id)
+         AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit AS a WHERE a.shop = s.r.shop AND (a.action = 'shop/redact' OR (a.action = 'customers/redact' AND a.customer_id = s.r.customer_id)))
        RETURNING 1`,
       ['[' + chunk.map((e) => e.json).join(',') + ']', since],
     );

@@ -22,6 +22,8 @@ beforeAll(async () => {
     const cols = JSON.parse(readFileSync(path.join(__dirname, '../../infra/schemas', `${name}.json`), 'utf8')) as Array<{ name: string; type: string }>;
     catalog.set({ project: P, dataset: 'shop_raw', name, columns: cols.map((c) => ({ name: c.name, type: { typeKind: KIND[c.type]! } })) });
   }
+  const log = JSON.parse(readFileSync(path.join(__dirname, '../../infra/schemas/prediction_log.json'), 'utf8')) as Array<{ name: string; type: string }>;
+  catalog.set({ project: P, dataset: 'shop_predictions', name: 'prediction_log', columns: log.map((c) => ({ name: c.name, type: { typeKind: KIND[c.type]! } })) });
   catalogId = Number((await zs.client.registerCatalog({ simpleCatalog: catalog.toProto('bigquery', zs.languageOptions) }))?.registeredId);
 }, 120_000);
 afterAll(async () => {
@@ -49,6 +51,7 @@ const statements: Array<[string, Statement]> = [
   ['late customer records', lateRecords!],
   ['late orders and refunds', lateOrders!],
   ['late quarantine', lateQuarantine!],
+  ['late served predictions', sql.scrubLatePredictionLogSql(t, sql.qualified(P, 'shop_predictions.prediction_log'), '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z')],
 ];
 
 test.each(statements)('%s passes the ZetaSQL analyzer', async (_name, s) => {

@@ -390,6 +390,10 @@ describe('privacyWorker function', () => {
     // Late deliveries the subscription landed as sent (received in the last day, out of the streaming buffer) are scrubbed too.
     const late = bigquery.jobs.find((j) => j.query.startsWith('UPDATE `demo-shop-mlops.shop_raw.events` AS e SET payload'))!;
     expect(paramsOf(late)).toMatchObject({ since: '2026-01-01T04:00:00.000Z', until: '2026-01-02T03:25:00.000Z' });
+    // And answers the prediction log's subscription landed after the redaction (served while it ran) are deleted.
+    const lateServed = bigquery.jobs.find((j) => j.query.startsWith('DELETE FROM `demo-shop-mlops.shop_predictions.prediction_log` AS l'))!;
+    expect(lateServed.query).toContain('r.customer_id = l.customer_id');
+    expect(paramsOf(lateServed)).toMatchObject({ since: '2026-01-01T04:00:00.000Z', until: '2026-01-02T03:25:00.000Z' });
     // Written once per webhook id, however often Pub/Sub or the schedule acts on the request.
     expect(audit.query).toContain('WHERE NOT EXISTS (SELECT 1 FROM `demo-shop-mlops.shop_raw.privacy_audit` AS a WHERE a.webhook_id = @webhook_id)');
   });

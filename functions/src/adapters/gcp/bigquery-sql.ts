@@ -310,6 +310,21 @@ const WINDOW = `received_at >= TIMESTAMP(@since) AND received_at < TIMESTAMP(@un
 const windowParams = (since: string, until: string) => ({ params: { since, until }, types: { since: 'STRING', until: 'STRING' } as Record<string, ParamType> });
 
 /**
+ * Served predictions about already-redacted customers that the prediction log's BigQuery subscription landed after the
+ * redaction's DELETE (answers published while it ran), served in [@since, @until): deleted, as the redaction would.
+ * `predictionLog` is `qualified(project, 'shop_predictions.prediction_log')`.
+ */
+export function scrubLatePredictionLogSql(t: TableNames, predictionLog: string, since: string, until: string): Statement {
+  const w = windowParams(since, until);
+  return {
+    sql: `DELETE FROM ${predictionLog} AS l
+WHERE l.served_at >= TIMESTAMP(@since) AND l.served_at < TIMESTAMP(@until)
+  AND EXISTS (SELECT 1 FROM ${REDACTIONS(t)} AS r WHERE r.shop = l.shop AND r.customer_id = l.customer_id)`,
+    ...w,
+  };
+}
+
+/**
  * Late deliveries about already-redacted customers, landed as sent by the BigQuery subscription (received in
  * [@since, @until): recent, but past the streaming buffer): their customer records deleted, their orders and the
  * refunds of their orders scrubbed as the redaction would, and quarantined bodies mentioning them replaced. Run by

@@ -207,7 +207,9 @@ export function createBigQueryWarehouse(opts: BigQueryWarehouseOptions): Warehou
       const d = await run(records!, 'delete late customer records');
       const o = await run(orders!, 'scrub late order events');
       const qu = await run(quarantined!, 'scrub late quarantine');
-      return { tables: { [`${opts.rawDataset}.events`]: { deleted: d.affected, scrubbed: o.affected }, [`${opts.rawDataset}.quarantine`]: { deleted: 0, scrubbed: qu.affected } } };
+      const log = `${PREDICTIONS_DATASET}.prediction_log`;
+      const pl = await ifExists(async () => (await run(q.scrubLatePredictionLogSql(t, q.qualified(opts.projectId, log), since, until), 'delete late served predictions')).affected);
+      return { tables: { [`${opts.rawDataset}.events`]: { deleted: d.affected, scrubbed: o.affected }, [`${opts.rawDataset}.quarantine`]: { deleted: 0, scrubbed: qu.affected }, [log]: { deleted: pl ?? 0, scrubbed: 0 } } };
     },
     async pendingPrivacyRequests(receivedBefore: string): Promise<LandedEvent[]> {
       return (await run(q.pendingPrivacyRequestsSql(t, receivedBefore), 'pending privacy requests')).rows as unknown as LandedEvent[];

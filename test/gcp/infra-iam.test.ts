@@ -132,6 +132,8 @@ const datasetOf = (table: string) => table.split('.')[0]!;
 function datasetsRead(entry: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const f of importGraph([path.join(SRC, entry)], { lazy: 'entries' }).files) {
+    // The embedded adapters (DuckDB, local journals) run only in the local runtime, never as a cloud identity.
+    if (path.relative(SRC, f).startsWith(`adapters${path.sep}embedded${path.sep}`)) continue;
     for (const m of readFileSync(f, 'utf8').matchAll(/\b(?:FROM|JOIN)\s+[`"]?(?:\$\{[^}]*\}\.?)?(shop_[a-z]+)\./g)) if (!out.has(m[1]!)) out.set(m[1]!, path.relative(SRC, f));
   }
   return out;

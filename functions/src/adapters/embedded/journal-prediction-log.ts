@@ -102,7 +102,7 @@ async function readEntries(file: string): Promise<SerializedEntry[]> {
     if (!line) continue;
     try {
       const v = JSON.parse(line) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) entries.push({ servedAt: (v as PredictionLogEntry).served_at, json: JSON.stringify(v) });
+      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) entries.push({ servedAt: (v as PredictionLogEntry).served_at, json: line });
     } catch {
       /* a torn last line after a crash: its entry was never acknowledged as durable */
     }

@@ -3,11 +3,12 @@ import * as http from 'node:http';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { forgeWebhook } from '../../functions/src/testing/forge';
-import { encodeEnvelope } from '../../functions/src/core/envelope';
+import { bodyOf, encodeEnvelope, envelopeParts } from '../../functions/src/core/envelope';
 import { silentLogger } from '../../functions/src/core/log';
 import { createClassifier } from '../../functions/src/runtime/classifier';
+import { DurableLog } from '../../functions/src/adapters/embedded/durable-log';
 import { paths } from '../../functions/src/runtime/local-runtime';
-import { SECRET, fixture, startTestRuntime } from '../helpers/runtime';
+import { SECRET, fixture, startTestRuntime, tempDir } from '../helpers/runtime';
 import { postOn } from '../helpers/process';
 
 const body = fixture('orders_create.json');
@@ -36,6 +37,33 @@ test('a classifier worker killed with work pending is restarted and the work is 
     expect((await classifier.classify(payloads.slice(0, 3))).events).toHaveLength(3);
   } finally {
     await classifier.close();
+  }
+}, 30_000);
+
+test('events from the worker carry the payload text of the records they came from, from shared log reads as from private buffers', async () => {
+  const classifier = createClassifier(silentLogger);
+  const dir = tempDir();
+  const log = await DurableLog.open({ dir });
+  try {
+    const text = (i: number) => JSON.stringify({ ...JSON.parse(body.toString('utf8')), id: 9_000 + i, note: `Crème brûlée 🍮 ${i}` });
+    const env = (i: number) => ({ shop: 'loader.myshopify.com', topic: 'orders/create', webhookId: `w-${i}`, eventId: `e-${i}`, apiVersion: '2026-10', triggeredAt: null, receivedAt: new Date().toISOString(), body: Buffer.from(text(i), 'utf8') });
+    // Appended as parts (header, body), read back as views into one SharedArrayBuffer.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => log.append(envelopeParts(env(i)))));
+    const records = await log.read(0, 1 << 20);
+    expect(records.map((r) => r.payload.buffer instanceof SharedArrayBuffer)).toEqual(records.map(() => true));
+    expect(records.map((r) => bodyOf(r.payload).toString('utf8'))).toEqual(records.map((_, i) => text(i)));
+    for (const payloads of [records.map((r) => r.payload), records.map((r) => Buffer.from(r.payload))]) {
+      const r = await classifier.classify(payloads);
+      expect(r.events.map((e) => e.payload)).toEqual(records.map((_, i) => text(i)));
+      // As a plain value wherever it is copied: spread, JSON, a replaced payload (a scrub).
+      expect(JSON.parse(JSON.stringify(r.events[3]))).toMatchObject({ webhook_id: 'w-3', payload: text(3) });
+      expect({ ...r.events[4]! }.payload).toBe(text(4));
+      r.events[5]!.payload = '{}';
+      expect(r.events[5]!.payload).toBe('{}');
+    }
+  } finally {
+    await classifier.close();
+    await log.close();
   }
 }, 30_000);
 

@@ -64,6 +64,18 @@ test('recorded entries are durable after flush and land once in DuckDB even when
   await b.close();
 });
 
+test('a drain from memory lands every entry of several chunks byte for byte, non-ASCII text included', async () => {
+  const a = open();
+  // 1,200 entries: more than two of the drain's 500-line chunks, in one commit.
+  const text = (i: number) => JSON.stringify([{ rank: 1, recommended_product_id: `prod-${i}`, title: 'Crème brûlée 🍮 "quoted" \\ back\nslash', note: '\u2028' }]);
+  for (let i = 0; i < 1_200; i++) a.record(entry(i, { output: text(i) }));
+  expect(await a.drain()).toBe(1_200);
+  expect(await count()).toBe(1_200);
+  const rows = await w.query(`SELECT prediction_id, output FROM shop_predictions.prediction_log WHERE prediction_id IN ('p-0', 'p-499', 'p-500', 'p-1199') ORDER BY prediction_id`);
+  expect(rows).toEqual([0, 1199, 499, 500].map((i) => ({ prediction_id: `p-${i}`, output: text(i) })));
+  await a.close();
+});
+
 test('a crash mid-drain (rows landed, file not yet removed) lands nothing twice; a torn last line is skipped', async () => {
   const a = open();
   for (let i = 0; i < 5; i++) a.record(entry(i));

@@ -26,10 +26,18 @@ const headerSchema = z.object({
   ra: z.string(),
 });
 
-/** Encodes as `<header JSON>\n<raw body>`; the header never contains a newline (JSON.stringify escapes them). */
-export function encodeEnvelope(env: WebhookEnvelope): Buffer {
+/**
+ * The encoding `<header JSON>\n<raw body>` as its two parts (the body is the received buffer, not a copy): a durable
+ * log frames them in place. The header never contains a newline (JSON.stringify escapes them).
+ */
+export function envelopeParts(env: WebhookEnvelope): [Buffer, Buffer] {
   const header = JSON.stringify({ s: env.shop, t: env.topic, w: env.webhookId, e: env.eventId, v: env.apiVersion, ta: env.triggeredAt, ra: env.receivedAt });
-  return Buffer.concat([Buffer.from(header + '\n', 'utf8'), env.body]);
+  return [Buffer.from(header + '\n', 'utf8'), env.body];
+}
+
+/** Encodes as `<header JSON>\n<raw body>` in one buffer. */
+export function encodeEnvelope(env: WebhookEnvelope): Buffer {
+  return Buffer.concat(envelopeParts(env));
 }
 
 /** The raw body inside an encoded envelope (a view, no copy). */

@@ -1,6 +1,8 @@
 // Runs classification in a worker thread, restarting a worker that dies and re-sending its pending work (falls back to the calling thread).
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
+import type { LandedEvent } from '../core/classify';
+import { bodyOf } from '../core/envelope';
 import type { Logger } from '../core/log';
 import { classifyPayloads, type ClassifyResponse } from './classify-worker';
 
@@ -27,6 +29,22 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/**
+ * Gives an event from the worker its `payload`: the body's UTF-8 text (what the worker parsed), decoded from the
+ * record's bytes when first read (landing reads the bytes; privacy topics, scrubbing and app events read the text).
+ */
+function attachPayload(e: LandedEvent, body: Buffer): void {
+  let text: string | undefined;
+  Object.defineProperty(e, 'payload', {
+    enumerable: true,
+    configurable: true,
+    get: () => (text ??= body.toString('utf8')),
+    set: (v: string) => {
+      text = v;
+    },
+  });
+}
+
 export function createClassifier(logger: Logger): Classifier {
   const ts = __filename.endsWith('.ts');
   const file = path.join(__dirname, ts ? 'classify-worker.ts' : 'classify-worker.js');
@@ -46,7 +64,9 @@ export function createClassifier(logger: Logger): Classifier {
   };
 
   const send = (w: Worker, id: number, p: Pending) => {
-    // One copy into a fresh buffer, transferred (not cloned) to the worker: the main thread never copies twice.
+    // Payloads in shared memory (the durable log's reads) go as they are: the worker reads the same bytes.
+    if (p.payloads.every((x) => x.buffer instanceof SharedArrayBuffer)) return w.postMessage({ id, payloads: p.payloads });
+    // Others: one copy into a fresh buffer, transferred (not cloned) to the worker: the main thread never copies twice.
     // The request keeps its own payloads, so a worker that dies mid-request can be sent it again.
     const total = p.payloads.reduce((n, x) => n + x.length, 0);
     const block = Buffer.allocUnsafeSlow(total); // its own ArrayBuffer (transferable), not zero-filled first
@@ -70,7 +90,9 @@ export function createClassifier(logger: Logger): Classifier {
         deathsInARow = 0;
         const p = pending.get(r.id);
         pending.delete(r.id);
-        p?.resolve({ events: r.events, customerIds: r.customerIds, indexes: r.indexes, quarantined: r.quarantined, undecodable: r.undecodable });
+        if (!p) return;
+        r.events.forEach((e, i) => attachPayload(e, bodyOf(p.payloads[r.indexes[i]!]!)));
+        p.resolve({ events: r.events, customerIds: r.customerIds, indexes: r.indexes, quarantined: r.quarantined, undecodable: r.undecodable });
       });
       w.on('error', (err) => logger.warn('classifier worker failed', { error: err.message }));
       w.once('exit', (code) => died(w, code));

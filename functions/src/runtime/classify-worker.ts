@@ -11,6 +11,7 @@ export interface ClassifyRequest {
 
 export interface ClassifyResponse {
   id: number;
+  /** From the worker, without `payload`: the caller holds the bytes and decodes the text only where it is read. */
   events: LandedEvent[];
   /** The customer each event is about (order's customer, or the customer record itself), aligned with events. */
   customerIds: (string | null)[];
@@ -59,5 +60,11 @@ if (parentPort) {
     /* not permitted here: run at normal priority */
   }
   const port = parentPort;
-  port.on('message', (req: ClassifyRequest) => port.postMessage({ id: req.id, ...classifyPayloads(req.payloads) } satisfies ClassifyResponse));
+  port.on('message', (req: ClassifyRequest) => {
+    const r = classifyPayloads(req.payloads);
+    // The payload text stays here: cloning it back would give the main thread a ~10 KB string per delivery to
+    // collect, while landing uses the record's bytes (the caller re-attaches the text, decoded on first read).
+    const events = r.events.map(({ payload: _text, ...rest }) => rest) as LandedEvent[];
+    port.postMessage({ id: req.id, ...r, events } satisfies ClassifyResponse);
+  });
 }

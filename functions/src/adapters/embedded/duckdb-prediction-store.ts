@@ -2,10 +2,16 @@
 import type { PredictionStore, PredictionWrite } from '../../ports/prediction-store';
 import type { Row } from '../../ports/warehouse';
 import { assertRead, readResult, type PredictionRead } from '../../serving/prediction-read';
-import { ensurePredictionLogTable } from './journal-prediction-log';
+import { duckdbCreatePredictionLog } from '../../serving/prediction-log-table';
 import { PREDICTIONS_DATASET, PREDICTION_TABLES, assertBatch, PREDICTION_TABLE_NAMES, duckdbCreatePredictionTable, duckdbType, qualifiedPredictionTable, type PredictionBatch } from '../../serving/prediction-tables';
 
 type Exec = (sql: string, params?: unknown[]) => Promise<Row[]>;
+
+/** Creates the log table (and its schema) when absent. */
+export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
+  await exec(`CREATE SCHEMA IF NOT EXISTS ${PREDICTIONS_DATASET}`);
+  await exec(duckdbCreatePredictionLog());
+}
 
 /** The part of DuckDbWarehouse the store needs. */
 export interface DuckDbTransactions {

@@ -3,10 +3,11 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../../core/log';
 import type { PredictionLog, PredictionLogEntry, PredictionLogStats } from '../../ports/prediction-log';
-import { PREDICTIONS_DATASET, duckdbType } from '../../serving/prediction-tables';
-import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG, duckdbCreatePredictionLog } from '../../serving/prediction-log-table';
-import type { DuckDbTransactions } from './duckdb-prediction-store';
-import { appendJsonLines, syncDir } from './jsonl-journal';
+import { duckdbType } from '../../serving/prediction-tables';
+import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG } from '../../serving/prediction-log-table';
+import { ensurePredictionLogTable, type DuckDbTransactions } from './duckdb-prediction-store';
+import { DuckDBBlobValue } from '@duckdb/node-api';
+import { appendJournalBytes, syncDir } from './jsonl-journal';
 
 type Exec = Parameters<Parameters<DuckDbTransactions['transaction']>[0]>[0];
 
@@ -32,18 +33,12 @@ export interface JournalPredictionLog extends PredictionLog {
 const PENDING = 'pending.jsonl';
 const DRAINING = /^draining-\d+-\d+\.jsonl$/;
 /**
- * Rows per INSERT statement (one JSON parameter each). Parsing the journal's lines, encoding the parameter and reading
+ * Rows per INSERT statement (one BLOB parameter of JSON lines each). Serialising the entries, binding the parameter and reading
  * the answer are synchronous on the serving thread: small chunks with a yield between keep each step near a
  * millisecond, so a drain never stalls the prediction routes (5,000-row chunks put ~40 ms stalls into their p99).
  */
 const CHUNK = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Creates the log table (and its schema) when absent. */
-export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
-  await exec(`CREATE SCHEMA IF NOT EXISTS ${PREDICTIONS_DATASET}`);
-  await exec(duckdbCreatePredictionLog());
-}
 
 /**
  * Inserts entries not yet in the table (a journal drained twice after a crash lands once). Entries about a customer a
@@ -51,33 +46,54 @@ export async function ensurePredictionLogTable(exec: Exec): Promise<void> {
  * redaction ran (at most the last drain interval's) would otherwise reach the table after its DELETE.
  */
 export async function insertLogEntries(exec: Exec, entries: readonly PredictionLogEntry[]): Promise<number> {
-  return insertLogJson(exec, entries.map((e) => ({ servedAt: e.served_at, json: JSON.stringify(e) })));
+  let inserted = 0;
+  for (let i = 0; i < entries.length; i += CHUNK) {
+    const part = entries.slice(i, i + CHUNK);
+    inserted += await insertLogLines(exec, chunkOf(part.map((e) => JSON.stringify(e)), part));
+  }
+  return inserted;
 }
 
-/** An entry as the journal holds it: its JSON text, and its served_at (the insert's lower bound for the duplicate check). */
-interface SerializedEntry {
-  servedAt: string;
-  json: string;
+/**
+ * Journal lines as the journal holds them: UTF-8 bytes, each line preceded by `\n`, off the JS heap (a drain interval's
+ * answers kept as strings were copied by every young-generation GC they lived through), and their earliest served_at
+ * (the insert's lower bound for the duplicate check). At most CHUNK lines.
+ */
+interface LineChunk {
+  bytes: Buffer;
+  lines: number;
+  since: string;
 }
 
-/** insertLogEntries from entries' JSON text: the text the journal wrote is handed to DuckDB's from_json as is. */
-async function insertLogJson(exec: Exec, entries: readonly SerializedEntry[]): Promise<number> {
+function chunkOf(lines: readonly string[], entries: readonly { served_at: string }[]): LineChunk {
+  const since = entries.reduce((m, e) => (e.served_at < m ? e.served_at : m), entries[0]!.served_at);
+  return { bytes: Buffer.from('\n' + lines.join('\n'), 'utf8'), lines: lines.length, since };
+}
+
+/**
+ * Inserts one chunk's lines: the bytes go to DuckDB as a BLOB, split into lines and parsed by from_json there (no JS
+ * string of the chunk is built).
+ */
+async function insertLogLines(exec: Exec, chunk: LineChunk): Promise<number> {
   const wire = (t: string) => (t === 'TIMESTAMPTZ' ? 'VARCHAR' : t);
   const structure = JSON.stringify(Object.fromEntries(PREDICTION_LOG_COLUMNS.map((c) => [c.name, wire(duckdbType(c.type))])));
   const select = PREDICTION_LOG_COLUMNS.map((c) => `r."${c.name}"::${duckdbType(c.type)}`).join(', ');
+  const rows = await exec(
+    `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ')})
+     SELECT ${select} FROM (SELECT from_json(line, '${structure}') AS r FROM (SELECT unnest(string_split(decode($1), chr(10))) AS line) WHERE line <> '') AS s
+     WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= $2::TIMESTAMPTZ AND l.prediction_id = s.r.prediction_id)
+       AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit AS a WHERE a.shop = s.r.shop AND (a.action = 'shop/redact' OR (a.action = 'customers/redact' AND a.customer_id = s.r.customer_id)))
+     RETURNING 1`,
+    [new DuckDBBlobValue(chunk.bytes), chunk.since],
+  );
+  return rows.length;
+}
+
+/** Inserts chunks with a yield between (each chunk's encoding and answer are synchronous work on the serving thread). */
+async function insertChunks(exec: Exec, chunks: readonly LineChunk[]): Promise<number> {
   let inserted = 0;
-  for (let i = 0; i < entries.length; i += CHUNK) {
-    const chunk = entries.slice(i, i + CHUNK);
-    const since = chunk.reduce((m, e) => (e.servedAt < m ? e.servedAt : m), chunk[0]!.servedAt);
-    const rows = await exec(
-      `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ')})
-       SELECT ${select} FROM (SELECT unnest(from_json($1, '[${structure}]')) AS r) AS s
-       WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= $2::TIMESTAMPTZ AND l.prediction_id = s.r.prediction_id)
-         AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit AS a WHERE a.shop = s.r.shop AND (a.action = 'shop/redact' OR (a.action = 'customers/redact' AND a.customer_id = s.r.customer_id)))
-       RETURNING 1`,
-      ['[' + chunk.map((e) => e.json).join(',') + ']', since],
-    );
-    inserted += rows.length;
+  for (const c of chunks) {
+    inserted += await insertLogLines(exec, c);
     await yieldToEventLoop();
   }
   return inserted;
@@ -85,8 +101,8 @@ async function insertLogJson(exec: Exec, entries: readonly SerializedEntry[]): P
 
 const isEntry = (r: Record<string, unknown>): r is PredictionLogEntry & Record<string, unknown> => typeof r['prediction_id'] === 'string' && typeof r['shop'] === 'string' && typeof r['served_at'] === 'string';
 
-/** The journal file's entries (a torn or foreign line is skipped), parsed CHUNK lines at a time with yields between. */
-async function readEntries(file: string): Promise<SerializedEntry[]> {
+/** The journal file's entries as chunks (a torn or foreign line is skipped), parsed CHUNK lines at a time with yields between. */
+async function readChunks(file: string): Promise<LineChunk[]> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
@@ -95,19 +111,31 @@ async function readEntries(file: string): Promise<SerializedEntry[]> {
     throw err;
   }
   const lines = text.split('\n');
-  const entries: SerializedEntry[] = [];
+  const chunks: LineChunk[] = [];
+  let kept: string[] = [];
+  let entries: PredictionLogEntry[] = [];
+  const close = () => {
+    if (kept.length) chunks.push(chunkOf(kept, entries));
+    kept = [];
+    entries = [];
+  };
   for (let i = 0; i < lines.length; i++) {
     if (i > 0 && i % CHUNK === 0) await yieldToEventLoop();
     const line = lines[i]!;
     if (!line) continue;
     try {
       const v = JSON.parse(line) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) entries.push({ servedAt: (v as PredictionLogEntry).served_at, json: line });
+      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) {
+        kept.push(line);
+        entries.push(v as PredictionLogEntry);
+        if (kept.length === CHUNK) close();
+      }
     } catch {
       /* a torn last line after a crash: its entry was never acknowledged as durable */
     }
   }
-  return entries;
+  close();
+  return chunks;
 }
 
 export function createJournalPredictionLog(opts: JournalPredictionLogOptions): JournalPredictionLog {
@@ -116,9 +144,9 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
   const pendingFile = path.join(dir, PENDING);
   let buffer: PredictionLogEntry[] = [];
   /** What this process committed to the pending file since it was last frozen, as written: a drain loads it from here, not by reading the file back. */
-  let inPending: SerializedEntry[] = [];
-  /** Frozen files of this process and their entries (files left by an earlier process are read from disk). */
-  const frozen = new Map<string, SerializedEntry[]>();
+  let inPending: LineChunk[] = [];
+  /** Frozen files of this process and their chunks (files left by an earlier process are read from disk). */
+  const frozen = new Map<string, LineChunk[]>();
   let written = 0;
   let dropped = 0;
   let committing = 0;
@@ -154,9 +182,14 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       buffer = [];
       committing = batch.length;
       try {
-        const serialized = batch.map((e) => ({ servedAt: e.served_at, json: JSON.stringify(e) }));
-        await appendJsonLines(pendingFile, serialized.map((e) => e.json));
-        for (const e of serialized) inPending.push(e);
+        // CHUNK entries per piece of bytes: the journal gets them all in one write, a drain inserts piece by piece.
+        const pieces: LineChunk[] = [];
+        for (let i = 0; i < batch.length; i += CHUNK) {
+          const part = batch.slice(i, i + CHUNK);
+          pieces.push(chunkOf(part.map((e) => JSON.stringify(e)), part));
+        }
+        await appendJournalBytes(pendingFile, pieces.length === 1 ? pieces[0]!.bytes : Buffer.concat(pieces.map((c) => c.bytes)));
+        for (const c of pieces) inPending.push(c);
         written += batch.length;
       } catch (err) {
         // The disk refused: keep the entries (bounded) for the next commit.
@@ -192,11 +225,11 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       let inserted = 0;
       for (const f of files) {
         const file = path.join(dir, f);
-        const entries = frozen.get(f) ?? (await readEntries(file));
-        if (entries.length) {
+        const chunks = frozen.get(f) ?? (await readChunks(file));
+        if (chunks.length) {
           inserted += await warehouse.transaction(async (exec) => {
             await ensurePredictionLogTable(exec);
-            return insertLogJson(exec, entries);
+            return insertChunks(exec, chunks);
           });
         }
         await fsp.unlink(file);

@@ -1,5 +1,5 @@
 // Embedded EventBus adapter: a delivery is acknowledged once its envelope is fsync'd to the durable log.
-import { encodeEnvelope } from '../../core/envelope';
+import { envelopeParts } from '../../core/envelope';
 import { ShopMlopsError } from '../../core/errors';
 import type { EventBus } from '../../ports/event-bus';
 import type { DurableLog } from './durable-log';
@@ -8,7 +8,7 @@ export function createLogEventBus(log: DurableLog): EventBus {
   return {
     async publish(envelope) {
       try {
-        await log.append(encodeEnvelope(envelope));
+        await log.append(envelopeParts(envelope));
       } catch (err) {
         throw new ShopMlopsError('UNAVAILABLE', `local log write failed: ${(err as Error).message}`, { cause: err });
       }

@@ -24,13 +24,21 @@ function frameCrc(buf: Buffer, pos: number, len: number, format: FrameFormat): n
   return format === 2 ? crc32(payload, crc32(buf.subarray(pos, pos + 4))) : crc32(payload);
 }
 
-/** One frame in the current format, in a single allocation. */
-export function encodeFrame(payload: Buffer): Buffer {
-  const buf = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
-  buf.writeUInt32LE(payload.length, 0);
-  payload.copy(buf, FRAME_HEADER);
-  buf.writeUInt32LE(frameCrc(buf, 0, payload.length, CURRENT_FORMAT), 4);
-  return buf;
+/**
+ * Writes one frame in the current format at `pos` of `target`, its payload being `parts` laid end to end (`length`
+ * bytes in all): the parts are copied once, straight into place, and the CRC runs over them where they already are.
+ * Returns the offset just after the frame.
+ */
+export function writeFrame(target: Buffer, pos: number, parts: readonly Buffer[], length: number): number {
+  target.writeUInt32LE(length, pos);
+  let crc = crc32(target.subarray(pos, pos + 4));
+  let at = pos + FRAME_HEADER;
+  for (const part of parts) {
+    crc = crc32(part, crc);
+    at += part.copy(target, at);
+  }
+  target.writeUInt32LE(crc, pos + 4);
+  return at;
 }
 
 /**

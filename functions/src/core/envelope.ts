@@ -45,11 +45,16 @@ export function bodyOf(buf: Buffer): Buffer {
   return buf.subarray(buf.indexOf(0x0a) + 1);
 }
 
-export function decodeEnvelope(buf: Buffer): WebhookEnvelope {
+/**
+ * Decodes an encoded envelope. The body is a copy unless `view` is set: then it is a view into `buf`, for a caller that
+ * only reads it while `buf` is unchanged (the classifier worker: a copy out of shared memory costs more than the parse).
+ */
+export function decodeEnvelope(buf: Buffer, o: { view?: boolean } = {}): WebhookEnvelope {
   const nl = buf.indexOf(0x0a);
   if (nl < 0) throw new Error('envelope has no header line');
   const h = headerSchema.parse(JSON.parse(buf.subarray(0, nl).toString('utf8')));
-  return { shop: h.s, topic: h.t, webhookId: h.w, eventId: h.e, apiVersion: h.v, triggeredAt: h.ta, receivedAt: h.ra, body: Buffer.from(buf.subarray(nl + 1)) };
+  const body = buf.subarray(nl + 1);
+  return { shop: h.s, topic: h.t, webhookId: h.w, eventId: h.e, apiVersion: h.v, triggeredAt: h.ta, receivedAt: h.ra, body: o.view ? body : Buffer.from(body) };
 }
 
 export function normaliseTimestamp(value: string | null | undefined): string | null {

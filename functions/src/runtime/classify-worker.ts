@@ -37,7 +37,7 @@ export function classifyPayloads(payloads: Uint8Array[]): Omit<ClassifyResponse,
   payloads.forEach((p, index) => {
     let env;
     try {
-      env = decodeEnvelope(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+      env = decodeEnvelope(Buffer.from(p.buffer, p.byteOffset, p.byteLength), { view: true });
     } catch (err) {
       undecodable.push({ index, error: (err as Error).message });
       return;

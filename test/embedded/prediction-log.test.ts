@@ -13,8 +13,9 @@ const SHOP = 'log-store.myshopify.com';
 let w: DuckDbWarehouse;
 let dir: string;
 beforeEach(async () => {
-  w = await openDuckDbWarehouse({ path: ':memory:' });
   dir = mkdtempSync(path.join(tmpdir(), 'shop-mlops-plog-'));
+  // The drain has DuckDB read the journal's files: the one directory the locked-down warehouse may read.
+  w = await openDuckDbWarehouse({ path: ':memory:', readableDirs: [dir] });
 });
 afterEach(async () => {
   await w.close();
@@ -74,6 +75,19 @@ test('a drain from memory lands every entry of several chunks byte for byte, non
   const rows = await w.query(`SELECT prediction_id, output FROM shop_predictions.prediction_log WHERE prediction_id IN ('p-0', 'p-499', 'p-500', 'p-1199') ORDER BY prediction_id`);
   expect(rows).toEqual([0, 1199, 499, 500].map((i) => ({ prediction_id: `p-${i}`, output: text(i) })));
   await a.close();
+});
+
+test('the warehouse reads the journal directory for the drain and still no other file', async () => {
+  const outside = mkdtempSync(path.join(tmpdir(), 'shop-mlops-plog-outside-'));
+  try {
+    await fsp.writeFile(path.join(outside, 'x.jsonl'), '{"a": 1}\n');
+    await fsp.writeFile(path.join(dir, 'x.jsonl'), '{"a": 2}\n');
+    await expect(w.query(`SELECT a FROM read_ndjson('${path.join(outside, 'x.jsonl')}')`)).rejects.toThrow(/Permission Error/);
+    await expect(w.query(`SELECT a FROM read_ndjson('${path.join(dir, '..', path.basename(outside), 'x.jsonl')}')`)).rejects.toThrow(/Permission Error/);
+    expect(await w.query(`SELECT a FROM read_ndjson('${path.join(dir, 'x.jsonl')}')`)).toEqual([{ a: '2' }]);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test('a crash mid-drain (rows landed, file not yet removed) lands nothing twice; a torn last line is skipped', async () => {

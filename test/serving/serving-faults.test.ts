@@ -91,7 +91,7 @@ async function register(version: number, production: unknown) {
 }
 
 beforeAll(async () => {
-  w = await openDuckDbWarehouse({ path: ':memory:' });
+  w = await openDuckDbWarehouse({ path: ':memory:', readableDirs: [path.join(dir, 'prediction-log')] });
   artifacts = createFileArtifactStore(path.join(dir, 'artifacts'));
   registries = createFileModelRegistries({ dir: path.join(dir, 'registry'), artifacts });
   registry = registries.forShop(SHOP);

@@ -141,7 +141,7 @@ async function serve(
 ): Promise<Runtime> {
   const { config } = opts;
   const p = paths(config.dataDir);
-  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1, ...(config.warehouseMemoryLimit ? { memoryLimit: config.warehouseMemoryLimit } : {}) });
+  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, faults: opts.faults ?? { failLoads: false }, threads: 1, readableDirs: [p.predictionLog], ...(config.warehouseMemoryLimit ? { memoryLimit: config.warehouseMemoryLimit } : {}) });
   opened.push(() => warehouse.close());
   const artifacts = createFileArtifactStore(p.artifacts);
   const privacy = createPrivacyService({ warehouse, artifacts, journals: fileJournalStorage(embeddedJournalDir(config.dataDir)), log: logger.child({ component: 'privacy' }) });

@@ -116,7 +116,7 @@ export async function withStoreMonitor<T>(config: AppConfig, fn: (m: EmbeddedMon
   const p = paths(config.dataDir);
   const log = await DurableLog.open({ dir: p.log });
   const logger = createLogger({ level: 'WARNING', component: 'monitor' });
-  const warehouse = await openDuckDbWarehouse({ path: p.warehouse }).catch(async (err: Error) => {
+  const warehouse = await openDuckDbWarehouse({ path: p.warehouse, readableDirs: [p.predictionLog] }).catch(async (err: Error) => {
     await log.close();
     throw new ShopMlopsError('UNAVAILABLE', `cannot open the warehouse in ${config.dataDir}: ${err.message}`);
   });

@@ -30,6 +30,12 @@ export interface DuckDbWarehouseOptions {
   threads?: number;
   /** DuckDB's memory limit (e.g. '4GB'; default 80 % of RAM); it spills to disk beyond it. Fixed at open (the configuration is locked). */
   memoryLimit?: string;
+  /**
+   * Directories DuckDB may read files in despite the lockdown: the prediction log's journal, which its drain loads
+   * with read_ndjson (DuckDB's own reader, ~4x cheaper per line than parsing the lines bound as a parameter). Admin
+   * SQL could read them too (what they hold is what prediction_log holds); writing them needs `--write`.
+   */
+  readableDirs?: readonly string[];
 }
 
 export type Exec = (sql: string, params?: unknown[]) => Promise<Row[]>;
@@ -62,6 +68,15 @@ export const LOCKDOWN = [
 ] as const;
 
 const EVENT_COLS = RAW_TABLES.events.map((c) => c.name);
+
+/** Applies LOCKDOWN, after allowing reads in `readableDirs` (set first: the configuration is locked last). */
+async function lockDown(conn: DuckDBConnection, readableDirs: readonly string[] = []): Promise<void> {
+  if (readableDirs.length) {
+    const dirs = readableDirs.map((d) => `'${(d.endsWith('/') ? d : d + '/').replaceAll("'", "''")}'`).join(', ');
+    await conn.run(`SET allowed_directories = [${dirs}]`);
+  }
+  for (const s of LOCKDOWN) await conn.run(s);
+}
 
 /** Serialises access to the single connection (DuckDB transactions are per connection). */
 function createLock() {
@@ -123,7 +138,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     await conn.run('CREATE SCHEMA IF NOT EXISTS shop_raw');
     for (const t of Object.keys(RAW_TABLES) as (keyof typeof RAW_TABLES)[]) await conn.run(duckdbCreateTable('shop_raw', t));
   }
-  for (const s of LOCKDOWN) await conn.run(s);
+  await lockDown(conn, opts.readableDirs);
 
   const checkFault = () => {
     if (faults?.failLoads) throw new ShopMlopsError('UNAVAILABLE', 'warehouse unavailable (fault injection)');
@@ -321,7 +336,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
         await fsp.rm(`${fresh}.wal`, { force: true });
         instance = await open();
         conn = await instance.connect();
-        for (const s of LOCKDOWN) await conn.run(s);
+        await lockDown(conn, opts.readableDirs);
       }
     } catch {
       compactionOwed = true;

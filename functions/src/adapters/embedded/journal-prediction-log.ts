@@ -32,110 +32,61 @@ export interface JournalPredictionLog extends PredictionLog {
 
 const PENDING = 'pending.jsonl';
 const DRAINING = /^draining-\d+-\d+\.jsonl$/;
-/**
- * Rows per INSERT statement (one BLOB parameter of JSON lines each). Serialising the entries, binding the parameter and reading
- * the answer are synchronous on the serving thread: small chunks with a yield between keep each step near a
- * millisecond, so a drain never stalls the prediction routes (5,000-row chunks put ~40 ms stalls into their p99).
- */
+/** Entries per INSERT when inserting entries given in memory (insertLogEntries). */
 const CHUNK = 500;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+const wire = (t: string) => (t === 'TIMESTAMPTZ' ? 'VARCHAR' : t);
+const COLUMN_LIST = PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ');
+/** The columns as a journal line carries them (timestamps as ISO text), for DuckDB's JSON readers. */
+const LINE_COLUMNS = PREDICTION_LOG_COLUMNS.map((c) => [c.name, wire(duckdbType(c.type))] as const);
+
 /**
- * Inserts entries not yet in the table (a journal drained twice after a crash lands once). Entries about a customer a
- * customers/redact has removed, or of a shop a shop/redact has, never land: answers still in the journal when the
- * redaction ran (at most the last drain interval's) would otherwise reach the table after its DELETE.
+ * The one INSERT both paths run, from `lines` (a relation of journal lines with the columns as text): rows not yet in
+ * the table (a journal drained twice after a crash lands once; the check reads only rows served since `since`, the
+ * batch's earliest served_at, a constant so DuckDB prunes by it: computed in the query it made the insert 4x slower),
+ * and none about a customer a customers/redact has removed or a shop a shop/redact has: answers still in the journal
+ * when the redaction ran (at most the last drain interval's) would otherwise reach the table after its DELETE. Lines
+ * without prediction_id, shop or served_at are not entries and are skipped.
  */
+function insertNewRows(lines: string, since: string): string {
+  const typed = PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"::${duckdbType(c.type)} AS "${c.name}"`).join(', ');
+  return `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${COLUMN_LIST})
+    WITH s AS (SELECT ${typed} FROM ${lines} WHERE prediction_id IS NOT NULL AND shop IS NOT NULL AND served_at IS NOT NULL)
+    SELECT ${COLUMN_LIST} FROM s
+    WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= ${since}::TIMESTAMPTZ AND l.prediction_id = s.prediction_id)
+      AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit AS a WHERE a.shop = s.shop AND (a.action = 'shop/redact' OR (a.action = 'customers/redact' AND a.customer_id = s.customer_id)))`;
+}
+
+const earliest = (entries: readonly { served_at: string }[]): string => entries.reduce((m, e) => (e.served_at < m ? e.served_at : m), entries[0]!.served_at);
+
+const countOf = (rows: Record<string, unknown>[]): number => Number(rows[0]?.['Count'] ?? 0);
+
+/** Inserts entries given in memory (tests, tools): their JSON lines go to DuckDB as one BLOB per CHUNK entries. */
 export async function insertLogEntries(exec: Exec, entries: readonly PredictionLogEntry[]): Promise<number> {
+  const structure = JSON.stringify(Object.fromEntries(LINE_COLUMNS));
+  const lines = `(SELECT r.* FROM (SELECT from_json(line, '${structure}') AS r FROM (SELECT unnest(string_split(decode($1), chr(10))) AS line) WHERE line <> ''))`;
   let inserted = 0;
   for (let i = 0; i < entries.length; i += CHUNK) {
     const part = entries.slice(i, i + CHUNK);
-    inserted += await insertLogLines(exec, chunkOf(part.map((e) => JSON.stringify(e)), part));
-  }
-  return inserted;
-}
-
-/**
- * Journal lines as the journal holds them: UTF-8 bytes, each line preceded by `\n`, off the JS heap (a drain interval's
- * answers kept as strings were copied by every young-generation GC they lived through), and their earliest served_at
- * (the insert's lower bound for the duplicate check). At most CHUNK lines.
- */
-interface LineChunk {
-  bytes: Buffer;
-  lines: number;
-  since: string;
-}
-
-function chunkOf(lines: readonly string[], entries: readonly { served_at: string }[]): LineChunk {
-  const since = entries.reduce((m, e) => (e.served_at < m ? e.served_at : m), entries[0]!.served_at);
-  return { bytes: Buffer.from('\n' + lines.join('\n'), 'utf8'), lines: lines.length, since };
-}
-
-/**
- * Inserts one chunk's lines: the bytes go to DuckDB as a BLOB, split into lines and parsed by from_json there (no JS
- * string of the chunk is built).
- */
-async function insertLogLines(exec: Exec, chunk: LineChunk): Promise<number> {
-  const wire = (t: string) => (t === 'TIMESTAMPTZ' ? 'VARCHAR' : t);
-  const structure = JSON.stringify(Object.fromEntries(PREDICTION_LOG_COLUMNS.map((c) => [c.name, wire(duckdbType(c.type))])));
-  const select = PREDICTION_LOG_COLUMNS.map((c) => `r."${c.name}"::${duckdbType(c.type)}`).join(', ');
-  const rows = await exec(
-    `INSERT INTO ${QUALIFIED_PREDICTION_LOG} (${PREDICTION_LOG_COLUMNS.map((c) => `"${c.name}"`).join(', ')})
-     SELECT ${select} FROM (SELECT from_json(line, '${structure}') AS r FROM (SELECT unnest(string_split(decode($1), chr(10))) AS line) WHERE line <> '') AS s
-     WHERE NOT EXISTS (SELECT 1 FROM ${QUALIFIED_PREDICTION_LOG} AS l WHERE l.served_at >= $2::TIMESTAMPTZ AND l.prediction_id = s.r.prediction_id)
-       AND NOT EXISTS (SELECT 1 FROM shop_raw.privacy_audit AS a WHERE a.shop = s.r.shop AND (a.action = 'shop/redact' OR (a.action = 'customers/redact' AND a.customer_id = s.r.customer_id)))
-     RETURNING 1`,
-    [new DuckDBBlobValue(chunk.bytes), chunk.since],
-  );
-  return rows.length;
-}
-
-/** Inserts chunks with a yield between (each chunk's encoding and answer are synchronous work on the serving thread). */
-async function insertChunks(exec: Exec, chunks: readonly LineChunk[]): Promise<number> {
-  let inserted = 0;
-  for (const c of chunks) {
-    inserted += await insertLogLines(exec, c);
+    const bytes = Buffer.from(part.map((e) => JSON.stringify(e)).join('\n'), 'utf8');
+    inserted += countOf(await exec(insertNewRows(lines, '$2'), [new DuckDBBlobValue(bytes), earliest(part)]));
     await yieldToEventLoop();
   }
   return inserted;
 }
 
-const isEntry = (r: Record<string, unknown>): r is PredictionLogEntry & Record<string, unknown> => typeof r['prediction_id'] === 'string' && typeof r['shop'] === 'string' && typeof r['served_at'] === 'string';
-
-/** The journal file's entries as chunks (a torn or foreign line is skipped), parsed CHUNK lines at a time with yields between. */
-async function readChunks(file: string): Promise<LineChunk[]> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const lines = text.split('\n');
-  const chunks: LineChunk[] = [];
-  let kept: string[] = [];
-  let entries: PredictionLogEntry[] = [];
-  const close = () => {
-    if (kept.length) chunks.push(chunkOf(kept, entries));
-    kept = [];
-    entries = [];
-  };
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0 && i % CHUNK === 0) await yieldToEventLoop();
-    const line = lines[i]!;
-    if (!line) continue;
-    try {
-      const v = JSON.parse(line) as unknown;
-      if (v && typeof v === 'object' && !Array.isArray(v) && isEntry(v as Record<string, unknown>)) {
-        kept.push(line);
-        entries.push(v as PredictionLogEntry);
-        if (kept.length === CHUNK) close();
-      }
-    } catch {
-      /* a torn last line after a crash: its entry was never acknowledged as durable */
-    }
-  }
-  close();
-  return chunks;
+/**
+ * Inserts a journal file's entries, read by DuckDB itself (read_ndjson: a torn last line after a crash, never
+ * acknowledged as durable, is skipped). The warehouse must allow reading the journal's directory (readableDirs).
+ * `since`: the file's earliest served_at when this process wrote it; else it is read from the file first.
+ */
+async function insertJournalFile(exec: Exec, file: string, since: string | null): Promise<number> {
+  const columns = `{${LINE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ')}}`;
+  const lines = `read_ndjson('${file.replaceAll("'", "''")}', columns = ${columns}, format = 'newline_delimited', ignore_errors = true)`;
+  const from = since ?? (await exec(`SELECT min(served_at) AS m FROM ${lines} WHERE prediction_id IS NOT NULL AND shop IS NOT NULL`))[0]?.['m'];
+  if (typeof from !== 'string') return 0; // no entry in the file
+  return countOf(await exec(insertNewRows(lines, '$1'), [from]));
 }
 
 export function createJournalPredictionLog(opts: JournalPredictionLogOptions): JournalPredictionLog {
@@ -143,10 +94,12 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
   const maxBuffered = opts.maxBuffered ?? 100_000;
   const pendingFile = path.join(dir, PENDING);
   let buffer: PredictionLogEntry[] = [];
-  /** What this process committed to the pending file since it was last frozen, as written: a drain loads it from here, not by reading the file back. */
-  let inPending: LineChunk[] = [];
-  /** Frozen files of this process and their chunks (files left by an earlier process are read from disk). */
-  const frozen = new Map<string, LineChunk[]>();
+  /** The earliest served_at this process appended to the pending file since it was last frozen (null: none, or unknown). */
+  let pendingSince: string | null = null;
+  /** Whether the pending file may hold lines this process did not write (an earlier process's, not set aside). */
+  let pendingForeign = true;
+  /** The earliest served_at of each file this process froze (files an earlier process left are asked). */
+  const sinceOf = new Map<string, string>();
   let written = 0;
   let dropped = 0;
   let committing = 0;
@@ -159,20 +112,20 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
     return run;
   };
 
-  /** Whether inPending holds everything in the pending file (false while a file an earlier process left may not have been set aside). */
-  let inPendingComplete = false;
-  // A pending file an earlier process left is set aside first (before any commit of this one): it is drained from disk.
+
+  // A pending file an earlier process left is set aside first (before any commit of this one), so each pending file
+  // this process freezes holds only its own lines and their earliest served_at is known.
   void serial(async () => {
     try {
       await fsp.rename(pendingFile, path.join(dir, `draining-${Date.now()}-${++seq}.jsonl`));
       await syncDir(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        logger.warn('prediction log: the pending journal an earlier process left could not be set aside; it is drained from disk', { error: (err as Error).message });
+        logger.warn('prediction log: the pending journal an earlier process left could not be set aside; it is drained with this one', { error: (err as Error).message });
         return;
       }
     }
-    inPendingComplete = true;
+    pendingForeign = false;
   });
 
   const commit = (): Promise<void> =>
@@ -182,14 +135,11 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       buffer = [];
       committing = batch.length;
       try {
-        // CHUNK entries per piece of bytes: the journal gets them all in one write, a drain inserts piece by piece.
-        const pieces: LineChunk[] = [];
-        for (let i = 0; i < batch.length; i += CHUNK) {
-          const part = batch.slice(i, i + CHUNK);
-          pieces.push(chunkOf(part.map((e) => JSON.stringify(e)), part));
-        }
-        await appendJournalBytes(pendingFile, pieces.length === 1 ? pieces[0]!.bytes : Buffer.concat(pieces.map((c) => c.bytes)));
-        for (const c of pieces) inPending.push(c);
+        // Nothing of it stays in memory: a drain has DuckDB read the journal file itself.
+        // Lowered before the write: a failed write may still have put some of these lines in the file.
+        const first = earliest(batch);
+        if (pendingSince === null || first < pendingSince) pendingSince = first;
+        await appendJournalBytes(pendingFile, Buffer.from('\n' + batch.map((e) => JSON.stringify(e)).join('\n'), 'utf8'));
         written += batch.length;
       } catch (err) {
         // The disk refused: keep the entries (bounded) for the next commit.
@@ -207,12 +157,12 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
     serial(async () => {
       await fsp.mkdir(dir, { recursive: true });
       // Freeze the journal: later appends start a new pending file; the frozen one is loaded, then removed.
-      const name = `draining-${Date.now()}-${++seq}.jsonl`;
       try {
+        const name = `draining-${Date.now()}-${++seq}.jsonl`;
         await fsp.rename(pendingFile, path.join(dir, name));
-        if (inPendingComplete) frozen.set(name, inPending);
-        inPending = [];
-        inPendingComplete = true;
+        if (pendingSince !== null && !pendingForeign) sinceOf.set(name, pendingSince);
+        pendingSince = null;
+        pendingForeign = false;
         await syncDir(dir);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -225,15 +175,12 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
       let inserted = 0;
       for (const f of files) {
         const file = path.join(dir, f);
-        const chunks = frozen.get(f) ?? (await readChunks(file));
-        if (chunks.length) {
-          inserted += await warehouse.transaction(async (exec) => {
-            await ensurePredictionLogTable(exec);
-            return insertChunks(exec, chunks);
-          });
-        }
+        inserted += await warehouse.transaction(async (exec) => {
+          await ensurePredictionLogTable(exec);
+          return insertJournalFile(exec, file, sinceOf.get(f) ?? null);
+        });
         await fsp.unlink(file);
-        frozen.delete(f);
+        sinceOf.delete(f);
       }
       return inserted;
     });

@@ -9,7 +9,7 @@ import { createDuckDbPredictionStore } from '../../functions/src/adapters/embedd
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import { createFileArtifactStore } from '../../functions/src/adapters/embedded/file-artifact-store';
 import { createFileModelRegistries } from '../../functions/src/adapters/embedded/file-model-registry';
-import { createJournalEndpoints } from '../../functions/src/adapters/embedded/journal-endpoints';
+import { createJournalEndpoints, listEndpointKeys } from '../../functions/src/adapters/embedded/journal-endpoints';
 import { createJournalPredictionLog, type JournalPredictionLog } from '../../functions/src/adapters/embedded/journal-prediction-log';
 import { silentLogger } from '../../functions/src/core/log';
 import { createServingMetrics, type ServingMetrics } from '../../functions/src/core/metrics';
@@ -141,11 +141,11 @@ function stack(budgetMs = 5_000) {
     logger: silentLogger,
   });
   const routes = createPredictionRoutes({ resolveCaller: localAdminCaller(TOKEN), serving, logger: silentLogger, metrics, remoteAddress: () => '127.0.0.1' });
-  return async (arm: 'champion' | 'challenger' | 'holdout') => {
+  return Object.assign(async (arm: 'champion' | 'challenger' | 'holdout') => {
     const res = await routes.request(`/recommendations/product?shop=${SHOP}&product_id=${product}&k=3&visitor_id=${unitIn[arm]}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);
     return (await res.json()) as { arm: string; version: number | null; served_by: string; fallback: boolean; fallback_reason: string | null; prediction: Array<{ recommended_product_id: string; source: string }> };
-  };
+  }, { serving });
 }
 
 const setChallenger = (version: number) => endpoints.setSplit({ shop: SHOP, model: 'recommend', split: { champion: { version: 1, percent: 80 }, challenger: { version, percent: 10 }, holdout: 10 }, ...WHO });
@@ -237,4 +237,17 @@ test('the per-version latency histogram counts every answer under the version th
   expect(histogram).toEqual(Object.fromEntries(rows.map((r) => [String(r['version']), Number(r['n'])])));
   // Buckets are in seconds (the 1 s bucket exists).
   expect(text).toMatch(/shop_mlops_prediction_seconds_bucket\{le="1",model="recommend",version="1"\} \d+/);
+});
+
+// Last: its cold request adds a fallback the counting tests above do not expect.
+test('warmed before traffic, every deployed version answers its first request even with the registry and artifacts down', async () => {
+  await setChallenger(2);
+  const get = stack();
+  expect(await listEndpointKeys(path.join(dir, 'endpoints'))).toEqual([{ shop: SHOP, model: 'recommend' }]);
+  await get.serving.warm({ shop: SHOP, model: 'recommend' });
+  Object.assign(faults, { registryDown: true, artifactsDown: true });
+  expect(await get('challenger')).toMatchObject({ arm: 'challenger', version: 2, served_by: 'model', fallback: false });
+  expect(await get('champion')).toMatchObject({ arm: 'champion', version: 1, served_by: 'model', fallback: false });
+  // Cold, the same first request falls back (what a restart under traffic did until the loads landed).
+  expect(await stack()('challenger')).toMatchObject({ fallback: true });
 });

@@ -130,6 +130,9 @@ async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Ru
   }
 }
 
+/** Longest the runtime waits for its endpoints to warm before it listens (the rest load on their first request). */
+const WARM_TIMEOUT_MS = 15_000;
+
 async function serve(
   opts: RuntimeOptions,
   releaseUmask: () => void,
@@ -249,6 +252,10 @@ async function serve(
   // Node's headers deadline starts at a request's first byte: a connection that sends nothing gets the same deadline.
   server.on('connection', (socket: Socket) => socket.setTimeout(config.headersTimeoutMs));
   server.prependListener('request', (req: IncomingMessage) => req.socket.setTimeout(0));
+  // Deployed versions, features and CLV answers loaded before the first request: started cold under traffic, each
+  // request timed out into a per-request batch read until the loads landed (p99 2.8 s for the first 3 s at 2,000/s).
+  const warm = await serving.warmDeployed(WARM_TIMEOUT_MS);
+  logger.info('serving warmed', warm);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

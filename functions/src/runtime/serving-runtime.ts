@@ -12,7 +12,7 @@ import type { ModelRegistries } from '../ports/model-registry';
 import type { DuckDbWarehouse } from '../adapters/embedded/duckdb-warehouse';
 import { createDuckDbPredictionStore } from '../adapters/embedded/duckdb-prediction-store';
 import { createFileModelRegistries } from '../adapters/embedded/file-model-registry';
-import { createJournalEndpoints } from '../adapters/embedded/journal-endpoints';
+import { createJournalEndpoints, listEndpointKeys } from '../adapters/embedded/journal-endpoints';
 import { createJournalPredictionLog, type JournalPredictionLog } from '../adapters/embedded/journal-prediction-log';
 import { createModelCache, type ModelCache } from '../serving/model-cache';
 import { createServingCore } from '../serving/serve';
@@ -40,6 +40,11 @@ export interface EmbeddedServing {
   models: ModelCache;
   predictionLog: JournalPredictionLog;
   metrics: ServingMetrics;
+  /**
+   * Warms every endpoint in the journal (ServingCore.warm), one after another, for at most `timeoutMs`: the runtime
+   * runs it before it listens. Resolves with how many were warmed and whether time ran out (the rest load on request).
+   */
+  warmDeployed(timeoutMs: number): Promise<{ endpoints: number; warmed: number; timedOut: boolean }>;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,21 @@ export function createEmbeddedServing(o: EmbeddedServingOptions): EmbeddedServin
     models,
     predictionLog,
     metrics,
+    async warmDeployed(timeoutMs) {
+      const keys = await listEndpointKeys(o.paths.endpoints);
+      const until = performance.now() + timeoutMs;
+      let warmed = 0;
+      for (const key of keys) {
+        const left = until - performance.now();
+        if (left <= 0) break;
+        let timer: NodeJS.Timeout | undefined;
+        const done = await Promise.race([serving.warm(key).then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), left)))]);
+        clearTimeout(timer);
+        if (!done) break;
+        warmed++;
+      }
+      return { endpoints: keys.length, warmed, timedOut: warmed < keys.length };
+    },
     async close() {
       await predictionLog.close();
       await endpoints.close();

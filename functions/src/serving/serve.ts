@@ -4,7 +4,7 @@ import { sha256 } from '../core/hmac-sha256';
 import { ShopMlopsError } from '../core/errors';
 import { throttledWarn, type Logger } from '../core/log';
 import { versionLabel, type ServingMetrics } from '../core/metrics';
-import type { EndpointState, Endpoints } from '../ports/endpoints';
+import type { EndpointKey, EndpointState, Endpoints } from '../ports/endpoints';
 import type { FallbackReason, PredictionLog, ServedBy, ServedLabels } from '../ports/prediction-log';
 import type { PredictionStore } from '../ports/prediction-store';
 import type { TrainedModelName } from '../training/models/types';
@@ -57,6 +57,13 @@ export interface ServingCoreDeps {
 
 export interface ServingCore {
   predict(req: PredictRequest): Promise<ServedPrediction>;
+  /**
+   * Loads what a first request would: every deployed version of the endpoint, the shop's serving features and (CLV)
+   * the version's batch answers for the latest snapshot. Run before traffic, a restart under load serves from memory
+   * at once (cold, each request timed out into a per-request batch read until the loads landed). Never throws: what
+   * fails to load is loaded on request, as without it.
+   */
+  warm(key: EndpointKey): Promise<void>;
 }
 
 /** A layer could not answer, and why. */
@@ -377,5 +384,15 @@ export function createServingCore(deps: ServingCoreDeps): ServingCore {
     });
   }
 
-  return { predict };
+  async function warm(key: EndpointKey): Promise<void> {
+    const state = await deps.endpoints.getState(key).catch(() => null);
+    if (!state) return;
+    const f = await features.get(key.shop).catch(() => null);
+    for (const d of state.deployed) {
+      const m = await models.get(key.shop, key.model, d.version).catch(() => null);
+      if (m?.model === 'clv' && f?.snapshot) await seedClv(key.shop, m, f.snapshot, [...f.customers.keys()]);
+    }
+  }
+
+  return { predict, warm };
 }

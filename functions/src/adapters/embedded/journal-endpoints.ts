@@ -1,11 +1,12 @@
 // Embedded Endpoints: one fdatasync'd append-only journal per (shop, model); each record is a rollout row plus the state after it.
 import { randomUUID } from 'node:crypto';
-import { statSync, type Stats } from 'node:fs';
+import { promises as fsp, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ShopMlopsError } from '../../core/errors';
 import {
   emptyState,
+  endpointKeySchema,
   type EndpointKey,
   type EndpointState,
   type Endpoints,
@@ -64,6 +65,20 @@ function fold(key: EndpointKey, records: unknown[]): Folded {
     applied.add(r.id);
   }
   return { state, history, applied };
+}
+
+/** Every (shop, model) with a journal under `dir` (`<shop>/<model>.jsonl`): the endpoints a runtime warms at start. */
+export async function listEndpointKeys(dir: string): Promise<EndpointKey[]> {
+  const keys: EndpointKey[] = [];
+  const shops = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const shop of shops) {
+    if (!shop.isDirectory()) continue;
+    for (const f of await fsp.readdir(path.join(dir, shop.name)).catch(() => [] as string[])) {
+      const key = endpointKeySchema.safeParse({ shop: shop.name, model: f.slice(0, -'.jsonl'.length) });
+      if (f.endsWith('.jsonl') && key.success) keys.push(key.data);
+    }
+  }
+  return keys.sort((a, b) => a.shop.localeCompare(b.shop) || a.model.localeCompare(b.model));
 }
 
 export function createJournalEndpoints(opts: JournalEndpointsOptions): Endpoints {

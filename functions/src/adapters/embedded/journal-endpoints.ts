@@ -74,8 +74,9 @@ export async function listEndpointKeys(dir: string): Promise<EndpointKey[]> {
   for (const shop of shops) {
     if (!shop.isDirectory()) continue;
     for (const f of await fsp.readdir(path.join(dir, shop.name)).catch(() => [] as string[])) {
+      if (!f.endsWith('.jsonl')) continue;
       const key = endpointKeySchema.safeParse({ shop: shop.name, model: f.slice(0, -'.jsonl'.length) });
-      if (f.endsWith('.jsonl') && key.success) keys.push(key.data);
+      if (key.success) keys.push(key.data);
     }
   }
   return keys.sort((a, b) => a.shop.localeCompare(b.shop) || a.model.localeCompare(b.model));

@@ -7,7 +7,7 @@ import { duckdbType } from '../../serving/prediction-tables';
 import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG } from '../../serving/prediction-log-table';
 import { ensurePredictionLogTable, type DuckDbTransactions } from './duckdb-prediction-store';
 import { DuckDBBlobValue } from '@duckdb/node-api';
-import { appendJournalBytes, syncDir } from './jsonl-journal';
+import { appendJsonLines, syncDir } from './jsonl-journal';
 
 type Exec = Parameters<Parameters<DuckDbTransactions['transaction']>[0]>[0];
 
@@ -139,7 +139,7 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
         // Lowered before the write: a failed write may still have put some of these lines in the file.
         const first = earliest(batch);
         if (pendingSince === null || first < pendingSince) pendingSince = first;
-        await appendJournalBytes(pendingFile, Buffer.from('\n' + batch.map((e) => JSON.stringify(e)).join('\n'), 'utf8'));
+        await appendJsonLines(pendingFile, batch.map((e) => JSON.stringify(e)));
         written += batch.length;
       } catch (err) {
         // The disk refused: keep the entries (bounded) for the next commit.

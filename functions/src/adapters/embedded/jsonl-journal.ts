@@ -13,11 +13,7 @@ export async function appendRecords(file: string, records: object[]): Promise<vo
 
 /** appendRecords for records already serialised (each one JSON text without newlines), e.g. kept to be reused. */
 export async function appendJsonLines(file: string, lines: readonly string[]): Promise<void> {
-  return appendJournalBytes(file, Buffer.from('\n' + lines.join('\n'), 'utf8'));
-}
-
-/** Appends bytes already framed as journal lines (each line preceded by `\n`) and makes them durable. */
-export async function appendJournalBytes(file: string, data: Buffer): Promise<void> {
+  const data = Buffer.from('\n' + lines.join('\n'), 'utf8');
   let created = false;
   try {
     await fsp.access(file);

@@ -33,12 +33,13 @@ interface Pending {
  * Gives an event from the worker its `payload`: the body's UTF-8 text (what the worker parsed), decoded from the
  * record's bytes when first read (landing reads the bytes; privacy topics, scrubbing and app events read the text).
  */
-function attachPayload(e: LandedEvent, body: Buffer): void {
+function attachPayload(e: LandedEvent, record: Buffer): void {
   let text: string | undefined;
   Object.defineProperty(e, 'payload', {
     enumerable: true,
     configurable: true,
-    get: () => (text ??= body.toString('utf8')),
+    // The body is found in the record only here: landing takes its own view of the bytes, and most events are never read.
+    get: () => (text ??= bodyOf(record).toString('utf8')),
     set: (v: string) => {
       text = v;
     },
@@ -91,7 +92,7 @@ export function createClassifier(logger: Logger): Classifier {
         const p = pending.get(r.id);
         pending.delete(r.id);
         if (!p) return;
-        r.events.forEach((e, i) => attachPayload(e, bodyOf(p.payloads[r.indexes[i]!]!)));
+        r.events.forEach((e, i) => attachPayload(e, p.payloads[r.indexes[i]!]!));
         p.resolve({ events: r.events, customerIds: r.customerIds, indexes: r.indexes, quarantined: r.quarantined, undecodable: r.undecodable });
       });
       w.on('error', (err) => logger.warn('classifier worker failed', { error: err.message }));

@@ -48,6 +48,10 @@ test('the DuckDB admin SQL runs on cannot reach files, the network or extensions
       expect([sql, r.status, r.error?.message]).toEqual([sql, 400, expect.stringMatching(denied)]);
       if (file) expect(existsSync(file)).toBe(false);
     }
+    // Nor can it detach the store from the runtime's instance (it is attached, see duckdb-warehouse.ts).
+    const detach = await adminSql(rt, 'DETACH warehouse', { write: true });
+    expect([detach.status, detach.error?.message]).toEqual([400, expect.stringMatching(/cannot DETACH databases: the store stays attached/)]);
+    expect((await adminSql(rt, "SELECT current_database() AS db")).rows).toEqual([{ db: 'warehouse' }]);
     for (const sql of ['SET enable_external_access = true', 'SET autoload_known_extensions = true', 'SET autoinstall_known_extensions = true', 'SET lock_configuration = false', 'RESET enable_external_access']) {
       const r = await adminSql(rt, sql, { write: true });
       expect([sql, r.status, r.error?.message]).toEqual([sql, 400, expect.stringMatching(/the configuration has been locked/)]);

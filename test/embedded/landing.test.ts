@@ -1,7 +1,9 @@
 // DuckDB landing: the batch's own duplicates collapse to the first by either key, body bytes land as their exact text, a rejected row is UNPROCESSABLE.
-import { openDuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
+import * as path from 'node:path';
+import { ROW_GROUP_SIZE, openDuckDbWarehouse } from '../../functions/src/adapters/embedded/duckdb-warehouse';
 import type { LandedEvent } from '../../functions/src/core/classify';
 import { ShopMlopsError } from '../../functions/src/core/errors';
+import { tempDir } from '../helpers/runtime';
 
 const ev = (webhook: string, event: string | null, payload = `{"id":"${webhook}"}`): LandedEvent => ({
   shop: 'landing.myshopify.com',
@@ -53,6 +55,31 @@ test('a row DuckDB rejects (not JSON) fails the batch as UNPROCESSABLE, not retr
     expect(err).toBeInstanceOf(ShopMlopsError);
     expect(err).toMatchObject({ code: 'UNPROCESSABLE', retryable: false });
     expect(await w.query('SELECT count(*) AS n FROM shop_raw.events')).toEqual([{ n: '0' }]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('a file store is written in row groups of ROW_GROUP_SIZE, after a reopen too, so a batch larger than one lands its full groups straight into the file', async () => {
+  const file = path.join(tempDir(), 'warehouse.duckdb');
+  const rowGroups = async (w: Awaited<ReturnType<typeof openDuckDbWarehouse>>) => {
+    await w.execute('CHECKPOINT');
+    return w.query("SELECT count(DISTINCT row_group_id)::INT AS groups, max(count)::INT AS largest FROM pragma_storage_info('shop_raw.events') WHERE column_name = 'webhook_id'");
+  };
+  const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => ev(`w${from + i}`, `e${from + i}`));
+  let w = await openDuckDbWarehouse({ path: file });
+  try {
+    expect(await w.landEvents(batch(0, 5000))).toEqual({ inserted: 5000, duplicates: 0 });
+    expect(await rowGroups(w)).toEqual([{ groups: 3, largest: ROW_GROUP_SIZE }]);
+  } finally {
+    await w.close();
+  }
+  // DuckDB keeps no row group size in the file: opened without it, the next checkpoint would merge the groups.
+  w = await openDuckDbWarehouse({ path: file });
+  try {
+    expect(await w.landEvents(batch(5000, 3000))).toEqual({ inserted: 3000, duplicates: 0 });
+    expect(await rowGroups(w)).toEqual([{ groups: 4, largest: ROW_GROUP_SIZE }]);
+    expect(await w.query('SELECT count(*)::INT AS n, count(DISTINCT webhook_id)::INT AS ids FROM shop_raw.events')).toEqual([{ n: 8000, ids: 8000 }]);
   } finally {
     await w.close();
   }

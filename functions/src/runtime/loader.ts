@@ -18,9 +18,11 @@ const UNKNOWN_ERROR_ATTEMPTS = 5;
 
 /**
  * Most bytes of log read (and landed) per transaction. Under load the backlog fills whole reads, so each
- * transaction carries thousands of deliveries (its fixed costs: commit, the dedup anti-join over the table).
+ * transaction carries thousands of deliveries (its fixed costs: commit, the dedup anti-join over the table), and
+ * more than one of the warehouse's row groups (2,048 rows) for payloads up to ~15 KB: DuckDB then writes full row
+ * groups straight into the file instead of through its WAL (duckdb-warehouse.ts ROW_GROUP_SIZE).
  */
-const READ_BYTES = 16 * 1024 * 1024;
+const READ_BYTES = 32 * 1024 * 1024;
 /** Log bytes read and classified per step of a batch (one step's main-thread work stays a few milliseconds). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 /**

@@ -13,6 +13,9 @@ export interface AdminSqlOptions {
 /** Statement types a read may have (SHOW, DESCRIBE, SUMMARIZE, FROM, VALUES and table-valued PRAGMAs parse as SELECT). */
 const READ_TYPES: ReadonlySet<StatementType> = new Set([StatementType.SELECT, StatementType.EXPLAIN]);
 
+/** Refused even with `write` (ATTACH already is, by the lockdown): the runtime's store is attached to its instance (duckdb-warehouse.ts) and stays so. */
+const NEVER_TYPES: ReadonlySet<StatementType> = new Set([StatementType.DETACH]);
+
 const typeName = (t: StatementType): string => StatementType[t] ?? String(t);
 
 /**
@@ -58,6 +61,7 @@ export async function runAdminSql(conn: DuckDBConnection, sql: string, o: AdminS
         if (timedOut) throw timeoutError();
         const p = await extracted.prepare(i);
         prepared.push(p);
+        if (NEVER_TYPES.has(p.statementType)) throw new ShopMlopsError('BAD_REQUEST', `admin SQL cannot ${typeName(p.statementType)} databases: the store stays attached`, { details: { refused: [typeName(p.statementType)] } });
         rows = (await p.runAndReadAll()).getRowObjectsJson() as Row[];
       }
     }

@@ -116,6 +116,28 @@ test('a warehouse that refuses the drain keeps the journal; the next drain lands
   await a.close();
 });
 
+test('entries are serialised as recorded: across chunks, one larger than a chunk and non-ASCII text reach the journal in order; a refused commit keeps them', async () => {
+  const a = open();
+  // ~2 KB each: 100 of them fill several 64 KB chunks; #50 alone is 200 KB.
+  const recorded = Array.from({ length: 100 }, (_, i) => entry(i, { output: JSON.stringify({ note: `Grüße – 東京 🛒 ${i}`, pad: 'x'.repeat(i === 50 ? 200_000 : 2_000) }) }));
+  const journal = path.join(dir, 'pending.jsonl');
+  // The disk refuses the first commit (the journal's path is a directory): nothing is lost, nothing reordered.
+  await a.flush(); // (after the log has set aside any journal an earlier process left)
+  await fsp.mkdir(journal);
+  for (const e of recorded.slice(0, 60)) a.record(e);
+  await expect(a.flush()).rejects.toThrow();
+  expect(a.stats()).toMatchObject({ pending: 60, written: 0, dropped: 0 });
+  await fsp.rmdir(journal);
+  for (const e of recorded.slice(60)) a.record(e);
+  await a.flush();
+  expect(a.stats()).toMatchObject({ pending: 0, written: 100, dropped: 0 });
+  const lines = (await fsp.readFile(journal, 'utf8')).split('\n').filter(Boolean);
+  expect(lines.map((l) => JSON.parse(l) as PredictionLogEntry)).toEqual(recorded);
+  expect(await a.drain()).toBe(100);
+  expect(await w.query(`SELECT count(*)::INT AS n, max(length(output))::INT AS longest FROM shop_predictions.prediction_log WHERE output LIKE '%東京 🛒%'`)).toEqual([{ n: 100, longest: [...recorded[50]!.output!].length }]);
+  await a.close();
+});
+
 test('record never blocks or throws: beyond the buffer bound entries are dropped and counted; close flushes and drains', async () => {
   const a = createJournalPredictionLog({ dir, warehouse: w, logger: silentLogger, maxBuffered: 3, commitMs: 3_600_000, drainMs: 3_600_000 });
   for (let i = 0; i < 5; i++) a.record(entry(i));

@@ -8,12 +8,15 @@ import * as path from 'node:path';
  * written as "\n" + JSON, so a record torn by a crash never glues onto the next one; readers skip it.
  */
 export async function appendRecords(file: string, records: object[]): Promise<void> {
-  return appendJsonLines(file, records.map((r) => JSON.stringify(r)));
+  return appendLines(file, [Buffer.from(records.map((r) => '\n' + JSON.stringify(r)).join(''), 'utf8')]);
 }
 
-/** appendRecords for records already serialised (each one JSON text without newlines), e.g. kept to be reused. */
-export async function appendJsonLines(file: string, lines: readonly string[]): Promise<void> {
-  const data = Buffer.from('\n' + lines.join('\n'), 'utf8');
+/**
+ * appendRecords for records already serialised as bytes: `parts` hold whole records, each "\n" + JSON (e.g. written
+ * as they came, off the JS heap); they go to the file in that order, in one write.
+ */
+export async function appendLines(file: string, parts: readonly Uint8Array[]): Promise<void> {
+  const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   let created = false;
   try {
     await fsp.access(file);

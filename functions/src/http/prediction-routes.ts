@@ -24,13 +24,11 @@ export interface PredictionRoutesDeps {
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
 const k = z.coerce.number().int().min(1).max(50).default(10);
 // Unknown keys (App Proxy's shop, signature, timestamp, path_prefix, logged_in_customer_id) are ignored, never read here.
+// No `.transform` in these schemas (see appProxyIdentity in app-proxy-verify.ts): the cart's comma list is split first.
 export const QUERIES = {
   'recommendations/product': z.object({ product_id: id, k }),
   'recommendations/cart': z.object({
-    product_ids: z
-      .string()
-      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
-      .pipe(z.array(id).min(1, 'needs at least one product id').max(50, 'at most 50 products')),
+    product_ids: z.array(id, { error: (iss) => (iss.input === undefined ? 'Invalid input: expected string, received undefined' : undefined) }).min(1, 'needs at least one product id').max(50, 'at most 50 products'),
     k,
   }),
   'customers/predictions': z.object({ customer_id: id.optional() }),
@@ -63,7 +61,8 @@ export function createPredictionRoutes(deps: PredictionRoutesDeps): Hono {
 
   /** One route's answer for a verified caller (used by the single routes and the batch route alike). */
   async function answer(route: RouteName, query: Record<string, string>, caller: Caller): Promise<Answer> {
-    const parsed = QUERIES[route].safeParse(query);
+    const list = route === 'recommendations/cart' ? query['product_ids'] : undefined;
+    const parsed = QUERIES[route].safeParse(list === undefined ? query : { ...query, product_ids: list.split(',').map((x) => x.trim()).filter(Boolean) });
     if (!parsed.success) return fromError(badQuery(route, parsed.error.issues));
     const caller_ = { customerId: caller.customerId, visitorId: caller.visitorId };
     const q = parsed.data as Record<string, unknown>;

@@ -66,6 +66,8 @@ const base = z.object({
   /** Embedded runtime: extra `Host` values served (DNS-rebinding defence), comma-separated; `name` = any port, `name:port` = that port, `*` = any host. */
   /** Prediction routes: latency budget of the model layers (ms); a slower answer falls back (champion, batch scores, popularity). */
   servingBudgetMs: intFrom(50, 1, 60_000),
+  /** Processes that serve (embedded runtime, `api` function): V8 lets the old generation grow this % past its live size before a major GC (0 = V8's own choice); see serving/heap-tuning.ts. */
+  heapGrowingPercent: intFrom(300, 0, 1_000),
   /** Pub/Sub topic of the prediction log (gcp); infra/serving-log.tf declares it. */
   predictionTopic: z.string().min(1).default('shop-mlops-predictions'),
   allowedHosts: z.union([z.string(), z.array(z.string())]).default([]).transform((v) => (Array.isArray(v) ? v : v.split(',')).map((h) => h.trim().toLowerCase()).filter((h) => h.length > 0)),
@@ -167,6 +169,7 @@ export const ENV_NAMES: Record<keyof z.input<typeof base>, string> = {
   bodyTimeoutMs: 'SHOP_MLOPS_BODY_TIMEOUT_MS',
   allowedHosts: 'SHOP_MLOPS_ALLOWED_HOSTS',
   servingBudgetMs: 'SHOP_MLOPS_SERVING_BUDGET_MS',
+  heapGrowingPercent: 'SHOP_MLOPS_HEAP_GROWING_PERCENT',
   predictionTopic: 'SHOP_MLOPS_PREDICTION_TOPIC',
   appProxyPathPrefixes: 'SHOP_MLOPS_APP_PROXY_PATH_PREFIXES',
   storefrontDomains: 'SHOP_MLOPS_STOREFRONT_DOMAINS',

@@ -1,4 +1,5 @@
 // The embedded runtime: one process serving webhooks, health, metrics and admin routes over a durable log and DuckDB.
+import { tuneHeapGrowth } from '../serving/heap-tuning';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
@@ -100,6 +101,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
 async function start(opts: RuntimeOptions, releaseUmask: () => void): Promise<Runtime> {
   const { config } = opts;
+  tuneHeapGrowth(config.heapGrowingPercent);
   const logger = opts.logger ?? createLogger({ level: config.logLevel, component: 'runtime' });
   const p = paths(config.dataDir);
   await preparePrivateDataDir(config.dataDir);

@@ -1,4 +1,5 @@
 // The privacy worker's, the api function's and the scheduled monitoring functions' wiring (BigQuery warehouse, GCS store, Vertex AI, Cloud Monitoring), built on first use. The webhook function's is webhook-runtime.ts, the shared config cloud-config.ts.
+import { tuneHeapGrowth } from '../../serving/heap-tuning';
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { BigQuery } from '@google-cloud/bigquery';
@@ -81,6 +82,7 @@ export const ENDPOINT_STATE_TTL_MS = 5_000;
  * Vertex AI registry and endpoints, and the Pub/Sub prediction log. `location` is the Vertex AI region.
  */
 export function buildApiRuntime(config: AppConfig, opts: { location: string; resolveCaller?: ResolveCaller; flowAction?: Omit<CloudFlowActionOptions, 'location' | 'log'> } & MetricsExportOptions & Pick<CloudShopifyOptions, 'firestore'>): ApiRuntime {
+  tuneHeapGrowth(config.heapGrowingPercent);
   const log = createLogger({ level: config.logLevel, component: 'api' });
   const project = config.gcpProject!;
   const warehouse = createBigQueryWarehouse({ projectId: project, rawDataset: config.rawDataset, log });

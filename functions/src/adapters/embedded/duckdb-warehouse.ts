@@ -11,6 +11,7 @@ import { RAW_TABLES, duckdbCreateTable } from '../../core/raw-schema';
 import { PRIVACY_TOPICS } from '../../core/topics';
 import { runAdminSql, type AdminSqlOptions } from './admin-sql';
 import { syncDir } from './jsonl-journal';
+import { sqlLiteral } from './sql-literal';
 import type { CustomerRedaction, LandResult, PrivacyAuditRow, RedactionResult, Row, StoredQuarantine, Warehouse } from '../../ports/warehouse';
 import { ASSERTION_PASSES } from '../../features/feature-warehouse';
 
@@ -72,7 +73,7 @@ const EVENT_COLS = RAW_TABLES.events.map((c) => c.name);
 /** Applies LOCKDOWN, after allowing reads in `readableDirs` (set first: the configuration is locked last). */
 async function lockDown(conn: DuckDBConnection, readableDirs: readonly string[] = []): Promise<void> {
   if (readableDirs.length) {
-    const dirs = readableDirs.map((d) => `'${(d.endsWith('/') ? d : d + '/').replaceAll("'", "''")}'`).join(', ');
+    const dirs = readableDirs.map((d) => sqlLiteral(d.endsWith('/') ? d : d + '/')).join(', ');
     await conn.run(`SET allowed_directories = [${dirs}]`);
   }
   for (const s of LOCKDOWN) await conn.run(s);
@@ -125,8 +126,6 @@ export const ROW_GROUP_SIZE = 2048;
 /** The catalog a writable store is attached as (the one every connection of the warehouse USEs). */
 const CATALOG = 'warehouse';
 
-const quoteLiteral = (s: string) => `'${s.replaceAll("'", "''")}'`;
-
 /** ATTACH options of a store written by this process: its storage format and row group size. */
 const ATTACH_OPTIONS = `STORAGE_VERSION '${STORAGE_VERSION}', ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`;
 
@@ -160,7 +159,7 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
     if (attached) {
       const c = await i.connect();
       try {
-        await c.run(`ATTACH ${quoteLiteral(path.resolve(opts.path))} AS ${CATALOG} (${ATTACH_OPTIONS})`);
+        await c.run(`ATTACH ${sqlLiteral(path.resolve(opts.path))} AS ${CATALOG} (${ATTACH_OPTIONS})`);
       } finally {
         c.closeSync();
       }
@@ -351,8 +350,8 @@ export async function openDuckDbWarehouse(opts: DuckDbWarehouseOptions): Promise
         const side = await DuckDBInstance.create(':memory:');
         const c = await side.connect();
         try {
-          await c.run(`ATTACH ${quoteLiteral(target)} AS old_store (READ_ONLY)`);
-          await c.run(`ATTACH ${quoteLiteral(fresh)} AS fresh_store (${ATTACH_OPTIONS})`);
+          await c.run(`ATTACH ${sqlLiteral(target)} AS old_store (READ_ONLY)`);
+          await c.run(`ATTACH ${sqlLiteral(fresh)} AS fresh_store (${ATTACH_OPTIONS})`);
           await c.run('COPY FROM DATABASE old_store TO fresh_store');
           await c.run('DETACH fresh_store');
           await c.run('DETACH old_store');

@@ -8,6 +8,7 @@ import { PREDICTION_LOG_COLUMNS, QUALIFIED_PREDICTION_LOG } from '../../serving/
 import { ensurePredictionLogTable, type DuckDbTransactions } from './duckdb-prediction-store';
 import { DuckDBBlobValue } from '@duckdb/node-api';
 import { appendLines, syncDir } from './jsonl-journal';
+import { sqlLiteral } from './sql-literal';
 
 type Exec = Parameters<Parameters<DuckDbTransactions['transaction']>[0]>[0];
 
@@ -144,7 +145,7 @@ export async function insertLogEntries(exec: Exec, entries: readonly PredictionL
  */
 async function insertJournalFile(exec: Exec, file: string, since: string | null): Promise<number> {
   const columns = `{${LINE_COLUMNS.map(([n, t]) => `'${n}': '${t}'`).join(', ')}}`;
-  const lines = `read_ndjson('${file.replaceAll("'", "''")}', columns = ${columns}, format = 'newline_delimited', ignore_errors = true)`;
+  const lines = `read_ndjson(${sqlLiteral(file)}, columns = ${columns}, format = 'newline_delimited', ignore_errors = true)`;
   const from = since ?? (await exec(`SELECT min(served_at) AS m FROM ${lines} WHERE prediction_id IS NOT NULL AND shop IS NOT NULL`))[0]?.['m'];
   if (typeof from !== 'string') return 0; // no entry in the file
   return countOf(await exec(insertNewRows(lines, '$1'), [from]));
@@ -172,7 +173,6 @@ export function createJournalPredictionLog(opts: JournalPredictionLogOptions): J
     tail = run.catch(() => undefined);
     return run;
   };
-
 
   // A pending file an earlier process left is set aside first (before any commit of this one), so each pending file
   // this process freezes holds only its own lines and their earliest served_at is known.
